@@ -1,0 +1,111 @@
+# Riskline: one Makefile builds everything into build/ (binaries in build/bin/).
+# Targets: deps all run test san bench clean (see README "Build and test").
+
+BUILD   ?= build
+CC      ?= cc
+VERSION := 0.1.0
+PKGS    := libzmq libprotobuf-c hiredis libcjson
+SHELL   := /bin/bash
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral
+OPT     ?= -O2 -g
+SANFLAGS ?=
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CPPFLAGS := -D_DEFAULT_SOURCE -DRL_VERSION='"$(VERSION)"' -Icommon -I$(BUILD)/gen
+CFLAGS  := -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(CPPFLAGS)
+LDFLAGS := $(SANFLAGS)
+LDLIBS   = $(PKG_LIBS) -lm
+
+PROTOS    := $(wildcard proto/riskline/v1/*.proto)
+GEN_C     := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))
+GEN_H     := $(GEN_C:.c=.h)
+COMMON_C  := $(wildcard common/*.c)
+LIB_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) $(patsubst $(BUILD)/gen/%.c,$(BUILD)/obj/gen/%.o,$(GEN_C))
+LIB       := $(BUILD)/lib/libriskline.a
+
+REGISTER_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/register/*.c))
+CLI_OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c))
+BINS := $(BUILD)/bin/riskline-register $(BUILD)/bin/riskline
+
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
+HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harness*.c))
+# domain modules that unit tests link without I/O
+DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %/risk_store.o,$(REGISTER_OBJ))
+BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline
+
+.PHONY: all deps run test test-only san bench clean clang
+.SECONDARY:
+
+all: $(BINS)
+
+deps:
+	@deploy/deps.sh
+
+$(BUILD)/gen/%.pb-c.c $(BUILD)/gen/%.pb-c.h: proto/%.proto $(PROTOS)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --c_out=$(BUILD)/gen -Iproto $<
+
+$(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-parameter $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iservices/register $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/bin/riskline-register: $(REGISTER_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/bin/riskline: $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(DOMAIN_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/test_integ_%: $(BUILD)/obj/tests/integration/test_integ_%.o $(HARNESS_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@deploy/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory clang
+	@$(MAKE) --no-print-directory test-only
+
+# Build and run every test against the binaries of $(BUILD).
+test-only: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
+	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS)
+
+# The same code must build warning-free with clang too.
+clang:
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
+
+san: deps
+	@$(MAKE) --no-print-directory BUILD=build/san CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" test-only
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,442 @@
+/* rl_bus.c: ZeroMQ sockets, frame layout checks, Envelope dispatch; the only file that includes zmq.h. */
+#include "rl_bus.h"
+#include "rl_clock.h"
+#include "rl_ids.h"
+#include "rl_limits.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#ifndef RL_VERSION
+#define RL_VERSION "0.1.0"
+#endif
+
+#define MAX_ROUTES 128
+#define POLL_BATCH 64
+#define SERVER_LINGER_MS 1000
+
+struct rl_bus {
+    void *zctx;
+    rl_log_t *log;
+};
+
+typedef struct {
+    int body_case;
+    const char *name;
+    rl_bus_handler_fn fn;
+} route_t;
+
+struct rl_bus_server {
+    rl_bus_t *bus;
+    void *sock;
+    char service[32];
+    char endpoint[256];
+    rl_principal_t principal;
+    route_t routes[MAX_ROUTES];
+    int nroutes;
+    rl_arena_t *arena;
+    rl_bus_stats_t stats;
+};
+
+struct rl_bus_client {
+    rl_bus_t *bus;
+    void *sock;
+    char endpoint[256];
+    int timeout_ms;
+    int retries;
+};
+
+rl_bus_t *rl_bus_new(rl_log_t *log)
+{
+    rl_bus_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->zctx = zmq_ctx_new();
+    if (!self->zctx) {
+        free(self);
+        return NULL;
+    }
+    self->log = log;
+    return self;
+}
+
+void rl_bus_destroy(rl_bus_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    zmq_ctx_term((*self_p)->zctx);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static void set_int(void *sock, int opt, int v) { zmq_setsockopt(sock, opt, &v, sizeof v); }
+
+static void set_common_opts(void *sock, int linger_ms)
+{
+    int64_t max = RL_HARD_FRAME_BYTES;
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    set_int(sock, ZMQ_LINGER, linger_ms);
+    set_int(sock, ZMQ_SNDHWM, RL_SNDHWM);
+    set_int(sock, ZMQ_RCVHWM, RL_RCVHWM);
+}
+
+/* --- server --- */
+
+rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const char *endpoint,
+                                   const rl_principal_t *principal, rl_error_t *err)
+{
+    rl_bus_server_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+        return NULL;
+    }
+    self->bus = bus;
+    snprintf(self->service, sizeof self->service, "%s", service);
+    snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    self->principal = *principal;
+    self->arena = rl_arena_new(0);
+    self->sock = zmq_socket(bus->zctx, ZMQ_ROUTER);
+    if (!self->arena || !self->sock) {
+        rl_error_set(err, RL_ERR_INTERNAL, "", "cannot create socket: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    set_common_opts(self->sock, SERVER_LINGER_MS);
+    /* A reply to a vanished peer must fail visibly (counted), not vanish silently. */
+    set_int(self->sock, ZMQ_ROUTER_MANDATORY, 1);
+    if (zmq_bind(self->sock, endpoint) != 0) {
+        rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "cannot bind %s: %s", endpoint,
+                     zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    return self;
+fail:
+    rl_bus_server_destroy(&self);
+    return NULL;
+}
+
+void rl_bus_server_destroy(rl_bus_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rl_bus_server_t *self = *self_p;
+    if (self->sock)
+        zmq_close(self->sock);
+    rl_arena_destroy(&self->arena);
+    free(self);
+    *self_p = NULL;
+}
+
+int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, rl_bus_handler_fn fn)
+{
+    for (int i = 0; i < self->nroutes; i++)
+        if (self->routes[i].body_case == body_case) {
+            self->routes[i] = (route_t){body_case, name, fn};
+            return 0;
+        }
+    if (self->nroutes == MAX_ROUTES)
+        return -1;
+    self->routes[self->nroutes++] = (route_t){body_case, name, fn};
+    return 0;
+}
+
+void rl_bus_server_stats(const rl_bus_server_t *self, rl_bus_stats_t *out) { *out = self->stats; }
+
+static const route_t *find_route(const rl_bus_server_t *self, int body_case)
+{
+    for (int i = 0; i < self->nroutes; i++)
+        if (self->routes[i].body_case == body_case)
+            return &self->routes[i];
+    return NULL;
+}
+
+static rl_err_t handle_ping(rl_bus_server_t *self, const rl_bus_req_t *req, rl_envelope_t *reply)
+{
+    Riskline__V1__Pong *pong = rl_arena_alloc(req->arena, sizeof *pong);
+    if (!pong)
+        return RL_ERR_INTERNAL;
+    riskline__v1__pong__init(pong);
+    pong->service = self->service;
+    pong->version = RL_VERSION;
+    pong->principal = (char *)req->principal->name;
+    rl_clock_t clock = rl_clock_system();
+    pong->now_ms = rl_clock_now(&clock);
+    reply->body_case = RISKLINE__V1__ENVELOPE__BODY_PONG;
+    reply->pong = pong;
+    return RL_OK;
+}
+
+/* Runs one request body through header checks and its handler; fills reply. */
+static rl_err_t dispatch(rl_bus_server_t *self, void *app, const void *data, size_t len,
+                         rl_envelope_t *reply, const char **route_name, rl_error_t *err)
+{
+    rl_envelope_t *env = NULL;
+    *route_name = "-";
+    rl_err_t rc = rl_codec_decode_envelope(data, len, self->arena, &env, err);
+    if (rc) {
+        if (rc == RL_ERR_MALFORMED)
+            self->stats.malformed++;
+        else
+            self->stats.too_large++;
+        return rc;
+    }
+    /* Echo only what is well-formed, never the client's garbage. */
+    if (rl_request_id_valid(env->request_id))
+        reply->request_id = env->request_id;
+    if (rl_tenant_valid(env->tenant))
+        reply->tenant = env->tenant;
+    rc = rl_codec_check_header(env, err);
+    if (rc)
+        return rc;
+    if (!rl_principal_has_tenant(&self->principal, env->tenant))
+        return rl_error_set(err, RL_ERR_FORBIDDEN, "tenant", "principal %s has no access to tenant %s",
+                            self->principal.name, env->tenant);
+    rl_bus_req_t req = {&self->principal, env, env->tenant, env->request_id, self->arena};
+    if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_PING) {
+        *route_name = "ping";
+        return handle_ping(self, &req, reply);
+    }
+    const route_t *r = find_route(self, (int)env->body_case);
+    if (!r && env->body_case == RISKLINE__V1__ENVELOPE__BODY__NOT_SET)
+        return rl_error_set(err, RL_ERR_UNSUPPORTED, "body",
+                            "request has no body, or a body type the %s service does not know",
+                            self->service);
+    if (!r)
+        return rl_error_set(err, RL_ERR_UNSUPPORTED, "body", "body type %d is not a request the %s service serves",
+                            (int)env->body_case, self->service);
+    *route_name = r->name;
+    return r->fn(app, &req, reply, err);
+}
+
+static void send_reply(rl_bus_server_t *self, zmq_msg_t *ident, zmq_msg_t *delim, const rl_envelope_t *reply)
+{
+    size_t len = 0;
+    uint8_t *bytes = rl_codec_pack((const ProtobufCMessage *)reply, self->arena, &len);
+    if (!bytes)
+        return;
+    int rc = zmq_send(self->sock, zmq_msg_data(ident), zmq_msg_size(ident), ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0 && delim)
+        rc = zmq_send(self->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0)
+        rc = zmq_send(self->sock, bytes, len, ZMQ_DONTWAIT);
+    if (rc < 0) {
+        self->stats.unroutable++;
+        rl_log_warn(self->bus->log, "reply not delivered", "reason", zmq_strerror(zmq_errno()));
+    }
+}
+
+/* Reads one multipart message without blocking; returns 1 handled, 0 none waiting, -1 failure. */
+static int handle_one(rl_bus_server_t *self, void *app)
+{
+    zmq_msg_t parts[RL_MAX_FRAMES];
+    int n = 0, more = 1, extra = 0, rc = 0;
+    while (more) {
+        zmq_msg_t tmp;
+        zmq_msg_t *m = n < RL_MAX_FRAMES ? &parts[n] : &tmp;
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, self->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            int e = zmq_errno();
+            zmq_msg_close(m);
+            if (n == 0 && e == EAGAIN)
+                return 0;
+            rc = (e == EINTR || e == EAGAIN) ? 0 : -1;
+            goto cleanup;
+        }
+        more = zmq_msg_more(m);
+        if (n < RL_MAX_FRAMES)
+            n++;
+        else {
+            extra++;
+            zmq_msg_close(&tmp);
+        }
+    }
+    rc = 1;
+    self->stats.requests++;
+    rl_arena_reset(self->arena);
+    rl_envelope_t *reply = rl_codec_envelope_new(self->arena);
+    if (!reply)
+        goto cleanup;
+    reply->schema_version = RL_SCHEMA_VERSION;
+    rl_error_t err;
+    rl_error_clear(&err);
+    const char *route = "-";
+    int64_t t0 = rl_mono_ns();
+    rl_err_t code;
+    zmq_msg_t *delim = NULL, *body = NULL;
+    /* [identity][body] from a DEALER, [identity][""][body] from a REQ */
+    if (!extra && n == 2) {
+        body = &parts[1];
+    } else if (!extra && n == 3 && zmq_msg_size(&parts[1]) == 0) {
+        delim = &parts[1];
+        body = &parts[2];
+    }
+    if (!body) {
+        self->stats.malformed++;
+        code = rl_error_set(&err, RL_ERR_MALFORMED, "frames",
+                            "expected [body] or [\"\"][body] after the identity, got %d frames", n + extra - 1);
+    } else {
+        code = dispatch(self, app, zmq_msg_data(body), zmq_msg_size(body), reply, &route, &err);
+    }
+    if (code != RL_OK) {
+        reply->body_case = RISKLINE__V1__ENVELOPE__BODY__NOT_SET;
+        self->stats.errors++;
+    } else {
+        self->stats.ok++;
+    }
+    rl_codec_set_status(reply, self->arena, code, code ? &err : NULL);
+    send_reply(self, &parts[0], delim, reply);
+    {
+        char us[32];
+        snprintf(us, sizeof us, "%lld", (long long)((rl_mono_ns() - t0) / 1000));
+        rl_log_level_t lvl = code == RL_OK ? RL_LOG_DEBUG : code == RL_ERR_INTERNAL ? RL_LOG_ERROR : RL_LOG_INFO;
+        rl_log(self->bus->log, lvl, code ? "request refused" : "request", "request", route, "request_id",
+               reply->request_id ? reply->request_id : "", "tenant", reply->tenant ? reply->tenant : "",
+               "code", rl_strerror(code), "field", err.field, "message", err.message, "us", us,
+               (char *)NULL);
+    }
+cleanup:
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&parts[i]);
+    return rc;
+}
+
+int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
+{
+    zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+    int rc = zmq_poll(&item, 1, timeout_ms);
+    if (rc < 0)
+        return zmq_errno() == EINTR ? 0 : -1;
+    int handled = 0;
+    for (int i = 0; i < POLL_BATCH; i++) {
+        int r = handle_one(self, app);
+        if (r < 0) {
+            rl_log_error(self->bus->log, "receive failed", "reason", zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        if (r == 0)
+            break;
+        handled++;
+    }
+    return handled;
+}
+
+/* --- client --- */
+
+static int client_open(rl_bus_client_t *self)
+{
+    if (self->sock)
+        zmq_close(self->sock);
+    self->sock = zmq_socket(self->bus->zctx, ZMQ_DEALER);
+    if (!self->sock)
+        return -1;
+    set_common_opts(self->sock, 0);
+    return zmq_connect(self->sock, self->endpoint);
+}
+
+rl_bus_client_t *rl_bus_client_new(rl_bus_t *bus, const char *endpoint, int timeout_ms, int retries)
+{
+    rl_bus_client_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->bus = bus;
+    snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    self->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
+    self->retries = retries >= 0 ? retries : 0;
+    if (client_open(self) != 0) {
+        rl_bus_client_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void rl_bus_client_destroy(rl_bus_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->sock)
+        zmq_close((*self_p)->sock);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* Waits for the reply carrying request_id; 1 got it, 0 timed out, -1 socket failure. */
+static int await_reply(rl_bus_client_t *self, const char *request_id, rl_arena_t *arena, rl_envelope_t **out)
+{
+    int64_t deadline = rl_mono_ms() + self->timeout_ms;
+    for (;;) {
+        int64_t left = deadline - rl_mono_ms();
+        if (left <= 0)
+            return 0;
+        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
+        int rc = zmq_poll(&item, 1, (long)left);
+        if (rc < 0)
+            return zmq_errno() == EINTR ? 0 : -1;
+        if (rc == 0)
+            return 0;
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, self->sock, 0) < 0) {
+            zmq_msg_close(&m);
+            return -1;
+        }
+        int more = zmq_msg_more(&m);
+        rl_envelope_t *env = NULL;
+        rl_error_t err;
+        int ok = rl_codec_decode_envelope(zmq_msg_data(&m), zmq_msg_size(&m), arena, &env, &err) == RL_OK;
+        zmq_msg_close(&m);
+        while (more) {  /* a stray multipart reply: drain it */
+            zmq_msg_init(&m);
+            if (zmq_msg_recv(&m, self->sock, 0) < 0)
+                more = 0;
+            else
+                more = zmq_msg_more(&m);
+            zmq_msg_close(&m);
+        }
+        /* A late reply to an earlier attempt of another call is skipped. */
+        if (ok && strcmp(env->request_id, request_id) == 0) {
+            *out = env;
+            return 1;
+        }
+    }
+}
+
+rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_t *arena,
+                            rl_envelope_t **reply, rl_error_t *err)
+{
+    *reply = NULL;
+    if (!req->schema_version)
+        req->schema_version = RL_SCHEMA_VERSION;
+    if (!req->request_id || !req->request_id[0]) {
+        char id[RL_REQUEST_ID_LEN];
+        if (rl_request_id_new(id) != 0)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "no randomness for a request id");
+        req->request_id = rl_arena_strdup(arena, id);
+    }
+    size_t len = 0;
+    uint8_t *bytes = rl_codec_pack((const ProtobufCMessage *)req, arena, &len);
+    if (!bytes)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    if (len > RL_MAX_FRAME_BYTES)
+        return rl_error_set(err, RL_ERR_TOO_LARGE, "frame", "request of %zu bytes is over the %d byte limit",
+                            len, RL_MAX_FRAME_BYTES);
+    for (int attempt = 0; attempt <= self->retries; attempt++) {
+        /* Lazy Pirate: a fresh socket per retry drops whatever the old one had queued. */
+        if (attempt > 0 && client_open(self) != 0)
+            break;
+        if (zmq_send(self->sock, bytes, len, 0) < 0)
+            continue;
+        int got = await_reply(self, req->request_id, arena, reply);
+        if (got < 0)
+            break;
+        if (got == 0)
+            continue;
+        const Riskline__V1__Status *st = (*reply)->status;
+        if (!st || st->code == RISKLINE__V1__CODE__CODE_OK)
+            return RL_OK;
+        return rl_error_set(err, (rl_err_t)st->code, st->field, "%s", st->message);
+    }
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "no reply from %s after %d attempt(s) of %d ms",
+                        self->endpoint, self->retries + 1, self->timeout_ms);
+}

@@ -1,0 +1,77 @@
+/* rl_bus.h: the ZeroMQ adapter: a ROUTER request server that dispatches Envelopes, and a DEALER client. */
+#ifndef RL_BUS_H
+#define RL_BUS_H
+
+#include <stdint.h>
+
+#include "rl_arena.h"
+#include "rl_codec.h"
+#include "rl_err.h"
+#include "rl_log.h"
+#include "rl_principal.h"
+
+/* One per process: owns the ZeroMQ context every socket of the process shares. */
+typedef struct rl_bus rl_bus_t;
+
+rl_bus_t *rl_bus_new(rl_log_t *log);
+/* Destroy servers and clients first. */
+void rl_bus_destroy(rl_bus_t **self_p);
+
+/* What a handler gets: the decoded request and who sent it (decided by the transport). */
+typedef struct {
+    const rl_principal_t *principal;
+    const rl_envelope_t *env;  /* header already checked: request_id and tenant are valid */
+    const char *tenant;
+    const char *request_id;
+    rl_arena_t *arena;         /* per-request memory: the reply body comes from here */
+} rl_bus_req_t;
+
+/* Sets the reply body and returns RL_OK, or returns an error code with err filled in (the bus then
+ * sends a Status with code, message and field, and no body). */
+typedef rl_err_t (*rl_bus_handler_fn)(void *app, const rl_bus_req_t *req, rl_envelope_t *reply,
+                                      rl_error_t *err);
+
+typedef struct rl_bus_server rl_bus_server_t;
+
+typedef struct {
+    uint64_t requests;     /* frames received with a body */
+    uint64_t ok;
+    uint64_t errors;       /* error replies sent (including malformed and too large) */
+    uint64_t malformed;    /* frames that were not an Envelope, or had the wrong frame layout */
+    uint64_t too_large;
+    uint64_t unroutable;   /* replies whose peer had gone */
+} rl_bus_stats_t;
+
+/* Binds a ROUTER on endpoint. `service` names the service in Pong and logs; `principal` is the
+ * local principal handed to handlers until CURVE authentication lands (copied).
+ * NULL with err filled (e.g. address in use). */
+rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const char *endpoint,
+                                   const rl_principal_t *principal, rl_error_t *err);
+void rl_bus_server_destroy(rl_bus_server_t **self_p);
+
+/* Route a body case (RISKLINE__V1__ENVELOPE__BODY_*) to a handler; `name` is used in logs.
+ * Ping is answered by the bus itself. 0 ok, -1 when the table is full. */
+int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, rl_bus_handler_fn fn);
+
+/* Waits up to timeout_ms for requests, then handles those waiting (a bounded batch).
+ * Returns the number handled, or -1 on a socket failure (logged). */
+int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms);
+
+void rl_bus_server_stats(const rl_bus_server_t *self, rl_bus_stats_t *out);
+
+/* --- client --- */
+typedef struct rl_bus_client rl_bus_client_t;
+
+/* A DEALER connected to endpoint. Each call waits timeout_ms per attempt and resends the same
+ * request (same request id, so the server de-duplicates writes) up to `retries` more times on a
+ * fresh socket. NULL on failure. */
+rl_bus_client_t *rl_bus_client_new(rl_bus_t *bus, const char *endpoint, int timeout_ms, int retries);
+void rl_bus_client_destroy(rl_bus_client_t **self_p);
+
+/* Sends req (schema version and a request id are filled in when unset), waits for its reply and
+ * decodes it into arena (*reply is arena-owned). Returns RL_OK, the reply's Status code with err
+ * filled from it (*reply still set), or RL_ERR_UNAVAILABLE when no reply came. */
+rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_t *arena,
+                            rl_envelope_t **reply, rl_error_t *err);
+
+#endif

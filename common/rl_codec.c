@@ -1,0 +1,142 @@
+/* rl_codec.c: the only place that packs/unpacks protobuf; every unpack is size-checked first. */
+#include "rl_codec.h"
+#include "rl_ids.h"
+#include "rl_json.h"
+#include "rl_limits.h"
+
+#include <string.h>
+
+rl_err_t rl_codec_decode_envelope(const void *data, size_t len, rl_arena_t *arena,
+                                  rl_envelope_t **out, rl_error_t *err)
+{
+    *out = NULL;
+    if (len > RL_MAX_FRAME_BYTES)
+        return rl_error_set(err, RL_ERR_TOO_LARGE, "frame", "frame of %zu bytes is over the %d byte limit",
+                            len, RL_MAX_FRAME_BYTES);
+    rl_envelope_t *env = rl_codec_unpack(&riskline__v1__envelope__descriptor, data, len,
+                                         RL_MAX_FRAME_BYTES, arena);
+    if (!env)
+        return rl_error_set(err, RL_ERR_MALFORMED, "frame", "frame is not a riskline.v1.Envelope");
+    *out = env;
+    return RL_OK;
+}
+
+rl_err_t rl_codec_check_header(const rl_envelope_t *env, rl_error_t *err)
+{
+    if (env->schema_version > RL_SCHEMA_VERSION)
+        return rl_error_set(err, RL_ERR_UNSUPPORTED, "schema_version",
+                            "schema version %u is newer than this service's %d", env->schema_version,
+                            RL_SCHEMA_VERSION);
+    if (!rl_request_id_valid(env->request_id))
+        return rl_error_set(err, RL_ERR_INVALID, "request_id",
+                            "must be 1..%d bytes of [A-Za-z0-9_.-]", RL_MAX_REQUEST_ID);
+    if (!rl_tenant_valid(env->tenant))
+        return rl_error_set(err, RL_ERR_INVALID, "tenant",
+                            "must be 1..%d bytes of [a-z0-9_-] starting with a letter or digit",
+                            RL_MAX_TENANT);
+    return RL_OK;
+}
+
+uint8_t *rl_codec_pack(const ProtobufCMessage *msg, rl_arena_t *arena, size_t *len_out)
+{
+    size_t n = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = rl_arena_alloc(arena, n ? n : 1);
+    if (!buf)
+        return NULL;
+    *len_out = protobuf_c_message_pack(msg, buf);
+    return buf;
+}
+
+void *rl_codec_unpack(const ProtobufCMessageDescriptor *desc, const void *data, size_t len,
+                      size_t max_len, rl_arena_t *arena)
+{
+    if (len > max_len)
+        return NULL;
+    return protobuf_c_message_unpack(desc, rl_arena_pb(arena), len, data);
+}
+
+rl_envelope_t *rl_codec_envelope_new(rl_arena_t *arena)
+{
+    rl_envelope_t *env = rl_arena_alloc(arena, sizeof *env);
+    if (env)
+        riskline__v1__envelope__init(env);
+    return env;
+}
+
+void rl_codec_set_status(rl_envelope_t *reply, rl_arena_t *arena, rl_err_t code, const rl_error_t *err)
+{
+    Riskline__V1__Status *st = rl_arena_alloc(arena, sizeof *st);
+    if (!st)
+        return;
+    riskline__v1__status__init(st);
+    st->code = (Riskline__V1__Code)code;
+    st->message = rl_arena_strdup(arena, err && err->message[0] ? err->message : rl_strerror(code));
+    st->field = rl_arena_strdup(arena, err ? err->field : "");
+    reply->status = st;
+}
+
+static char *json_text(const cJSON *v, rl_arena_t *arena)
+{
+    if (!v)
+        return rl_arena_strdup(arena, "");
+    if (cJSON_IsString(v))
+        return rl_arena_strdup(arena, v->valuestring);
+    char *s = cJSON_PrintUnformatted(v);
+    char *text = rl_arena_strdup(arena, s ? s : "");
+    cJSON_free(s);
+    return text;
+}
+
+char *rl_codec_field_text(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, rl_arena_t *arena)
+{
+    /* Render through the JSON form: one rendering rule for all types. */
+    cJSON *obj = rl_json_from_message(msg);
+    char *text = json_text(obj ? cJSON_GetObjectItemCaseSensitive(obj, f->name) : NULL, arena);
+    cJSON_Delete(obj);
+    return text;
+}
+
+static int skipped(const char *name, const char *const *skip)
+{
+    for (; skip && *skip; skip++)
+        if (strcmp(*skip, name) == 0)
+            return 1;
+    return 0;
+}
+
+int rl_codec_diff(const ProtobufCMessage *before, const ProtobufCMessage *after, const char *const *skip,
+                  rl_arena_t *arena, Riskline__V1__FieldChange ***out)
+{
+    const ProtobufCMessageDescriptor *d = after->descriptor;
+    cJSON *a = rl_json_from_message(before), *b = rl_json_from_message(after);
+    Riskline__V1__FieldChange **list = rl_arena_alloc(arena, (d->n_fields + 1) * sizeof *list);
+    int n = 0;
+    if (!a || !b || !list) {
+        n = -1;
+        goto cleanup;
+    }
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const char *name = d->fields[i].name;
+        if (skipped(name, skip))
+            continue;
+        cJSON *va = cJSON_GetObjectItemCaseSensitive(a, name);
+        cJSON *vb = cJSON_GetObjectItemCaseSensitive(b, name);
+        if ((!va && !vb) || (va && vb && cJSON_Compare(va, vb, 1)))
+            continue;
+        Riskline__V1__FieldChange *fc = rl_arena_alloc(arena, sizeof *fc);
+        if (!fc) {
+            n = -1;
+            goto cleanup;
+        }
+        riskline__v1__field_change__init(fc);
+        fc->field = rl_arena_strdup(arena, name);
+        fc->from = json_text(va, arena);
+        fc->to = json_text(vb, arena);
+        list[n++] = fc;
+    }
+    *out = list;
+cleanup:
+    cJSON_Delete(a);
+    cJSON_Delete(b);
+    return n;
+}

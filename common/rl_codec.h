@@ -1,0 +1,46 @@
+/* rl_codec.h: protobuf encode/decode with size checks, Envelope header checks, message diff. */
+#ifndef RL_CODEC_H
+#define RL_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "riskline/v1/envelope.pb-c.h"
+#include "riskline/v1/risk.pb-c.h"
+#include "riskline/v1/status.pb-c.h"
+#include "rl_arena.h"
+#include "rl_err.h"
+
+typedef Riskline__V1__Envelope rl_envelope_t;
+
+#define RL_SCHEMA_VERSION 1
+
+/* Decode one Envelope frame into the arena. RL_ERR_TOO_LARGE above RL_MAX_FRAME_BYTES (checked
+ * before decoding), RL_ERR_MALFORMED when the bytes are not an Envelope. */
+rl_err_t rl_codec_decode_envelope(const void *data, size_t len, rl_arena_t *arena,
+                                  rl_envelope_t **out, rl_error_t *err);
+
+/* Header rules: schema version (0 = 1), request id, tenant. */
+rl_err_t rl_codec_check_header(const rl_envelope_t *env, rl_error_t *err);
+
+/* Pack any message into arena memory; NULL on arena exhaustion. */
+uint8_t *rl_codec_pack(const ProtobufCMessage *msg, rl_arena_t *arena, size_t *len_out);
+/* Unpack any message into the arena; NULL if malformed or above max_len. */
+void *rl_codec_unpack(const ProtobufCMessageDescriptor *desc, const void *data, size_t len,
+                      size_t max_len, rl_arena_t *arena);
+
+/* New empty Envelope in the arena. */
+rl_envelope_t *rl_codec_envelope_new(rl_arena_t *arena);
+/* Sets reply->status from code and err (err may be NULL). */
+void rl_codec_set_status(rl_envelope_t *reply, rl_arena_t *arena, rl_err_t code, const rl_error_t *err);
+
+/* Field-by-field differences between two messages of the same type (top level; nested
+ * messages and lists are compared and rendered as JSON). Fields named in `skip` (a NULL-ended
+ * list) are ignored. Results live in the arena. Returns count, or -1 on arena exhaustion. */
+int rl_codec_diff(const ProtobufCMessage *before, const ProtobufCMessage *after, const char *const *skip,
+                  rl_arena_t *arena, Riskline__V1__FieldChange ***out);
+
+/* The value of one field of msg rendered as compact JSON text (arena-owned). */
+char *rl_codec_field_text(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, rl_arena_t *arena);
+
+#endif

@@ -1,0 +1,178 @@
+/* rl_config.c: table-driven loader, so a new setting is one line here and one in the README. */
+#include "rl_config.h"
+#include "rl_ids.h"
+#include "rl_log.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_STR, T_INT } ftype_t;
+
+typedef struct {
+    const char *key;  /* JSON key; env name is RISKLINE_ + upper(key) */
+    ftype_t type;
+    size_t off;
+    size_t size;      /* for strings */
+    long min, max;    /* for ints */
+} field_t;
+
+#define S(k) {#k, T_STR, offsetof(rl_config_t, k), sizeof(((rl_config_t *)0)->k), 0, 0}
+#define I(k, lo, hi) {#k, T_INT, offsetof(rl_config_t, k), 0, lo, hi}
+
+static const field_t fields[] = {
+    S(redis_host), I(redis_port, 1, 65535), S(redis_user), S(redis_password),
+    S(redis_password_file), I(redis_timeout_ms, 10, 600000), S(register_endpoint),
+    S(treatment_endpoint), S(monitor_endpoint), S(report_endpoint), S(report_pub_endpoint),
+    S(tenant), S(principal), S(log_level), I(timeout_ms, 10, 600000), I(retries, 0, 100),
+    S(var_dir),
+};
+
+void rl_config_defaults(rl_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    snprintf(cfg->redis_host, sizeof cfg->redis_host, "127.0.0.1");
+    cfg->redis_port = 7100;
+    cfg->redis_timeout_ms = 2000;
+    snprintf(cfg->register_endpoint, sizeof cfg->register_endpoint, "tcp://127.0.0.1:7101");
+    snprintf(cfg->treatment_endpoint, sizeof cfg->treatment_endpoint, "tcp://127.0.0.1:7102");
+    snprintf(cfg->monitor_endpoint, sizeof cfg->monitor_endpoint, "tcp://127.0.0.1:7103");
+    snprintf(cfg->report_endpoint, sizeof cfg->report_endpoint, "tcp://127.0.0.1:7104");
+    snprintf(cfg->report_pub_endpoint, sizeof cfg->report_pub_endpoint, "tcp://127.0.0.1:7105");
+    snprintf(cfg->tenant, sizeof cfg->tenant, "default");
+    snprintf(cfg->principal, sizeof cfg->principal, "local-admin");
+    snprintf(cfg->log_level, sizeof cfg->log_level, "info");
+    cfg->timeout_ms = 3000;
+    cfg->retries = 2;
+    snprintf(cfg->var_dir, sizeof cfg->var_dir, "var");
+}
+
+static rl_err_t set_field(rl_config_t *cfg, const field_t *f, const char *value, const char *name,
+                          rl_error_t *err)
+{
+    char *dst = (char *)cfg + f->off;
+    if (f->type == T_STR) {
+        if (strlen(value) >= f->size)
+            return rl_error_set(err, RL_ERR_INVALID, name, "longer than %zu bytes", f->size - 1);
+        memcpy(dst, value, strlen(value) + 1);
+        return RL_OK;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno || end == value || *end || v < f->min || v > f->max)
+        return rl_error_set(err, RL_ERR_INVALID, name, "must be an integer in %ld..%ld, got \"%.40s\"",
+                            f->min, f->max, value);
+    *(int *)dst = (int)v;
+    return RL_OK;
+}
+
+static rl_err_t load_file(rl_config_t *cfg, const char *path, rl_error_t *err)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_CONFIG", "cannot open %s: %s", path,
+                            strerror(errno));
+    char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    int toolong = !feof(fp);
+    fclose(fp);
+    if (toolong)
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_CONFIG", "%s is larger than 64 KiB", path);
+    buf[n] = '\0';
+    cJSON *root = cJSON_Parse(buf);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_CONFIG", "%s is not a JSON object", path);
+    }
+    rl_err_t rc = RL_OK;
+    for (cJSON *it = root->child; it && rc == RL_OK; it = it->next) {
+        const field_t *f = NULL;
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            if (strcmp(fields[i].key, it->string) == 0)
+                f = &fields[i];
+        if (!f) {
+            rc = rl_error_set(err, RL_ERR_INVALID, it->string, "unknown setting in %s", path);
+        } else if (f->type == T_STR && cJSON_IsString(it)) {
+            rc = set_field(cfg, f, it->valuestring, it->string, err);
+        } else if (f->type == T_INT && cJSON_IsNumber(it)) {
+            char num[32];
+            snprintf(num, sizeof num, "%.0f", it->valuedouble);
+            rc = (it->valuedouble != (double)(long)it->valuedouble)
+                     ? rl_error_set(err, RL_ERR_INVALID, it->string, "must be an integer")
+                     : set_field(cfg, f, num, it->string, err);
+        } else {
+            rc = rl_error_set(err, RL_ERR_INVALID, it->string, "must be a %s",
+                              f->type == T_STR ? "string" : "number");
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+static const char *env_lookup(const char *name, void *ctx)
+{
+    (void)ctx;
+    return getenv(name);
+}
+
+static rl_err_t read_password_file(rl_config_t *cfg, rl_error_t *err)
+{
+    FILE *fp = fopen(cfg->redis_password_file, "r");
+    if (!fp)
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE", "cannot open %s: %s",
+                            cfg->redis_password_file, strerror(errno));
+    char *got = fgets(cfg->redis_password, sizeof cfg->redis_password, fp);
+    fclose(fp);
+    if (!got)
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE", "%s is empty",
+                            cfg->redis_password_file);
+    cfg->redis_password[strcspn(cfg->redis_password, "\r\n")] = '\0';
+    return RL_OK;
+}
+
+rl_err_t rl_config_load_with(rl_config_t *cfg, const char *(*lookup)(const char *, void *),
+                             void *ctx, rl_error_t *err)
+{
+    if (!lookup)
+        lookup = env_lookup;
+    rl_config_defaults(cfg);
+    const char *file = lookup("RISKLINE_CONFIG", ctx);
+    if (file && *file) {
+        rl_err_t rc = load_file(cfg, file, err);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        char name[64] = "RISKLINE_";
+        size_t p = strlen(name);
+        for (const char *k = fields[i].key; *k && p < sizeof name - 1; k++)
+            name[p++] = (char)toupper((unsigned char)*k);
+        name[p] = '\0';
+        const char *v = lookup(name, ctx);
+        if (v) {
+            rl_err_t rc = set_field(cfg, &fields[i], v, name, err);
+            if (rc)
+                return rc;
+        }
+    }
+    if (!rl_tenant_valid(cfg->tenant))
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_TENANT",
+                            "must be 1..32 of [a-z0-9_-] starting with a letter or digit");
+    if (rl_log_level_parse(cfg->log_level) < 0)
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_LOG_LEVEL", "must be debug, info, warn, error or off");
+    if (cfg->principal[0] == '\0')
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_PRINCIPAL", "must not be empty");
+    if (cfg->redis_password[0] == '\0' && cfg->redis_password_file[0] != '\0')
+        return read_password_file(cfg, err);
+    return RL_OK;
+}
+
+rl_err_t rl_config_load(rl_config_t *cfg, rl_error_t *err)
+{
+    return rl_config_load_with(cfg, NULL, NULL, err);
+}

@@ -1,0 +1,38 @@
+/* rl_config.h: configuration from documented defaults, then an optional JSON file, then RISKLINE_* env. */
+#ifndef RL_CONFIG_H
+#define RL_CONFIG_H
+
+#include "rl_err.h"
+
+/* Plain data: copy freely. Every field has a RISKLINE_<UPPER> variable and a JSON key <lower>. */
+typedef struct {
+    char redis_host[256];          /* RISKLINE_REDIS_HOST       127.0.0.1 */
+    int redis_port;                /* RISKLINE_REDIS_PORT       7100 */
+    char redis_user[64];           /* RISKLINE_REDIS_USER       "" (Redis default user) */
+    char redis_password[256];      /* RISKLINE_REDIS_PASSWORD   "" */
+    char redis_password_file[512]; /* RISKLINE_REDIS_PASSWORD_FILE: read when the password is empty */
+    int redis_timeout_ms;          /* RISKLINE_REDIS_TIMEOUT_MS 2000 */
+    char register_endpoint[256];   /* RISKLINE_REGISTER_ENDPOINT tcp://127.0.0.1:7101 */
+    char treatment_endpoint[256];  /* RISKLINE_TREATMENT_ENDPOINT tcp://127.0.0.1:7102 */
+    char monitor_endpoint[256];    /* RISKLINE_MONITOR_ENDPOINT tcp://127.0.0.1:7103 */
+    char report_endpoint[256];     /* RISKLINE_REPORT_ENDPOINT  tcp://127.0.0.1:7104 */
+    char report_pub_endpoint[256]; /* RISKLINE_REPORT_PUB_ENDPOINT tcp://127.0.0.1:7105 */
+    char tenant[33];               /* RISKLINE_TENANT           default */
+    char principal[129];           /* RISKLINE_PRINCIPAL        local-admin (until CURVE keys) */
+    char log_level[16];            /* RISKLINE_LOG_LEVEL        info */
+    int timeout_ms;                /* RISKLINE_TIMEOUT_MS       3000: client wait per attempt */
+    int retries;                   /* RISKLINE_RETRIES          2: client resends after a timeout */
+    char var_dir[512];             /* RISKLINE_VAR_DIR          var */
+} rl_config_t;
+
+/* Fills cfg from defaults, the JSON file named by RISKLINE_CONFIG (if set), then the environment.
+ * RL_ERR_INVALID with err->field naming the variable on a bad value or unreadable file. */
+rl_err_t rl_config_load(rl_config_t *cfg, rl_error_t *err);
+
+/* Same, with an explicit environment lookup (for tests); getenv when lookup is NULL. */
+rl_err_t rl_config_load_with(rl_config_t *cfg, const char *(*lookup)(const char *name, void *ctx),
+                             void *ctx, rl_error_t *err);
+
+void rl_config_defaults(rl_config_t *cfg);
+
+#endif

@@ -1,0 +1,39 @@
+/* rl_limits.h: every size limit on input, in one place (documented in README "Limits"). */
+#ifndef RL_LIMITS_H
+#define RL_LIMITS_H
+
+/* Frames: a body above RL_MAX_FRAME_BYTES gets CODE_TOO_LARGE without being decoded.
+ * Above RL_HARD_FRAME_BYTES libzmq drops the connection (ZMQ_MAXMSGSIZE): no reply possible. */
+#define RL_MAX_FRAME_BYTES      (1024 * 1024)
+#define RL_HARD_FRAME_BYTES     (4 * 1024 * 1024)
+#define RL_MAX_FRAMES           4      /* identity, optional delimiter, body (+1 spare) */
+
+/* Envelope header */
+#define RL_MAX_REQUEST_ID       64
+#define RL_MAX_TENANT           32
+
+/* Strings (bytes) */
+#define RL_MAX_TITLE            200
+#define RL_MAX_DESCRIPTION      4000
+#define RL_MAX_NAME             128    /* owner, asset, principal */
+#define RL_MAX_CATEGORY         64
+#define RL_MAX_TEXT             1000   /* threat, vulnerability, reasons, comments */
+#define RL_MAX_ENTITY_ID        32
+#define RL_MAX_CURSOR           64
+
+/* Lists */
+#define RL_MAX_ASSETS           32
+#define RL_MAX_UPDATE_MASK      32
+#define RL_MAX_PAGE             500
+#define RL_DEFAULT_PAGE         50
+#define RL_DEFAULT_HISTORY_PAGE 100
+#define RL_MAX_LIST_SCAN        5000   /* entries a filtered list examines per page */
+
+/* Socket queues: a full queue drops (PUB) or blocks (client) rather than growing memory. */
+#define RL_SNDHWM               10000
+#define RL_RCVHWM               10000
+
+/* Idempotency: a retried request id within this window returns the original result. */
+#define RL_DEDUPE_TTL_S         86400
+
+#endif

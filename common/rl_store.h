@@ -1,0 +1,116 @@
+/* rl_store.h: the Redis adapter: connection with reconnect and back-off, pipelines, the atomic write. */
+#ifndef RL_STORE_H
+#define RL_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rl_arena.h"
+#include "rl_err.h"
+#include "rl_log.h"
+
+typedef struct rl_store rl_store_t;
+
+typedef struct {
+    const char *host;
+    int port;
+    const char *user;       /* "" or NULL: AUTH with password only */
+    const char *password;   /* "" or NULL: no AUTH */
+    int timeout_ms;         /* connect and command timeout */
+} rl_store_opts_t;
+
+/* Returns the store or NULL (out of memory). Connects lazily: a down Redis gives
+ * RL_ERR_UNAVAILABLE from calls, with back-off between connection attempts. opts strings are copied. */
+rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log);
+void rl_store_destroy(rl_store_t **self_p);
+
+/* Connects now if needed (respecting back-off). RL_OK when connected. */
+rl_err_t rl_store_ping(rl_store_t *self, rl_error_t *err);
+/* Number of successful (re)connections so far. */
+uint64_t rl_store_connects(const rl_store_t *self);
+
+/* --- replies, copied into the caller's arena --- */
+typedef enum { RL_VAL_NIL, RL_VAL_INT, RL_VAL_STR, RL_VAL_ARR, RL_VAL_ERR } rl_val_type_t;
+
+typedef struct rl_val {
+    rl_val_type_t type;
+    long long i;                 /* RL_VAL_INT */
+    const char *s;               /* RL_VAL_STR / RL_VAL_ERR (NUL-terminated; may contain NULs) */
+    size_t len;
+    size_t n;                    /* RL_VAL_ARR */
+    const struct rl_val *elem;
+} rl_val_t;
+
+/* --- commands, built in the caller's arena --- */
+typedef struct rl_cmd rl_cmd_t;
+
+rl_cmd_t *rl_cmd_new(rl_arena_t *arena, const char *name);
+void rl_cmd_arg(rl_cmd_t *cmd, const char *s);
+void rl_cmd_argb(rl_cmd_t *cmd, const void *data, size_t len);
+void rl_cmd_argf(rl_cmd_t *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sends ncmd commands in one pipeline; vals[i] receives command i's reply (which may be an
+ * RL_VAL_ERR reply from Redis: the call still succeeds). RL_ERR_UNAVAILABLE when Redis cannot be
+ * reached (after one reconnect attempt for a dropped connection), RL_ERR_INTERNAL on arena
+ * exhaustion or a command that was not built. */
+rl_err_t rl_store_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncmd, rl_cmd_t *const *cmds,
+                           const rl_val_t **vals, rl_error_t *err);
+/* One command. */
+rl_err_t rl_store_cmd(rl_store_t *self, rl_arena_t *arena, rl_cmd_t *cmd, const rl_val_t **val,
+                      rl_error_t *err);
+
+/* --- the atomic write: entity + indexes + domain event (+ history) in one Lua script --- */
+/*
+ *   guards (all must hold) -> version check (CAS) -> HSET entity {v, pb}
+ *     -> XADD stream {e: event} -> index ops -> SET dedupe key (TTL)
+ *
+ * The entity is a hash {v: version, pb: packed entity}. A repeated request id returns
+ * RL_WRITE_DUPLICATE with the value the first write stored, and writes nothing.
+ */
+typedef enum {
+    RL_OP_ZADD,          /* key, score, member */
+    RL_OP_ZREM,          /* key, member */
+    RL_OP_HISTORY,       /* key: RPUSH the new stream entry id */
+    RL_OP_GUARD_ZNONE,   /* key, min, max: ZCOUNT key min max must be 0 */
+    RL_OP_GUARD_HFIELD,  /* key, field, value: HGET key field must equal value ("" = absent) */
+} rl_op_type_t;
+
+typedef struct {
+    rl_op_type_t type;
+    const char *key;
+    double score;         /* ZADD */
+    const char *a;        /* ZADD/ZREM member; GUARD_ZNONE min; GUARD_HFIELD field */
+    const char *b;        /* GUARD_ZNONE max; GUARD_HFIELD value */
+} rl_op_t;
+
+typedef struct {
+    const char *entity_key;
+    uint64_t expected_version;   /* 0: the entity must not exist */
+    uint64_t new_version;
+    const void *blob;
+    size_t blob_len;
+    const char *stream_key;
+    const void *event;
+    size_t event_len;
+    const char *dedupe_key;
+    const char *dedupe_value;    /* returned to a duplicate request (e.g. the entity id) */
+    const rl_op_t *ops;
+    size_t nops;
+} rl_write_t;
+
+typedef enum { RL_WRITE_DONE, RL_WRITE_DUPLICATE } rl_write_outcome_t;
+
+typedef struct {
+    rl_write_outcome_t outcome;
+    char stream_id[48];          /* DONE: id of the new stream entry */
+    const char *dup_value;       /* DUPLICATE: arena-owned */
+    uint64_t current_version;    /* on RL_ERR_CONFLICT */
+    size_t failed_guard;         /* on RL_ERR_CONFLICT from a guard: index into ops, else SIZE_MAX */
+    long long guard_value;       /* GUARD_ZNONE: the count found */
+} rl_write_result_t;
+
+/* RL_OK (see res->outcome), RL_ERR_CONFLICT (stale version or failed guard), RL_ERR_UNAVAILABLE. */
+rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w, rl_write_result_t *res,
+                        rl_error_t *err);
+
+#endif

@@ -1,0 +1,65 @@
+/* risk.h: risk register domain rules (scoring, levels, criteria, validation, patches); pure, no I/O. */
+#ifndef RISK_H
+#define RISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rl_arena.h"
+#include "rl_codec.h"
+#include "rl_err.h"
+
+typedef Riskline__V1__Risk risk_t;
+typedef Riskline__V1__Criteria risk_criteria_t;
+typedef Riskline__V1__Rating risk_rating_t;
+typedef Riskline__V1__Level risk_level_t;
+
+/* ISO 27001 6.1.2 defaults: 5x5, medium >= 5, high >= 10, critical >= 16, appetite <= 6,
+ * reviews every 365/180/90/30 days for low/medium/high/critical. */
+void risk_criteria_defaults(risk_criteria_t *c);
+/* Bounds: 3..10 per axis; 1 < medium_min < high_min < critical_min <= L*I; 1 <= acceptance_max < L*I;
+ * review days 1..1095 and non-increasing with level. err->field names the criteria field. */
+rl_err_t risk_criteria_validate(const risk_criteria_t *c, rl_error_t *err);
+
+/* likelihood * impact, or 0 when the rating is absent (NULL or 0/0). */
+uint32_t risk_score(const risk_rating_t *r);
+/* Level of a score under c; LEVEL_UNSPECIFIED for 0. */
+risk_level_t risk_level(uint32_t score, const risk_criteria_t *c);
+/* Default review interval of a level (the low interval for UNSPECIFIED). */
+uint32_t risk_review_days(risk_level_t level, const risk_criteria_t *c);
+/* The score that governs reviews and appetite: residual when rated, else inherent. */
+uint32_t risk_current_score(const risk_t *r);
+
+/* Input checks of a risk as a client sent it: required fields, lengths, list sizes, ratings on
+ * the matrix of c, enum ranges, next_review date format. err->field is "risk.<field>". */
+rl_err_t risk_validate(const risk_t *r, const risk_criteria_t *c, rl_error_t *err);
+
+/* Fills the computed fields (scores, levels, within_appetite) from ratings and c. */
+void risk_derive(risk_t *r, const risk_criteria_t *c);
+
+/* Sets next_review to today + interval (the risk's own, else its level's default) when
+ * `reschedule` or when next_review is empty. The date string is arena-owned. */
+void risk_schedule_review(risk_t *r, const risk_criteria_t *c, int64_t today_days, int reschedule,
+                          rl_arena_t *arena);
+
+/* Treatment from text: avoid; reduce|modify; transfer|share; accept|retain (case-insensitive).
+ * -1 when unknown. */
+int risk_treatment_parse(const char *s);
+/* Status from text: identified, assessed, treatment_planned, in_treatment, treated, accepted, closed. */
+int risk_status_parse(const char *s);
+/* Level from text: low, medium, high, critical. */
+int risk_level_parse(const char *s);
+
+/* Copies the fields named in mask from patch into dst (strings and lists arena-copied).
+ * Unknown names and computed fields are refused (field "update_mask"). Returns 1 in *ratings_changed
+ * when inherent, residual, target or review_interval_days changed (the review is then rescheduled). */
+rl_err_t risk_apply_patch(risk_t *dst, const risk_t *patch, char *const *mask, size_t nmask,
+                          rl_arena_t *arena, int *ratings_changed, rl_error_t *err);
+
+/* Fields that the history diff ignores (bookkeeping, computed). NULL-terminated. */
+extern const char *const risk_diff_skip[];
+
+/* Largest likelihood and impact used by any rating of r (for criteria shrink checks). */
+void risk_max_axes(const risk_t *r, uint32_t *max_likelihood, uint32_t *max_impact);
+
+#endif

@@ -1,0 +1,21 @@
+/* handlers.h: the register's request handlers (request -> domain rules -> store -> reply). */
+#ifndef HANDLERS_H
+#define HANDLERS_H
+
+#include "risk_store.h"
+#include "rl_bus.h"
+#include "rl_clock.h"
+#include "rl_log.h"
+
+/* The service's one state object, owned by main and passed to every handler. */
+typedef struct {
+    rl_log_t *log;
+    rl_store_t *store;
+    risk_store_t *risks;
+    rl_clock_t clock;
+} server_t;
+
+/* Routes every register request on bus to its handler. 0 ok, -1 on failure. */
+int handlers_route(rl_bus_server_t *bus);
+
+#endif

@@ -74,9 +74,8 @@ void rl_bus_destroy(rl_bus_t **self_p)
 
 static void set_int(void *sock, int opt, int v) { zmq_setsockopt(sock, opt, &v, sizeof v); }
 
-static void set_common_opts(void *sock, int linger_ms)
+static void set_common_opts(void *sock, int linger_ms, int64_t max)
 {
-    int64_t max = RL_HARD_FRAME_BYTES;
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     set_int(sock, ZMQ_LINGER, linger_ms);
     set_int(sock, ZMQ_SNDHWM, RL_SNDHWM);
@@ -103,7 +102,7 @@ rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const cha
         rl_error_set(err, RL_ERR_INTERNAL, "", "cannot create socket: %s", zmq_strerror(zmq_errno()));
         goto fail;
     }
-    set_common_opts(self->sock, SERVER_LINGER_MS);
+    set_common_opts(self->sock, SERVER_LINGER_MS, RL_HARD_FRAME_BYTES);
     /* A reply to a vanished peer must fail visibly (counted), not vanish silently. */
     set_int(self->sock, ZMQ_ROUTER_MANDATORY, 1);
     if (zmq_bind(self->sock, endpoint) != 0) {
@@ -331,7 +330,7 @@ static int client_open(rl_bus_client_t *self)
     self->sock = zmq_socket(self->bus->zctx, ZMQ_DEALER);
     if (!self->sock)
         return -1;
-    set_common_opts(self->sock, 0);
+    set_common_opts(self->sock, 0, RL_MAX_REPLY_BYTES);
     return zmq_connect(self->sock, self->endpoint);
 }
 
@@ -382,9 +381,9 @@ static int await_reply(rl_bus_client_t *self, const char *request_id, rl_arena_t
             return -1;
         }
         int more = zmq_msg_more(&m);
-        rl_envelope_t *env = NULL;
-        rl_error_t err;
-        int ok = rl_codec_decode_envelope(zmq_msg_data(&m), zmq_msg_size(&m), arena, &env, &err) == RL_OK;
+        rl_envelope_t *env = rl_codec_unpack(&riskline__v1__envelope__descriptor, zmq_msg_data(&m),
+                                             zmq_msg_size(&m), RL_MAX_REPLY_BYTES, arena);
+        int ok = env != NULL;
         zmq_msg_close(&m);
         while (more) {  /* a stray multipart reply: drain it */
             zmq_msg_init(&m);

@@ -6,6 +6,9 @@
  * Above RL_HARD_FRAME_BYTES libzmq drops the connection (ZMQ_MAXMSGSIZE): no reply possible. */
 #define RL_MAX_FRAME_BYTES      (1024 * 1024)
 #define RL_HARD_FRAME_BYTES     (4 * 1024 * 1024)
+/* Replies (trusted more than requests: they come from our services) may be larger: a page of
+ * 500 risks or events with their snapshots. */
+#define RL_MAX_REPLY_BYTES      (32 * 1024 * 1024)
 #define RL_MAX_FRAMES           4      /* identity, optional delimiter, body (+1 spare) */
 
 /* Envelope header */

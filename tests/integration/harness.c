@@ -1,0 +1,915 @@
+/* harness.c: start/stop redis-server and riskline-register on free ports, run the CLI, raw frames,
+ * Redis snapshots. Children die with the test process (PR_SET_PDEATHSIG) and are killed at exit. */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include "harness.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+#include <ftw.h>
+#include <arpa/inet.h>
+
+#define START_TIMEOUT_MS 15000
+#define STOP_TIMEOUT_MS 5000
+#define CLI_TIMEOUT_MS 30000
+#define MAX_LIVE 32
+
+/* Test-process bookkeeping so that children and temp dirs go away even when a test aborts. */
+static harness_t *g_live[MAX_LIVE];
+static int g_atexit_done;
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void rm_rf(const char *dir)
+{
+    if (dir[0])
+        nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Waits for pid up to ms; returns exit status / 128+sig, or -1 when still running. */
+static int wait_pid(pid_t pid, int ms)
+{
+    int64_t deadline = mono_ms() + ms;
+    for (;;) {
+        int st = 0;
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) {
+            if (WIFEXITED(st))
+                return WEXITSTATUS(st);
+            if (WIFSIGNALED(st))
+                return 128 + WTERMSIG(st);
+            return -2;
+        }
+        if (r < 0 && errno != EINTR)
+            return -2;  /* not our child any more */
+        if (mono_ms() >= deadline)
+            return -1;
+        sleep_ms(5);
+    }
+}
+
+/* SIGTERM, wait up to ms, then SIGKILL. Exit status, or -1 when it had to be killed. */
+static int stop_pid(pid_t pid, int ms)
+{
+    if (pid <= 0)
+        return -2;
+    kill(pid, SIGTERM);
+    int st = wait_pid(pid, ms);
+    if (st == -1) {
+        kill(pid, SIGKILL);
+        wait_pid(pid, 2000);
+    }
+    return st;
+}
+
+static void kill_now(pid_t *pid)
+{
+    if (*pid > 0) {
+        kill(*pid, SIGKILL);
+        wait_pid(*pid, 2000);
+    }
+    *pid = 0;
+}
+
+static void cleanup_all(void)
+{
+    for (int i = 0; i < MAX_LIVE; i++)
+        if (g_live[i]) {
+            harness_t *h = g_live[i];
+            kill_now(&h->register_pid);
+            kill_now(&h->redis_pid);
+            rm_rf(h->dir);
+            g_live[i] = NULL;
+        }
+}
+
+static void track(harness_t *h, int add)
+{
+    if (!g_atexit_done) {
+        atexit(cleanup_all);
+        g_atexit_done = 1;
+    }
+    for (int i = 0; i < MAX_LIVE; i++) {
+        if (add && !g_live[i]) {
+            g_live[i] = h;
+            return;
+        }
+        if (!add && g_live[i] == h) {
+            g_live[i] = NULL;
+            return;
+        }
+    }
+}
+
+int harness_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = 0;
+    socklen_t len = sizeof a;
+    int port = -1;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+        port = ntohs(a.sin_port);
+    close(fd);
+    /* Never hand out the suite's fixed ports (others use them). */
+    if (port >= 7100 && port <= 7199)
+        return harness_free_port();
+    return port;
+}
+
+char *harness_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        if (r == 0)
+            break;
+        n += r;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+static int write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int ok = fputs(text, f) >= 0;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+static int random_hex(char *out, size_t nbytes)
+{
+    unsigned char b[64];
+    if (nbytes > sizeof b)
+        return -1;
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0)
+        return -1;
+    ssize_t r = read(fd, b, nbytes);
+    close(fd);
+    if (r != (ssize_t)nbytes)
+        return -1;
+    for (size_t i = 0; i < nbytes; i++)
+        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    return 0;
+}
+
+char *harness_date_in(int days, char *buf)
+{
+    time_t t = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 11, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+/* --- Redis --- */
+
+void *harness_redis_connect(const harness_t *h)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
+    if (!c || c->err) {
+        if (c)
+            redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, (struct timeval){10, 0});
+    redisReply *r = redisCommand(c, "AUTH %s", h->password);
+    int ok = r && r->type == REDIS_REPLY_STATUS;
+    if (r)
+        freeReplyObject(r);
+    if (!ok) {
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+static int redis_ready(const harness_t *h)
+{
+    redisContext *c = harness_redis_connect(h);
+    if (!c)
+        return 0;
+    redisReply *r = redisCommand(c, "PING");
+    int ok = r && r->type == REDIS_REPLY_STATUS && strcmp(r->str, "PONG") == 0;
+    if (r)
+        freeReplyObject(r);
+    redisFree(c);
+    return ok;
+}
+
+static int write_redis_conf(harness_t *h)
+{
+    char conf[2048];
+    snprintf(conf, sizeof conf,
+             "port %d\n"
+             "bind 127.0.0.1\n"
+             "protected-mode yes\n"
+             "daemonize no\n"
+             "dir %s\n"
+             "logfile %s\n"
+             "appendonly yes\n"
+             "appendfsync everysec\n"
+             "appendfilename \"appendonly.aof\"\n"
+             "save \"\"\n"
+             "requirepass %s\n"
+             "enable-debug-command local\n",
+             h->redis_port, h->dir, h->redis_log, h->password);
+    return write_file(h->redis_conf, conf);
+}
+
+static pid_t spawn(const char *path, char *const argv[], const char *out_path, int append,
+                   const char *err_path, const char *const *env)
+{
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    /* child */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int in = open("/dev/null", O_RDONLY);
+    int flags = O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC);
+    int out = open(out_path, flags, 0600);
+    int err = err_path ? open(err_path, flags, 0600) : out;
+    if (in < 0 || out < 0 || err < 0)
+        _exit(126);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    /* A clean RISKLINE_* environment: only what the harness and the test give. */
+    static const char *const clear[] = {
+        "RISKLINE_CONFIG", "RISKLINE_REDIS_HOST", "RISKLINE_REDIS_PORT", "RISKLINE_REDIS_USER",
+        "RISKLINE_REDIS_PASSWORD", "RISKLINE_REDIS_PASSWORD_FILE", "RISKLINE_REDIS_TIMEOUT_MS",
+        "RISKLINE_REGISTER_ENDPOINT", "RISKLINE_TREATMENT_ENDPOINT", "RISKLINE_MONITOR_ENDPOINT",
+        "RISKLINE_REPORT_ENDPOINT", "RISKLINE_REPORT_PUB_ENDPOINT", "RISKLINE_TENANT",
+        "RISKLINE_PRINCIPAL", "RISKLINE_LOG_LEVEL", "RISKLINE_TIMEOUT_MS", "RISKLINE_RETRIES",
+        "RISKLINE_VAR_DIR", NULL};
+    for (const char *const *c = clear; *c; c++)
+        unsetenv(*c);
+    for (const char *const *e = env; e && *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq)
+            continue;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - *e), *e);
+        setenv(name, eq + 1, 1);
+    }
+    execv(path, argv);
+    _exit(127);
+}
+
+int harness_redis_start(harness_t *h)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (!h->redis_port || attempt > 0)
+            h->redis_port = harness_free_port();
+        if (h->redis_port <= 0 || write_redis_conf(h) != 0)
+            return -1;
+        char *argv[] = {"redis-server", h->redis_conf, NULL};
+        char out[600];
+        snprintf(out, sizeof out, "%s/redis.stdout", h->dir);
+        fflush(stdout);
+        pid_t pid = fork();
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+            int in = open("/dev/null", O_RDONLY);
+            if (fd >= 0) {
+                dup2(fd, 1);
+                dup2(fd, 2);
+            }
+            if (in >= 0)
+                dup2(in, 0);
+            execvp("redis-server", argv);
+            _exit(127);
+        }
+        if (pid < 0)
+            return -1;
+        h->redis_pid = pid;
+        int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+        int exited = 0;
+        while (mono_ms() < deadline) {
+            if (wait_pid(pid, 0) != -1) {
+                exited = 1;
+                break;
+            }
+            if (redis_ready(h))
+                return 0;
+            sleep_ms(20);
+        }
+        if (!exited)
+            kill_now(&h->redis_pid);
+        h->redis_pid = 0;
+        char *log = harness_read_file(h->redis_log, NULL);
+        int in_use = log && strstr(log, "in use") != NULL;
+        if (log && !in_use)
+            fprintf(stderr, "harness: redis-server failed to start:\n%s\n", log);
+        free(log);
+        if (!in_use)
+            return -1;
+        /* port taken between probe and bind: try another one */
+    }
+    return -1;
+}
+
+int harness_redis_stop(harness_t *h)
+{
+    if (h->redis_pid <= 0)
+        return 0;
+    int st = stop_pid(h->redis_pid, STOP_TIMEOUT_MS);
+    h->redis_pid = 0;
+    return st;
+}
+
+int harness_redis_restart(harness_t *h)
+{
+    int st = harness_redis_stop(h);
+    if (st != 0)
+        fprintf(stderr, "harness: redis-server stop status %d\n", st);
+    return harness_redis_start(h);
+}
+
+/* --- ZeroMQ --- */
+
+void *harness_dealer(harness_t *h)
+{
+    void *s = zmq_socket(h->zctx, ZMQ_DEALER);
+    if (!s)
+        return NULL;
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    int hwm = 100000;
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_connect(s, h->endpoint) != 0) {
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len)
+{
+    for (size_t i = 0; i < nframes; i++) {
+        int flags = i + 1 < nframes ? ZMQ_SNDMORE : 0;
+        if (zmq_send(sock, data[i], len[i], flags) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int harness_recv(void *sock, int timeout_ms, uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+    int rc = zmq_poll(&item, 1, timeout_ms);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return 0;
+    int n = 0, more = 1;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, 0) < 0) {
+            zmq_msg_close(&m);
+            return -1;
+        }
+        if (n == 0) {
+            *len = zmq_msg_size(&m);
+            *data = malloc(*len ? *len : 1);
+            if (*data)
+                memcpy(*data, zmq_msg_data(&m), *len);
+        }
+        more = zmq_msg_more(&m);
+        zmq_msg_close(&m);
+        n++;
+    }
+    return n;
+}
+
+void harness_env_prepare(harness_t *h, harness_env_t *env)
+{
+    if (!env->schema_version)
+        env->schema_version = 1;
+    if (!env->request_id || !env->request_id[0]) {
+        /* Stable storage for the id: a small ring of buffers owned by the harness call. */
+        static char ids[64][48];
+        static unsigned next;
+        char *buf = ids[next++ % 64];
+        snprintf(buf, 48, "t-%d-%u-%u", (int)getpid(), h->seq++, (unsigned)(mono_ms() & 0xffffff));
+        env->request_id = buf;
+    }
+    if (!env->tenant || !env->tenant[0])
+        env->tenant = "default";
+}
+
+uint8_t *harness_env_pack(harness_t *h, harness_env_t *env, size_t *len)
+{
+    harness_env_prepare(h, env);
+    *len = riskline__v1__envelope__get_packed_size(env);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        riskline__v1__envelope__pack(env, buf);
+    return buf;
+}
+
+int harness_send_env(harness_t *h, void *sock, harness_env_t *env)
+{
+    size_t len = 0;
+    uint8_t *buf = harness_env_pack(h, env, &len);
+    if (!buf)
+        return -1;
+    int rc = zmq_send(sock, buf, len, 0) < 0 ? -1 : 0;
+    free(buf);
+    return rc;
+}
+
+harness_env_t *harness_recv_env(void *sock, int timeout_ms)
+{
+    uint8_t *data = NULL;
+    size_t len = 0;
+    int n = harness_recv(sock, timeout_ms, &data, &len);
+    if (n <= 0) {
+        free(data);
+        return NULL;
+    }
+    harness_env_t *env = riskline__v1__envelope__unpack(NULL, len, data);
+    free(data);
+    return env;
+}
+
+harness_env_t *harness_call(harness_t *h, harness_env_t *env)
+{
+    void *s = harness_dealer(h);
+    if (!s)
+        return NULL;
+    harness_env_t *reply = NULL;
+    if (harness_send_env(h, s, env) == 0)
+        reply = harness_recv_env(s, 5000);
+    zmq_close(s);
+    return reply;
+}
+
+int harness_code(const harness_env_t *reply) { return reply && reply->status ? (int)reply->status->code : 0; }
+
+const char *harness_field(const harness_env_t *reply)
+{
+    return reply && reply->status && reply->status->field ? reply->status->field : "";
+}
+
+int harness_ping(harness_t *h, int timeout_ms)
+{
+    void *s = harness_dealer(h);
+    if (!s)
+        return 0;
+    Riskline__V1__Ping ping = RISKLINE__V1__PING__INIT;
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PING;
+    env.ping = &ping;
+    int ok = 0;
+    if (harness_send_env(h, s, &env) == 0) {
+        harness_env_t *reply = harness_recv_env(s, timeout_ms);
+        ok = reply && harness_code(reply) == 0 && reply->body_case == RISKLINE__V1__ENVELOPE__BODY_PONG;
+        if (reply)
+            riskline__v1__envelope__free_unpacked(reply, NULL);
+    }
+    zmq_close(s);
+    return ok;
+}
+
+/* --- the register --- */
+
+int harness_register_alive(harness_t *h) { return h->register_pid > 0 && wait_pid(h->register_pid, 0) == -1; }
+
+int harness_register_start(harness_t *h)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bin/riskline-register", h->build);
+    if (access(path, X_OK) != 0) {
+        fprintf(stderr, "harness: %s is not built\n", path);
+        return -1;
+    }
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (!h->register_port || attempt > 0)
+            h->register_port = harness_free_port();
+        snprintf(h->endpoint, sizeof h->endpoint, "tcp://127.0.0.1:%d", h->register_port);
+        char port[16], e1[64], e2[128], e3[128];
+        snprintf(port, sizeof port, "%d", h->redis_port);
+        snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%s", port);
+        snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD=%s", h->password);
+        snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
+        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", e1, e2, e3, NULL};
+        char *argv[] = {path, NULL};
+        pid_t pid = spawn(path, argv, h->register_log, 1, NULL, env);
+        if (pid < 0)
+            return -1;
+        h->register_pid = pid;
+        int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+        int st = -1;
+        while (mono_ms() < deadline) {
+            st = wait_pid(pid, 0);
+            if (st != -1)
+                break;
+            if (harness_ping(h, 200))
+                return 0;
+        }
+        if (st == -1)
+            kill_now(&h->register_pid);
+        h->register_pid = 0;
+        if (st != 3) {  /* 3: cannot bind (port taken meanwhile): try another port */
+            char *log = harness_read_file(h->register_log, NULL);
+            fprintf(stderr, "harness: riskline-register did not become ready (status %d); log:\n%s\n", st,
+                    log ? log : "");
+            free(log);
+            return -1;
+        }
+    }
+    return -1;
+}
+
+int harness_register_stop(harness_t *h)
+{
+    if (h->register_pid <= 0)
+        return 0;
+    int st = stop_pid(h->register_pid, STOP_TIMEOUT_MS);
+    h->register_pid = 0;
+    return st;
+}
+
+int harness_register_restart(harness_t *h)
+{
+    int st = harness_register_stop(h);
+    if (st != 0)
+        fprintf(stderr, "harness: riskline-register stop status %d\n", st);
+    return harness_register_start(h);
+}
+
+/* --- lifecycle --- */
+
+harness_t *harness_new(void)
+{
+    harness_t *h = calloc(1, sizeof *h);
+    if (!h)
+        fail_msg("out of memory");
+    const char *b = getenv("RISKLINE_BUILD");
+    snprintf(h->build, sizeof h->build, "%s", b && b[0] ? b : "build");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(h->dir, sizeof h->dir, "%s/riskline-it.XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+    if (!mkdtemp(h->dir)) {
+        free(h);
+        fail_msg("mkdtemp: %s", strerror(errno));
+    }
+    track(h, 1);
+    snprintf(h->redis_conf, sizeof h->redis_conf, "%s/redis.conf", h->dir);
+    snprintf(h->redis_log, sizeof h->redis_log, "%s/redis.log", h->dir);
+    snprintf(h->register_log, sizeof h->register_log, "%s/register.log", h->dir);
+    h->zctx = zmq_ctx_new();
+    if (!h->zctx || random_hex(h->password, 24) != 0) {
+        harness_destroy(&h);
+        fail_msg("harness init failed");
+    }
+    if (harness_redis_start(h) != 0) {
+        harness_destroy(&h);
+        fail_msg("redis-server did not start");
+    }
+    if (harness_register_start(h) != 0) {
+        harness_destroy(&h);
+        fail_msg("riskline-register did not start");
+    }
+    return h;
+}
+
+void harness_destroy(harness_t **hp)
+{
+    if (!hp || !*hp)
+        return;
+    harness_t *h = *hp;
+    if (h->register_pid > 0 && stop_pid(h->register_pid, 2000) != 0) {
+        char *log = harness_read_file(h->register_log, NULL);
+        fprintf(stderr, "harness: register did not stop cleanly; log tail:\n%s\n",
+                log ? (strlen(log) > 4000 ? log + strlen(log) - 4000 : log) : "");
+        free(log);
+    }
+    h->register_pid = 0;
+    if (h->redis_pid > 0)
+        stop_pid(h->redis_pid, 2000);
+    h->redis_pid = 0;
+    if (h->zctx)
+        zmq_ctx_term(h->zctx);
+    if (!getenv("HARNESS_KEEP"))
+        rm_rf(h->dir);
+    else
+        fprintf(stderr, "harness: kept %s\n", h->dir);
+    track(h, 0);
+    free(h);
+    *hp = NULL;
+}
+
+/* --- the CLI --- */
+
+struct harness_proc {
+    pid_t pid;
+    char out_path[600];
+    char err_path[600];
+};
+
+harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const char *const *argv)
+{
+    harness_proc_t *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    unsigned n = h->seq++;
+    snprintf(p->out_path, sizeof p->out_path, "%s/cli-%u.out", h->dir, n);
+    snprintf(p->err_path, sizeof p->err_path, "%s/cli-%u.err", h->dir, n);
+    char path[600];
+    snprintf(path, sizeof path, "%s/bin/riskline", h->build);
+    size_t argc = 0;
+    while (argv && argv[argc])
+        argc++;
+    char **av = calloc(argc + 2, sizeof *av);
+    const char **ev = NULL;
+    size_t envc = 0;
+    while (env && env[envc])
+        envc++;
+    ev = calloc(envc + 8, sizeof *ev);
+    if (!av || !ev) {
+        free(av);
+        free(ev);
+        free(p);
+        return NULL;
+    }
+    av[0] = path;
+    for (size_t i = 0; i < argc; i++)
+        av[i + 1] = (char *)argv[i];
+    char e1[64], e2[128], e3[128];
+    snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
+    snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD=%s", h->password);
+    snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
+    size_t k = 0;
+    ev[k++] = "RISKLINE_REDIS_HOST=127.0.0.1";
+    ev[k++] = e1;
+    ev[k++] = e2;
+    ev[k++] = e3;
+    for (size_t i = 0; i < envc; i++)
+        ev[k++] = env[i];
+    ev[k] = NULL;
+    p->pid = spawn(path, av, p->out_path, 0, p->err_path, ev);
+    free(av);
+    free(ev);
+    if (p->pid < 0) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void harness_cli_wait(harness_proc_t *p, harness_run_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->status = -1;
+    if (!p)
+        goto done;
+    r->status = wait_pid(p->pid, CLI_TIMEOUT_MS);
+    if (r->status == -1) {
+        fprintf(stderr, "harness: CLI did not finish in %d ms: killed\n", CLI_TIMEOUT_MS);
+        kill(p->pid, SIGKILL);
+        wait_pid(p->pid, 2000);
+    }
+    r->out = harness_read_file(p->out_path, &r->out_len);
+    r->err = harness_read_file(p->err_path, &r->err_len);
+    remove(p->out_path);
+    remove(p->err_path);
+    free(p);
+done:
+    if (!r->out)
+        r->out = calloc(1, 1);
+    if (!r->err)
+        r->err = calloc(1, 1);
+}
+
+void harness_cli(harness_t *h, const char *const *env, const char *const *argv, harness_run_t *r)
+{
+    harness_cli_wait(harness_cli_spawn(h, env, argv), r);
+}
+
+void harness_clif(harness_t *h, harness_run_t *r, ...)
+{
+    const char *argv[64];
+    size_t n = 0;
+    va_list ap;
+    va_start(ap, r);
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < 63)
+        argv[n++] = a;
+    va_end(ap);
+    argv[n] = NULL;
+    harness_cli(h, NULL, argv, r);
+}
+
+void harness_run_free(harness_run_t *r)
+{
+    free(r->out);
+    free(r->err);
+    r->out = r->err = NULL;
+}
+
+/* --- snapshots --- */
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(((const harness_key_t *)a)->key, ((const harness_key_t *)b)->key);
+}
+
+static char *hex_of(const char *s, size_t n)
+{
+    char *out = malloc(2 * n + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", (unsigned char)s[i]);
+    out[2 * n] = '\0';
+    return out;
+}
+
+harness_snapshot_t *harness_snapshot(harness_t *h)
+{
+    redisContext *c = harness_redis_connect(h);
+    if (!c)
+        fail_msg("snapshot: cannot connect to Redis");
+    harness_snapshot_t *s = calloc(1, sizeof *s);
+    size_t cap = 0;
+    char cursor[32] = "0";
+    do {
+        redisReply *r = redisCommand(c, "SCAN %s COUNT 1000", cursor);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            if (r)
+                freeReplyObject(r);
+            redisFree(c);
+            fail_msg("snapshot: SCAN failed");
+        }
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        redisReply *keys = r->element[1];
+        for (size_t i = 0; i < keys->elements; i++) {
+            if (s->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                s->keys = realloc(s->keys, cap * sizeof *s->keys);
+                if (!s->keys)
+                    fail_msg("out of memory");
+            }
+            harness_key_t *k = &s->keys[s->n++];
+            memset(k, 0, sizeof *k);
+            k->key = malloc(keys->element[i]->len + 1);
+            memcpy(k->key, keys->element[i]->str, keys->element[i]->len);
+            k->key[keys->element[i]->len] = '\0';
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    /* SCAN may return a key twice; sort and drop duplicates. */
+    qsort(s->keys, s->n, sizeof *s->keys, key_cmp);
+    size_t w = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (w > 0 && strcmp(s->keys[w - 1].key, s->keys[i].key) == 0) {
+            free(s->keys[i].key);
+            continue;
+        }
+        s->keys[w++] = s->keys[i];
+    }
+    s->n = w;
+    for (size_t i = 0; i < s->n; i++) {
+        harness_key_t *k = &s->keys[i];
+        redisReply *r = redisCommand(c, "TYPE %s", k->key);
+        snprintf(k->type, sizeof k->type, "%s", r && r->str ? r->str : "?");
+        if (r)
+            freeReplyObject(r);
+        r = redisCommand(c, "DEBUG DIGEST-VALUE %s", k->key);
+        if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->str) {
+            k->digest = strdup(r->element[0]->str);
+        } else {
+            if (r)
+                freeReplyObject(r);
+            r = redisCommand(c, "DUMP %s", k->key);
+            k->digest = r && r->type == REDIS_REPLY_STRING ? hex_of(r->str, r->len) : strdup("(none)");
+        }
+        if (r)
+            freeReplyObject(r);
+        r = redisCommand(c, "PTTL %s", k->key);
+        k->ttl_set = r && r->type == REDIS_REPLY_INTEGER && r->integer >= 0;
+        if (r)
+            freeReplyObject(r);
+    }
+    redisFree(c);
+    return s;
+}
+
+const char *harness_snapshot_digest(const harness_snapshot_t *s, const char *key)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->keys[i].key, key) == 0)
+            return s->keys[i].digest;
+    return NULL;
+}
+
+int harness_snapshot_equal(const harness_snapshot_t *a, const harness_snapshot_t *b, char *diff, size_t size)
+{
+    size_t i = 0, j = 0;
+    while (i < a->n || j < b->n) {
+        int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->keys[i].key, b->keys[j].key);
+        if (c < 0) {
+            snprintf(diff, size, "key %s removed", a->keys[i].key);
+            return 0;
+        }
+        if (c > 0) {
+            snprintf(diff, size, "key %s added (%s)", b->keys[j].key, b->keys[j].type);
+            return 0;
+        }
+        const harness_key_t *x = &a->keys[i], *y = &b->keys[j];
+        if (strcmp(x->type, y->type) != 0 || strcmp(x->digest, y->digest) != 0 || x->ttl_set != y->ttl_set) {
+            snprintf(diff, size, "key %s changed (%s -> %s)", x->key, x->type, y->type);
+            return 0;
+        }
+        i++;
+        j++;
+    }
+    if (size)
+        diff[0] = '\0';
+    return 1;
+}
+
+void harness_snapshot_free(harness_snapshot_t **sp)
+{
+    if (!sp || !*sp)
+        return;
+    for (size_t i = 0; i < (*sp)->n; i++) {
+        free((*sp)->keys[i].key);
+        free((*sp)->keys[i].digest);
+    }
+    free((*sp)->keys);
+    free(*sp);
+    *sp = NULL;
+}

@@ -1,0 +1,137 @@
+/* harness.h: integration test harness: a real redis-server and the real riskline-register on free
+ * loopback ports in a temp dir, the real CLI, raw ZeroMQ frames and Redis state snapshots.
+ *
+ * Usage from cmocka: harness_new() in a setup, harness_destroy() in the teardown (it also runs at
+ * exit for anything left behind). Functions that cannot go on fail the current test (cmocka fail). */
+#ifndef HARNESS_H
+#define HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "riskline/v1/envelope.pb-c.h"
+#include "riskline/v1/risk.pb-c.h"
+#include "riskline/v1/status.pb-c.h"
+
+typedef Riskline__V1__Envelope harness_env_t;
+
+typedef struct harness {
+    char build[512];            /* $RISKLINE_BUILD or "build" */
+    char dir[256];              /* mkdtemp: redis data, config, logs */
+    char redis_conf[512];
+    char redis_log[512];
+    char register_log[512];     /* the register's stdout+stderr (appended across restarts) */
+    char password[65];          /* generated, in the config file only */
+    int redis_port;
+    pid_t redis_pid;            /* 0 when stopped */
+    int register_port;
+    char endpoint[64];          /* tcp://127.0.0.1:<register_port> */
+    pid_t register_pid;         /* 0 when stopped */
+    void *zctx;                 /* ZeroMQ context for the test's own sockets */
+    unsigned seq;               /* request id counter */
+} harness_t;
+
+/* Starts Redis and the register; fails the test on error. */
+harness_t *harness_new(void);
+/* Kills (SIGKILL after a grace period) whatever still runs, closes sockets, removes the temp dir. */
+void harness_destroy(harness_t **h);
+
+/* A free loopback TCP port (bind port 0, read it back). */
+int harness_free_port(void);
+
+/* --- Redis --- */
+/* Starts redis-server on the data dir (new free port on collision). 0 ok, -1 on failure. */
+int harness_redis_start(harness_t *h);
+/* SIGTERM, wait up to 5 s; returns the exit status (0 = clean), -1 when it had to be killed. */
+int harness_redis_stop(harness_t *h);
+/* stop + start on the same data dir and port (AOF reload); 0 ok. */
+int harness_redis_restart(harness_t *h);
+/* A new authenticated hiredis connection (redisContext *, caller redisFree()s it); NULL on failure. */
+void *harness_redis_connect(const harness_t *h);
+
+/* --- the register --- */
+/* Starts build/bin/riskline-register and waits until it answers a ping (10 s). 0 ok, -1 failure. */
+int harness_register_start(harness_t *h);
+/* SIGTERM, wait up to 5 s; returns the exit status (0 = clean exit), 128+sig when killed by a
+ * signal, -1 when it did not exit in time (then SIGKILLed). */
+int harness_register_stop(harness_t *h);
+int harness_register_restart(harness_t *h);
+/* 1 if the register process is still running. */
+int harness_register_alive(harness_t *h);
+/* 1 when a ping over ZeroMQ gets a pong within timeout_ms. */
+int harness_ping(harness_t *h, int timeout_ms);
+
+/* --- processes: the CLI --- */
+typedef struct {
+    int status;      /* exit code, 128+signal when killed, -1 when it could not run */
+    char *out;       /* captured stdout (NUL-terminated, malloc'd) */
+    char *err;       /* captured stderr */
+    size_t out_len, err_len;
+} harness_run_t;
+
+typedef struct harness_proc harness_proc_t;
+
+/* Runs $RISKLINE_BUILD/bin/riskline with argv (NULL-terminated, without argv[0]) and the harness
+ * environment (RISKLINE_REGISTER_ENDPOINT, RISKLINE_REDIS_*) plus `env` ("K=V" entries, NULL-ended,
+ * may be NULL; they override). stdin is /dev/null. Killed after 30 s. */
+harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const char *const *argv);
+/* Waits for it and fills r (free with harness_run_free). */
+void harness_cli_wait(harness_proc_t *p, harness_run_t *r);
+void harness_cli(harness_t *h, const char *const *env, const char *const *argv, harness_run_t *r);
+/* Same with a variadic argv, NULL-terminated: harness_clif(h, &r, "risk", "show", "R-1", NULL). */
+void harness_clif(harness_t *h, harness_run_t *r, ...);
+void harness_run_free(harness_run_t *r);
+
+/* --- raw ZeroMQ --- */
+/* A DEALER connected to the register (linger 0). zmq_close it when done. */
+void *harness_dealer(harness_t *h);
+/* Sends nframes frames; 0 ok, -1 on failure. */
+int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len);
+/* Receives one whole message; returns the number of frames (the first is in *data, malloc'd,
+ * further frames are discarded), 0 on timeout, -1 on failure. */
+int harness_recv(void *sock, int timeout_ms, uint8_t **data, size_t *len);
+
+/* Fills in a unique request_id when empty, tenant "default" when empty, schema_version 1. */
+void harness_env_prepare(harness_t *h, harness_env_t *env);
+/* Packs env (after harness_env_prepare) into a malloc'd buffer. */
+uint8_t *harness_env_pack(harness_t *h, harness_env_t *env, size_t *len);
+/* Sends env on sock. 0 ok. */
+int harness_send_env(harness_t *h, void *sock, harness_env_t *env);
+/* Receives and unpacks one reply; NULL on timeout or when it is not an Envelope.
+ * Free with riskline__v1__envelope__free_unpacked(reply, NULL). */
+harness_env_t *harness_recv_env(void *sock, int timeout_ms);
+/* One request on a fresh DEALER; the reply or NULL (timeout 5 s). */
+harness_env_t *harness_call(harness_t *h, harness_env_t *env);
+/* Reply status code (0 when the status is absent). */
+int harness_code(const harness_env_t *reply);
+const char *harness_field(const harness_env_t *reply);
+
+/* --- Redis state snapshots --- */
+typedef struct {
+    char *key;
+    char type[16];
+    char *digest;    /* DEBUG DIGEST-VALUE, or hex of DUMP */
+    long long ttl_set; /* 1 when the key has a TTL */
+} harness_key_t;
+
+typedef struct {
+    size_t n;
+    harness_key_t *keys;  /* sorted by key */
+} harness_snapshot_t;
+
+/* Every key of the Redis db with its type and a digest of its content; fails the test on error. */
+harness_snapshot_t *harness_snapshot(harness_t *h);
+/* 1 when equal; otherwise 0 and a description of the first difference in diff. */
+int harness_snapshot_equal(const harness_snapshot_t *a, const harness_snapshot_t *b, char *diff, size_t size);
+void harness_snapshot_free(harness_snapshot_t **s);
+/* Digest of one key from a snapshot, NULL when absent. */
+const char *harness_snapshot_digest(const harness_snapshot_t *s, const char *key);
+
+/* --- small utilities --- */
+/* Today (UTC) plus days, as YYYY-MM-DD into buf (>= 11). */
+char *harness_date_in(int days, char *buf);
+/* Contents of a file (malloc'd, NUL-terminated) or NULL. */
+char *harness_read_file(const char *path, size_t *len);
+
+#endif

@@ -241,9 +241,19 @@ void cli_output_risk(cli_app_t *app, const Riskline__V1__Risk *r)
     key(f, "cia");
     if (!r->confidentiality && !r->integrity && !r->availability)
         fputs("none", f);
-    else
-        fprintf(f, "%s%s%s", r->confidentiality ? "confidentiality " : "", r->integrity ? "integrity " : "",
-                r->availability ? "availability" : "");
+    else {
+        const char *sep = "";
+        if (r->confidentiality) {
+            fputs("confidentiality", f);
+            sep = ", ";
+        }
+        if (r->integrity) {
+            fprintf(f, "%sintegrity", sep);
+            sep = ", ";
+        }
+        if (r->availability)
+            fprintf(f, "%savailability", sep);
+    }
     fputc('\n', f);
     kv_text(f, "owner", r->owner);
     kv_rating(f, "inherent", r->inherent, r->inherent_score, (int)r->inherent_level, 1);

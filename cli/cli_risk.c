@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -274,9 +275,11 @@ static int fill_risk(cli_app_t *app, const cli_args_t *a, Riskline__V1__Risk *r,
         halves[p] = (hl ? HALF_L : 0) | (hi ? HALF_I : 0);
         if (!halves[p])
             continue;
-        if (!for_update && halves[p] != (HALF_L | HALF_I))
-            return cli_usage(app, hl ? pairs[p].i_opt : pairs[p].l_opt, "required with --%s",
-                             hl ? pairs[p].l_opt : pairs[p].i_opt);
+        if (!for_update && halves[p] != (HALF_L | HALF_I)) {
+            char missing[32];
+            snprintf(missing, sizeof missing, "--%s", hl ? pairs[p].i_opt : pairs[p].l_opt);
+            return cli_usage(app, missing, "required with --%s", hl ? pairs[p].l_opt : pairs[p].i_opt);
+        }
         Riskline__V1__Rating *rt = rl_arena_alloc(app->arena, sizeof *rt);
         if (!rt)
             return cli_oom(app);
@@ -443,6 +446,12 @@ static int cmd_update(cli_app_t *app, const cli_args_t *a)
                 continue;
             const Riskline__V1__Rating *old = *pair_field((Riskline__V1__Risk *)cur, p);
             Riskline__V1__Rating *nw = *pair_field(patch, p);
+            if (!old || (old->likelihood == 0 && old->impact == 0)) {
+                char missing[32];
+                snprintf(missing, sizeof missing, "--%s", halves[p] & HALF_L ? pairs[p].i_opt : pairs[p].l_opt);
+                return cli_usage(app, missing, "required too: %s has no %s rating to keep a value from", id,
+                                 pairs[p].mask);
+            }
             if (!(halves[p] & HALF_L))
                 nw->likelihood = old ? old->likelihood : 0;
             if (!(halves[p] & HALF_I))

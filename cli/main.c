@@ -83,8 +83,19 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
     if (ci >= argc) {
         if (wants_help)
             return help(app, top_usage);
-        fputs(top_usage, app->errf);
-        return CLI_EXIT_USAGE;
+        if (argc <= 1) {
+            fputs(top_usage, app->errf);
+            return CLI_EXIT_USAGE;
+        }
+        /* Only options: report a bad one by name, else the missing command. */
+        const cli_opt_t *const tables[] = {global_opts};
+        const size_t sizes[] = {sizeof global_opts / sizeof global_opts[0]};
+        cli_args_t a;
+        rl_error_t err;
+        rl_error_clear(&err);
+        if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
+            return cli_usage_fail(app, &err);
+        return cli_usage(app, "", "missing command (ping, risk or criteria)");
     }
     const char *word = argv[ci];
     const char *group = NULL;

@@ -984,7 +984,7 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
             double base = med[ci][SC_BASELINE].rps;
             double v = base > 0 ? med[ci][sc].rps / base : 0.0;
             printf("%-16s %7d %7.2f %8s  %s\n", k == 0 ? "get/baseline" : "create/baseline", client_counts[ci], v,
-                   k == 0 ? ">= 0.50" : ">= 0.30", v >= goal ? "PASS" : "BELOW");
+                   k == 0 ? ">= 0.50" : ">= 0.30", total_errors ? "INVALID (errors)" : v >= goal ? "PASS" : "BELOW");
         }
     }
     if (total_errors)

@@ -42,23 +42,27 @@ static const cli_opt_t set_opts[] = {
     {"review-days", CLI_OPT_VALUE}, {"version", CLI_OPT_VALUE},
 };
 
-/* criteria_get: CLI_EXIT_OK with *reply set, or an exit code after printing the error. */
-static int get_criteria(cli_app_t *app, rl_envelope_t **reply)
+/* criteria_get: the reply (with criteria), or NULL with *rc set to the exit code after printing the error. */
+static const rl_envelope_t *get_criteria(cli_app_t *app, int *rc)
 {
-    rl_envelope_t *req = cli_request(app);
+    rl_envelope_t *req = cli_request(app), *reply = NULL;
     Riskline__V1__CriteriaGet *g = rl_arena_alloc(app->arena, sizeof *g);
-    if (!req || !g)
-        return cli_oom(app);
+    if (!req || !g) {
+        *rc = cli_oom(app);
+        return NULL;
+    }
     riskline__v1__criteria_get__init(g);
     req->body_case = RISKLINE__V1__ENVELOPE__BODY_CRITERIA_GET;
     req->criteria_get = g;
-    int rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_CRITERIA_RESULT, reply);
-    if (rc == CLI_EXIT_OK && !(*reply)->criteria_result->criteria) {
+    if ((*rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_CRITERIA_RESULT, &reply)) != CLI_EXIT_OK)
+        return NULL;
+    if (!reply || !reply->criteria_result || !reply->criteria_result->criteria) {
         rl_error_t err;
         rl_error_set(&err, RL_ERR_MALFORMED, "criteria", "the service replied without criteria");
-        return cli_fail(app, &err);
+        *rc = cli_fail(app, &err);
+        return NULL;
     }
-    return rc;
+    return reply;
 }
 
 static int print_criteria(cli_app_t *app, const rl_envelope_t *reply)
@@ -72,32 +76,32 @@ static int print_criteria(cli_app_t *app, const rl_envelope_t *reply)
 static int cmd_show(cli_app_t *app, const cli_args_t *a)
 {
     (void)a;
-    rl_envelope_t *reply = NULL;
-    int rc = get_criteria(app, &reply);
-    return rc != CLI_EXIT_OK ? rc : print_criteria(app, reply);
+    int rc = CLI_EXIT_OK;
+    const rl_envelope_t *reply = get_criteria(app, &rc);
+    return reply ? print_criteria(app, reply) : rc;
 }
 
 static int cmd_set(cli_app_t *app, const cli_args_t *a)
 {
     rl_error_t err;
     rl_error_clear(&err);
-    uint32_t matrix[2], thresholds[3], review[4], appetite = 0;
+    uint32_t matrix[2] = {0}, thresholds[3] = {0}, review[4] = {0}, appetite = 0;
     const char *v;
-    int given = 0;
+    int has_matrix = 0, has_thresholds = 0, has_review = 0;
     if ((v = cli_args_get(a, "matrix"))) {
         if (cli_parse_u32_list("--matrix", v, 'x', matrix, 2, &err) != 0)
             return cli_usage_fail(app, &err);
-        given = 1;
+        has_matrix = 1;
     }
     if ((v = cli_args_get(a, "thresholds"))) {
         if (cli_parse_u32_list("--thresholds", v, ',', thresholds, 3, &err) != 0)
             return cli_usage_fail(app, &err);
-        given = 1;
+        has_thresholds = 1;
     }
     if ((v = cli_args_get(a, "review-days"))) {
         if (cli_parse_u32_list("--review-days", v, ',', review, 4, &err) != 0)
             return cli_usage_fail(app, &err);
-        given = 1;
+        has_review = 1;
     }
     int has_appetite = cli_args_u32(a, "appetite", &appetite, &err);
     if (has_appetite < 0)
@@ -106,12 +110,12 @@ static int cmd_set(cli_app_t *app, const cli_args_t *a)
     int has_version = cli_args_u64(a, "version", &version, &err);
     if (has_version < 0)
         return cli_usage_fail(app, &err);
-    if (!given && !has_appetite)
+    if (!has_matrix && !has_thresholds && !has_review && !has_appetite)
         return cli_usage(app, "", "nothing to set: give --matrix, --thresholds, --appetite or --review-days");
 
-    rl_envelope_t *cur = NULL;
-    int rc = get_criteria(app, &cur);
-    if (rc != CLI_EXIT_OK)
+    int rc = CLI_EXIT_OK;
+    const rl_envelope_t *cur = get_criteria(app, &rc);
+    if (!cur)
         return rc;
     Riskline__V1__Criteria *c = rl_arena_alloc(app->arena, sizeof *c);
     Riskline__V1__CriteriaSet *s = rl_arena_alloc(app->arena, sizeof *s);
@@ -119,18 +123,18 @@ static int cmd_set(cli_app_t *app, const cli_args_t *a)
     if (!c || !s || !req)
         return cli_oom(app);
     *c = *cur->criteria_result->criteria;  /* start from what is in force; computed fields are ignored */
-    if (cli_args_get(a, "matrix")) {
+    if (has_matrix) {
         c->likelihood_levels = matrix[0];
         c->impact_levels = matrix[1];
     }
-    if (cli_args_get(a, "thresholds")) {
+    if (has_thresholds) {
         c->medium_min = thresholds[0];
         c->high_min = thresholds[1];
         c->critical_min = thresholds[2];
     }
     if (has_appetite)
         c->acceptance_max = appetite;
-    if (cli_args_get(a, "review-days")) {
+    if (has_review) {
         c->review_days_low = review[0];
         c->review_days_medium = review[1];
         c->review_days_high = review[2];
@@ -143,10 +147,12 @@ static int cmd_set(cli_app_t *app, const cli_args_t *a)
     req->criteria_set = s;
     if ((rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_CRITERIA_RESULT, &reply)) != CLI_EXIT_OK)
         return rc;
-    if (!app->json && reply->criteria_result->criteria)
+    if (!reply || !reply->criteria_result || !reply->criteria_result->criteria) {
+        rl_error_set(&err, RL_ERR_MALFORMED, "criteria", "the service replied without criteria");
+        return cli_fail(app, &err);
+    }
+    if (!app->json)
         fprintf(app->out, "criteria set: version %" PRIu64 "\n", reply->criteria_result->criteria->version);
-    if (!reply->criteria_result->criteria && !app->json)
-        return CLI_EXIT_OK;
     return print_criteria(app, reply);
 }
 

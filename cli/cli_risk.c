@@ -358,27 +358,28 @@ static int print_result(cli_app_t *app, const rl_envelope_t *reply, const char *
     return CLI_EXIT_OK;
 }
 
-/* risk_get: CLI_EXIT_OK with *out set, or an exit code after printing the error. */
-static int get_risk(cli_app_t *app, const char *id, const Riskline__V1__Risk **out)
+/* risk_get: the risk, or NULL with *rc set to the exit code after printing the error. */
+static const Riskline__V1__Risk *get_risk(cli_app_t *app, const char *id, int *rc)
 {
     rl_envelope_t *req = cli_request(app), *reply = NULL;
     Riskline__V1__RiskGet *g = rl_arena_alloc(app->arena, sizeof *g);
-    if (!req || !g)
-        return cli_oom(app);
+    if (!req || !g) {
+        *rc = cli_oom(app);
+        return NULL;
+    }
     riskline__v1__risk_get__init(g);
     g->id = (char *)id;
     req->body_case = RISKLINE__V1__ENVELOPE__BODY_RISK_GET;
     req->risk_get = g;
-    int rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_RISK_RESULT, &reply);
-    if (rc != CLI_EXIT_OK)
-        return rc;
-    if (!reply->risk_result->risk) {
+    if ((*rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_RISK_RESULT, &reply)) != CLI_EXIT_OK)
+        return NULL;
+    if (!reply || !reply->risk_result || !reply->risk_result->risk) {
         rl_error_t err;
         rl_error_set(&err, RL_ERR_MALFORMED, "risk", "the service replied without a risk");
-        return cli_fail(app, &err);
+        *rc = cli_fail(app, &err);
+        return NULL;
     }
-    *out = reply->risk_result->risk;
-    return CLI_EXIT_OK;
+    return reply->risk_result->risk;
 }
 
 /* --- commands --- */
@@ -397,7 +398,7 @@ static int cmd_add(cli_app_t *app, const cli_args_t *a)
         return cli_oom(app);
     riskline__v1__risk__init(r);
     riskline__v1__risk_create__init(c);
-    int halves[NPAIRS];
+    int halves[NPAIRS] = {0};
     int rc = fill_risk(app, a, r, m, halves, 0);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -419,7 +420,7 @@ static int cmd_update(cli_app_t *app, const cli_args_t *a)
         return cli_oom(app);
     riskline__v1__risk__init(patch);
     riskline__v1__risk_update__init(u);
-    int halves[NPAIRS];
+    int halves[NPAIRS] = {0};
     int rc = fill_risk(app, a, patch, m, halves, 1);
     if (rc != CLI_EXIT_OK)
         return rc;
@@ -436,8 +437,8 @@ static int cmd_update(cli_app_t *app, const cli_args_t *a)
             partial = 1;
     const char *id = risk_id_arg(a);
     if (!has_version || partial) {
-        const Riskline__V1__Risk *cur = NULL;
-        if ((rc = get_risk(app, id, &cur)) != CLI_EXIT_OK)
+        const Riskline__V1__Risk *cur = get_risk(app, id, &rc);
+        if (!cur)
             return rc;
         if (!has_version)
             version = cur->version;
@@ -505,8 +506,8 @@ static int cmd_archive(cli_app_t *app, const cli_args_t *a)
     const char *id = risk_id_arg(a);
     int rc;
     if (!has_version) {
-        const Riskline__V1__Risk *cur = NULL;
-        if ((rc = get_risk(app, id, &cur)) != CLI_EXIT_OK)
+        const Riskline__V1__Risk *cur = get_risk(app, id, &rc);
+        if (!cur)
             return rc;
         version = cur->version;
     }

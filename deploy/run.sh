@@ -45,6 +45,7 @@ declare -A ENDPOINT=(
 )
 REPORT_PUB=${RISKLINE_REPORT_PUB_ENDPOINT:-tcp://127.0.0.1:7105}
 
+idx_of() { local i; for i in "${!SERVICES[@]}"; do [[ ${SERVICES[$i]} != "$1" ]] || { echo "$i"; return; }; done; }
 say() { printf 'run: %s\n' "$*"; }
 die() { printf 'run: %s\n' "$*" >&2; exit 1; }
 
@@ -291,6 +292,10 @@ cli=$BIN/riskline
   done
   echo
   echo "Try:"
+  for s in "${to_run[@]}"; do  # the CLI defaults match the default endpoints only
+    var=RISKLINE_${s#riskline-}_ENDPOINT
+    [[ ${ENDPOINT[$s]} == "tcp://127.0.0.1:$(( 7101 + $(idx_of "$s") ))" ]] || echo "  export ${var^^}=${ENDPOINT[$s]}"
+  done
   echo "  $cli ping"
   echo "  $cli risk add --title \"Phishing of staff\" --owner alice --likelihood 4 --impact 3"
   echo "  $cli risk list"

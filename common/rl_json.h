@@ -11,7 +11,8 @@
  * Caller owns the result (cJSON_Delete). NULL on allocation failure. */
 cJSON *rl_json_from_message(const ProtobufCMessage *msg);
 
-/* Short name of an enum value ("in_treatment"); "" when unknown. Static storage, per value. */
+/* Short name of an enum value ("in_treatment") written into buf; the decimal number when the value
+ * is unknown (a newer peer's enum value stays visible). Returns buf. */
 const char *rl_json_enum_name(const ProtobufCEnumDescriptor *e, int value, char *buf, size_t size);
 /* Value of a short or full enum name (case-insensitive); -1 when unknown. */
 int rl_json_enum_value(const ProtobufCEnumDescriptor *e, const char *name);

@@ -512,6 +512,31 @@ static void test_validate_rejects(void **state)
     }
 }
 
+/* Risk strings are proto3 `string`s, which must be valid UTF-8: protobuf-c does not check this on
+ * unpack, and risk_validate only refuses bytes below 0x20, so a title of "\xff\xfe" is stored, put in
+ * the event stream and rendered into JSON as invalid UTF-8 (other-language consumers fail to parse it). */
+static void test_validate_rejects_invalid_utf8(void **state)
+{
+    (void)state;
+    risk_criteria_t c = defaults();
+    rl_error_t err;
+    fx_t f;
+    fx_init(&f);
+    snprintf(f.title, sizeof f.title, "Geh\xc3\xa4lter \xe2\x82\xac \xe6\x97\xa5\xe6\x9c\xac"); /* valid */
+    assert_int_equal(risk_validate(&f.r, &c, &err), RL_OK);
+    static const char *const bad[] = {"bad \xff\xfe bytes", "overlong \xc0\xaf", "cut \xe2\x82",
+                                      "surrogate \xed\xa0\x80"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        fx_init(&f);
+        snprintf(f.title, sizeof f.title, "%s", bad[i]);
+        rl_error_clear(&err);
+        rl_err_t rc = risk_validate(&f.r, &c, &err);
+        if (rc != RL_ERR_INVALID || strcmp(err.field, "risk.title") != 0)
+            fail_msg("title #%zu with invalid UTF-8: expected invalid_argument on risk.title, got %s on \"%s\"", i,
+                     rl_strerror(rc), err.field);
+    }
+}
+
 static void test_validate_exact_subfields(void **state)
 {
     (void)state;
@@ -1020,6 +1045,7 @@ int main(void)
         cmocka_unit_test(test_current_score),
         cmocka_unit_test(test_validate_ok),
         cmocka_unit_test(test_validate_rejects),
+        cmocka_unit_test(test_validate_rejects_invalid_utf8),
         cmocka_unit_test(test_validate_exact_subfields),
         cmocka_unit_test(test_validate_uses_tenant_matrix),
         cmocka_unit_test(test_derive),

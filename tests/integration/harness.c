@@ -593,6 +593,31 @@ int harness_register_start(harness_t *h)
     return -1;
 }
 
+int harness_register_exec(harness_t *h, const char *const *env, int timeout_ms)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bin/riskline-register", h->build);
+    char e1[64], e2[128], e3[128];
+    snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
+    snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD=%s", h->password);
+    snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
+    const char *all[32] = {"RISKLINE_REDIS_HOST=127.0.0.1", e1, e2, e3};
+    size_t k = 4;
+    for (size_t i = 0; env && env[i] && k < 31; i++)
+        all[k++] = env[i];
+    all[k] = NULL;
+    char *argv[] = {path, NULL};
+    pid_t pid = spawn(path, argv, h->register_log, 1, NULL, all);
+    if (pid < 0)
+        return -1;
+    int st = wait_pid(pid, timeout_ms);
+    if (st == -1) {
+        kill(pid, SIGKILL);
+        wait_pid(pid, 2000);
+    }
+    return st;
+}
+
 int harness_register_stop(harness_t *h)
 {
     if (h->register_pid <= 0)

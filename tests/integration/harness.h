@@ -57,6 +57,10 @@ int harness_register_start(harness_t *h);
  * signal, -1 when it did not exit in time (then SIGKILLed). */
 int harness_register_stop(harness_t *h);
 int harness_register_restart(harness_t *h);
+/* Runs another riskline-register with the harness environment plus `env` overrides ("K=V", NULL-ended),
+ * stdout/stderr appended to the register log; waits up to timeout_ms. Returns its exit status, or -1
+ * when it was still running (it is then killed). */
+int harness_register_exec(harness_t *h, const char *const *env, int timeout_ms);
 /* 1 if the register process is still running. */
 int harness_register_alive(harness_t *h);
 /* 1 when a ping over ZeroMQ gets a pong within timeout_ms. */

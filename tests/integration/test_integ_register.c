@@ -760,6 +760,55 @@ static void test_redis_restart_while_serving(void **state)
     create_raw(h, "After the outage", "jack", 1, 1);
 }
 
+/* --- process contract: exit codes, JSON logs without secrets --- */
+
+static void test_process_exit_codes(void **state)
+{
+    harness_t *h = *state;
+    /* the endpoint is taken by the running register: exit 3 */
+    int st = harness_register_exec(h, NULL, 5000);
+    if (st != 3)
+        fail_msg("second register on a bound endpoint: status %d, want 3", st);
+    /* bad configuration: exit 1 */
+    const char *bad_port[] = {"RISKLINE_REDIS_PORT=not-a-port", NULL};
+    st = harness_register_exec(h, bad_port, 5000);
+    if (st != 1)
+        fail_msg("RISKLINE_REDIS_PORT=not-a-port: status %d, want 1", st);
+    const char *bad_ep[] = {"RISKLINE_REGISTER_ENDPOINT=", NULL};
+    st = harness_register_exec(h, bad_ep, 5000);
+    if (st != 1 && st != 3)
+        fail_msg("empty endpoint: status %d, want 1 (or 3)", st);
+    /* the first one is unharmed */
+    assert_true(harness_ping(h, 2000));
+}
+
+static void test_logs_json_without_secrets(void **state)
+{
+    harness_t *h = *state;
+    create_raw(h, "Log me", "kate", 1, 2);
+    harness_env_t *g = harness_get(h, "R-404");
+    free_reply(g);
+    assert_int_equal(harness_register_stop(h), 0);
+    size_t len = 0;
+    char *log = harness_read_file(h->register_log, &len);
+    assert_non_null(log);
+    assert_true(len > 0);
+    if (strstr(log, h->password))
+        fail_msg("the Redis password appears in the register log");
+    int lines = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *j = cJSON_Parse(line);
+        if (!cJSON_IsObject(j))
+            fail_msg("log line is not a JSON object: %s", line);
+        if (!harness_jstr(j, "msg")[0] || !harness_jstr(j, "level")[0] || !harness_jstr(j, "service")[0])
+            fail_msg("log line without msg/level/service: %s", line);
+        cJSON_Delete(j);
+        lines++;
+    }
+    assert_true(lines >= 2);
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +821,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retry_keeps_ids_dense, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_acknowledged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redis_restart_while_serving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_process_exit_codes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logs_json_without_secrets, setup, teardown),
     };
     return cmocka_run_group_tests_name("register", tests, NULL, NULL);
 }

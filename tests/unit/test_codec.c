@@ -562,13 +562,22 @@ static void test_json_enum_names(void **state)
     assert_int_equal(rl_json_enum_value(&riskline__v1__risk_status__descriptor, NULL), -1);
 }
 
-/* rl_json.h: "Short name of an enum value ("in_treatment"); "" when unknown."
- * rl_json.c prints the number instead ("99"). Header and code disagree; one of them must change. */
+/* rl_json.h: an unknown enum value (a newer peer's) renders as its decimal number, in the name
+ * function and in the JSON of a message, and the result is written into buf. */
 static void test_json_enum_name_unknown_value(void **state)
 {
     (void)state;
     char buf[32];
-    assert_string_equal(rl_json_enum_name(&riskline__v1__treatment__descriptor, 99, buf, sizeof buf), "");
+    const char *got = rl_json_enum_name(&riskline__v1__treatment__descriptor, 99, buf, sizeof buf);
+    assert_ptr_equal(got, buf);
+    assert_string_equal(got, "99");
+    assert_string_equal(rl_json_enum_name(&riskline__v1__level__descriptor, -3, buf, sizeof buf), "-3");
+
+    Riskline__V1__Risk risk = RISKLINE__V1__RISK__INIT;
+    risk.treatment = (Riskline__V1__Treatment)99;
+    cJSON *j = rl_json_from_message(&risk.base);
+    assert_string_equal(jstr(j, "treatment"), "99");
+    cJSON_Delete(j);
 }
 
 int main(void)

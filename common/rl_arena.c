@@ -62,6 +62,8 @@ void *rl_arena_alloc(rl_arena_t *self, size_t size)
 {
     assert(self);
     size_t align = sizeof(max_align_t);
+    if (size > self->cap)   /* also keeps the rounding below from wrapping */
+        return NULL;
     size = (size + align - 1) / align * align;
     if (size == 0)
         size = align;
@@ -89,6 +91,8 @@ void *rl_arena_alloc(rl_arena_t *self, size_t size)
 
 char *rl_arena_strndup(rl_arena_t *self, const char *s, size_t n)
 {
+    if (n >= self->cap)
+        return NULL;
     char *p = rl_arena_alloc(self, n + 1);
     if (!p)
         return NULL;

@@ -100,11 +100,15 @@ static rl_err_t load_file(rl_config_t *cfg, const char *path, rl_error_t *err)
         } else if (f->type == T_STR && cJSON_IsString(it)) {
             rc = set_field(cfg, f, it->valuestring, it->string, err);
         } else if (f->type == T_INT && cJSON_IsNumber(it)) {
+            /* range before the cast: converting an out-of-range double is undefined */
+            double d = it->valuedouble;
             char num[32];
-            snprintf(num, sizeof num, "%.0f", it->valuedouble);
-            rc = (it->valuedouble != (double)(long)it->valuedouble)
-                     ? rl_error_set(err, RL_ERR_INVALID, it->string, "must be an integer")
-                     : set_field(cfg, f, num, it->string, err);
+            snprintf(num, sizeof num, "%.0f", d < -1e9 ? -1e9 : d > 1e9 ? 1e9 : d);
+            rc = (d < (double)f->min || d > (double)f->max)
+                     ? rl_error_set(err, RL_ERR_INVALID, it->string, "must be an integer in %ld..%ld", f->min,
+                                    f->max)
+                 : (d != (double)(long)d) ? rl_error_set(err, RL_ERR_INVALID, it->string, "must be an integer")
+                                          : set_field(cfg, f, num, it->string, err);
         } else {
             rc = rl_error_set(err, RL_ERR_INVALID, it->string, "must be a %s",
                               f->type == T_STR ? "string" : "number");
@@ -127,11 +131,22 @@ static rl_err_t read_password_file(rl_config_t *cfg, rl_error_t *err)
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE", "cannot open %s: %s",
                             cfg->redis_password_file, strerror(errno));
     char *got = fgets(cfg->redis_password, sizeof cfg->redis_password, fp);
+    int rest = got ? fgetc(fp) : EOF;
     fclose(fp);
-    if (!got)
+    if (!got || cfg->redis_password[0] == '\n' || cfg->redis_password[0] == '\r') {
+        cfg->redis_password[0] = '\0';
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE", "%s is empty",
                             cfg->redis_password_file);
-    cfg->redis_password[strcspn(cfg->redis_password, "\r\n")] = '\0';
+    }
+    size_t len = strcspn(cfg->redis_password, "\r\n");
+    /* the whole first line must fit: a silently cut password fails later, far from the cause */
+    if (cfg->redis_password[len] == '\0' && rest != EOF && rest != '\n' && rest != '\r') {
+        memset(cfg->redis_password, 0, sizeof cfg->redis_password);
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE",
+                            "the password in %s is longer than %zu bytes", cfg->redis_password_file,
+                            sizeof cfg->redis_password - 1);
+    }
+    cfg->redis_password[len] = '\0';
     return RL_OK;
 }
 

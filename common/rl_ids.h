@@ -20,4 +20,7 @@ int rl_tenant_valid(const char *s);
 /* 1 if s is a valid request id (1..RL_MAX_REQUEST_ID bytes of [A-Za-z0-9_.-]). */
 int rl_request_id_valid(const char *s);
 
+/* 1 if the n bytes at s are well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
+int rl_utf8_valid(const char *s, size_t n);
+
 #endif

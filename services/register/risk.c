@@ -1,5 +1,6 @@
 /* risk.c: risk register domain rules; pure functions over the protobuf structs, no I/O. */
 #include "risk.h"
+#include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
 #include "rl_time.h"
@@ -97,7 +98,9 @@ uint32_t risk_current_score(const risk_t *r)
     return residual ? residual : risk_score(r->inherent);
 }
 
-static rl_err_t check_str(const char *s, size_t min, size_t max, const char *field, rl_error_t *err)
+/* Single-line fields (titles, names) take no control characters at all; free text takes \n and \t. */
+static rl_err_t check_text(const char *s, size_t min, size_t max, int multiline, const char *field,
+                           rl_error_t *err)
 {
     size_t n = s ? strlen(s) : 0;
     if (n < min)
@@ -105,8 +108,10 @@ static rl_err_t check_str(const char *s, size_t min, size_t max, const char *fie
     if (n > max)
         return rl_error_set(err, RL_ERR_INVALID, field, "is %zu bytes, over the limit of %zu", n, max);
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
+        if (((unsigned char)s[i] < 0x20 || s[i] == 0x7f) && !(multiline && (s[i] == '\n' || s[i] == '\t')))
             return rl_error_set(err, RL_ERR_INVALID, field, "contains a control character at byte %zu", i);
+    if (!rl_utf8_valid(s, n))
+        return rl_error_set(err, RL_ERR_INVALID, field, "is not valid UTF-8");
     return RL_OK;
 }
 
@@ -135,12 +140,12 @@ static rl_err_t check_rating(const risk_rating_t *r, int required, const risk_cr
 rl_err_t risk_validate(const risk_t *r, const risk_criteria_t *c, rl_error_t *err)
 {
     rl_err_t rc;
-    if ((rc = check_str(r->title, 1, RL_MAX_TITLE, "risk.title", err)) ||
-        (rc = check_str(r->description, 0, RL_MAX_DESCRIPTION, "risk.description", err)) ||
-        (rc = check_str(r->category, 0, RL_MAX_CATEGORY, "risk.category", err)) ||
-        (rc = check_str(r->threat, 0, RL_MAX_TEXT, "risk.threat", err)) ||
-        (rc = check_str(r->vulnerability, 0, RL_MAX_TEXT, "risk.vulnerability", err)) ||
-        (rc = check_str(r->owner, 1, RL_MAX_NAME, "risk.owner", err)))
+    if ((rc = check_text(r->title, 1, RL_MAX_TITLE, 0, "risk.title", err)) ||
+        (rc = check_text(r->description, 0, RL_MAX_DESCRIPTION, 1, "risk.description", err)) ||
+        (rc = check_text(r->category, 0, RL_MAX_CATEGORY, 0, "risk.category", err)) ||
+        (rc = check_text(r->threat, 0, RL_MAX_TEXT, 1, "risk.threat", err)) ||
+        (rc = check_text(r->vulnerability, 0, RL_MAX_TEXT, 1, "risk.vulnerability", err)) ||
+        (rc = check_text(r->owner, 1, RL_MAX_NAME, 0, "risk.owner", err)))
         return rc;
     if (r->n_assets > RL_MAX_ASSETS)
         return rl_error_set(err, RL_ERR_INVALID, "risk.assets", "has %zu entries, over the limit of %d",
@@ -148,7 +153,7 @@ rl_err_t risk_validate(const risk_t *r, const risk_criteria_t *c, rl_error_t *er
     for (size_t i = 0; i < r->n_assets; i++) {
         char field[48];
         snprintf(field, sizeof field, "risk.assets[%zu]", i);
-        if ((rc = check_str(r->assets[i], 1, RL_MAX_NAME, field, err)))
+        if ((rc = check_text(r->assets[i], 1, RL_MAX_NAME, 0, field, err)))
             return rc;
     }
     if ((rc = check_rating(r->inherent, 1, c, "risk.inherent", err)) ||

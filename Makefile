@@ -37,7 +37,7 @@ HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harn
 DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %/risk_store.o,$(REGISTER_OBJ))
 BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline
 
-.PHONY: all deps run test test-only san bench clean clang
+.PHONY: all deps run test test-only san bench clean clang build-tests
 .SECONDARY:
 
 all: $(BINS)
@@ -93,16 +93,18 @@ test: deps
 test-only: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
 	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS)
 
-# The same code must build warning-free with clang too.
+# The same code, tests included, must build warning-free with clang too.
 clang:
-	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
+	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all build-tests
+
+build-tests: $(UNIT_BINS) $(INTEG_BINS)
 
 san: deps
 	@$(MAKE) --no-print-directory BUILD=build/san CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" test-only
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(BENCH_BINS)
+	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BENCH_BINS)
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench
 
 clean:

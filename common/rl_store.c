@@ -41,6 +41,13 @@ static const char WRITE_LUA[] =
     "redis.call('SET', KEYS[3], ARGV[6], 'EX', tonumber(ARGV[5]))\n"
     "return {'OK', sid}\n";
 
+/* Reserve the next number of a sequence, unless the request id was already served.
+ * KEYS: 1 sequence, 2 dedupe marker. */
+static const char RESERVE_LUA[] =
+    "local dv = redis.call('GET', KEYS[2])\n"
+    "if dv then return {'DUP', dv} end\n"
+    "return {'OK', tostring(redis.call('INCR', KEYS[1]))}\n";
+
 struct rl_store {
     char *host;
     int port;
@@ -53,6 +60,7 @@ struct rl_store {
     int backoff_ms;
     uint64_t connects;
     char write_sha[41];
+    char reserve_sha[41];
 };
 
 struct rl_cmd {
@@ -91,6 +99,7 @@ static void drop(rl_store_t *self)
         self->ctx = NULL;
     }
     self->write_sha[0] = '\0';
+    self->reserve_sha[0] = '\0';
 }
 
 void rl_store_destroy(rl_store_t **self_p)
@@ -148,15 +157,19 @@ static rl_err_t connect_now(rl_store_t *self, rl_error_t *err)
         if (!ok)
             return fail_connect(self, err, why);
     }
-    redisReply *r = redisCommand(self->ctx, "SCRIPT LOAD %s", WRITE_LUA);
-    int ok = r && r->type == REDIS_REPLY_STRING && r->len == 40;
-    if (ok)
-        memcpy(self->write_sha, r->str, 41);
-    char why[128];
-    snprintf(why, sizeof why, "SCRIPT LOAD failed: %s", r && r->str ? r->str : "no reply");
-    freeReplyObject(r);
-    if (!ok)
-        return fail_connect(self, err, why);
+    const char *sources[] = {WRITE_LUA, RESERVE_LUA};
+    char *shas[] = {self->write_sha, self->reserve_sha};
+    for (int i = 0; i < 2; i++) {
+        redisReply *r = redisCommand(self->ctx, "SCRIPT LOAD %s", sources[i]);
+        int ok = r && r->type == REDIS_REPLY_STRING && r->len == 40;
+        if (ok)
+            memcpy(shas[i], r->str, 41);
+        char why[128];
+        snprintf(why, sizeof why, "SCRIPT LOAD failed: %s", r && r->str ? r->str : "no reply");
+        freeReplyObject(r);
+        if (!ok)
+            return fail_connect(self, err, why);
+    }
     self->backoff_ms = BACKOFF_MIN_MS;
     self->connects++;
     if (self->connects > 1)
@@ -409,4 +422,34 @@ rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w
         return rl_error_set(err, RL_ERR_CONFLICT, "", "a precondition of the write no longer holds");
     }
     return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected store write reply %s", tag);
+}
+
+rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_key, const char *dedupe_key,
+                          uint64_t *n, const char **dup_value, rl_error_t *err)
+{
+    *n = 0;
+    *dup_value = NULL;
+    rl_err_t rc = connect_now(self, err);
+    if (rc)
+        return rc;
+    const rl_val_t *v = NULL;
+    for (int with_source = 0; with_source < 2; with_source++) {
+        rl_cmd_t *c = rl_cmd_new(arena, with_source ? "EVAL" : "EVALSHA");
+        rl_cmd_arg(c, with_source ? RESERVE_LUA : self->reserve_sha);
+        rl_cmd_arg(c, "2");
+        rl_cmd_arg(c, seq_key);
+        rl_cmd_arg(c, dedupe_key);
+        if ((rc = rl_store_cmd(self, arena, c, &v, err)))
+            return rc;
+        if (!(v->type == RL_VAL_ERR && strncmp(v->s, "NOSCRIPT", 8) == 0))
+            break;
+    }
+    if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR || v->elem[1].type != RL_VAL_STR)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected reserve reply");
+    if (strcmp(v->elem[0].s, "DUP") == 0) {
+        *dup_value = v->elem[1].s;
+        return RL_OK;
+    }
+    *n = strtoull(v->elem[1].s, NULL, 10);
+    return *n ? RL_OK : rl_error_set(err, RL_ERR_INTERNAL, "", "sequence %s is damaged", seq_key);
 }

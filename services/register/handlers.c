@@ -93,8 +93,11 @@ static rl_err_t h_create(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
         *r = *in;
         uint64_t n;
-        if ((rc = risk_store_next_number(srv->risks, req->arena, req->tenant, &n, err)))
+        const char *dup_id;
+        if ((rc = risk_store_next_number(srv->risks, req->arena, req->tenant, req->request_id, &n, &dup_id, err)))
             return rc;
+        if (dup_id)
+            return reply_duplicate(srv, req, reply, dup_id, err);
         char idbuf[RL_MAX_ENTITY_ID + 1];
         r->id = rl_arena_strdup(req->arena, rl_entity_id_format("R", n, idbuf, sizeof idbuf));
         int64_t now = rl_clock_now(&srv->clock);

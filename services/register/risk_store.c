@@ -174,19 +174,16 @@ rl_err_t risk_store_get(risk_store_t *self, rl_arena_t *arena, const char *tenan
     return RL_OK;
 }
 
-rl_err_t risk_store_next_number(risk_store_t *self, rl_arena_t *arena, const char *tenant, uint64_t *n,
-                                rl_error_t *err)
+static char *dedupe_key(rl_arena_t *a, const char *tenant, const char *request_id)
 {
-    rl_cmd_t *cmd = rl_cmd_new(arena, "INCR");
-    rl_cmd_arg(cmd, key(arena, tenant, "seq:risk"));
-    const rl_val_t *v;
-    rl_err_t rc = rl_store_cmd(self->store, arena, cmd, &v, err);
-    if (rc)
-        return rc;
-    if (v->type != RL_VAL_INT || v->i <= 0)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "risk sequence is damaged");
-    *n = (uint64_t)v->i;
-    return RL_OK;
+    return rl_arena_printf(a, "rl:{%s}:req:%s", tenant, request_id);
+}
+
+rl_err_t risk_store_next_number(risk_store_t *self, rl_arena_t *arena, const char *tenant,
+                                const char *request_id, uint64_t *n, const char **dup_id, rl_error_t *err)
+{
+    return rl_store_reserve(self->store, arena, key(arena, tenant, "seq:risk"),
+                            dedupe_key(arena, tenant, request_id), n, dup_id, err);
 }
 
 static char *guard_value(rl_arena_t *a, uint64_t version)
@@ -242,7 +239,7 @@ rl_err_t risk_store_save(risk_store_t *self, rl_arena_t *arena, const char *tena
         .entity_key = ek, .expected_version = expected_version, .new_version = r->version,
         .blob = blob, .blob_len = blob_len, .stream_key = key(arena, tenant, "events"),
         .event = ev, .event_len = ev_len,
-        .dedupe_key = rl_arena_printf(arena, "rl:{%s}:req:%s", tenant, request_id),
+        .dedupe_key = dedupe_key(arena, tenant, request_id),
         .dedupe_value = r->id, .ops = ops, .nops = k,
     };
     rl_err_t rc = rl_store_write(self->store, arena, &w, res, err);
@@ -508,7 +505,7 @@ rl_err_t risk_store_save_criteria(risk_store_t *self, rl_arena_t *arena, const c
         .entity_key = ek, .expected_version = expected_version, .new_version = c->version,
         .blob = blob, .blob_len = blob_len, .stream_key = key(arena, tenant, "events"),
         .event = ev, .event_len = ev_len,
-        .dedupe_key = rl_arena_printf(arena, "rl:{%s}:req:%s", tenant, request_id),
+        .dedupe_key = dedupe_key(arena, tenant, request_id),
         .dedupe_value = "criteria", .ops = ops, .nops = 3,
     };
     rl_err_t rc = rl_store_write(self->store, arena, &w, res, err);

@@ -41,12 +41,12 @@ static const char WRITE_LUA[] =
     "redis.call('SET', KEYS[3], ARGV[6], 'EX', tonumber(ARGV[5]))\n"
     "return {'OK', sid}\n";
 
-/* Reserve the next number of a sequence, unless the request id was already served.
- * KEYS: 1 sequence, 2 dedupe marker. */
+/* Reserve the next `count` numbers of a sequence, unless the request id was already served.
+ * KEYS: 1 sequence, 2 dedupe marker. ARGV: 1 count. Returns the last number reserved. */
 static const char RESERVE_LUA[] =
     "local dv = redis.call('GET', KEYS[2])\n"
     "if dv then return {'DUP', dv} end\n"
-    "return {'OK', tostring(redis.call('INCR', KEYS[1]))}\n";
+    "return {'OK', tostring(redis.call('INCRBY', KEYS[1], ARGV[1]))}\n";
 
 struct rl_store {
     char *host;
@@ -425,7 +425,7 @@ rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w
 }
 
 rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_key, const char *dedupe_key,
-                          uint64_t *n, const char **dup_value, rl_error_t *err)
+                          uint32_t count, uint64_t *n, const char **dup_value, rl_error_t *err)
 {
     *n = 0;
     *dup_value = NULL;
@@ -439,6 +439,7 @@ rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_k
         rl_cmd_arg(c, "2");
         rl_cmd_arg(c, seq_key);
         rl_cmd_arg(c, dedupe_key);
+        rl_cmd_argf(c, "%u", count ? count : 1);
         if ((rc = rl_store_cmd(self, arena, c, &v, err)))
             return rc;
         if (!(v->type == RL_VAL_ERR && strncmp(v->s, "NOSCRIPT", 8) == 0))

@@ -113,11 +113,10 @@ typedef struct {
 rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w, rl_write_result_t *res,
                         rl_error_t *err);
 
-/* Reserves the next number of the sequence at seq_key (INCR), unless dedupe_key (the request's
- * idempotency marker) exists: then *dup_value is what the first attempt stored and *n is 0.
- * A retried request thus never burns a number; a number reserved by a write that then fails is
- * skipped, never reused. */
+/* Reserves the next `count` numbers of the sequence at seq_key (INCRBY) and sets *n to the last
+ * of them, unless dedupe_key (the request's idempotency marker) exists: then *dup_value is what
+ * the first attempt stored and *n is 0. A retried request thus never burns a number. */
 rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_key, const char *dedupe_key,
-                          uint64_t *n, const char **dup_value, rl_error_t *err);
+                          uint32_t count, uint64_t *n, const char **dup_value, rl_error_t *err);
 
 #endif

@@ -115,6 +115,8 @@ static rl_err_t h_create(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
         rl_write_result_t res;
         rc = risk_store_save(srv->risks, req->arena, req->tenant, r, 0, cver, ev, req->request_id, &res, err);
+        if (rc != RL_ERR_UNAVAILABLE && (rc || res.outcome == RL_WRITE_DUPLICATE))
+            risk_store_unuse_number(srv->risks, req->tenant, n);  /* nothing written: no gap */
         if (rc == RL_ERR_CONFLICT && strcmp(err->field, "criteria") == 0 && attempt == 0)
             continue;
         if (rc)

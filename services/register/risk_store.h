@@ -23,10 +23,13 @@ rl_err_t risk_store_get(risk_store_t *self, rl_arena_t *arena, const char *tenan
                         risk_t **out, const risk_criteria_t **criteria, uint64_t *criteria_version,
                         rl_error_t *err);
 
-/* Reserves the next risk number of the tenant, unless request_id was already served: then
- * *dup_id names the risk the first attempt created. */
+/* The next risk number of the tenant, from a block reserved ahead (see risk_store.c); when a
+ * new block is needed and request_id was already served, *dup_id names the risk the first
+ * attempt created instead. */
 rl_err_t risk_store_next_number(risk_store_t *self, rl_arena_t *arena, const char *tenant,
                                 const char *request_id, uint64_t *n, const char **dup_id, rl_error_t *err);
+/* Gives back number n when the write that took it wrote nothing (a duplicate or a refusal). */
+void risk_store_unuse_number(risk_store_t *self, const char *tenant, uint64_t n);
 
 /* Writes risk r (its id and version already set; version = expected + 1) with its indexes, the
  * event and the history entry in one step. Guarded by criteria_version (the criteria the risk was

@@ -240,7 +240,9 @@ static int handle_one(rl_bus_server_t *self, void *app)
             zmq_msg_close(m);
             if (n == 0 && e == EAGAIN)
                 return 0;
-            rc = (e == EINTR || e == EAGAIN) ? 0 : -1;
+            if (n > 0 && e == EINTR)
+                continue;  /* the rest of a multipart message is queued: keep frames in step */
+            rc = e == EAGAIN ? 0 : -1;
             goto cleanup;
         }
         more = zmq_msg_more(m);

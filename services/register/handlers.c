@@ -92,6 +92,7 @@ static rl_err_t h_create(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
         if (!r)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
         *r = *in;
+        risk_sanitize(r, req->arena);
         uint64_t n;
         const char *dup_id;
         if ((rc = risk_store_next_number(srv->risks, req->arena, req->tenant, req->request_id, &n, &dup_id, err)))
@@ -115,8 +116,11 @@ static rl_err_t h_create(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
         rl_write_result_t res;
         rc = risk_store_save(srv->risks, req->arena, req->tenant, r, 0, cver, ev, req->request_id, &res, err);
-        if (rc != RL_ERR_UNAVAILABLE && (rc || res.outcome == RL_WRITE_DUPLICATE))
-            risk_store_unuse_number(srv->risks, req->tenant, n);  /* nothing written: no gap */
+        /* Give the number back only when certainly unused: a criteria guard refused the write, or
+         * the request was served before under another number. */
+        if ((rc == RL_ERR_CONFLICT && res.failed_guard != SIZE_MAX) ||
+            (rc == RL_OK && res.outcome == RL_WRITE_DUPLICATE && strcmp(res.dup_value, r->id) != 0))
+            risk_store_unuse_number(srv->risks, req->tenant, n);
         if (rc == RL_ERR_CONFLICT && strcmp(err->field, "criteria") == 0 && attempt == 0)
             continue;
         if (rc)
@@ -171,20 +175,27 @@ static rl_err_t change_risk(server_t *srv, const rl_bus_req_t *req, rl_envelope_
         return rc;
     if (expected == 0)
         return rl_error_set(err, RL_ERR_INVALID, "expected_version", "is required (the version you read)");
-    if (comment && strlen(comment) > RL_MAX_TEXT)
-        return rl_error_set(err, RL_ERR_INVALID, "reason", "is over %d bytes", RL_MAX_TEXT);
+    if (comment && (rc = risk_validate_reason(comment, err)))
+        return rc;
     for (int attempt = 0;; attempt++) {
         risk_t *before;
         const risk_criteria_t *c;
         uint64_t cver;
         if ((rc = risk_store_get(srv->risks, req->arena, req->tenant, id, &before, &c, &cver, err)))
             return rc;
-        if (before->version != expected)
-            return rl_error_set(err, RL_ERR_CONFLICT, "expected_version",
-                                "risk %s is at version %llu, not %llu: read it again", id,
-                                (unsigned long long)before->version, (unsigned long long)expected);
-        if (before->archived)
+        if (before->version != expected || before->archived) {
+            /* A retry of a change that was already applied gets its result, not a conflict. */
+            const char *dup;
+            if ((rc = risk_store_served(srv->risks, req->arena, req->tenant, req->request_id, &dup, err)))
+                return rc;
+            if (dup)
+                return reply_duplicate(srv, req, reply, dup, err);
+            if (before->version != expected)
+                return rl_error_set(err, RL_ERR_CONFLICT, "expected_version",
+                                    "risk %s is at version %llu, not %llu: read it again", id,
+                                    (unsigned long long)before->version, (unsigned long long)expected);
             return rl_error_set(err, RL_ERR_CONFLICT, "id", "risk %s is archived and cannot change", id);
+        }
         risk_t *r = rl_arena_alloc(req->arena, sizeof *r);
         if (!r)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
@@ -315,6 +326,12 @@ static rl_err_t h_criteria_set(void *app, const rl_bus_req_t *req, rl_envelope_t
     const risk_criteria_t *cur;
     uint64_t v;
     if ((rc = risk_store_criteria(srv->risks, req->arena, req->tenant, 1, &cur, &v, err)))
+        return rc;
+    const char *dup;
+    if (cs->expected_version != v &&
+        (rc = risk_store_served(srv->risks, req->arena, req->tenant, req->request_id, &dup, err)) == RL_OK && dup)
+        return h_criteria_get(app, req, reply, err);
+    if (rc)
         return rc;
     if (cs->expected_version != v)
         return rl_error_set(err, RL_ERR_CONFLICT, "expected_version",

@@ -168,9 +168,14 @@ rl_err_t risk_validate(const risk_t *r, const risk_criteria_t *c, rl_error_t *er
         return rl_error_set(err, RL_ERR_INVALID, "risk.review_interval_days", "must be 0..1095, got %u",
                             r->review_interval_days);
     int64_t day;
-    if (r->next_review && r->next_review[0] && rl_date_parse(r->next_review, &day) != 0)
-        return rl_error_set(err, RL_ERR_INVALID, "risk.next_review", "must be a date YYYY-MM-DD");
+    if (r->next_review && r->next_review[0] && (rl_date_parse(r->next_review, &day) != 0 || day < 0))
+        return rl_error_set(err, RL_ERR_INVALID, "risk.next_review", "must be a date YYYY-MM-DD from 1970 on");
     return RL_OK;
+}
+
+rl_err_t risk_validate_reason(const char *reason, rl_error_t *err)
+{
+    return check_text(reason, 0, RL_MAX_TEXT, 1, "reason", err);
 }
 
 void risk_derive(risk_t *r, const risk_criteria_t *c)
@@ -279,13 +284,23 @@ rl_err_t risk_apply_patch(risk_t *dst, const risk_t *p, char *const *mask, size_
             dst->assets = list;
             dst->n_assets = p->n_assets;
         } else {
+            /* the name is not echoed: it is client bytes of unknown content */
             return rl_error_set(err, RL_ERR_INVALID, "update_mask",
-                                "\"%.64s\" is not a field that can be changed", f);
+                                "entry %zu does not name a field that can be changed", i);
         }
 #undef STR
 #undef VAL
     }
     return RL_OK;
+}
+
+void risk_sanitize(risk_t *r, rl_arena_t *a)
+{
+    r->base.unknown_fields = NULL;
+    r->base.n_unknown_fields = 0;
+    r->inherent = copy_rating(r->inherent, a);
+    r->residual = copy_rating(r->residual, a);
+    r->target = copy_rating(r->target, a);
 }
 
 void risk_max_axes(const risk_t *r, uint32_t *max_l, uint32_t *max_i)

@@ -56,6 +56,13 @@ int risk_level_parse(const char *s);
 rl_err_t risk_apply_patch(risk_t *dst, const risk_t *patch, char *const *mask, size_t nmask,
                           rl_arena_t *arena, int *ratings_changed, rl_error_t *err);
 
+/* A change reason (archive): 0..RL_MAX_TEXT bytes of UTF-8 text; err->field "reason". */
+rl_err_t risk_validate_reason(const char *reason, rl_error_t *err);
+
+/* Drops protobuf unknown fields (of a newer or hostile peer) from r and its ratings, so nothing
+ * unvalidated is stored or echoed. Ratings are re-allocated in the arena. */
+void risk_sanitize(risk_t *r, rl_arena_t *arena);
+
 /* Fields that the history diff ignores (bookkeeping, computed). NULL-terminated. */
 extern const char *const risk_diff_skip[];
 

@@ -15,6 +15,7 @@
 #define SLOT 1000000000.0
 #define CACHE_SLOTS 64
 #define LIST_BATCH 200
+#define LIST_ARENA_BUDGET (16u * 1024 * 1024)
 
 typedef struct {
     char tenant[RL_MAX_TENANT + 1];
@@ -227,6 +228,19 @@ rl_err_t risk_store_next_number(risk_store_t *self, rl_arena_t *arena, const cha
     return RL_OK;
 }
 
+rl_err_t risk_store_served(risk_store_t *self, rl_arena_t *arena, const char *tenant, const char *request_id,
+                           const char **dup, rl_error_t *err)
+{
+    *dup = NULL;
+    rl_cmd_t *cmd = rl_cmd_new(arena, "GET");
+    rl_cmd_arg(cmd, dedupe_key(arena, tenant, request_id));
+    const rl_val_t *v;
+    rl_err_t rc = rl_store_cmd(self->store, arena, cmd, &v, err);
+    if (rc == RL_OK && v->type == RL_VAL_STR)
+        *dup = v->s;
+    return rc;
+}
+
 void risk_store_unuse_number(risk_store_t *self, const char *tenant, uint64_t n)
 {
     id_block_t *b = &self->ids[slot_of(tenant)];
@@ -329,7 +343,7 @@ static rl_err_t parse_cursor(const char *s, double *out, rl_error_t *err)
         return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor this service issued");
     char *end;
     unsigned long long v = strtoull(s, &end, 10);
-    if (*end || end == s || s[0] == '-' || s[0] == '+')
+    if (*end || end == s || s[0] == '-' || s[0] == '+' || v > (1ULL << 53))
         return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor this service issued");
     *out = (double)v;
     return RL_OK;
@@ -398,7 +412,8 @@ rl_err_t risk_store_list(risk_store_t *self, rl_arena_t *arena, const char *tena
     int exhausted = 0;
     int filtered = (q->owner && q->owner[0]) || (q->category && q->category[0]) || q->status || q->level ||
                    before >= 0;
-    while (n < limit && scanned < RL_MAX_LIST_SCAN && !exhausted) {
+    /* bounded memory too: a sparse filter over large risks stops early with a cursor */
+    while (n < limit && scanned < RL_MAX_LIST_SCAN && rl_arena_used(arena) < LIST_ARENA_BUDGET && !exhausted) {
         if (s.lo > s.hi) {
             exhausted = 1;
             break;

@@ -28,6 +28,10 @@ rl_err_t risk_store_get(risk_store_t *self, rl_arena_t *arena, const char *tenan
  * attempt created instead. */
 rl_err_t risk_store_next_number(risk_store_t *self, rl_arena_t *arena, const char *tenant,
                                 const char *request_id, uint64_t *n, const char **dup_id, rl_error_t *err);
+/* *dup names what request_id's first attempt wrote (its idempotency marker), or is NULL. */
+rl_err_t risk_store_served(risk_store_t *self, rl_arena_t *arena, const char *tenant, const char *request_id,
+                           const char **dup, rl_error_t *err);
+
 /* Gives back number n when the write that took it wrote nothing (a duplicate or a refusal). */
 void risk_store_unuse_number(risk_store_t *self, const char *tenant, uint64_t n);
 

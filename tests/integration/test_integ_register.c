@@ -621,6 +621,73 @@ static void test_idempotent_retry(void **state)
 
 /* A retried create must not consume a risk number: the register's numbering stays dense, so an
  * auditor never sees gaps (R-1, R-4, ...) that look like deleted risks. */
+/* A change retried with the same request id (a client timeout) gets the first result, not a
+ * conflict, and is applied once; a new request with the stale version is a conflict. */
+static void test_retried_change_gets_first_result(void **state)
+{
+    harness_t *h = *state;
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Change once", "ivan", 2, 2);
+    harness_env_t *c = harness_create(h, &in.risk, NULL);
+    assert_non_null(harness_reply_risk(c));
+    free_reply(c);
+
+    harness_risk_in_t patch;
+    harness_risk_init(&patch, "Changed once", "ivan", 2, 2);
+    static const char *const mask[] = {"title", NULL};
+    harness_env_t env;
+    Riskline__V1__RiskUpdate body;
+    harness_env_update(&env, &body, "R-1", 1, &patch.risk, mask);
+    env.request_id = "retry-update-1";
+    for (int attempt = 0; attempt < 2; attempt++) {
+        harness_env_t *rep = harness_call(h, &env);
+        const harness_risk_t *risk = harness_reply_risk(rep);
+        if (!risk)
+            fail_msg("attempt %d: %s", attempt, harness_reply_text(rep));
+        assert_string_equal(risk->title, "Changed once");
+        assert_int_equal(risk->version, 2);
+        free_reply(rep);
+    }
+    env.request_id = "retry-update-2";
+    harness_env_t *stale = harness_call(h, &env);
+    assert_int_equal(harness_code(stale), RISKLINE__V1__CODE__CODE_CONFLICT);
+    assert_string_equal(harness_field(stale), "expected_version");
+    free_reply(stale);
+    harness_env_t *hist = harness_history(h, "R-1", 0, NULL);
+    assert_int_equal(harness_code(hist), OK);
+    assert_int_equal(hist->history_page->n_events, 2);  /* created + one update, not two */
+    free_reply(hist);
+}
+
+/* Protobuf unknown fields (a hostile or newer peer) are not stored or echoed. */
+static void test_unknown_fields_dropped(void **state)
+{
+    harness_t *h = *state;
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Padded", "jane", 1, 1);
+    /* protobuf-c packs an unknown field's data as is: for a length-prefixed field that is the
+     * varint length (4094 = 0xfe 0x1f) followed by the bytes */
+    static uint8_t pad[4096];
+    memset(pad, 'x', sizeof pad);
+    pad[0] = 0xfe;
+    pad[1] = 0x1f;
+    ProtobufCMessageUnknownField uf = {.tag = 900, .wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED,
+                                       .len = sizeof pad, .data = pad};
+    in.risk.base.unknown_fields = &uf;
+    in.risk.base.n_unknown_fields = 1;
+    harness_env_t *c = harness_create(h, &in.risk, NULL);
+    const harness_risk_t *created = harness_reply_risk(c);
+    if (!created)
+        fail_msg("create: %s", harness_reply_text(c));
+    assert_int_equal(created->base.n_unknown_fields, 0);
+    free_reply(c);
+    harness_env_t *g = harness_get(h, "R-1");
+    assert_non_null(harness_reply_risk(g));
+    assert_int_equal(harness_reply_risk(g)->base.n_unknown_fields, 0);
+    assert_true(riskline__v1__risk__get_packed_size(harness_reply_risk(g)) < 1024);
+    free_reply(g);
+}
+
 static void test_retry_keeps_ids_dense(void **state)
 {
     harness_t *h = *state;
@@ -826,6 +893,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_criteria_shrink_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idempotent_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_keeps_ids_dense, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retried_change_gets_first_result, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_fields_dropped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_keeps_acknowledged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redis_restart_while_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_process_exit_codes, setup, teardown),

@@ -1,5 +1,6 @@
 /* rl_bus.c: ZeroMQ sockets, frame layout checks, Envelope dispatch; the only file that includes zmq.h. */
 #include "rl_bus.h"
+#include "rl_acl.h"
 #include "rl_clock.h"
 #include "rl_ids.h"
 #include "rl_limits.h"
@@ -206,6 +207,8 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const void *data, siz
         return rl_error_set(err, RL_ERR_UNSUPPORTED, "body", "body type %d is not a request the %s service serves",
                             (int)env->body_case, self->service);
     *route_name = r->name;
+    if ((rc = rl_acl_check(&self->principal, (int)env->body_case, err)))
+        return rc;
     return r->fn(app, &req, reply, err);
 }
 

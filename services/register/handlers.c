@@ -28,12 +28,11 @@ static void *reply_risk(const rl_bus_req_t *req, rl_envelope_t *reply, risk_t *r
 }
 
 /* The domain event of a change: who, when, what kind, which fields, and the entity after. */
-static Riskline__V1__DomainEvent *make_event(server_t *srv, const rl_bus_req_t *req, const char *kind,
+static Riskline__V1__DomainEvent *make_event(const rl_bus_req_t *req, const char *kind,
                                              const char *type, const char *id, uint64_t version,
                                              const ProtobufCMessage *before, const ProtobufCMessage *after,
                                              const char *const *skip, const char *comment, int64_t now)
 {
-    (void)srv;
     Riskline__V1__DomainEvent *e = rl_arena_alloc(req->arena, sizeof *e);
     if (!e)
         return NULL;
@@ -110,7 +109,7 @@ static rl_err_t h_create(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
             r->status = RISKLINE__V1__RISK_STATUS__RISK_STATUS_IDENTIFIED;
         risk_derive(r, c);
         risk_schedule_review(r, c, rl_days_from_ms(now), 0, req->arena);
-        Riskline__V1__DomainEvent *ev = make_event(srv, req, "risk.created", "risk", r->id, 1, NULL, &r->base,
+        Riskline__V1__DomainEvent *ev = make_event(req, "risk.created", "risk", r->id, 1, NULL, &r->base,
                                                    NULL, NULL, now);
         if (!ev)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
@@ -208,9 +207,8 @@ static rl_err_t change_risk(server_t *srv, const rl_bus_req_t *req, rl_envelope_
         r->updated_at_ms = now;
         r->updated_by = (char *)req->principal->name;
         risk_derive(r, c);
-        risk_derive(before, c);
         risk_schedule_review(r, c, rl_days_from_ms(now), reschedule, req->arena);
-        Riskline__V1__DomainEvent *ev = make_event(srv, req, kind, "risk", r->id, r->version, &before->base,
+        Riskline__V1__DomainEvent *ev = make_event(req, kind, "risk", r->id, r->version, &before->base,
                                                    &r->base, risk_diff_skip, comment, now);
         if (!ev)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
@@ -349,7 +347,7 @@ static rl_err_t h_criteria_set(void *app, const rl_bus_req_t *req, rl_envelope_t
     c->updated_at_ms = now;
     c->updated_by = (char *)req->principal->name;
     static const char *const skip[] = {"version", "updated_at_ms", "updated_by", NULL};
-    Riskline__V1__DomainEvent *ev = make_event(srv, req, "criteria.set", "criteria", "criteria", c->version,
+    Riskline__V1__DomainEvent *ev = make_event(req, "criteria.set", "criteria", "criteria", c->version,
                                                &before.base, &c->base, skip, NULL, now);
     if (!ev)
         return RL_ERR_INTERNAL;

@@ -4,7 +4,7 @@
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
-PKGS    := libzmq libprotobuf-c hiredis libcjson
+PKGS    := libzmq libprotobuf-c hiredis libcjson libsodium
 SHELL   := /bin/bash
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral

@@ -29,7 +29,7 @@ static const field_t fields[] = {
     S(redis_password_file), I(redis_timeout_ms, 10, 600000), S(register_endpoint),
     S(treatment_endpoint), S(monitor_endpoint), S(report_endpoint), S(report_pub_endpoint),
     S(tenant), S(principal), S(log_level), I(timeout_ms, 10, 600000), I(retries, 0, 100),
-    S(var_dir),
+    S(var_dir), S(keys_dir), S(key_file), I(insecure, 0, 1),
 };
 
 void rl_config_defaults(rl_config_t *cfg)
@@ -182,6 +182,9 @@ rl_err_t rl_config_load_with(rl_config_t *cfg, const char *(*lookup)(const char 
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_LOG_LEVEL", "must be debug, info, warn, error or off");
     if (cfg->principal[0] == '\0')
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_PRINCIPAL", "must not be empty");
+    if (cfg->keys_dir[0] == '\0' &&
+        snprintf(cfg->keys_dir, sizeof cfg->keys_dir, "%s/keys", cfg->var_dir) >= (int)sizeof cfg->keys_dir)
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_VAR_DIR", "too long");
     if (cfg->redis_password[0] == '\0' && cfg->redis_password_file[0] != '\0')
         return read_password_file(cfg, err);
     return RL_OK;

@@ -23,6 +23,9 @@ typedef struct {
     int timeout_ms;                /* RISKLINE_TIMEOUT_MS       3000: client wait per attempt */
     int retries;                   /* RISKLINE_RETRIES          2: client resends after a timeout */
     char var_dir[512];             /* RISKLINE_VAR_DIR          var */
+    char keys_dir[512];            /* RISKLINE_KEYS_DIR         <var_dir>/keys: key files (rl_keyfile.h) */
+    char key_file[512];            /* RISKLINE_KEY_FILE         <keys_dir>/<own name>.key */
+    int insecure;                  /* RISKLINE_INSECURE         0; 1 = plaintext transport (warned) */
 } rl_config_t;
 
 /* Fills cfg from defaults, the JSON file named by RISKLINE_CONFIG (if set), then the environment.

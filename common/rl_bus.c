@@ -169,8 +169,8 @@ static rl_err_t handle_ping(rl_bus_server_t *self, const rl_bus_req_t *req, rl_e
 }
 
 /* Runs one request body through header checks and its handler; fills reply. */
-static rl_err_t dispatch(rl_bus_server_t *self, void *app, const void *data, size_t len,
-                         rl_envelope_t *reply, const char **route_name, rl_error_t *err)
+static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal, const void *data,
+                         size_t len, rl_envelope_t *reply, const char **route_name, rl_error_t *err)
 {
     rl_envelope_t *env = NULL;
     *route_name = "-";
@@ -190,10 +190,10 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const void *data, siz
     rc = rl_codec_check_header(env, err);
     if (rc)
         return rc;
-    if (!rl_principal_has_tenant(&self->principal, env->tenant))
+    if (!rl_principal_has_tenant(principal, env->tenant))
         return rl_error_set(err, RL_ERR_FORBIDDEN, "tenant", "principal %s has no access to tenant %s",
-                            self->principal.name, env->tenant);
-    rl_bus_req_t req = {&self->principal, env, env->tenant, env->request_id, self->arena};
+                            principal->name, env->tenant);
+    rl_bus_req_t req = {principal, env, env->tenant, env->request_id, self->arena};
     if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_PING) {
         *route_name = "ping";
         return handle_ping(self, &req, reply);
@@ -207,7 +207,7 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const void *data, siz
         return rl_error_set(err, RL_ERR_UNSUPPORTED, "body", "body type %d is not a request the %s service serves",
                             (int)env->body_case, self->service);
     *route_name = r->name;
-    if ((rc = rl_acl_check(&self->principal, (int)env->body_case, err)))
+    if ((rc = rl_acl_check(principal, (int)env->body_case, err)))
         return rc;
     return r->fn(app, &req, reply, err);
 }
@@ -281,7 +281,7 @@ static int handle_one(rl_bus_server_t *self, void *app)
         code = rl_error_set(&err, RL_ERR_MALFORMED, "frames",
                             "expected [body] or [\"\"][body] after the identity, got %d frames", n + extra - 1);
     } else {
-        code = dispatch(self, app, zmq_msg_data(body), zmq_msg_size(body), reply, &route, &err);
+        code = dispatch(self, app, &self->principal, zmq_msg_data(body), zmq_msg_size(body), reply, &route, &err);
     }
     if (code != RL_OK) {
         reply->body_case = RISKLINE__V1__ENVELOPE__BODY__NOT_SET;
@@ -324,6 +324,23 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
         handled++;
     }
     return handled;
+}
+
+rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal,
+                                const void *data, size_t len, rl_envelope_t **reply, rl_error_t *err)
+{
+    rl_arena_reset(self->arena);
+    rl_error_clear(err);
+    *reply = rl_codec_envelope_new(self->arena);
+    if (!*reply)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    (*reply)->schema_version = RL_SCHEMA_VERSION;
+    const char *route;
+    rl_err_t code = dispatch(self, app, principal, data, len, *reply, &route, err);
+    if (code != RL_OK)
+        (*reply)->body_case = RISKLINE__V1__ENVELOPE__BODY__NOT_SET;
+    rl_codec_set_status(*reply, self->arena, code, code ? err : NULL);
+    return code;
 }
 
 /* --- client --- */

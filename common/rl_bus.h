@@ -57,6 +57,12 @@ int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, 
  * Returns the number handled, or -1 on a socket failure (logged). */
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms);
 
+/* Runs one Envelope's bytes through everything a received frame goes through (decode, header and
+ * tenant checks, role table, handler) as `principal`, without a socket: for fuzzing and tests.
+ * *reply (owned by the server's arena, valid until the next call) always carries the Status. */
+rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal,
+                                const void *data, size_t len, rl_envelope_t **reply, rl_error_t *err);
+
 void rl_bus_server_stats(const rl_bus_server_t *self, rl_bus_stats_t *out);
 
 /* --- client --- */

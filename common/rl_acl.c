@@ -22,6 +22,9 @@ static const struct {
     {RISKLINE__V1__ENVELOPE__BODY_RISK_UPDATE, RL_ROLE_RISK_OWNER | RL_ROLE_ADMIN},
     {RISKLINE__V1__ENVELOPE__BODY_RISK_ARCHIVE, RL_ROLE_RISK_OWNER | RL_ROLE_ADMIN},
     {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_SET, RL_ROLE_ADMIN},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE, RL_ROLE_ADMIN},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_LIST, RL_ROLE_ADMIN | RL_ROLE_AUDITOR},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_REVOKE, RL_ROLE_ADMIN},
 };
 
 uint32_t rl_acl_roles_for(int body_case)
@@ -44,6 +47,14 @@ const char *rl_role_name(uint32_t role)
     case RL_ROLE_ADMIN: return "admin";
     }
     return "";
+}
+
+uint32_t rl_role_parse(const char *name)
+{
+    for (uint32_t bit = 1; bit & RL_ROLES_ALL; bit <<= 1)
+        if (name && !strcmp(name, rl_role_name(bit)))
+            return bit;
+    return 0;
 }
 
 char *rl_roles_format(uint32_t mask, char *buf, size_t size)

@@ -18,6 +18,8 @@ rl_err_t rl_acl_check(const rl_principal_t *p, int body_case, rl_error_t *err);
 
 /* "viewer", "risk_owner", ... for one role bit; "" for none. */
 const char *rl_role_name(uint32_t role);
+/* The role bit named, or 0 when unknown. */
+uint32_t rl_role_parse(const char *name);
 /* Writes the names of the role bits in mask, comma separated, into buf. Returns buf. */
 char *rl_roles_format(uint32_t mask, char *buf, size_t size);
 

@@ -34,6 +34,22 @@ int rl_keyfile_z85_valid(const char *s)
     return 1;
 }
 
+int rl_keyfile_z85_decode(uint8_t out[32], const char *s)
+{
+    if (!rl_keyfile_z85_valid(s))
+        return -1;
+    for (int i = 0; i < 40; i += 5) {
+        uint64_t v = 0;
+        for (int j = 0; j < 5; j++)
+            v = v * 85 + (uint64_t)(strchr(z85_chars, s[i + j]) - z85_chars);
+        if (v > 0xffffffffu)
+            return -1;
+        for (int j = 0; j < 4; j++)
+            out[i / 5 * 4 + j] = (uint8_t)(v >> (24 - 8 * j));
+    }
+    return 0;
+}
+
 rl_err_t rl_keyfile_generate(rl_keyfile_t *kf, int with_sign, rl_error_t *err)
 {
     memset(kf, 0, sizeof *kf);

@@ -39,5 +39,7 @@ int rl_keyfile_path(char *buf, size_t size, const char *dir, const char *name, c
 
 /* 1 if s is 40 valid Z85 characters. */
 int rl_keyfile_z85_valid(const char *s);
+/* Decodes 40 Z85 characters into 32 bytes. 0 ok, -1 when not valid Z85 of a 32-byte key. */
+int rl_keyfile_z85_decode(uint8_t out[32], const char *s);
 
 #endif

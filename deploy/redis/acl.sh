@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# acl.sh: the one source of truth for Riskline's Redis ACL users. Creates one password per user
+# and writes the Redis ACL file that deploy/run.sh, the integration harness and the deployment
+# files load (`aclfile` in redis.conf). Change who may do what here and nowhere else.
+#
+# Usage: deploy/redis/acl.sh DIR
+#   DIR/redis-<user>.password  one per user: 64 hex characters from /dev/urandom, mode 600.
+#                              Created when missing, kept otherwise (a restart keeps passwords;
+#                              delete a file and rerun to rotate that password).
+#   DIR/users.acl              rewritten on every run, mode 600. Passwords appear only as
+#                              #<sha256>, so the file holds no clear password. Redis allows no
+#                              comments in an ACL file: the rules are explained here.
+# Exit: 0 ok; 1 on error (message on stderr, nothing half-written is left in place).
+#
+# Users (the services read their password through RISKLINE_REDIS_PASSWORD_FILE, never argv):
+#   default    off: a connection must authenticate as one of the users below.
+#   register, treatment, monitor, report: one per service. A service writes only its own
+#              entities and may read every Riskline key (`%R~rl:*`); commands are the few the
+#              service uses (no KEYS, SCAN, FLUSHALL, CONFIG, DEBUG, SHUTDOWN, ACL, MODULE...).
+#   ops        +@all on every key: for the launcher's health checks and for the engineer on
+#              call (redis-cli --user ops with REDISCLI_AUTH). No service uses it.
+#
+# Key naming (docs/CONTRACT.md "Redis users"): a service owns entity kinds; kind K owns
+#   rl:{t}:K  rl:{t}:K:*  rl:{t}:idx:K:*  rl:{t}:seq:K
+# The hash tag {t} is the tenant. The patterns match any tag (`rl:{*}:K:*`): valid tenants and
+# ids never contain '}', so a key of one kind never matches another kind's pattern.
+set -euo pipefail
+set -f   # the key patterns below hold glob characters: never expand them against files
+umask 077
+
+die() { printf 'acl.sh: %s\n' "$*" >&2; exit 1; }
+
+[[ $# -eq 1 && -n $1 ]] || die "usage: acl.sh DIR"
+DIR=$1
+[[ -d $DIR ]] || die "$DIR is not a directory"
+command -v sha256sum >/dev/null 2>&1 || die "sha256sum not found (coreutils)"
+
+SERVICES=(register treatment monitor report)
+
+# Entity kinds per service. Later services add their kinds here (and nothing else needs to change).
+declare -A KINDS=(
+  [register]="risk criteria"
+  [treatment]="plan ms action control accept"
+  [monitor]="metric riskevent nc ca sweep"
+  [report]="report"
+)
+# Keys outside the kind scheme that a service owns.
+declare -A EXTRA_KEYS=(
+  [register]='rl:{_auth}:*'   # the key store of principals (tenant ids cannot start with '_')
+  [treatment]=''
+  [monitor]=''
+  [report]=''
+)
+# Shared keys every service that changes domain state appends to, in the same atomic script as
+# its entity: the tenant event stream, the audit chain head, the idempotency markers.
+SHARED_KEYS='rl:{*}:events rl:{*}:chain rl:{*}:req:*'
+# Services that change domain state (report only keeps its own derived keys).
+declare -A WRITES_DOMAIN=([register]=1 [treatment]=1 [monitor]=1 [report]=0)
+# Services that consume the event streams with consumer groups.
+declare -A CONSUMES=([register]=0 [treatment]=1 [monitor]=1 [report]=1)
+
+# Commands. Every command a Lua script calls is checked against the caller's ACL too, so the
+# commands of common/rl_store.c's WRITE_LUA and RESERVE_LUA are listed here as well.
+READ_CMDS='ping get hget hmget exists lrange xrange zrangebyscore zrevrangebyscore zcount'
+WRITE_CMDS='eval evalsha script|load set hset zadd zrem rpush incrby'
+DOMAIN_CMDS='xadd'
+# Consumer-group state lives in the stream, so these are writes to the stream key: they get a
+# selector of their own that reaches the event streams and nothing else.
+GROUP_CMDS='xgroup|create xgroup|createconsumer xgroup|delconsumer xreadgroup xack xautoclaim xclaim xpending'
+
+plus() { local c out=''; for c in $1; do out+=" +$c"; done; printf '%s' "$out"; }
+
+keys_of() {
+  local s=$1 k p out=''
+  for k in ${KINDS[$s]}; do
+    for p in "rl:{*}:$k" "rl:{*}:$k:*" "rl:{*}:idx:$k:*" "rl:{*}:seq:$k"; do out+=" ~$p"; done
+  done
+  for p in ${EXTRA_KEYS[$s]}; do out+=" ~$p"; done
+  if [[ ${WRITES_DOMAIN[$s]} == 1 ]]; then
+    for p in $SHARED_KEYS; do out+=" ~$p"; done
+  fi
+  printf '%s' "$out"
+}
+
+rules_of() {
+  local s=$1 r
+  r="resetkeys resetchannels -@all$(plus "$READ_CMDS")$(plus "$WRITE_CMDS")"
+  [[ ${WRITES_DOMAIN[$s]} != 1 ]] || r+="$(plus "$DOMAIN_CMDS")"
+  r+=" %R~rl:*$(keys_of "$s")"
+  [[ ${CONSUMES[$s]} != 1 ]] || r+=" (~rl:{*}:events resetchannels -@all$(plus "$GROUP_CMDS"))"
+  printf '%s' "$r"
+}
+
+# Reads (or first creates) DIR/redis-USER.password; prints its sha256.
+password_hash() {
+  local user=$1 f=$DIR/redis-$1.password pw
+  if [[ ! -s $f ]]; then
+    pw=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    [[ ${#pw} -eq 64 ]] || die "cannot read /dev/urandom"
+    printf '%s\n' "$pw" >"$f.tmp"
+    chmod 600 "$f.tmp"
+    mv -f "$f.tmp" "$f"
+  fi
+  chmod 600 "$f"
+  pw=$(head -n 1 "$f")
+  # Same charset the launcher always used: safe in redis.conf, RESP and hiredis formats.
+  [[ $pw =~ ^[A-Za-z0-9._-]{16,}$ ]] \
+    || die "$f must hold one password of at least 16 of [A-Za-z0-9._-] (delete it to generate one)"
+  printf '%s' "$pw" | sha256sum | cut -d' ' -f1
+}
+
+out=$DIR/users.acl
+# Hashes first: a failure inside $(...) among printf arguments would not stop the script.
+declare -A HASH=()
+for u in "${SERVICES[@]}" ops; do HASH[$u]=$(password_hash "$u"); done
+{
+  printf 'user default off resetpass resetkeys resetchannels -@all\n'
+  for s in "${SERVICES[@]}"; do
+    printf 'user %s on resetpass #%s %s\n' "$s" "${HASH[$s]}" "$(rules_of "$s")"
+  done
+  printf 'user ops on resetpass #%s ~* &* +@all\n' "${HASH[ops]}"
+} >"$out.tmp" || { rm -f "$out.tmp"; die "cannot write $out"; }
+chmod 600 "$out.tmp"
+mv -f "$out.tmp" "$out"

@@ -34,7 +34,7 @@ INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harness*.c))
 # domain modules that unit tests link without I/O
-DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %/risk_store.o,$(REGISTER_OBJ))
+DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %/risk_store.o %_handler.o,$(REGISTER_OBJ))
 BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline
 
 .PHONY: all deps run test test-only san bench clean clang build-tests
@@ -106,6 +106,34 @@ san: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BENCH_BINS)
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench
+
+# --- fuzzing (docs/FUZZING.md): libFuzzer targets tests/fuzz/fuzz_*.c, clang, ASan + UBSan ---
+# `make fuzz` builds them into $(FUZZ_BUILD) and runs each for FUZZ_SECONDS from the seeds in
+# tests/fuzz/corpus/<name>; a crash is saved under $(FUZZ_BUILD)/crashes and make fails.
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_MAX_LEN ?= 4096
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_HELPER_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/fuzz/fz_*.c))
+
+.PHONY: fuzz fuzz-build
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SANFLAGS="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all" fuzz-build
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_MAX_LEN=$(FUZZ_MAX_LEN) tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz-build: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
+
+$(BUILD)/obj/tests/fuzz/%.o: CFLAGS += -Icli -I$(BUILD)/gen
+$(BUILD)/obj/tests/fuzz/fuzz_codec.o: $(BUILD)/gen/fuzz_descriptors.inc
+$(BUILD)/gen/fuzz_descriptors.inc: $(GEN_H)
+	sed -n 's/^extern const ProtobufCMessageDescriptor *\(.*\);$$/\&\1,/p' $(GEN_H) >$@
+# what each target links besides common: a service's objects (its main excluded) or the CLI's
+$(BUILD)/fuzz/fuzz_envelope_register: $(filter-out %/main.o,$(REGISTER_OBJ))
+$(BUILD)/fuzz/fuzz_cli_args: $(filter-out %/main.o,$(CLI_OBJ))
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_HELPER_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS)
 
 clean:
 	rm -rf build

@@ -1,5 +1,6 @@
 /* cli_app.c: the CLI's run context (config, arena, bus client), exit codes, request calls and error lines. */
 #include "cli_app.h"
+#include "rl_secure.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -100,7 +101,14 @@ static int connect_client(cli_app_t *app)
         rl_error_set(&err, RL_ERR_UNAVAILABLE, "", "cannot create the ZeroMQ context");
         return cli_fail(app, &err);
     }
-    app->client = rl_bus_client_new(app->bus, app->endpoint, app->cfg.timeout_ms, app->cfg.retries);
+    rl_bus_client_keys_t keys;
+    int plaintext = 0;
+    const char *service = app->service ? app->service : "register";
+    if (rl_secure_client_keys(&app->cfg, service, &keys, &plaintext, &err) != RL_OK)
+        return cli_fail(app, &err);
+    app->client = rl_bus_client_new(app->bus, app->endpoint, app->cfg.timeout_ms, app->cfg.retries,
+                                    plaintext ? NULL : &keys);
+    memset(&keys, 0, sizeof keys);
     if (!app->client)
         return cli_usage(app, "--endpoint", "cannot connect to '%.200s' (expected e.g. tcp://127.0.0.1:7101)",
                          app->endpoint);

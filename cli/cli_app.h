@@ -30,6 +30,7 @@ typedef struct {
     rl_bus_client_t *client;
     const char *tenant;        /* --tenant, else cfg.tenant */
     const char *endpoint;      /* --endpoint, else cfg.register_endpoint */
+    const char *service;       /* whose public key to expect at endpoint; NULL = "register" */
     int json;                  /* --json */
     const char *cmd_path;      /* "risk add": names the command in usage hints */
     FILE *out;

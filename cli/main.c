@@ -5,6 +5,7 @@
 #include "cli_app.h"
 #include "cli_args.h"
 #include "cli_criteria.h"
+#include "cli_keys.h"
 #include "cli_ping.h"
 #include "cli_risk.h"
 #include "rl_ids.h"
@@ -19,6 +20,7 @@ static const char top_usage[] =
     "  risk add|list|show|update|archive|history\n"
     "                                        the risk register\n"
     "  criteria show|set                     risk evaluation and acceptance criteria\n"
+    "  keys init|issue|list|revoke           CURVE keys, principals and their roles\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
@@ -28,7 +30,9 @@ static const char top_usage[] =
     "  --help            help; also after any command, e.g. 'riskline risk add --help'\n"
     "\n"
     "Environment: RISKLINE_TENANT, RISKLINE_REGISTER_ENDPOINT, RISKLINE_TIMEOUT_MS (3000),\n"
-    "RISKLINE_RETRIES (2), RISKLINE_CONFIG (optional JSON settings file).\n"
+    "RISKLINE_RETRIES (2), RISKLINE_KEYS_DIR (var/keys), RISKLINE_KEY_FILE (<keys dir>/cli.key),\n"
+    "RISKLINE_INSECURE (1 = plaintext, only against services started so), RISKLINE_CONFIG\n"
+    "(optional JSON settings file).\n"
     "\n"
     "Exit codes: 0 ok; 1 usage error; 2 rejected input, not found or forbidden;\n"
     "3 service unavailable; 4 conflict (someone changed it first: read again and retry).\n";
@@ -63,6 +67,8 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
         cmds = cli_risk_commands(&n);
     else if (strcmp(group, "criteria") == 0)
         cmds = cli_criteria_commands(&n);
+    else if (strcmp(group, "keys") == 0)
+        cmds = cli_keys_commands(&n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(cmds[i].name, name) == 0)
             return &cmds[i];
@@ -95,7 +101,7 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         rl_error_clear(&err);
         if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
             return cli_usage_fail(app, &err);
-        return cli_usage(app, "", "missing command (ping, risk or criteria)");
+        return cli_usage(app, "", "missing command (ping, risk, criteria or keys)");
     }
     const char *word = argv[ci];
     const char *group = NULL;
@@ -105,6 +111,8 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         group_usage = cli_risk_group_usage;
     else if (strcmp(word, "criteria") == 0)
         group_usage = cli_criteria_group_usage;
+    else if (strcmp(word, "keys") == 0)
+        group_usage = cli_keys_group_usage;
     const cli_cmd_t *cmd;
     if (group_usage) {
         group = word;

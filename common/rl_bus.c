@@ -22,6 +22,11 @@
 struct rl_bus {
     void *zctx;
     rl_log_t *log;
+    void *zap;               /* REP on inproc://zeromq.zap.01, or NULL (plaintext process) */
+    rl_bus_authn_fn authn;
+    void *authn_ctx;
+    uint64_t zap_denied;
+    unsigned clients;        /* names monitor endpoints */
 };
 
 typedef struct {
@@ -33,6 +38,7 @@ typedef struct {
 struct rl_bus_server {
     rl_bus_t *bus;
     void *sock;
+    int curve;               /* 0: plaintext, every request runs as `principal` */
     char service[32];
     char endpoint[256];
     rl_principal_t principal;
@@ -45,6 +51,10 @@ struct rl_bus_server {
 struct rl_bus_client {
     rl_bus_t *bus;
     void *sock;
+    void *mon;               /* PAIR receiving the DEALER's handshake events (CURVE only) */
+    char mon_ep[64];
+    int curve;
+    rl_bus_client_keys_t keys;
     char endpoint[256];
     int timeout_ms;
     int retries;
@@ -68,6 +78,8 @@ void rl_bus_destroy(rl_bus_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
+    if ((*self_p)->zap)
+        zmq_close((*self_p)->zap);
     zmq_ctx_term((*self_p)->zctx);
     free(*self_p);
     *self_p = NULL;
@@ -83,10 +95,96 @@ static void set_common_opts(void *sock, int linger_ms, int64_t max)
     set_int(sock, ZMQ_RCVHWM, RL_RCVHWM);
 }
 
+/* --- ZAP (RFC 27): the handshake-time check of a client's CURVE key --- */
+
+int rl_bus_zap_start(rl_bus_t *bus, rl_bus_authn_fn fn, void *ctx)
+{
+    if (bus->zap)
+        return -1;
+    bus->zap = zmq_socket(bus->zctx, ZMQ_REP);
+    if (!bus->zap)
+        return -1;
+    set_int(bus->zap, ZMQ_LINGER, 0);
+    if (zmq_bind(bus->zap, "inproc://zeromq.zap.01") != 0) {
+        zmq_close(bus->zap);
+        bus->zap = NULL;
+        return -1;
+    }
+    bus->authn = fn;
+    bus->authn_ctx = ctx;
+    return 0;
+}
+
+uint64_t rl_bus_zap_denied(const rl_bus_t *bus) { return bus->zap_denied; }
+
+/*  request: [version "1.0"][request id][domain][address][identity][mechanism][credentials...]
+ *  reply:   [version "1.0"][request id][status "200"|"400"|"500"][text][user id][metadata ""]
+ * The user id is the client key (Z85): each request re-resolves it, so revocation reaches
+ * connections that are already open. */
+static void handle_zap(rl_bus_t *bus)
+{
+    zmq_msg_t f[8];
+    int n = 0, more = 1;
+    while (more) {
+        zmq_msg_t tmp, *m = n < 8 ? &f[n] : &tmp;
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, bus->zap, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(m);
+            break;
+        }
+        more = zmq_msg_more(m);
+        if (n < 8)
+            n++;
+        else
+            zmq_msg_close(&tmp);
+    }
+    if (n == 0)
+        return;
+    const char *status = "400", *text = "malformed ZAP request";
+    char user[41] = "", key[41] = "", mech[16] = "", addr[64] = "";
+    rl_error_t err;
+    rl_error_clear(&err);
+    if (n >= 7) {
+        snprintf(mech, sizeof mech, "%.*s", (int)zmq_msg_size(&f[5]), (const char *)zmq_msg_data(&f[5]));
+        snprintf(addr, sizeof addr, "%.*s", (int)zmq_msg_size(&f[3]), (const char *)zmq_msg_data(&f[3]));
+    }
+    if (n >= 7 && !strcmp(mech, "CURVE") && zmq_msg_size(&f[6]) == 32) {
+        zmq_z85_encode(key, zmq_msg_data(&f[6]), 32);
+        rl_principal_t p;
+        rl_err_t rc = bus->authn(bus->authn_ctx, key, &p, &err);
+        if (rc == RL_OK) {
+            status = "200", text = "OK";
+            memcpy(user, key, sizeof user);
+        } else {
+            status = rc == RL_ERR_UNAVAILABLE ? "300" : "400";
+            text = err.message;
+        }
+    } else if (n >= 7) {
+        text = "only CURVE clients are accepted";
+    }
+    if (strcmp(status, "200")) {
+        bus->zap_denied++;
+        rl_log_warn(bus->log, "connection refused", "mechanism", mech, "address", addr, "key", key, "reason", text);
+    }
+    const void *ver = n > 0 ? zmq_msg_data(&f[0]) : "1.0";
+    size_t ver_len = n > 0 ? zmq_msg_size(&f[0]) : 3;
+    zmq_send(bus->zap, ver, ver_len, ZMQ_SNDMORE);
+    if (n > 1)
+        zmq_send(bus->zap, zmq_msg_data(&f[1]), zmq_msg_size(&f[1]), ZMQ_SNDMORE);
+    else
+        zmq_send(bus->zap, "", 0, ZMQ_SNDMORE);
+    zmq_send(bus->zap, status, 3, ZMQ_SNDMORE);
+    zmq_send(bus->zap, text, strlen(text), ZMQ_SNDMORE);
+    zmq_send(bus->zap, user, strlen(user), ZMQ_SNDMORE);
+    zmq_send(bus->zap, "", 0, 0);
+    for (int i = 0; i < n; i++)
+        zmq_msg_close(&f[i]);
+}
+
 /* --- server --- */
 
 rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const char *endpoint,
-                                   const rl_principal_t *principal, rl_error_t *err)
+                                   const char *curve_secret, const rl_principal_t *principal, rl_error_t *err)
 {
     rl_bus_server_t *self = calloc(1, sizeof *self);
     if (!self) {
@@ -106,6 +204,20 @@ rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const cha
     set_common_opts(self->sock, SERVER_LINGER_MS, RL_HARD_FRAME_BYTES);
     /* A reply to a vanished peer must fail visibly (counted), not vanish silently. */
     set_int(self->sock, ZMQ_ROUTER_MANDATORY, 1);
+    if (curve_secret) {
+        /* Without a ZAP handler libzmq would accept any client that knows our public key. */
+        if (!bus->zap) {
+            rl_error_set(err, RL_ERR_INTERNAL, "", "CURVE server without a ZAP handler: call rl_bus_zap_start first");
+            goto fail;
+        }
+        set_int(self->sock, ZMQ_CURVE_SERVER, 1);
+        if (zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, curve_secret, 40) != 0) {
+            rl_error_set(err, RL_ERR_INVALID, "key_file", "the service's CURVE secret key is not valid Z85");
+            goto fail;
+        }
+        zmq_setsockopt(self->sock, ZMQ_ZAP_DOMAIN, "riskline", 8);
+        self->curve = 1;
+    }
     if (zmq_bind(self->sock, endpoint) != 0) {
         rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "cannot bind %s: %s", endpoint,
                      zmq_strerror(zmq_errno()));
@@ -269,6 +381,7 @@ static int handle_one(rl_bus_server_t *self, void *app)
     int64_t t0 = rl_mono_ns();
     rl_err_t code;
     zmq_msg_t *delim = NULL, *body = NULL;
+    rl_principal_t who;  /* lives until the reply is packed: handlers point into it */
     /* [identity][body] from a DEALER, [identity][""][body] from a REQ */
     if (!extra && n == 2) {
         body = &parts[1];
@@ -281,7 +394,19 @@ static int handle_one(rl_bus_server_t *self, void *app)
         code = rl_error_set(&err, RL_ERR_MALFORMED, "frames",
                             "expected [body] or [\"\"][body] after the identity, got %d frames", n + extra - 1);
     } else {
-        code = dispatch(self, app, &self->principal, zmq_msg_data(body), zmq_msg_size(body), reply, &route, &err);
+        const rl_principal_t *p = &self->principal;
+        const char *uid = self->curve ? zmq_msg_gets(body, "User-Id") : NULL;
+        code = RL_OK;
+        if (self->curve) {
+            /* Re-checked per request: a key revoked after the handshake stops working at once. */
+            code = uid ? self->bus->authn(self->bus->authn_ctx, uid, &who, &err)
+                       : rl_error_set(&err, RL_ERR_UNAUTHENTICATED, "key", "connection has no authenticated key");
+            p = &who;
+        }
+        if (code == RL_OK)
+            code = dispatch(self, app, p, zmq_msg_data(body), zmq_msg_size(body), reply, &route, &err);
+        else
+            self->stats.unauthenticated++;
     }
     if (code != RL_OK) {
         reply->body_case = RISKLINE__V1__ENVELOPE__BODY__NOT_SET;
@@ -308,10 +433,19 @@ cleanup:
 
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
 {
-    zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
-    int rc = zmq_poll(&item, 1, timeout_ms);
+    zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0}, {self->bus->zap, 0, ZMQ_POLLIN, 0}};
+    int rc = zmq_poll(items, self->bus->zap ? 2 : 1, timeout_ms);
     if (rc < 0)
         return zmq_errno() == EINTR ? 0 : -1;
+    if (self->bus->zap && (items[1].revents & ZMQ_POLLIN))
+        for (int i = 0; i < POLL_BATCH; i++) {
+            int ev = 0;
+            size_t evlen = sizeof ev;
+            zmq_getsockopt(self->bus->zap, ZMQ_EVENTS, &ev, &evlen);
+            if (!(ev & ZMQ_POLLIN))
+                break;
+            handle_zap(self->bus);
+        }
     int handled = 0;
     for (int i = 0; i < POLL_BATCH; i++) {
         int r = handle_one(self, app);
@@ -345,23 +479,80 @@ rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_princ
 
 /* --- client --- */
 
+static void client_close(rl_bus_client_t *self)
+{
+    if (self->sock) {
+        if (self->mon)
+            zmq_socket_monitor(self->sock, NULL, 0);
+        zmq_close(self->sock);
+    }
+    if (self->mon)
+        zmq_close(self->mon);
+    self->sock = self->mon = NULL;
+}
+
 static int client_open(rl_bus_client_t *self)
 {
-    if (self->sock)
-        zmq_close(self->sock);
+    client_close(self);
     self->sock = zmq_socket(self->bus->zctx, ZMQ_DEALER);
     if (!self->sock)
         return -1;
     set_common_opts(self->sock, 0, RL_MAX_REPLY_BYTES);
+    if (self->curve) {
+        if (zmq_setsockopt(self->sock, ZMQ_CURVE_SERVERKEY, self->keys.server_public, 40) ||
+            zmq_setsockopt(self->sock, ZMQ_CURVE_PUBLICKEY, self->keys.public_key, 40) ||
+            zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, self->keys.secret_key, 40))
+            return -1;
+        /* The handshake outcome arrives as a monitor event: a refused key is reported as such
+         * at once instead of as a timeout. */
+        snprintf(self->mon_ep, sizeof self->mon_ep, "inproc://rl-mon-%p-%u", (void *)self, self->bus->clients++);
+        if (zmq_socket_monitor(self->sock, self->mon_ep,
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
+            return -1;
+        self->mon = zmq_socket(self->bus->zctx, ZMQ_PAIR);
+        if (!self->mon)
+            return -1;
+        set_int(self->mon, ZMQ_LINGER, 0);
+        if (zmq_connect(self->mon, self->mon_ep) != 0)
+            return -1;
+    }
     return zmq_connect(self->sock, self->endpoint);
 }
 
-rl_bus_client_t *rl_bus_client_new(rl_bus_t *bus, const char *endpoint, int timeout_ms, int retries)
+/* Reads one monitor event; returns its event id (0 when none could be read), value in *value. */
+static int read_event(void *mon, uint32_t *value)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    int ev = 0;
+    if (zmq_msg_recv(&m, mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&m) >= 6) {
+        const uint8_t *d = zmq_msg_data(&m);
+        uint16_t e;
+        memcpy(&e, d, 2);
+        memcpy(value, d + 2, 4);
+        ev = e;
+    }
+    int more = zmq_msg_more(&m);
+    zmq_msg_close(&m);
+    while (more) {
+        zmq_msg_init(&m);
+        more = zmq_msg_recv(&m, mon, 0) >= 0 && zmq_msg_more(&m);
+        zmq_msg_close(&m);
+    }
+    return ev;
+}
+
+rl_bus_client_t *rl_bus_client_new(rl_bus_t *bus, const char *endpoint, int timeout_ms, int retries,
+                                   const rl_bus_client_keys_t *keys)
 {
     rl_bus_client_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->bus = bus;
+    if (keys) {
+        self->keys = *keys;
+        self->curve = 1;
+    }
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->timeout_ms = timeout_ms > 0 ? timeout_ms : 3000;
     self->retries = retries >= 0 ? retries : 0;
@@ -376,13 +567,13 @@ void rl_bus_client_destroy(rl_bus_client_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    if ((*self_p)->sock)
-        zmq_close((*self_p)->sock);
+    client_close(*self_p);
     free(*self_p);
     *self_p = NULL;
 }
 
-/* Waits for the reply carrying request_id; 1 got it, 0 timed out, -1 socket failure. */
+/* Waits for the reply carrying request_id; 1 got it, 0 timed out, -1 socket failure, -2 the
+ * server refused our key, -3 the CURVE handshake failed (wrong server key?). */
 static int await_reply(rl_bus_client_t *self, const char *request_id, rl_arena_t *arena, rl_envelope_t **out)
 {
     int64_t deadline = rl_mono_ms() + self->timeout_ms;
@@ -390,12 +581,21 @@ static int await_reply(rl_bus_client_t *self, const char *request_id, rl_arena_t
         int64_t left = deadline - rl_mono_ms();
         if (left <= 0)
             return 0;
-        zmq_pollitem_t item = {self->sock, 0, ZMQ_POLLIN, 0};
-        int rc = zmq_poll(&item, 1, (long)left);
+        zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0}, {self->mon, 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, self->mon ? 2 : 1, (long)left);
         if (rc < 0)
             return zmq_errno() == EINTR ? 0 : -1;
         if (rc == 0)
             return 0;
+        if (self->mon && (items[1].revents & ZMQ_POLLIN)) {
+            uint32_t value = 0;
+            int ev = read_event(self->mon, &value);
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                return -2;
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+                return -3;
+            continue;
+        }
         zmq_msg_t m;
         zmq_msg_init(&m);
         if (zmq_msg_recv(&m, self->sock, 0) < 0) {
@@ -449,6 +649,14 @@ rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_
         if (zmq_send(self->sock, bytes, len, 0) < 0)
             continue;
         int got = await_reply(self, req->request_id, arena, reply);
+        if (got == -2)
+            return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key",
+                                "%s refused this client's key: it is not in the key store, or it was revoked",
+                                self->endpoint);
+        if (got == -3)
+            return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key",
+                                "CURVE handshake with %s failed: is the server's public key the right one?",
+                                self->endpoint);
         if (got < 0)
             break;
         if (got == 0)

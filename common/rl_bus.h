@@ -31,6 +31,16 @@ typedef struct {
 typedef rl_err_t (*rl_bus_handler_fn)(void *app, const rl_bus_req_t *req, rl_envelope_t *reply,
                                       rl_error_t *err);
 
+/* Resolves a client's CURVE public key (Z85) to its principal, or refuses it (RL_ERR_UNAUTHENTICATED;
+ * RL_ERR_UNAVAILABLE when it cannot tell now). Called at each handshake (ZAP) and for each request. */
+typedef rl_err_t (*rl_bus_authn_fn)(void *ctx, const char *client_key, rl_principal_t *out, rl_error_t *err);
+
+/* Starts this process's ZAP handler (RFC 27) on the bus's context; it is served from every server's
+ * poll. Must run before any CURVE server binds. 0 ok, -1 (already started, or bind failed). */
+int rl_bus_zap_start(rl_bus_t *bus, rl_bus_authn_fn fn, void *ctx);
+/* Handshakes refused so far. */
+uint64_t rl_bus_zap_denied(const rl_bus_t *bus);
+
 typedef struct rl_bus_server rl_bus_server_t;
 
 typedef struct {
@@ -40,13 +50,15 @@ typedef struct {
     uint64_t malformed;    /* frames that were not an Envelope, or had the wrong frame layout */
     uint64_t too_large;
     uint64_t unroutable;   /* replies whose peer had gone */
+    uint64_t unauthenticated; /* requests on a connection whose key was revoked after the handshake */
 } rl_bus_stats_t;
 
-/* Binds a ROUTER on endpoint. `service` names the service in Pong and logs; `principal` is the
- * local principal handed to handlers until CURVE authentication lands (copied).
- * NULL with err filled (e.g. address in use). */
+/* Binds a ROUTER on endpoint. `service` names the service in Pong and logs. With curve_secret (the
+ * service's Z85 secret key) it is a CURVE server: only clients the ZAP handler accepts connect, and
+ * each request runs as the principal of its key. With NULL (RISKLINE_INSECURE) it is plaintext and
+ * every request runs as `principal` (copied). NULL with err filled (e.g. address in use). */
 rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const char *endpoint,
-                                   const rl_principal_t *principal, rl_error_t *err);
+                                   const char *curve_secret, const rl_principal_t *principal, rl_error_t *err);
 void rl_bus_server_destroy(rl_bus_server_t **self_p);
 
 /* Route a body case (RISKLINE__V1__ENVELOPE__BODY_*) to a handler; `name` is used in logs.
@@ -71,7 +83,16 @@ typedef struct rl_bus_client rl_bus_client_t;
 /* A DEALER connected to endpoint. Each call waits timeout_ms per attempt and resends the same
  * request (same request id, so the server de-duplicates writes) up to `retries` more times on a
  * fresh socket. NULL on failure. */
-rl_bus_client_t *rl_bus_client_new(rl_bus_t *bus, const char *endpoint, int timeout_ms, int retries);
+/* CURVE keys of a client (Z85, 40 characters each). */
+typedef struct {
+    char server_public[41];
+    char public_key[41];
+    char secret_key[41];
+} rl_bus_client_keys_t;
+
+/* keys NULL: plaintext. A server that refuses the key makes calls fail with RL_ERR_UNAUTHENTICATED. */
+rl_bus_client_t *rl_bus_client_new(rl_bus_t *bus, const char *endpoint, int timeout_ms, int retries,
+                                   const rl_bus_client_keys_t *keys);
 void rl_bus_client_destroy(rl_bus_client_t **self_p);
 
 /* Sends req (schema version and a request id are filled in when unset), waits for its reply and

@@ -381,5 +381,5 @@ int handlers_route(rl_bus_server_t *bus)
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (rl_bus_server_route(bus, routes[i].body, routes[i].name, routes[i].fn) != 0)
             return -1;
-    return 0;
+    return keys_handler_route(bus);
 }

@@ -5,6 +5,7 @@
 #include "risk_store.h"
 #include "rl_bus.h"
 #include "rl_clock.h"
+#include "rl_keys.h"
 #include "rl_log.h"
 
 /* The service's one state object, owned by main and passed to every handler. */
@@ -13,9 +14,12 @@ typedef struct {
     rl_store_t *store;
     risk_store_t *risks;
     rl_clock_t clock;
+    rl_keys_t *keys;       /* the key store (owned by main's rl_secure) */
 } server_t;
 
 /* Routes every register request on bus to its handler. 0 ok, -1 on failure. */
 int handlers_route(rl_bus_server_t *bus);
+/* Routes the key requests (keys_handler.c). */
+int keys_handler_route(rl_bus_server_t *bus);
 
 #endif

@@ -1,6 +1,7 @@
 /* main.c: riskline-register: configuration, wiring, the request loop, clean shutdown. */
 #include "handlers.h"
 #include "rl_config.h"
+#include "rl_secure.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,29 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
+}
+
+/* The local administrator's key (<keys_dir>/cli.pub, made by `riskline keys init`) is put into an
+ * empty key store so the first CLI call works; an entry for it, even revoked, is left alone.
+ * 1 when done (or nothing to do), 0 to try again later (Redis not reachable yet). */
+static int seed_admin(server_t *srv, const rl_config_t *cfg)
+{
+    char path[1100];
+    rl_keyfile_t kf;
+    rl_error_t err;
+    rl_error_clear(&err);
+    if (rl_keyfile_path(path, sizeof path, cfg->keys_dir, "cli", "pub") || rl_keyfile_load(&kf, path, &err))
+        return 1;
+    rl_arena_t *a = rl_arena_new(1 << 20);
+    if (!a)
+        return 0;
+    rl_err_t rc = rl_keys_seed(srv->keys, a, kf.curve_public, cfg->principal, rl_clock_now(&srv->clock), &err);
+    rl_arena_destroy(&a);
+    if (rc == RL_ERR_UNAVAILABLE)
+        return 0;
+    if (rc)
+        rl_log_error(srv->log, "cannot seed the administrator key", "reason", err.message);
+    return 1;
 }
 
 static int usage(void)
@@ -42,6 +66,7 @@ int main(int argc, char **argv)
     server_t srv = {.clock = rl_clock_system()};
     rl_bus_t *bus = NULL;
     rl_bus_server_t *rpc = NULL;
+    rl_secure_t *sec = NULL;
     if (rl_config_load(&cfg, &err) != RL_OK) {
         fprintf(stderr, "riskline-register: configuration: %s: %s\n", err.field, err.message);
         return 1;
@@ -58,9 +83,17 @@ int main(int argc, char **argv)
         status = 1;
         goto cleanup;
     }
+    /* ZAP before any bind: a CURVE socket without it would accept every client. */
+    sec = rl_secure_new(&cfg, "register", bus, srv.store, srv.log, &err);
+    if (!sec) {
+        fprintf(stderr, "riskline-register: %s: %s\n", err.field, err.message);
+        status = 1;
+        goto cleanup;
+    }
+    srv.keys = rl_secure_keys(sec);
     rl_principal_t local;
     rl_principal_local(&local, cfg.principal);
-    rpc = rl_bus_server_new(bus, "register", cfg.register_endpoint, &local, &err);
+    rpc = rl_bus_server_new(bus, "register", cfg.register_endpoint, rl_secure_curve_secret(sec), &local, &err);
     if (!rpc) {
         rl_log_error(srv.log, "cannot start", "endpoint", cfg.register_endpoint, "reason", err.message);
         status = 3;
@@ -83,7 +116,13 @@ int main(int argc, char **argv)
     snprintf(redis, sizeof redis, "%s:%d", cfg.redis_host, cfg.redis_port);
     rl_log_info(srv.log, "listening", "endpoint", cfg.register_endpoint, "redis", redis, "principal",
                 cfg.principal, "version", RL_VERSION);
+    int seeded = cfg.insecure;
+    int64_t next_seed = 0;
     while (!stop_flag) {
+        if (!seeded && rl_mono_ms() >= next_seed) {
+            seeded = seed_admin(&srv, &cfg);
+            next_seed = rl_mono_ms() + 2000;
+        }
         if (rl_bus_server_poll(rpc, &srv, 200) < 0) {
             status = 1;
             break;
@@ -97,6 +136,7 @@ int main(int argc, char **argv)
     rl_log_info(srv.log, "stopped", "requests", reqs, "errors", errs);
 cleanup:
     rl_bus_server_destroy(&rpc);
+    rl_secure_destroy(&sec);
     rl_bus_destroy(&bus);
     risk_store_destroy(&srv.risks);
     rl_store_destroy(&srv.store);

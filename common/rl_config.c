@@ -84,7 +84,12 @@ static rl_err_t load_file(rl_config_t *cfg, const char *path, rl_error_t *err)
     if (toolong)
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_CONFIG", "%s is larger than 64 KiB", path);
     buf[n] = '\0';
-    cJSON *root = cJSON_Parse(buf);
+    return rl_config_apply_json(cfg, buf, path, err);
+}
+
+rl_err_t rl_config_apply_json(rl_config_t *cfg, const char *text, const char *path, rl_error_t *err)
+{
+    cJSON *root = cJSON_Parse(text);
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_CONFIG", "%s is not a JSON object", path);

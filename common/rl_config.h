@@ -38,4 +38,8 @@ rl_err_t rl_config_load_with(rl_config_t *cfg, const char *(*lookup)(const char 
 
 void rl_config_defaults(rl_config_t *cfg);
 
+/* Applies the settings of one JSON object (the text of a RISKLINE_CONFIG file, NUL-terminated;
+ * `path` names it in messages) over cfg: what loading the file does, without the file (fuzzing). */
+rl_err_t rl_config_apply_json(rl_config_t *cfg, const char *text, const char *path, rl_error_t *err);
+
 #endif

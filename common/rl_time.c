@@ -127,7 +127,9 @@ int rl_ts_parse(const char *s, int64_t *ms_out)
 char *rl_ts_format(int64_t ms, char *buf)
 {
     int64_t days = rl_days_from_ms(ms);
-    int64_t rem = ms - days * 86400000;
+    int64_t rem = ms % 86400000; /* not ms - days * 86400000: that overflows near INT64_MIN */
+    if (rem < 0)
+        rem += 86400000;
     int64_t y;
     unsigned m, d;
     rl_civil_from_days(days, &y, &m, &d);

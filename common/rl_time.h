@@ -24,7 +24,8 @@ char *rl_ts_format(int64_t ms, char *buf);
 
 static inline int64_t rl_days_from_ms(int64_t ms)
 {
-    return ms >= 0 ? ms / 86400000 : -((-ms + 86399999) / 86400000);
+    /* floor division; no negation, which overflows for INT64_MIN */
+    return ms >= 0 ? ms / 86400000 : (ms + 1) / 86400000 - 1;
 }
 
 #endif

@@ -229,6 +229,21 @@ static void test_days_from_ms(void **state)
     assert_int_equal(rl_days_from_ms(-25567LL * 86400000), -25567);
 }
 
+/* Found by fuzz_time: INT64_MIN was negated (undefined) and the remainder overflowed. Any instant
+ * formats to the fixed length without undefined behaviour (the CLI prints at_ms from replies). */
+static void test_ts_format_extremes(void **state)
+{
+    (void)state;
+    char buf[RL_TS_LEN];
+    assert_int_equal(rl_days_from_ms(INT64_MIN), INT64_MIN / 86400000 - 1);
+    assert_int_equal(rl_days_from_ms(INT64_MAX), INT64_MAX / 86400000);
+    assert_int_equal(strlen(rl_ts_format(INT64_MIN, buf)), RL_TS_LEN - 1);
+    assert_int_equal(strlen(rl_ts_format(INT64_MIN + 1, buf)), RL_TS_LEN - 1);
+    assert_int_equal(strlen(rl_ts_format(INT64_MAX, buf)), RL_TS_LEN - 1);
+    assert_string_equal(rl_ts_format(-86400000, buf), "1969-12-31T00:00:00.000Z");
+    assert_string_equal(rl_ts_format(-86400001, buf), "1969-12-30T23:59:59.999Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_ts_format),
         cmocka_unit_test(test_ts_round_trip),
         cmocka_unit_test(test_days_from_ms),
+        cmocka_unit_test(test_ts_format_extremes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,13 @@
 # Exit: 0 ok; 1 on error (message on stderr, nothing half-written is left in place).
 #
 # Users (the services read their password through RISKLINE_REDIS_PASSWORD_FILE, never argv):
-#   default    off: a connection must authenticate as one of the users below.
+#   default    off: no one can authenticate as it (it has no password either), so every
+#              connection must AUTH as one of the users below (NOAUTH otherwise). It keeps
+#              `~* &* +@all` on purpose: Redis up to 7.2 replays the AOF as the default user and
+#              re-checks that user's ACL on each EXEC (redis/redis#14541, fixed by #14545 in 8.x);
+#              every Lua write reaches the AOF as MULTI/EXEC, so a default user without those
+#              rights makes a restart silently drop every scripted change. Its rights are used by
+#              that replay only: a disabled user cannot be authenticated as.
 #   register, treatment, monitor, report: one per service. A service writes only its own
 #              entities and may read every Riskline key (`%R~rl:*`); commands are the few the
 #              service uses (no KEYS, SCAN, FLUSHALL, CONFIG, DEBUG, SHUTDOWN, ACL, MODULE...).
@@ -114,7 +120,7 @@ out=$DIR/users.acl
 declare -A HASH=()
 for u in "${SERVICES[@]}" ops; do HASH[$u]=$(password_hash "$u"); done
 {
-  printf 'user default off resetpass resetkeys resetchannels -@all\n'
+  printf 'user default off resetpass ~* &* +@all\n'   # rights for AOF replay only: see above
   for s in "${SERVICES[@]}"; do
     printf 'user %s on resetpass #%s %s\n' "$s" "${HASH[$s]}" "$(rules_of "$s")"
   done

@@ -2,6 +2,7 @@
  * Redis snapshots. Children die with the test process (PR_SET_PDEATHSIG) and are killed at exit. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "harness.h"
+#include "rl_keyfile.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -199,23 +200,6 @@ static int write_file(const char *path, const char *text)
     return (fclose(f) == 0 && ok) ? 0 : -1;
 }
 
-static int random_hex(char *out, size_t nbytes)
-{
-    unsigned char b[64];
-    if (nbytes > sizeof b)
-        return -1;
-    int fd = open("/dev/urandom", O_RDONLY);
-    if (fd < 0)
-        return -1;
-    ssize_t r = read(fd, b, nbytes);
-    close(fd);
-    if (r != (ssize_t)nbytes)
-        return -1;
-    for (size_t i = 0; i < nbytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-    return 0;
-}
-
 char *harness_date_in(int days, char *buf)
 {
     time_t t = time(NULL) + (time_t)days * 86400;
@@ -227,8 +211,27 @@ char *harness_date_in(int days, char *buf)
 
 /* --- Redis --- */
 
-void *harness_redis_connect(const harness_t *h)
+/* The password deploy/redis/acl.sh generated for user, into buf; 0 ok. */
+static int acl_password(const harness_t *h, const char *user, char *buf, size_t size)
 {
+    char path[600];
+    snprintf(path, sizeof path, "%s/redis-%s.password", h->dir, user);
+    char *pw = harness_read_file(path, NULL);
+    if (!pw)
+        return -1;
+    size_t len = strcspn(pw, "\r\n");
+    int ok = len > 0 && len < size;
+    if (ok)
+        snprintf(buf, size, "%.*s", (int)len, pw);
+    free(pw);
+    return ok ? 0 : -1;
+}
+
+void *harness_redis_connect_as(const harness_t *h, const char *user)
+{
+    char pw[128];
+    if (acl_password(h, user, pw, sizeof pw) != 0)
+        return NULL;
     struct timeval tv = {2, 0};
     redisContext *c = redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
     if (!c || c->err) {
@@ -237,7 +240,7 @@ void *harness_redis_connect(const harness_t *h)
         return NULL;
     }
     redisSetTimeout(c, (struct timeval){10, 0});
-    redisReply *r = redisCommand(c, "AUTH %s", h->password);
+    redisReply *r = redisCommand(c, "AUTH %s %s", user, pw);
     int ok = r && r->type == REDIS_REPLY_STATUS;
     if (r)
         freeReplyObject(r);
@@ -247,6 +250,9 @@ void *harness_redis_connect(const harness_t *h)
     }
     return c;
 }
+
+/* Tests inspect and reset state (DEBUG DIGEST-VALUE, FLUSHALL): only ops may. */
+void *harness_redis_connect(const harness_t *h) { return harness_redis_connect_as(h, "ops"); }
 
 static int redis_ready(const harness_t *h)
 {
@@ -275,9 +281,9 @@ static int write_redis_conf(harness_t *h)
              "appendfsync everysec\n"
              "appendfilename \"appendonly.aof\"\n"
              "save \"\"\n"
-             "requirepass %s\n"
+             "aclfile %s/users.acl\n"
              "enable-debug-command local\n",
-             h->redis_port, h->dir, h->redis_log, h->password);
+             h->redis_port, h->dir, h->redis_log, h->dir);
     return write_file(h->redis_conf, conf);
 }
 
@@ -307,7 +313,7 @@ static pid_t spawn(const char *path, char *const argv[], const char *out_path, i
         "RISKLINE_REGISTER_ENDPOINT", "RISKLINE_TREATMENT_ENDPOINT", "RISKLINE_MONITOR_ENDPOINT",
         "RISKLINE_REPORT_ENDPOINT", "RISKLINE_REPORT_PUB_ENDPOINT", "RISKLINE_TENANT",
         "RISKLINE_PRINCIPAL", "RISKLINE_LOG_LEVEL", "RISKLINE_TIMEOUT_MS", "RISKLINE_RETRIES",
-        "RISKLINE_VAR_DIR", NULL};
+        "RISKLINE_VAR_DIR", "RISKLINE_KEYS_DIR", "RISKLINE_KEY_FILE", "RISKLINE_INSECURE", NULL};
     for (const char *const *c = clear; *c; c++)
         unsetenv(*c);
     for (const char *const *e = env; e && *e; e++) {
@@ -322,8 +328,31 @@ static pid_t spawn(const char *path, char *const argv[], const char *out_path, i
     _exit(127);
 }
 
+/* Users and passwords come from the launcher's own script, so the tests run under the ACL that
+ * `make run` and the deployments use. The register's password is kept for the log-leak check. */
+static int write_redis_acl(harness_t *h)
+{
+    const char *script = "deploy/redis/acl.sh";  /* tests run from the repository root */
+    char log[600];
+    snprintf(log, sizeof log, "%s/acl.log", h->dir);
+    char *argv[] = {(char *)script, h->dir, NULL};
+    pid_t pid = spawn(script, argv, log, 1, NULL, NULL);
+    int st = pid > 0 ? wait_pid(pid, 10000) : -2;
+    if (st == -1)
+        kill_now(&pid);
+    if (st != 0 || acl_password(h, "register", h->password, sizeof h->password) != 0) {
+        char *text = harness_read_file(log, NULL);
+        fprintf(stderr, "harness: %s %s failed (status %d): %s\n", script, h->dir, st, text ? text : "");
+        free(text);
+        return -1;
+    }
+    return 0;
+}
+
 int harness_redis_start(harness_t *h)
 {
+    if (write_redis_acl(h) != 0)
+        return -1;
     for (int attempt = 0; attempt < 5; attempt++) {
         if (!h->redis_port || attempt > 0)
             h->redis_port = harness_free_port();
@@ -397,9 +426,30 @@ int harness_redis_restart(harness_t *h)
 
 void *harness_dealer(harness_t *h)
 {
+    char path[600];
+    snprintf(path, sizeof path, "%s/cli.key", h->keys_dir);
+    return harness_dealer_key(h, h->insecure ? NULL : path);
+}
+
+void *harness_dealer_key(harness_t *h, const char *key_file)
+{
     void *s = zmq_socket(h->zctx, ZMQ_DEALER);
     if (!s)
         return NULL;
+    if (key_file) {
+        rl_keyfile_t me, server;
+        rl_error_t err;
+        char spath[600];
+        snprintf(spath, sizeof spath, "%s/register.pub", h->keys_dir);
+        if (rl_keyfile_load(&me, key_file, &err) || rl_keyfile_load(&server, spath, &err)) {
+            fprintf(stderr, "harness: %s\n", err.message);
+            zmq_close(s);
+            return NULL;
+        }
+        zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server.curve_public, 40);
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, me.curve_public, 40);
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, me.curve_secret, 40);
+    }
     int linger = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     int hwm = 100000;
@@ -559,12 +609,13 @@ int harness_register_start(harness_t *h)
         if (!h->register_port || attempt > 0)
             h->register_port = harness_free_port();
         snprintf(h->endpoint, sizeof h->endpoint, "tcp://127.0.0.1:%d", h->register_port);
-        char port[16], e1[64], e2[128], e3[128];
+        char port[16], e1[64], e2[700], e3[128];
         snprintf(port, sizeof port, "%d", h->redis_port);
         snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%s", port);
-        snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD=%s", h->password);
+        snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-register.password", h->dir);
         snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
-        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", e1, e2, e3, NULL};
+        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3,
+                             h->keys_env, h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
         char *argv[] = {path, NULL};
         pid_t pid = spawn(path, argv, h->register_log, 1, NULL, env);
         if (pid < 0)
@@ -597,12 +648,12 @@ int harness_register_exec(harness_t *h, const char *const *env, int timeout_ms)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/bin/riskline-register", h->build);
-    char e1[64], e2[128], e3[128];
+    char e1[64], e2[700], e3[128];
     snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
-    snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD=%s", h->password);
+    snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-register.password", h->dir);
     snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
-    const char *all[32] = {"RISKLINE_REDIS_HOST=127.0.0.1", e1, e2, e3};
-    size_t k = 4;
+    const char *all[32] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3, h->keys_env};
+    size_t k = 6;
     for (size_t i = 0; env && env[i] && k < 31; i++)
         all[k++] = env[i];
     all[k] = NULL;
@@ -655,7 +706,7 @@ harness_t *harness_new(void)
     snprintf(h->redis_log, sizeof h->redis_log, "%s/redis.log", h->dir);
     snprintf(h->register_log, sizeof h->register_log, "%s/register.log", h->dir);
     h->zctx = zmq_ctx_new();
-    if (!h->zctx || random_hex(h->password, 24) != 0) {
+    if (!h->zctx) {
         harness_destroy(&h);
         fail_msg("harness init failed");
     }
@@ -663,7 +714,18 @@ harness_t *harness_new(void)
         harness_destroy(&h);
         fail_msg("redis-server did not start");
     }
-    if (harness_register_start(h) != 0) {
+    /* The same key files `make run` makes, by the same command. */
+    snprintf(h->keys_dir, sizeof h->keys_dir, "%s/keys", h->dir);
+    snprintf(h->keys_env, sizeof h->keys_env, "RISKLINE_KEYS_DIR=%s", h->keys_dir);
+    h->insecure = getenv("HARNESS_INSECURE") != NULL;
+    harness_run_t r;
+    snprintf(h->endpoint, sizeof h->endpoint, "tcp://127.0.0.1:1");  /* not used by keys init */
+    harness_clif(h, &r, "keys", "init", NULL);
+    int keys_ok = r.status == 0;
+    if (!keys_ok)
+        fprintf(stderr, "harness: keys init failed: %s%s\n", r.out ? r.out : "", r.err ? r.err : "");
+    harness_run_free(&r);
+    if (!keys_ok || harness_register_start(h) != 0) {
         harness_destroy(&h);
         fail_msg("riskline-register did not start");
     }
@@ -732,15 +794,17 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
     av[0] = path;
     for (size_t i = 0; i < argc; i++)
         av[i + 1] = (char *)argv[i];
-    char e1[64], e2[128], e3[128];
+    /* No Redis password: the CLI talks to the services only. */
+    char e1[64], e3[128];
     snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
-    snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD=%s", h->password);
     snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
     size_t k = 0;
     ev[k++] = "RISKLINE_REDIS_HOST=127.0.0.1";
     ev[k++] = e1;
-    ev[k++] = e2;
     ev[k++] = e3;
+    ev[k++] = h->keys_env;
+    if (h->insecure)
+        ev[k++] = "RISKLINE_INSECURE=1";
     for (size_t i = 0; i < envc; i++)
         ev[k++] = env[i];
     ev[k] = NULL;

@@ -22,7 +22,8 @@ typedef struct harness {
     char redis_conf[512];
     char redis_log[512];
     char register_log[512];     /* the register's stdout+stderr (appended across restarts) */
-    char password[65];          /* generated, in the config file only */
+    char password[65];          /* the register's Redis password (ACL user register), from
+                                 * <dir>/redis-register.password written by deploy/redis/acl.sh */
     int redis_port;
     pid_t redis_pid;            /* 0 when stopped */
     int register_port;
@@ -30,6 +31,9 @@ typedef struct harness {
     pid_t register_pid;         /* 0 when stopped */
     void *zctx;                 /* ZeroMQ context for the test's own sockets */
     unsigned seq;               /* request id counter */
+    char keys_dir[300];         /* <dir>/keys: made by `riskline keys init` (cli.key = all roles) */
+    char keys_env[320];         /* "RISKLINE_KEYS_DIR=<keys_dir>" for every process started */
+    int insecure;               /* HARNESS_INSECURE set: plaintext everywhere (RISKLINE_INSECURE=1) */
 } harness_t;
 
 /* Starts Redis and the register; fails the test on error. */
@@ -47,8 +51,13 @@ int harness_redis_start(harness_t *h);
 int harness_redis_stop(harness_t *h);
 /* stop + start on the same data dir and port (AOF reload); 0 ok. */
 int harness_redis_restart(harness_t *h);
-/* A new authenticated hiredis connection (redisContext *, caller redisFree()s it); NULL on failure. */
+/* Redis runs with the ACL of deploy/redis/acl.sh (users.acl and redis-<user>.password in dir).
+ * A new hiredis connection authenticated as ops (every command and key: tests inspect and reset
+ * state); redisContext *, the caller redisFree()s it; NULL on failure. */
 void *harness_redis_connect(const harness_t *h);
+/* The same, authenticated as the ACL user `user` (register, treatment, monitor, report, ops) with
+ * its generated password; NULL when the user has no password file or AUTH fails. */
+void *harness_redis_connect_as(const harness_t *h, const char *user);
 
 /* --- the register --- */
 /* Starts build/bin/riskline-register and waits until it answers a ping (10 s). 0 ok, -1 failure. */
@@ -88,8 +97,10 @@ void harness_clif(harness_t *h, harness_run_t *r, ...);
 void harness_run_free(harness_run_t *r);
 
 /* --- raw ZeroMQ --- */
-/* A DEALER connected to the register (linger 0). zmq_close it when done. */
+/* A DEALER connected to the register (linger 0) with the CLI's key (all roles). zmq_close it. */
 void *harness_dealer(harness_t *h);
+/* Same with the CURVE client key in key_file (a .key file), or plaintext when key_file is NULL. */
+void *harness_dealer_key(harness_t *h, const char *key_file);
 /* Sends nframes frames; 0 ok, -1 on failure. */
 int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len);
 /* Receives one whole message; returns the number of frames (the first is in *data, malloc'd,

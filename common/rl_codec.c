@@ -63,6 +63,24 @@ rl_envelope_t *rl_codec_envelope_new(rl_arena_t *arena)
     return env;
 }
 
+/* Replaces each byte that does not start a well-formed UTF-8 character with '?': a message may
+ * quote client bytes or be cut mid-character, and a proto3 string that is not UTF-8 makes other
+ * languages' decoders refuse the whole reply. */
+static char *utf8_scrub(char *s)
+{
+    for (size_t i = 0; s && s[i];) {
+        size_t len = 1;
+        while (len <= 4 && !rl_utf8_valid(s + i, len))
+            len++;
+        if (len > 4 || memchr(s + i, '\0', len)) {
+            s[i++] = '?';
+            continue;
+        }
+        i += len;
+    }
+    return s;
+}
+
 void rl_codec_set_status(rl_envelope_t *reply, rl_arena_t *arena, rl_err_t code, const rl_error_t *err)
 {
     Riskline__V1__Status *st = rl_arena_alloc(arena, sizeof *st);
@@ -70,8 +88,8 @@ void rl_codec_set_status(rl_envelope_t *reply, rl_arena_t *arena, rl_err_t code,
         return;
     riskline__v1__status__init(st);
     st->code = (Riskline__V1__Code)code;
-    st->message = rl_arena_strdup(arena, err && err->message[0] ? err->message : rl_strerror(code));
-    st->field = rl_arena_strdup(arena, err ? err->field : "");
+    st->message = utf8_scrub(rl_arena_strdup(arena, err && err->message[0] ? err->message : rl_strerror(code)));
+    st->field = utf8_scrub(rl_arena_strdup(arena, err ? err->field : ""));
     reply->status = st;
 }
 

@@ -1,6 +1,7 @@
 /* fuzz_cli_args.c: libFuzzer target: the CLI's argument parsing (cli/cli_args.c) against the real
  * command option tables, then the strict value parsers on every value. The first byte picks the
- * command, the rest split on NUL bytes is argv. */
+ * command (ping, risk add..history, criteria show/set, keys ..., in the order the tables list them),
+ * the rest split on NUL bytes is argv. A new command group is one more table in LLVMFuzzerInitialize. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "cli_args.h"
 #include "cli_criteria.h"
+#include "cli_keys.h"
 #include "cli_ping.h"
 #include "cli_risk.h"
 #include "rl_json.h"
@@ -39,6 +41,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     for (size_t i = 0; i < n && ncmds < 64; i++)
         cmds[ncmds++] = &list[i];
     list = cli_criteria_commands(&n);
+    for (size_t i = 0; i < n && ncmds < 64; i++)
+        cmds[ncmds++] = &list[i];
+    list = cli_keys_commands(&n);
     for (size_t i = 0; i < n && ncmds < 64; i++)
         cmds[ncmds++] = &list[i];
     arena = rl_arena_new(0);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh: run libFuzzer targets for a bounded time each, against a private Redis; report and fail on a crash.
 # Usage: FUZZ_SECONDS=60 FUZZ_MAX_LEN=4096 tests/fuzz/run.sh <build dir> <target>...
-# Seeds: tests/fuzz/corpus/<name> (name = target without "fuzz_"); what a run adds goes to
+# Seeds: tests/fuzz/corpus/<name> (name = target without "fuzz_"), dictionary tests/fuzz/<name>.dict
+# when there is one; what a run adds goes to
 # <build>/corpus/<name>, crashes to <build>/crashes/<name>-crash-<sha1>. Last line: "fuzz: N passed, N failed".
 set -u
 build="$1"
@@ -78,7 +79,9 @@ for target in "$@"; do
   seeds="$here/corpus/$name"
   work="$build/corpus/$name"
   log="$build/fuzz/$target.log"
-  mkdir -p "$work" "$seeds"
+  mkdir -p "$work"
+  dict=()
+  [ -f "$here/$name.dict" ] && dict=(-dict="$here/$name.dict")
   echo "=== $target (${seconds}s, max_len $max_len)"
   if [ ! -x "$bin" ]; then
     echo "fuzz: $bin: missing"
@@ -86,7 +89,7 @@ for target in "$@"; do
     continue
   fi
   timeout -k 10 $((seconds + 120)) "$bin" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$name-" \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/crashes/$name-" "${dict[@]}" \
     "$work" "$seeds" </dev/null >"$log" 2>&1
   rc=$?
   done_line="$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1)"

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "rl_codec.h"
+#include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
 
@@ -158,6 +159,21 @@ static void test_status_round_trip(void **state)
     assert_int_equal(reply->status->code, RISKLINE__V1__CODE__CODE_NOT_FOUND);
     assert_string_equal(reply->status->message, "not_found");
     assert_string_equal(reply->status->field, "");
+}
+
+/* Found by fuzz_envelope_register: a message quoting client bytes (a key request's role "\x87iewer")
+ * carried invalid UTF-8 to the wire, which other languages' protobuf refuse to decode. */
+static void test_status_is_utf8(void **state)
+{
+    rl_arena_t *a = *state;
+    rl_envelope_t *reply = header(a, 1, "r1", "default");
+    rl_error_t err;
+    rl_error_clear(&err);
+    rl_error_set(&err, RL_ERR_INVALID, "roles\xff", "\"\x87iewer\" is not valid; caf\xc3\xa9 \xe2\x82");
+    rl_codec_set_status(reply, a, RL_ERR_INVALID, &err);
+    assert_string_equal(reply->status->message, "\"?iewer\" is not valid; caf\xc3\xa9 ??");
+    assert_string_equal(reply->status->field, "roles?");
+    assert_true(rl_utf8_valid(reply->status->message, strlen(reply->status->message)));
 }
 
 static void test_decode_empty_frame(void **state)
@@ -585,6 +601,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_envelope_round_trip_risk_create, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_status_round_trip, setup_arena, teardown_arena),
+        cmocka_unit_test_setup_teardown(test_status_is_utf8, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_decode_empty_frame, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_decode_malformed, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_decode_too_large, setup_arena, teardown_arena),

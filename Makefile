@@ -124,7 +124,7 @@ fuzz: deps
 
 fuzz-build: $(patsubst %,$(BUILD)/fuzz/%,$(FUZZ_TARGETS))
 
-$(BUILD)/obj/tests/fuzz/%.o: CFLAGS += -Icli -I$(BUILD)/gen
+$(BUILD)/obj/tests/fuzz/%.o: CFLAGS += -Icli
 $(BUILD)/obj/tests/fuzz/fuzz_codec.o: $(BUILD)/gen/fuzz_descriptors.inc
 $(BUILD)/gen/fuzz_descriptors.inc: $(GEN_H)
 	sed -n 's/^extern const ProtobufCMessageDescriptor *\(.*\);$$/\&\1,/p' $(GEN_H) >$@

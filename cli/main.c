@@ -4,6 +4,7 @@
 
 #include "cli_app.h"
 #include "cli_args.h"
+#include "cli_audit.h"
 #include "cli_criteria.h"
 #include "cli_keys.h"
 #include "cli_ping.h"
@@ -21,6 +22,7 @@ static const char top_usage[] =
     "                                        the risk register\n"
     "  criteria show|set                     risk evaluation and acceptance criteria\n"
     "  keys init|issue|list|revoke           CURVE keys, principals and their roles\n"
+    "  audit verify                          check the tamper-evident audit trail\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
@@ -35,7 +37,8 @@ static const char top_usage[] =
     "(optional JSON settings file).\n"
     "\n"
     "Exit codes: 0 ok; 1 usage error; 2 rejected input, not found or forbidden;\n"
-    "3 service unavailable; 4 conflict (someone changed it first: read again and retry).\n";
+    "3 service unavailable; 4 conflict (someone changed it first: read again and retry);\n"
+    "5 audit chain broken or unsigned (audit verify).\n";
 
 static const cli_opt_t global_opts[] = {
     {"tenant", CLI_OPT_VALUE},
@@ -69,6 +72,8 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
         cmds = cli_criteria_commands(&n);
     else if (strcmp(group, "keys") == 0)
         cmds = cli_keys_commands(&n);
+    else if (strcmp(group, "audit") == 0)
+        cmds = cli_audit_commands(&n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(cmds[i].name, name) == 0)
             return &cmds[i];
@@ -113,6 +118,8 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         group_usage = cli_criteria_group_usage;
     else if (strcmp(word, "keys") == 0)
         group_usage = cli_keys_group_usage;
+    else if (strcmp(word, "audit") == 0)
+        group_usage = cli_audit_group_usage;
     const cli_cmd_t *cmd;
     if (group_usage) {
         group = word;

@@ -179,6 +179,9 @@ static int found(rl_chain_verifier_t *self, rl_chain_kind_t kind, uint64_t event
     r->kind = kind;
     r->event = event;
     r->checked = self->next - 1;
+    /* an accepted event later found changed does not count; an unsigned head breaks nothing */
+    if (kind != RL_CHAIN_UNSIGNED && event && event - 1 < r->checked)
+        r->checked = event - 1;
     snprintf(r->stream_id, sizeof r->stream_id, "%s", id ? id : "");
     va_list ap;
     va_start(ap, fmt);

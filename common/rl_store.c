@@ -4,6 +4,7 @@
 #include "rl_limits.h"
 
 #include <hiredis/hiredis.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +13,18 @@
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
 
-/* The atomic write. KEYS: 1 entity, 2 stream, 3 dedupe, 3+i op i's key.
- * ARGV: 1 expected v, 2 new v, 3 blob, 4 event, 5 ttl, 6 dedupe value, 7 nops, then (op, a, b) x nops. */
+/* The atomic write. KEYS: 1 entity, 2 stream, 3 dedupe, 4 chain head, 4+i op i's key.
+ * ARGV: 1 expected v, 2 new v, 3 blob, 4 event', 5 ttl, 6 dedupe value, 7 nops, 8 expected head seq
+ * ("0": none), 9 expected head hash ("" for none), 10 new seq, 11 new hash, 12 signer, 13 signature,
+ * then (op, a, b) x nops. Every check comes before the first write, and XADD is the first write:
+ * a script that fails midway keeps what it wrote, so a failing XADD must leave nothing behind.
+ * A moved chain head returns {'CHAIN', seq, hash}: the caller re-chains the event and retries. */
 static const char WRITE_LUA[] =
     "local dv = redis.call('GET', KEYS[3])\n"
     "if dv then return {'DUP', dv} end\n"
     "local n = tonumber(ARGV[7])\n"
     "for i = 1, n do\n"
-    "  local op, a, b, k = ARGV[5+3*i], ARGV[6+3*i], ARGV[7+3*i], KEYS[3+i]\n"
+    "  local op, a, b, k = ARGV[11+3*i], ARGV[12+3*i], ARGV[13+3*i], KEYS[4+i]\n"
     "  if op == 'G0' then\n"
     "    local c = redis.call('ZCOUNT', k, a, b)\n"
     "    if c > 0 then return {'GUARD', tostring(i), tostring(c)} end\n"
@@ -30,14 +35,18 @@ static const char WRITE_LUA[] =
     "end\n"
     "local cur = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')\n"
     "if cur ~= tonumber(ARGV[1]) then return {'CONFLICT', tostring(cur)} end\n"
+    "local head = redis.call('HMGET', KEYS[4], 'seq', 'h')\n"
+    "local hs, hh = head[1] or '0', head[2] or ''\n"
+    "if hs ~= ARGV[8] or hh ~= ARGV[9] then return {'CHAIN', hs, hh} end\n"
+    "local sid = redis.call('XADD', KEYS[2], '*', 'e', ARGV[4], 'h', ARGV[11])\n"
     "redis.call('HSET', KEYS[1], 'v', ARGV[2], 'pb', ARGV[3])\n"
-    "local sid = redis.call('XADD', KEYS[2], '*', 'e', ARGV[4])\n"
     "for i = 1, n do\n"
-    "  local op, a, b, k = ARGV[5+3*i], ARGV[6+3*i], ARGV[7+3*i], KEYS[3+i]\n"
+    "  local op, a, b, k = ARGV[11+3*i], ARGV[12+3*i], ARGV[13+3*i], KEYS[4+i]\n"
     "  if op == 'ZA' then redis.call('ZADD', k, b, a)\n"
     "  elseif op == 'ZR' then redis.call('ZREM', k, a)\n"
     "  elseif op == 'HL' then redis.call('RPUSH', k, sid) end\n"
     "end\n"
+    "redis.call('HSET', KEYS[4], 'seq', ARGV[10], 'h', ARGV[11], 'id', sid, 'signer', ARGV[12], 'sig', ARGV[13])\n"
     "redis.call('SET', KEYS[3], ARGV[6], 'EX', tonumber(ARGV[5]))\n"
     "return {'OK', sid}\n";
 
@@ -47,6 +56,27 @@ static const char RESERVE_LUA[] =
     "local dv = redis.call('GET', KEYS[2])\n"
     "if dv then return {'DUP', dv} end\n"
     "return {'OK', tostring(redis.call('INCRBY', KEYS[1], ARGV[1]))}\n";
+
+/* A page of an audit chain and its head, atomically. KEYS: 1 stream, 2 chain head.
+ * ARGV: 1 start ("-" or "(<id>"), 2 count. */
+static const char CHAIN_READ_LUA[] =
+    "return {redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2]),\n"
+    "        redis.call('HMGET', KEYS[2], 'seq', 'h', 'id', 'signer', 'sig')}\n";
+
+enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_COUNT };
+static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA};
+
+/* Audit chain heads last seen per stream, so a write needs no extra round trip to learn its
+ * predecessor; a stale entry costs one retry (the script returns the real head). */
+#define HEAD_SLOTS 64
+#define HEAD_KEY_MAX 96
+#define CHAIN_TRIES 8
+
+typedef struct {
+    char stream[HEAD_KEY_MAX];
+    uint64_t seq;                       /* 0: no head (or not known yet) */
+    uint8_t h[RL_CHAIN_HASH_LEN];
+} head_slot_t;
 
 struct rl_store {
     char *host;
@@ -59,8 +89,11 @@ struct rl_store {
     int64_t next_attempt_ms;   /* monotonic; back-off gate */
     int backoff_ms;
     uint64_t connects;
-    char write_sha[41];
-    char reserve_sha[41];
+    char sha[SCRIPT_COUNT][41];
+    head_slot_t heads[HEAD_SLOTS];
+    char signer[65];
+    uint8_t sign_secret[RL_CHAIN_SECRET_LEN];
+    int has_secret;
 };
 
 struct rl_cmd {
@@ -98,8 +131,8 @@ static void drop(rl_store_t *self)
         redisFree(self->ctx);
         self->ctx = NULL;
     }
-    self->write_sha[0] = '\0';
-    self->reserve_sha[0] = '\0';
+    for (int i = 0; i < SCRIPT_COUNT; i++)
+        self->sha[i][0] = '\0';
 }
 
 void rl_store_destroy(rl_store_t **self_p)
@@ -110,6 +143,7 @@ void rl_store_destroy(rl_store_t **self_p)
     drop(self);
     if (self->password)
         memset(self->password, 0, strlen(self->password));
+    sodium_memzero(self->sign_secret, sizeof self->sign_secret);
     free(self->host);
     free(self->user);
     free(self->password);
@@ -118,6 +152,19 @@ void rl_store_destroy(rl_store_t **self_p)
 }
 
 uint64_t rl_store_connects(const rl_store_t *self) { return self->connects; }
+
+rl_err_t rl_store_set_signer(rl_store_t *self, const char *signer, const uint8_t *sign_secret, rl_error_t *err)
+{
+    if (!signer || !signer[0] || strlen(signer) >= sizeof self->signer)
+        return rl_error_set(err, RL_ERR_INVALID, "signer", "must be 1..%zu bytes", sizeof self->signer - 1);
+    snprintf(self->signer, sizeof self->signer, "%s", signer);
+    self->has_secret = sign_secret != NULL;
+    if (sign_secret)
+        memcpy(self->sign_secret, sign_secret, sizeof self->sign_secret);
+    else
+        sodium_memzero(self->sign_secret, sizeof self->sign_secret);
+    return RL_OK;
+}
 
 static rl_err_t fail_connect(rl_store_t *self, rl_error_t *err, const char *why)
 {
@@ -157,13 +204,11 @@ static rl_err_t connect_now(rl_store_t *self, rl_error_t *err)
         if (!ok)
             return fail_connect(self, err, why);
     }
-    const char *sources[] = {WRITE_LUA, RESERVE_LUA};
-    char *shas[] = {self->write_sha, self->reserve_sha};
-    for (int i = 0; i < 2; i++) {
-        redisReply *r = redisCommand(self->ctx, "SCRIPT LOAD %s", sources[i]);
+    for (int i = 0; i < SCRIPT_COUNT; i++) {
+        redisReply *r = redisCommand(self->ctx, "SCRIPT LOAD %s", script_source[i]);
         int ok = r && r->type == REDIS_REPLY_STRING && r->len == 40;
         if (ok)
-            memcpy(shas[i], r->str, 41);
+            memcpy(self->sha[i], r->str, 41);
         char why[128];
         snprintf(why, sizeof why, "SCRIPT LOAD failed: %s", r && r->str ? r->str : "no reply");
         freeReplyObject(r);
@@ -349,23 +394,106 @@ static const char *opcode(rl_op_type_t t)
     return "??";
 }
 
-static rl_cmd_t *build_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w, int with_source)
+/* A script call: EVALSHA <sha> ...; eval() swaps in EVAL <source> when Redis lost the script
+ * (a restart or SCRIPT FLUSH since we connected). Build it after connect_now (the sha comes with
+ * the connection). */
+static rl_cmd_t *script_cmd(rl_store_t *self, rl_arena_t *arena, int which)
 {
-    rl_cmd_t *c = rl_cmd_new(arena, with_source ? "EVAL" : "EVALSHA");
-    rl_cmd_arg(c, with_source ? WRITE_LUA : self->write_sha);
-    rl_cmd_argf(c, "%zu", 3 + w->nops);
+    rl_cmd_t *c = rl_cmd_new(arena, "EVALSHA");
+    rl_cmd_arg(c, self->sha[which]);
+    return c;
+}
+
+static rl_err_t eval(rl_store_t *self, rl_arena_t *arena, int which, rl_cmd_t *c, const rl_val_t **v,
+                     rl_error_t *err)
+{
+    rl_err_t rc = rl_store_cmd(self, arena, c, v, err);
+    if (rc == RL_OK && (*v)->type == RL_VAL_ERR && strncmp((*v)->s, "NOSCRIPT", 8) == 0) {
+        c->argv[0] = "EVAL";
+        c->argvlen[0] = 4;
+        c->argv[1] = script_source[which];
+        c->argvlen[1] = strlen(script_source[which]);
+        rc = rl_store_cmd(self, arena, c, v, err);
+    }
+    return rc;
+}
+
+/* "rl:{t}:events" gives tenant "t" and its chain head key "rl:{t}:chain"; -1 without a hash tag. */
+static int chain_names(rl_arena_t *a, const char *stream_key, char *tenant, size_t size, const char **chain_key)
+{
+    const char *o = strchr(stream_key, '{'), *c = o ? strchr(o, '}') : NULL;
+    if (!c || c == o + 1 || (size_t)(c - o - 1) >= size)
+        return -1;
+    snprintf(tenant, size, "%.*s", (int)(c - o - 1), o + 1);
+    *chain_key = rl_arena_printf(a, "%.*s:chain", (int)(c - stream_key + 1), stream_key);
+    return *chain_key ? 0 : -1;
+}
+
+static head_slot_t *head_slot(rl_store_t *self, const char *stream_key)
+{
+    uint32_t hash = 2166136261u;
+    for (const char *p = stream_key; *p; p++)
+        hash = (hash ^ (unsigned char)*p) * 16777619u;
+    head_slot_t *s = &self->heads[hash % HEAD_SLOTS];
+    if (strcmp(s->stream, stream_key) != 0) {
+        memset(s, 0, sizeof *s);
+        if (strlen(stream_key) < sizeof s->stream)   /* a longer key is simply never cached */
+            snprintf(s->stream, sizeof s->stream, "%s", stream_key);
+    }
+    return s;
+}
+
+/* The event as it joins the chain after the head in slot. */
+typedef struct {
+    const char *key;                  /* rl:{t}:chain */
+    uint64_t seq;                     /* the new event's position */
+    uint8_t *event;                   /* event' (arena) */
+    size_t event_len;
+    uint8_t h[RL_CHAIN_HASH_LEN];
+    uint8_t sig[RL_CHAIN_SIG_LEN];
+    size_t sig_len;                   /* 0: unsigned */
+} chained_t;
+
+static rl_err_t chain_event(rl_store_t *self, const char *tenant, const rl_write_t *w, const head_slot_t *head,
+                            chained_t *ch, rl_error_t *err)
+{
+    static const uint8_t zero[RL_CHAIN_HASH_LEN];
+    ch->seq = head->seq + 1;
+    ch->event_len = rl_chain_append_fields(w->event, w->event_len, ch->seq, head->seq ? head->h : zero, ch->event);
+    rl_chain_hash(ch->event, ch->event_len, ch->h);
+    ch->sig_len = 0;
+    if (!self->has_secret)
+        return RL_OK;
+    rl_err_t rc = rl_chain_sign(tenant, self->signer, ch->seq, ch->h, self->sign_secret, ch->sig, err);
+    if (rc == RL_OK)
+        ch->sig_len = sizeof ch->sig;
+    return rc;
+}
+
+static rl_cmd_t *build_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w, const head_slot_t *head,
+                             const chained_t *ch)
+{
+    rl_cmd_t *c = script_cmd(self, arena, SCRIPT_WRITE);
+    rl_cmd_argf(c, "%zu", 4 + w->nops);
     rl_cmd_arg(c, w->entity_key);
     rl_cmd_arg(c, w->stream_key);
     rl_cmd_arg(c, w->dedupe_key);
+    rl_cmd_arg(c, ch->key);
     for (size_t i = 0; i < w->nops; i++)
         rl_cmd_arg(c, w->ops[i].key);
     rl_cmd_argf(c, "%llu", (unsigned long long)w->expected_version);
     rl_cmd_argf(c, "%llu", (unsigned long long)w->new_version);
     rl_cmd_argb(c, w->blob, w->blob_len);
-    rl_cmd_argb(c, w->event, w->event_len);
+    rl_cmd_argb(c, ch->event, ch->event_len);
     rl_cmd_argf(c, "%d", RL_DEDUPE_TTL_S);
     rl_cmd_arg(c, w->dedupe_value);
     rl_cmd_argf(c, "%zu", w->nops);
+    rl_cmd_argf(c, "%llu", (unsigned long long)head->seq);
+    rl_cmd_argb(c, head->h, head->seq ? RL_CHAIN_HASH_LEN : 0);
+    rl_cmd_argf(c, "%llu", (unsigned long long)ch->seq);
+    rl_cmd_argb(c, ch->h, sizeof ch->h);
+    rl_cmd_arg(c, self->signer);
+    rl_cmd_argb(c, ch->sig, ch->sig_len);
     for (size_t i = 0; i < w->nops; i++) {
         const rl_op_t *op = &w->ops[i];
         rl_cmd_arg(c, opcode(op->type));
@@ -378,26 +506,35 @@ static rl_cmd_t *build_write(rl_store_t *self, rl_arena_t *arena, const rl_write
     return c;
 }
 
-rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w, rl_write_result_t *res,
-                        rl_error_t *err)
+/* A {'CHAIN', seq, hash} reply: the head moved (another writer, or a stale cache). Learns it.
+ * RL_ERR_INTERNAL when the stored head is not a head at all. */
+static rl_err_t learn_head(rl_store_t *self, head_slot_t *slot, const char *stream_key, const rl_val_t *v,
+                           rl_error_t *err)
 {
-    memset(res, 0, sizeof *res);
-    res->failed_guard = SIZE_MAX;
-    rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
-    if (rc)
-        return rc;
-    const rl_val_t *v = NULL;
-    rc = rl_store_cmd(self, arena, build_write(self, arena, w, 0), &v, err);
-    if (rc == RL_OK && v->type == RL_VAL_ERR && strncmp(v->s, "NOSCRIPT", 8) == 0)
-        rc = rl_store_cmd(self, arena, build_write(self, arena, w, 1), &v, err);
-    if (rc)
-        return rc;
-    if (v->type == RL_VAL_ERR) {
-        rl_log_error(self->log, "write script failed", "error", v->s);
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "store write failed");
+    const rl_val_t *vs = &v->elem[1], *vh = &v->elem[2];
+    char *end = NULL;
+    unsigned long long seq = vs->s ? strtoull(vs->s, &end, 10) : 0;
+    char canon[24];
+    snprintf(canon, sizeof canon, "%llu", seq);
+    if (!vs->s || strcmp(canon, vs->s) != 0 || (seq && vh->len != RL_CHAIN_HASH_LEN) || (!seq && vh->len)) {
+        rl_log_error(self->log, "audit chain head is damaged: writes to its stream are refused", "stream", stream_key);
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "the audit chain head of %s is damaged (run riskline audit verify)",
+                            stream_key);
     }
-    if (v->type != RL_VAL_ARR || v->n < 2 || v->elem[0].type != RL_VAL_STR)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected store write reply");
+    if (slot->seq && seq < slot->seq)
+        rl_log_warn(self->log, "audit chain head went backwards: possible tampering (run riskline audit verify)",
+                    "stream", stream_key);
+    slot->seq = seq;
+    memset(slot->h, 0, sizeof slot->h);
+    if (seq)
+        memcpy(slot->h, vh->s, RL_CHAIN_HASH_LEN);
+    return RL_OK;
+}
+
+/* Every reply of the write script but CHAIN. */
+static rl_err_t write_outcome(rl_store_t *self, const rl_write_t *w, const rl_val_t *v, rl_write_result_t *res,
+                              rl_error_t *err)
+{
     const char *tag = v->elem[0].s, *arg = v->elem[1].s ? v->elem[1].s : "";
     if (strcmp(tag, "OK") == 0) {
         res->outcome = RL_WRITE_DONE;
@@ -421,7 +558,50 @@ rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w
         res->guard_value = strtoll(v->elem[2].s ? v->elem[2].s : "0", NULL, 10);
         return rl_error_set(err, RL_ERR_CONFLICT, "", "a precondition of the write no longer holds");
     }
+    rl_log_error(self->log, "unexpected store write reply", "tag", tag);
     return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected store write reply %s", tag);
+}
+
+rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w, rl_write_result_t *res,
+                        rl_error_t *err)
+{
+    memset(res, 0, sizeof *res);
+    res->failed_guard = SIZE_MAX;
+    char tenant[RL_MAX_TENANT * 2 + 1];
+    chained_t ch;
+    if (chain_names(arena, w->stream_key, tenant, sizeof tenant, &ch.key) != 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "stream key %s has no tenant hash tag", w->stream_key);
+    ch.event = rl_arena_alloc(arena, w->event_len + RL_CHAIN_APPEND_MAX);
+    if (!ch.event)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    head_slot_t *slot = head_slot(self, w->stream_key);
+    for (int attempt = 0; attempt < CHAIN_TRIES; attempt++) {
+        rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
+        if (rc || (rc = chain_event(self, tenant, w, slot, &ch, err)))
+            return rc;
+        const rl_val_t *v = NULL;
+        if ((rc = eval(self, arena, SCRIPT_WRITE, build_write(self, arena, w, slot, &ch), &v, err)))
+            return rc;
+        if (v->type == RL_VAL_ERR) {
+            rl_log_error(self->log, "write script failed", "error", v->s);
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "store write failed");
+        }
+        if (v->type != RL_VAL_ARR || v->n < 2 || v->elem[0].type != RL_VAL_STR)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected store write reply");
+        if (strcmp(v->elem[0].s, "CHAIN") == 0 && v->n >= 3) {
+            if ((rc = learn_head(self, slot, w->stream_key, v, err)))
+                return rc;
+            continue;
+        }
+        rc = write_outcome(self, w, v, res, err);
+        if (rc == RL_OK && res->outcome == RL_WRITE_DONE) {
+            slot->seq = ch.seq;
+            memcpy(slot->h, ch.h, sizeof slot->h);
+        }
+        return rc;
+    }
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "the audit chain of %s kept moving under other writers (%d tries)",
+                        tenant, CHAIN_TRIES);
 }
 
 rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_key, const char *dedupe_key,
@@ -433,18 +613,13 @@ rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_k
     if (rc)
         return rc;
     const rl_val_t *v = NULL;
-    for (int with_source = 0; with_source < 2; with_source++) {
-        rl_cmd_t *c = rl_cmd_new(arena, with_source ? "EVAL" : "EVALSHA");
-        rl_cmd_arg(c, with_source ? RESERVE_LUA : self->reserve_sha);
-        rl_cmd_arg(c, "2");
-        rl_cmd_arg(c, seq_key);
-        rl_cmd_arg(c, dedupe_key);
-        rl_cmd_argf(c, "%u", count ? count : 1);
-        if ((rc = rl_store_cmd(self, arena, c, &v, err)))
-            return rc;
-        if (!(v->type == RL_VAL_ERR && strncmp(v->s, "NOSCRIPT", 8) == 0))
-            break;
-    }
+    rl_cmd_t *c = script_cmd(self, arena, SCRIPT_RESERVE);
+    rl_cmd_arg(c, "2");
+    rl_cmd_arg(c, seq_key);
+    rl_cmd_arg(c, dedupe_key);
+    rl_cmd_argf(c, "%u", count ? count : 1);
+    if ((rc = eval(self, arena, SCRIPT_RESERVE, c, &v, err)))
+        return rc;
     if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR || v->elem[1].type != RL_VAL_STR)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected reserve reply");
     if (strcmp(v->elem[0].s, "DUP") == 0) {
@@ -453,4 +628,106 @@ rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_k
     }
     *n = strtoull(v->elem[1].s, NULL, 10);
     return *n ? RL_OK : rl_error_set(err, RL_ERR_INTERNAL, "", "sequence %s is damaged", seq_key);
+}
+
+/* --- the audit chain, read side --- */
+
+/* "<ms>" or "<ms>-<seq>", digits only: what XRANGE accepts as an exclusive start. */
+static int stream_id_valid(const char *s)
+{
+    size_t len = strlen(s), digits = 0;
+    int dash = 0;
+    if (len == 0 || len > RL_CHAIN_STREAM_ID_MAX)
+        return 0;
+    for (const char *p = s; *p; p++) {
+        if (*p >= '0' && *p <= '9') {
+            digits++;
+        } else if (*p == '-' && !dash && digits) {
+            dash = 1;
+            digits = 0;
+        } else {
+            return 0;
+        }
+    }
+    return digits > 0 && len <= RL_CHAIN_STREAM_ID_MAX;
+}
+
+static void parse_entry(const rl_val_t *x, rl_chain_entry_t *e)
+{
+    memset(e, 0, sizeof *e);
+    e->stream_id = "";
+    if (x->type != RL_VAL_ARR || x->n != 2)
+        return;
+    if (x->elem[0].type == RL_VAL_STR)
+        e->stream_id = x->elem[0].s;
+    const rl_val_t *f = &x->elem[1];
+    for (size_t i = 0; f->type == RL_VAL_ARR && i + 1 < f->n; i += 2) {
+        const rl_val_t *name = &f->elem[i], *val = &f->elem[i + 1];
+        if (name->type != RL_VAL_STR || val->type != RL_VAL_STR)
+            continue;
+        if (strcmp(name->s, "e") == 0) {
+            e->event = val->s;
+            e->event_len = val->len;
+        } else if (strcmp(name->s, "h") == 0) {
+            e->hash = val->s;
+            e->hash_len = val->len;
+        }
+    }
+}
+
+static const char *str_or_empty(const rl_val_t *v, size_t *len)
+{
+    int ok = v->type == RL_VAL_STR;
+    if (len)
+        *len = ok ? v->len : 0;
+    return ok ? v->s : "";
+}
+
+rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *stream_key, const char *after,
+                             uint32_t limit, rl_chain_entry_t **entries, size_t *n, rl_chain_head_t *head,
+                             rl_error_t *err)
+{
+    *entries = NULL;
+    *n = 0;
+    memset(head, 0, sizeof *head);
+    char tenant[RL_MAX_TENANT * 2 + 1];
+    const char *chain_key;
+    if (chain_names(arena, stream_key, tenant, sizeof tenant, &chain_key) != 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "stream key %s has no tenant hash tag", stream_key);
+    if (after && after[0] && !stream_id_valid(after))
+        return rl_error_set(err, RL_ERR_INVALID, "after", "must be a stream id such as 1700000000000-0");
+    rl_err_t rc = connect_now(self, err);
+    if (rc)
+        return rc;
+    rl_cmd_t *c = script_cmd(self, arena, SCRIPT_CHAIN_READ);
+    rl_cmd_arg(c, "2");
+    rl_cmd_arg(c, stream_key);
+    rl_cmd_arg(c, chain_key);
+    if (after && after[0])
+        rl_cmd_argf(c, "(%s", after);
+    else
+        rl_cmd_arg(c, "-");
+    rl_cmd_argf(c, "%u", limit ? limit : 1);
+    const rl_val_t *v = NULL;
+    if ((rc = eval(self, arena, SCRIPT_CHAIN_READ, c, &v, err)))
+        return rc;
+    if (v->type == RL_VAL_ERR)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "store error: %.120s", v->s);
+    if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_ARR || v->elem[1].type != RL_VAL_ARR ||
+        v->elem[1].n != 5)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected chain read reply");
+    const rl_val_t *xs = &v->elem[0], *hd = v->elem[1].elem;
+    rl_chain_entry_t *out = rl_arena_alloc(arena, (xs->n ? xs->n : 1) * sizeof *out);
+    if (!out)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    for (size_t i = 0; i < xs->n; i++)
+        parse_entry(&xs->elem[i], &out[i]);
+    *entries = out;
+    *n = xs->n;
+    head->seq = strtoull(str_or_empty(&hd[0], NULL), NULL, 10);
+    head->hash = (const uint8_t *)str_or_empty(&hd[1], &head->hash_len);
+    head->stream_id = str_or_empty(&hd[2], NULL);
+    head->signer = str_or_empty(&hd[3], NULL);
+    head->sig = (const uint8_t *)str_or_empty(&hd[4], &head->sig_len);
+    return RL_OK;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "rl_arena.h"
+#include "rl_chain.h"
 #include "rl_err.h"
 #include "rl_log.h"
 
@@ -23,6 +24,12 @@ typedef struct {
  * RL_ERR_UNAVAILABLE from calls, with back-off between connection attempts. opts strings are copied. */
 rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log);
 void rl_store_destroy(rl_store_t **self_p);
+
+/* Signs the audit chain heads this store writes as `signer` (a service name, <= 64 bytes) with
+ * its Ed25519 secret key (64 bytes, copied). NULL secret: heads are written unsigned (and
+ * `riskline audit verify` says so). A separate call because the key file is loaded after the
+ * store exists (the key store behind CURVE lives in Redis). RL_ERR_INVALID for a bad name. */
+rl_err_t rl_store_set_signer(rl_store_t *self, const char *signer, const uint8_t *sign_secret, rl_error_t *err);
 
 /* Connects now if needed (respecting back-off). RL_OK when connected. */
 rl_err_t rl_store_ping(rl_store_t *self, rl_error_t *err);
@@ -61,11 +68,15 @@ rl_err_t rl_store_cmd(rl_store_t *self, rl_arena_t *arena, rl_cmd_t *cmd, const 
 
 /* --- the atomic write: entity + indexes + domain event (+ history) in one Lua script --- */
 /*
- *   guards (all must hold) -> version check (CAS) -> HSET entity {v, pb}
- *     -> XADD stream {e: event} -> index ops -> SET dedupe key (TTL)
+ *   guards (all must hold) -> version check (CAS) -> chain head check (CAS)
+ *     -> XADD stream {e: event', h: SHA-256(event')} -> HSET entity {v, pb} -> index ops
+ *     -> HSET chain head {seq, h, id, signer, sig} -> SET dedupe key (TTL)
  *
  * The entity is a hash {v: version, pb: packed entity}. A repeated request id returns
  * RL_WRITE_DUPLICATE with the value the first write stored, and writes nothing.
+ * Every event joins its tenant's audit chain (rl_chain.h): event' is the packed event with its
+ * chain position and the previous event's hash appended (the event must not set them); the head
+ * lives at rl:{<tenant>}:chain, the tenant taken from the stream key's hash tag.
  */
 typedef enum {
     RL_OP_ZADD,          /* key, score, member */
@@ -109,7 +120,8 @@ typedef struct {
     long long guard_value;       /* GUARD_ZNONE: the count found */
 } rl_write_result_t;
 
-/* RL_OK (see res->outcome), RL_ERR_CONFLICT (stale version or failed guard), RL_ERR_UNAVAILABLE. */
+/* RL_OK (see res->outcome), RL_ERR_CONFLICT (stale version or failed guard), RL_ERR_UNAVAILABLE
+ * (also when the chain head kept moving under concurrent writers through every retry). */
 rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w, rl_write_result_t *res,
                         rl_error_t *err);
 
@@ -118,5 +130,22 @@ rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w
  * the first attempt stored and *n is 0. A retried request thus never burns a number. */
 rl_err_t rl_store_reserve(rl_store_t *self, rl_arena_t *arena, const char *seq_key, const char *dedupe_key,
                           uint32_t count, uint64_t *n, const char **dup_value, rl_error_t *err);
+
+/* One stream entry of an audit chain page (arena-owned). */
+typedef struct {
+    const char *stream_id;
+    const void *event;          /* field e; NULL when absent */
+    size_t event_len;
+    const void *hash;           /* field h; NULL when absent */
+    size_t hash_len;
+} rl_chain_entry_t;
+
+/* Up to `limit` entries of the stream at stream_key after stream id `after` ("" = from the start),
+ * and the chain head, read in one atomic step (so the head matches the entries seen: no writer
+ * slips in between). head->seq is 0 when there is no head. RL_ERR_INVALID (field "after") when
+ * `after` is not a stream id. */
+rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *stream_key, const char *after,
+                             uint32_t limit, rl_chain_entry_t **entries, size_t *n, rl_chain_head_t *head,
+                             rl_error_t *err);
 
 #endif

@@ -377,6 +377,7 @@ int handlers_route(rl_bus_server_t *bus)
         {RISKLINE__V1__ENVELOPE__BODY_RISK_HISTORY, "risk_history", h_history},
         {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_GET, "criteria_get", h_criteria_get},
         {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_SET, "criteria_set", h_criteria_set},
+        {RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ, "audit_read", audit_handler_read},
     };
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
         if (rl_bus_server_route(bus, routes[i].body, routes[i].name, routes[i].fn) != 0)

@@ -21,5 +21,7 @@ typedef struct {
 int handlers_route(rl_bus_server_t *bus);
 /* Routes the key requests (keys_handler.c). */
 int keys_handler_route(rl_bus_server_t *bus);
+/* AuditRead: a page of the tenant's audit chain with its signed head (audit_handler.c). */
+rl_err_t audit_handler_read(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err);
 
 #endif

@@ -91,6 +91,9 @@ int main(int argc, char **argv)
         goto cleanup;
     }
     srv.keys = rl_secure_keys(sec);
+    /* Audit chain heads are signed with the service's key; without one (insecure) they are not. */
+    const rl_keyfile_t *kf = rl_secure_keyfile(sec);
+    rl_store_set_signer(srv.store, "register", kf && kf->has_sign_secret ? kf->sign_secret : NULL, &err);
     rl_principal_t local;
     rl_principal_local(&local, cfg.principal);
     rpc = rl_bus_server_new(bus, "register", cfg.register_endpoint, rl_secure_curve_secret(sec), &local, &err);

@@ -81,7 +81,7 @@ typedef struct {
 typedef struct rl_chain_verifier rl_chain_verifier_t;
 
 /* A verifier for one tenant's chain. It keeps at most `window` entries of look-ahead (0 =
- * RL_CHAIN_WINDOW_DEFAULT), each about 200 bytes, never the event bytes: memory is bounded by the
+ * RL_CHAIN_WINDOW_DEFAULT), about 180 bytes each, never the event bytes: memory is bounded by the
  * window, not by the chain's length. An event moved further than `window` entries away is
  * reported as removed rather than reordered. NULL when out of memory or tenant is too long. */
 rl_chain_verifier_t *rl_chain_verifier_new(const char *tenant, size_t window);

@@ -322,7 +322,10 @@ static void head_checks(rl_chain_verifier_t *self, const rl_chain_head_t *head, 
     int is_signed = head->sig_len > 0;
     if (head->hash_len != RL_CHAIN_HASH_LEN)
         found(self, RL_CHAIN_FORGED, hs, hid, "the head's hash is malformed");
-    else if (is_signed && (head->sig_len != RL_CHAIN_SIG_LEN || !pub ||
+    else if (is_signed && !pub)
+        found(self, RL_CHAIN_FORGED, hs, hid, "the head names the signer \"%.64s\", which is no service whose key "
+              "you hold", head->signer ? head->signer : "");
+    else if (is_signed && (head->sig_len != RL_CHAIN_SIG_LEN ||
                            !rl_chain_sig_valid(self->tenant, head->signer ? head->signer : "", head->seq, head->hash,
                                                head->sig, pub)))
         found(self, RL_CHAIN_FORGED, hs, hid,

@@ -391,6 +391,22 @@ static void test_forged_rewrite_without_key(void **state)
     expect(&r, RL_CHAIN_FORGED, 6, NULL, "the head was rewritten");
 }
 
+static void test_forged_signer_unknown(void **state)
+{
+    (void)state;
+    chain_t *c = chain_new(2);
+    c->head.signer = "mallory";
+    const ent_t *order[MAXN] = {&c->e[0], &c->e[1]};
+    rl_chain_verifier_t *v = rl_chain_verifier_new(TENANT, 0);
+    assert_non_null(v);
+    for (size_t i = 0; i < 2; i++)
+        rl_chain_verifier_feed(v, order[i]->id, order[i]->bytes, order[i]->len, order[i]->h, RL_CHAIN_HASH_LEN);
+    rl_chain_report_t r;
+    rl_chain_verifier_finish(v, &c->head, NULL, &r);   /* the CLI has no key for such a name */
+    rl_chain_verifier_destroy(&v);
+    expect(&r, RL_CHAIN_FORGED, 2, c->e[1].id, "\"mallory\", which is no service");
+}
+
 static void test_unsigned(void **state)
 {
     (void)state;
@@ -456,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_inserted_after_head),
         cmocka_unit_test(test_forged_head),
         cmocka_unit_test(test_forged_rewrite_without_key),
+        cmocka_unit_test(test_forged_signer_unknown),
         cmocka_unit_test(test_unsigned),
         cmocka_unit_test(test_first_link_altered),
         cmocka_unit_test(test_feed_after_anomaly_is_ignored),

@@ -67,7 +67,7 @@ declare -A CONSUMES=([register]=0 [treatment]=1 [monitor]=1 [report]=1)
 
 # Commands. Every command a Lua script calls is checked against the caller's ACL too, so the
 # commands of common/rl_store.c's WRITE_LUA and RESERVE_LUA are listed here as well.
-READ_CMDS='ping get hget hmget exists lrange xrange zrangebyscore zrevrangebyscore zcount'
+READ_CMDS='ping get hget hmget exists lrange xrange xrevrange zrange zrangebyscore zrevrangebyscore zcount'
 WRITE_CMDS='eval evalsha script|load set hset zadd zrem rpush incrby'
 DOMAIN_CMDS='xadd'
 # Consumer-group state lives in the stream, so these are writes to the stream key: they get a

@@ -87,6 +87,8 @@ static rl_err_t h_create(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
             return rc;
         if ((rc = risk_validate(in, c, err)))
             return rc;
+        if ((rc = risk_check_owner(req->principal, NULL, in->owner, err)))
+            return rc;
         risk_t *r = rl_arena_alloc(req->arena, sizeof *r);
         if (!r)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
@@ -201,6 +203,8 @@ static rl_err_t change_risk(server_t *srv, const rl_bus_req_t *req, rl_envelope_
         *r = *before;
         int reschedule = 0;
         if ((rc = fn(arg, r, c, req->arena, &reschedule, err)))
+            return rc;
+        if ((rc = risk_check_owner(req->principal, before->owner, r->owner, err)))
             return rc;
         int64_t now = rl_clock_now(&srv->clock);
         r->version = expected + 1;

@@ -316,3 +316,19 @@ void risk_max_axes(const risk_t *r, uint32_t *max_l, uint32_t *max_i)
             *max_i = rs[k]->impact;
     }
 }
+
+rl_err_t risk_check_owner(const rl_principal_t *p, const char *owner_before, const char *owner_after,
+                          rl_error_t *err)
+{
+    if (p->roles & RL_ROLE_ADMIN)
+        return RL_OK;
+    if (owner_before && strcmp(owner_before, p->name) != 0)
+        return rl_error_set(err, RL_ERR_FORBIDDEN, "owner",
+                            "the risk is owned by %.128s; %.128s (risk_owner) changes only its own risks", owner_before,
+                            p->name);
+    if (!owner_after || strcmp(owner_after, p->name) != 0)
+        return rl_error_set(err, RL_ERR_FORBIDDEN, "owner",
+                            "%.128s (risk_owner) may %s only risks it owns (owner %.128s); an admin assigns "
+                            "risks to others", p->name, owner_before ? "change" : "create", p->name);
+    return RL_OK;
+}

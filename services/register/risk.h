@@ -8,6 +8,7 @@
 #include "rl_arena.h"
 #include "rl_codec.h"
 #include "rl_err.h"
+#include "rl_principal.h"
 
 typedef Riskline__V1__Risk risk_t;
 typedef Riskline__V1__Criteria risk_criteria_t;
@@ -55,6 +56,12 @@ int risk_level_parse(const char *s);
  * when inherent, residual, target or review_interval_days changed (the review is then rescheduled). */
 rl_err_t risk_apply_patch(risk_t *dst, const risk_t *patch, char *const *mask, size_t nmask,
                           rl_arena_t *arena, int *ratings_changed, rl_error_t *err);
+
+/* Ownership (ISO 27001 6.1.2 c: risk owners): an admin may create or change any risk; anyone else
+ * (a risk_owner) only a risk it owns, and may not hand it to someone else. owner_before is NULL
+ * on create. RL_ERR_FORBIDDEN with field "owner". */
+rl_err_t risk_check_owner(const rl_principal_t *p, const char *owner_before, const char *owner_after,
+                          rl_error_t *err);
 
 /* A change reason (archive): 0..RL_MAX_TEXT bytes of UTF-8 text; err->field "reason". */
 rl_err_t risk_validate_reason(const char *reason, rl_error_t *err);

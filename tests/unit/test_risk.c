@@ -1032,6 +1032,37 @@ static void test_diff_skip_list(void **state)
         assert_non_null(protobuf_c_message_descriptor_get_field_by_name(&riskline__v1__risk__descriptor, *s));
 }
 
+static void test_check_owner(void **state)
+{
+    (void)state;
+    rl_principal_t admin, alice;
+    rl_error_t err;
+    memset(&admin, 0, sizeof admin);
+    memset(&alice, 0, sizeof alice);
+    snprintf(admin.name, sizeof admin.name, "root");
+    admin.roles = RL_ROLE_ADMIN;
+    snprintf(alice.name, sizeof alice.name, "alice");
+    alice.roles = RL_ROLE_RISK_OWNER | RL_ROLE_VIEWER;
+    /* an admin creates for anyone and reassigns */
+    assert_int_equal(risk_check_owner(&admin, NULL, "bob", &err), RL_OK);
+    assert_int_equal(risk_check_owner(&admin, "bob", "carol", &err), RL_OK);
+    /* a risk owner creates and changes its own */
+    assert_int_equal(risk_check_owner(&alice, NULL, "alice", &err), RL_OK);
+    assert_int_equal(risk_check_owner(&alice, "alice", "alice", &err), RL_OK);
+    /* ... not for someone else, not someone else's, and does not give it away */
+    rl_error_clear(&err);
+    assert_int_equal(risk_check_owner(&alice, NULL, "bob", &err), RL_ERR_FORBIDDEN);
+    assert_string_equal(err.field, "owner");
+    assert_non_null(strstr(err.message, "create only risks it owns"));
+    rl_error_clear(&err);
+    assert_int_equal(risk_check_owner(&alice, "bob", "bob", &err), RL_ERR_FORBIDDEN);
+    assert_non_null(strstr(err.message, "owned by bob"));
+    rl_error_clear(&err);
+    assert_int_equal(risk_check_owner(&alice, "alice", "bob", &err), RL_ERR_FORBIDDEN);
+    assert_non_null(strstr(err.message, "an admin assigns"));
+    assert_int_equal(risk_check_owner(&alice, NULL, NULL, &err), RL_ERR_FORBIDDEN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1059,6 +1090,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_apply_patch_refuses, setup_arena, teardown_arena),
         cmocka_unit_test(test_max_axes),
         cmocka_unit_test(test_diff_skip_list),
+        cmocka_unit_test(test_check_owner),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,7 +67,10 @@ declare -A CONSUMES=([register]=0 [treatment]=1 [monitor]=1 [report]=1)
 
 # Commands. Every command a Lua script calls is checked against the caller's ACL too, so the
 # commands of common/rl_store.c's WRITE_LUA and RESERVE_LUA are listed here as well.
-READ_CMDS='ping get hget hmget exists lrange xrange xrevrange zrange zrangebyscore zrevrangebyscore zcount'
+# EVAL/EVALSHA need write access to every key they declare (Redis checks declared keys as
+# read-write), so a script that only reads keys another service owns runs as EVAL_RO/EVALSHA_RO.
+READ_CMDS='ping get hget hmget exists lrange xrange xrevrange zrange zrangebyscore zrevrangebyscore zcount
+  eval_ro evalsha_ro'
 WRITE_CMDS='eval evalsha script|load set hset zadd zrem rpush incrby'
 DOMAIN_CMDS='xadd'
 # Consumer-group state lives in the stream, so these are writes to the stream key: they get a

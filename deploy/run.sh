@@ -256,6 +256,17 @@ wait_up() {
   fail "$name did not become ready within ${START_TIMEOUT_S}s"
 }
 
+# CURVE keys, made on the first run and kept: each service's pair and the CLI's (the local admin,
+# put into the empty key store by the register). Files are owner-only; the CLI finds them in
+# var/keys when run from here, elsewhere through RISKLINE_KEYS_DIR.
+export RISKLINE_KEYS_DIR=$ROOT/$VAR/keys
+if [[ ${RISKLINE_INSECURE:-0} == 1 ]]; then
+  say "WARNING: RISKLINE_INSECURE=1: plaintext transport, no authentication, every caller has every role"
+else
+  unset RISKLINE_INSECURE
+  "$BIN/riskline" keys init | sed 's/^/run: /' || die "cannot create the keys in $VAR/keys"
+fi
+
 start redis "$REDIS_SERVER" "$VAR/redis.conf"
 wait_up redis "${pids[0]}" redis_ready
 
@@ -296,9 +307,16 @@ cli=$BIN/riskline
     var=RISKLINE_${s#riskline-}_ENDPOINT
     [[ ${ENDPOINT[$s]} == "tcp://127.0.0.1:$(( 7101 + $(idx_of "$s") ))" ]] || echo "  export ${var^^}=${ENDPOINT[$s]}"
   done
+  if [[ ${RISKLINE_INSECURE:-0} == 1 ]]; then
+    echo "  export RISKLINE_INSECURE=1    # the services run without CURVE"
+  else
+    echo "  # encrypted and authenticated with $VAR/keys/cli.key (local admin, every role)"
+  fi
   echo "  $cli ping"
   echo "  $cli risk add --title \"Phishing of staff\" --owner alice --likelihood 4 --impact 3"
   echo "  $cli risk list"
+  echo "  $cli keys issue carol --roles viewer --tenants default   # a key for someone else"
+  echo "  $cli audit verify"
   echo
   echo "Ctrl-C stops everything."
   echo

@@ -4,8 +4,12 @@
 # Ctrl-C (or SIGTERM) stops everything: SIGTERM to each child, SIGKILL after 5 s; exit 0.
 #
 # State lives in var/ at the repo root (mode 700):
-#   var/redis.password  generated on first run from /dev/urandom (mode 600); services read it
-#                       through RISKLINE_REDIS_PASSWORD_FILE, it is never put on a command line
+#   var/redis-<user>.password  one Redis ACL user per service (register, treatment, monitor,
+#                       report) plus ops, generated on first run by deploy/redis/acl.sh from
+#                       /dev/urandom (mode 600); each service reads its own through
+#                       RISKLINE_REDIS_PASSWORD_FILE, never from a command line. ops is for this
+#                       launcher's health check and for you: REDISCLI_AUTH=... redis-cli --user ops
+#   var/users.acl       the Redis ACL (aclfile), rewritten on every start; hashes, no passwords
 #   var/redis.conf      written on every start (mode 600)
 #   var/redis/          Redis data (append-only file, fsync every second)
 #   var/run.pid         this launcher's pid while it runs
@@ -193,21 +197,23 @@ for p in "${!port_owner[@]}"; do
   fi
 done
 
-# ---------------------------------------------------------------- Redis password and config
+# ---------------------------------------------------------------- Redis users and config
 
-PWFILE=$VAR/redis.password
-if [[ ! -s $PWFILE ]]; then
-  pw=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  [[ ${#pw} -eq 64 ]] || die "cannot read /dev/urandom"
-  printf '%s\n' "$pw" >"$PWFILE.tmp"
-  chmod 600 "$PWFILE.tmp"
-  mv -f "$PWFILE.tmp" "$PWFILE"
-  say "generated a Redis password in $PWFILE"
+# A var/ from before the ACL users holds var/redis.password, the default user's password. The
+# default user is off now; that password becomes the ops password, so what a developer kept
+# (a redis-cli habit, a script) keeps working once it names the ops user.
+OPS_PWFILE=$VAR/redis-ops.password
+if [[ -f $VAR/redis.password ]]; then
+  if [[ -s $VAR/redis.password && ! -e $OPS_PWFILE ]]; then
+    mv -f "$VAR/redis.password" "$OPS_PWFILE"
+    say "Redis has one ACL user per service now: $VAR/redis.password moved to $OPS_PWFILE (user ops)"
+  else
+    rm -f "$VAR/redis.password"
+    say "removed the unused $VAR/redis.password (Redis has one ACL user per service now)"
+  fi
 fi
-chmod 600 "$PWFILE"
-REDIS_PASSWORD=$(head -n 1 "$PWFILE")
-[[ $REDIS_PASSWORD =~ ^[A-Za-z0-9._-]+$ ]] \
-  || die "$PWFILE must hold one password of [A-Za-z0-9._-] (delete it to generate one)"
+"$ROOT/deploy/redis/acl.sh" "$VAR" || die "cannot write the Redis users (deploy/redis/acl.sh $VAR)"
+OPS_PASSWORD=$(head -n 1 "$OPS_PWFILE")
 
 mkdir -p "$VAR/redis"
 chmod 700 "$VAR/redis"
@@ -221,7 +227,10 @@ dir $ROOT/$VAR/redis
 logfile ""
 appendonly yes
 appendfsync everysec
-requirepass $REDIS_PASSWORD
+aclfile $ROOT/$VAR/users.acl
+# even ops cannot load modules or run DEBUG on this instance
+enable-module-command no
+enable-debug-command no
 EOF
 chmod 600 "$VAR/redis.conf.tmp"
 mv -f "$VAR/redis.conf.tmp" "$VAR/redis.conf"
@@ -231,10 +240,10 @@ fail() {
   shutdown 1
 }
 
-# 0 when Redis answers PONG to an authenticated PING (the password goes over the socket only).
+# 0 when Redis answers PONG to a PING as ops (the password goes over the socket only).
 redis_ready() (
   exec 3<>"/dev/tcp/127.0.0.1/$REDIS_PORT" || exit 1
-  printf 'AUTH %s\r\nPING\r\n' "$REDIS_PASSWORD" >&3
+  printf 'AUTH ops %s\r\nPING\r\n' "$OPS_PASSWORD" >&3
   IFS= read -r -t 2 a <&3 || a=
   IFS= read -r -t 2 b <&3 || b=
   [[ $a == $'+OK\r' && $b == $'+PONG\r' ]]
@@ -269,10 +278,17 @@ fi
 
 start redis "$REDIS_SERVER" "$VAR/redis.conf"
 wait_up redis "${pids[0]}" redis_ready
+# Loopback only, whatever the config says: a Redis reachable from the network is a finding.
+if command -v ss >/dev/null 2>&1; then
+  while read -r _ _ _ local _; do
+    [[ $local == 127.0.0.1:* || $local == "[::1]:"* ]] || fail "Redis listens on $local: loopback only, please"
+  done < <(ss -Hltn "sport = :$REDIS_PORT" 2>/dev/null)
+fi
 
 export RISKLINE_REDIS_HOST=127.0.0.1 RISKLINE_REDIS_PORT=$REDIS_PORT
-export RISKLINE_REDIS_PASSWORD_FILE=$ROOT/$PWFILE
-unset RISKLINE_REDIS_PASSWORD  # a stale exported password would win over the file
+# Each service gets its own user and password file at start (below); a stale exported password
+# would win over the file, and a shared user would defeat the per-service ACL.
+unset RISKLINE_REDIS_PASSWORD RISKLINE_REDIS_PASSWORD_FILE RISKLINE_REDIS_USER
 export RISKLINE_REPORT_PUB_ENDPOINT=$REPORT_PUB
 for s in "${to_run[@]}"; do
   var=RISKLINE_${s#riskline-}_ENDPOINT
@@ -280,7 +296,8 @@ for s in "${to_run[@]}"; do
 done
 
 for s in "${to_run[@]}"; do
-  start "${s#riskline-}" "$BIN/$s"
+  u=${s#riskline-}  # the service's Redis ACL user (deploy/redis/acl.sh)
+  start "$u" env RISKLINE_REDIS_USER="$u" RISKLINE_REDIS_PASSWORD_FILE="$ROOT/$VAR/redis-$u.password" "$BIN/$s"
   p=$(endpoint_port "${ENDPOINT[$s]}")
   if [[ -n $p ]]; then
     wait_up "$s" "${pids[-1]}" port_taken "$p"
@@ -293,7 +310,8 @@ cli=$BIN/riskline
 {
   echo
   echo "Riskline is running (launcher pid $$, $PIDFILE):"
-  printf '  %-18s %s\n' "Redis" "127.0.0.1:$REDIS_PORT  (password in $PWFILE, data in $VAR/redis)"
+  printf '  %-18s %s\n' "Redis" "127.0.0.1:$REDIS_PORT  (a user per service, passwords in $VAR/redis-*.password, data in $VAR/redis)"
+  printf '  %-18s %s\n' "Redis shell" "REDISCLI_AUTH=\$(cat $VAR/redis-ops.password) redis-cli -p $REDIS_PORT --user ops"
   for s in "${to_run[@]}"; do
     printf '  %-18s %s\n' "${s#riskline-}" "${ENDPOINT[$s]}"
   done

@@ -141,10 +141,15 @@ static void test_defaults(void **state)
     assert_int_equal(cfg.timeout_ms, 3000);
     assert_int_equal(cfg.retries, 2);
     assert_string_equal(cfg.var_dir, "var");
+    assert_string_equal(cfg.keys_dir, "var/keys");  /* derived from var_dir when not set */
+    assert_string_equal(cfg.key_file, "");
+    assert_int_equal(cfg.insecure, 0);
 
-    /* rl_config_defaults gives the same */
+    /* rl_config_defaults gives the same, but for the derived keys_dir */
     rl_config_t d;
     rl_config_defaults(&d);
+    assert_string_equal(d.keys_dir, "");
+    snprintf(d.keys_dir, sizeof d.keys_dir, "var/keys");
     assert_memory_equal(&d, &cfg, sizeof d);
 }
 

@@ -1,0 +1,586 @@
+/* test_integ_security.c: CURVE + ZAP against the real register: keys refused (none, unknown, revoked,
+ * world-readable), the role x request matrix, tenant isolation, ownership, the actor, insecure mode. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "harness.h"
+#include "harness_msg.h"
+#include "rl_keyfile.h"
+
+#define FORBIDDEN RISKLINE__V1__CODE__CODE_FORBIDDEN
+#define UNAUTHENTICATED RISKLINE__V1__CODE__CODE_UNAUTHENTICATED
+
+static int setup(void **state)
+{
+    *state = harness_new();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    harness_t *h = *state;
+    harness_destroy(&h);
+    return 0;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* <dir>/<name>.key as a path. */
+static const char *key_path(harness_t *h, const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s.key", h->keys_dir, name);
+    return buf;
+}
+
+/* Issues a key for name through the CLI (as the local admin); the pair is written to keys_dir. */
+static void issue(harness_t *h, const char *name, const char *roles, const char *tenants)
+{
+    harness_run_t r;
+    harness_clif(h, &r, "keys", "issue", name, "--roles", roles, "--tenants", tenants, NULL);
+    if (r.status != 0)
+        fail_msg("keys issue %s: %s%s", name, r.out, r.err);
+    harness_run_free(&r);
+}
+
+/* One request on a fresh DEALER holding key_file; the reply or NULL (no reply in timeout_ms). */
+static harness_env_t *call_as(harness_t *h, const char *key_file, harness_env_t *env, int timeout_ms)
+{
+    void *s = harness_dealer_key(h, key_file);
+    assert_non_null(s);
+    harness_env_prepare(h, env);
+    harness_env_t *reply = NULL;
+    if (harness_send_env(h, s, env) == 0)
+        reply = harness_recv_env(s, timeout_ms);
+    zmq_close(s);
+    return reply;
+}
+
+static harness_env_t *ping_as(harness_t *h, const char *key_file, int timeout_ms)
+{
+    Riskline__V1__Ping ping = RISKLINE__V1__PING__INIT;
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PING;
+    env.ping = &ping;
+    return call_as(h, key_file, &env, timeout_ms);
+}
+
+/* CLI run with RISKLINE_KEY_FILE=key_file. */
+static void cli_as(harness_t *h, const char *key_file, harness_run_t *r, const char *const *argv)
+{
+    char e[800];
+    snprintf(e, sizeof e, "RISKLINE_KEY_FILE=%s", key_file);
+    const char *env[] = {e, NULL};
+    harness_cli(h, env, argv, r);
+}
+
+static int log_has(harness_t *h, const char *needle)
+{
+    char *log = harness_read_file(h->register_log, NULL);
+    int found = log && strstr(log, needle);
+    free(log);
+    return found;
+}
+
+/* --- who may connect --- */
+
+static void test_plaintext_client_gets_nothing(void **state)
+{
+    harness_t *h = *state;
+    harness_env_t *reply = ping_as(h, NULL, 1500);
+    assert_null(reply);
+    /* the same request with the admin key is answered: the silence above is the refusal */
+    char p[600];
+    reply = ping_as(h, key_path(h, "cli", p, sizeof p), 5000);
+    assert_non_null(reply);
+    assert_int_equal(reply->body_case, RISKLINE__V1__ENVELOPE__BODY_PONG);
+    assert_string_equal(reply->pong->principal, "local-admin");
+    riskline__v1__envelope__free_unpacked(reply, NULL);
+}
+
+static void test_unknown_key_refused(void **state)
+{
+    harness_t *h = *state;
+    rl_keyfile_t kf;
+    rl_error_t err;
+    assert_int_equal(rl_keyfile_generate(&kf, 0, &err), RL_OK);
+    assert_int_equal(rl_keyfile_save(&kf, h->keys_dir, "stranger", &err), RL_OK);
+    char p[600];
+    key_path(h, "stranger", p, sizeof p);
+    assert_null(ping_as(h, p, 1500));
+    harness_run_t r;
+    const char *argv[] = {"risk", "list", NULL};
+    cli_as(h, p, &r, argv);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "refused this client's key"));
+    assert_string_equal(r.out, "");
+    harness_run_free(&r);
+    assert_true(log_has(h, "\"msg\":\"connection refused\""));
+    assert_true(log_has(h, kf.curve_public));
+    assert_true(log_has(h, "is not in the key store"));
+}
+
+static void test_missing_or_exposed_key_file(void **state)
+{
+    harness_t *h = *state;
+    harness_run_t r;
+    const char *argv[] = {"ping", NULL};
+    cli_as(h, "/nonexistent/riskline.key", &r, argv);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no client key at /nonexistent/riskline.key"));
+    assert_non_null(strstr(r.err, "keys init"));
+    harness_run_free(&r);
+    /* a secret key others may read is refused before it is used */
+    char src[600], dst[700];
+    key_path(h, "cli", src, sizeof src);
+    snprintf(dst, sizeof dst, "%s/exposed.key", h->dir);
+    char *text = harness_read_file(src, NULL);
+    assert_non_null(text);
+    FILE *f = fopen(dst, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    chmod(dst, 0644);
+    cli_as(h, dst, &r, argv);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "group or others may read it"));
+    harness_run_free(&r);
+    /* keys init made owner-only files */
+    struct stat st;
+    assert_int_equal(stat(src, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(stat(h->keys_dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+}
+
+static void test_revocation_without_restart(void **state)
+{
+    harness_t *h = *state;
+    issue(h, "bob", "viewer", "default");
+    char p[600];
+    key_path(h, "bob", p, sizeof p);
+    /* an open connection, used before and after the revocation */
+    void *s = harness_dealer_key(h, p);
+    assert_non_null(s);
+    Riskline__V1__Ping ping = RISKLINE__V1__PING__INIT;
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PING;
+    env.ping = &ping;
+    harness_env_prepare(h, &env);
+    assert_int_equal(harness_send_env(h, s, &env), 0);
+    harness_env_t *reply = harness_recv_env(s, 5000);
+    assert_non_null(reply);
+    assert_string_equal(reply->pong->principal, "bob");
+    riskline__v1__envelope__free_unpacked(reply, NULL);
+
+    harness_run_t r;
+    harness_clif(h, &r, "keys", "revoke", "bob", "--reason", "left the company", NULL);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "revoked 1 key"));
+    harness_run_free(&r);
+    sleep_ms(600);  /* > RL_KEYS_REFRESH_MS */
+
+    env.request_id = "";
+    harness_env_prepare(h, &env);
+    assert_int_equal(harness_send_env(h, s, &env), 0);
+    reply = harness_recv_env(s, 5000);
+    assert_non_null(reply);
+    assert_int_equal(harness_code(reply), UNAUTHENTICATED);
+    assert_string_equal(harness_field(reply), "key");
+    assert_non_null(strstr(reply->status->message, "revoked"));
+    assert_int_equal(reply->body_case, RISKLINE__V1__ENVELOPE__BODY__NOT_SET);
+    riskline__v1__envelope__free_unpacked(reply, NULL);
+    zmq_close(s);
+
+    /* a new connection is refused at the handshake */
+    const char *argv[] = {"risk", "list", NULL};
+    cli_as(h, p, &r, argv);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "refused this client's key"));
+    harness_run_free(&r);
+    /* the record keeps who revoked it, when and why */
+    harness_clif(h, &r, "--json", "keys", "list", "--all", NULL);
+    cJSON *j = harness_json(&r, 0);
+    cJSON *list = cJSON_GetObjectItem(j, "principals"), *it;
+    int seen = 0;
+    cJSON_ArrayForEach(it, list)
+    {
+        if (strcmp(harness_jstr(it, "name"), "bob"))
+            continue;
+        seen = 1;
+        assert_string_equal(harness_jstr(it, "revoked_by"), "local-admin");
+        assert_string_equal(harness_jstr(it, "revoke_reason"), "left the company");
+        assert_true(harness_jnum(it, "revoked_ms") > 0);
+    }
+    assert_true(seen);
+    cJSON_Delete(j);
+    harness_run_free(&r);
+    /* without --all the revoked key is not listed */
+    harness_clif(h, &r, "keys", "list", NULL);
+    assert_int_equal(r.status, 0);
+    assert_null(strstr(r.out, "bob"));
+    harness_run_free(&r);
+}
+
+/* --- roles --- */
+
+enum { V = 1, RO = 2, TO = 4, AP = 8, AU = 16, IN = 32, AD = 64 };
+static const char *const role_names[] = {"viewer", "risk_owner", "treatment_owner", "approver",
+                                         "auditor", "integrator", "admin"};
+
+/* Builds a request of body case `body` that passes validation far enough to reach the handler
+ * (in tenant "default"); memory from static storage is fine: one request at a time. */
+static void build(harness_env_t *env, int body, harness_risk_in_t *risk, const char *owner)
+{
+    static Riskline__V1__Ping ping = RISKLINE__V1__PING__INIT;
+    static Riskline__V1__RiskCreate create;
+    static Riskline__V1__RiskGet get;
+    static Riskline__V1__RiskList list;
+    static Riskline__V1__RiskUpdate update;
+    static Riskline__V1__RiskArchive archive;
+    static Riskline__V1__RiskHistory history;
+    static Riskline__V1__CriteriaGet cget;
+    static Riskline__V1__CriteriaSet cset;
+    static Riskline__V1__Criteria crit;
+    static Riskline__V1__KeyIssue kissue;
+    static Riskline__V1__KeyList klist;
+    static Riskline__V1__KeyRevoke krevoke;
+    static Riskline__V1__AuditRead aread;
+    static char *roles[] = {"viewer"}, *tenants[] = {"default"};
+    riskline__v1__envelope__init(env);
+    env->body_case = body;
+    switch (body) {
+    case RISKLINE__V1__ENVELOPE__BODY_PING: env->ping = &ping; break;
+    case RISKLINE__V1__ENVELOPE__BODY_RISK_CREATE:
+        harness_risk_init(risk, "Matrix risk", owner, 2, 2);
+        harness_env_create(env, &create, &risk->risk);
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_RISK_GET:
+        riskline__v1__risk_get__init(&get);
+        get.id = "R-1";
+        env->risk_get = &get;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_RISK_LIST:
+        riskline__v1__risk_list__init(&list);
+        env->risk_list = &list;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_RISK_UPDATE:
+        riskline__v1__risk_update__init(&update);
+        update.id = "R-1";
+        update.expected_version = 999;  /* conflict: proves the handler ran, writes nothing */
+        env->risk_update = &update;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_RISK_ARCHIVE:
+        riskline__v1__risk_archive__init(&archive);
+        archive.id = "R-1";
+        archive.expected_version = 999;
+        archive.reason = "matrix";
+        env->risk_archive = &archive;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_RISK_HISTORY:
+        riskline__v1__risk_history__init(&history);
+        history.id = "R-1";
+        env->risk_history = &history;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_CRITERIA_GET:
+        riskline__v1__criteria_get__init(&cget);
+        env->criteria_get = &cget;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_CRITERIA_SET:
+        riskline__v1__criteria_set__init(&cset);
+        harness_criteria_defaults(&crit);
+        cset.criteria = &crit;
+        cset.expected_version = 999;
+        env->criteria_set = &cset;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE:
+        riskline__v1__key_issue__init(&kissue);
+        kissue.public_key = "not-a-key";  /* invalid: reaches validation, writes nothing */
+        kissue.name = "nobody";
+        kissue.roles = roles;
+        kissue.n_roles = 1;
+        kissue.tenants = tenants;
+        kissue.n_tenants = 1;
+        env->key_issue = &kissue;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_KEY_LIST:
+        riskline__v1__key_list__init(&klist);
+        env->key_list = &klist;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_KEY_REVOKE:
+        riskline__v1__key_revoke__init(&krevoke);
+        krevoke.name = "no-such-principal";
+        env->key_revoke = &krevoke;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ:
+        riskline__v1__audit_read__init(&aread);
+        env->audit_read = &aread;
+        break;
+    default: fail_msg("no builder for body %d", body);
+    }
+}
+
+static const struct {
+    int body;
+    const char *name;
+    int allowed;  /* role bits, written out here (not read from rl_acl): the test checks the table */
+} matrix[] = {
+    {RISKLINE__V1__ENVELOPE__BODY_PING, "ping", V | RO | TO | AP | AU | IN | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_GET, "risk_get", V | RO | TO | AP | AU | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_LIST, "risk_list", V | RO | TO | AP | AU | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_HISTORY, "risk_history", V | RO | TO | AP | AU | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_GET, "criteria_get", V | RO | TO | AP | AU | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_CREATE, "risk_create", RO | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_UPDATE, "risk_update", RO | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_ARCHIVE, "risk_archive", RO | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_SET, "criteria_set", AD},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE, "key_issue", AD},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_LIST, "key_list", AU | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_REVOKE, "key_revoke", AD},
+    {RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ, "audit_read", AU | AD},
+};
+
+static void test_role_matrix(void **state)
+{
+    harness_t *h = *state;
+    /* R-1 exists (owned by the risk owner of the matrix) so reads and changes reach their handler */
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Seed", "m-risk_owner", 3, 3);
+    harness_env_t *reply = harness_create(h, &in.risk, NULL);
+    assert_non_null(reply);
+    assert_int_equal(harness_code(reply), 0);
+    riskline__v1__envelope__free_unpacked(reply, NULL);
+    for (size_t ri = 0; ri < 7; ri++) {
+        char name[64], p[600];
+        snprintf(name, sizeof name, "m-%s", role_names[ri]);
+        issue(h, name, role_names[ri], "default");
+        key_path(h, name, p, sizeof p);
+        harness_snapshot_t *before = ri == 5 ? harness_snapshot(h) : NULL;  /* the integrator */
+        for (size_t bi = 0; bi < sizeof matrix / sizeof matrix[0]; bi++) {
+            harness_env_t env;
+            harness_risk_in_t risk;
+            build(&env, matrix[bi].body, &risk, name);
+            reply = call_as(h, p, &env, 5000);
+            if (!reply)
+                fail_msg("%s as %s: no reply", matrix[bi].name, role_names[ri]);
+            int allowed = (matrix[bi].allowed >> ri) & 1;
+            int code = harness_code(reply);
+            const char *field = harness_field(reply);
+            if (allowed && code == FORBIDDEN && !strcmp(field, "body"))
+                fail_msg("%s as %s: refused but should be allowed: %s", matrix[bi].name, role_names[ri],
+                         harness_reply_text(reply));
+            if (!allowed) {
+                if (code != FORBIDDEN || strcmp(field, "body"))
+                    fail_msg("%s as %s: should be forbidden, got %s", matrix[bi].name, role_names[ri],
+                             harness_reply_text(reply));
+                /* the message names the roles that would allow it, and who asked with what */
+                assert_non_null(strstr(reply->status->message, "needs the role"));
+                assert_non_null(strstr(reply->status->message, "admin"));
+                assert_non_null(strstr(reply->status->message, name));
+                assert_int_equal(reply->body_case, RISKLINE__V1__ENVELOPE__BODY__NOT_SET);
+            }
+            riskline__v1__envelope__free_unpacked(reply, NULL);
+        }
+        if (before) {
+            harness_snapshot_t *after = harness_snapshot(h);
+            char diff[512];
+            if (!harness_snapshot_equal(before, after, diff, sizeof diff))
+                fail_msg("refused requests of the integrator changed Redis: %s", diff);
+            harness_snapshot_free(&before);
+            harness_snapshot_free(&after);
+        }
+    }
+    assert_true(log_has(h, "\"code\":\"forbidden\""));
+    assert_true(log_has(h, "needs the role admin; m-viewer has viewer"));
+}
+
+static void test_owner_and_actor(void **state)
+{
+    harness_t *h = *state;
+    issue(h, "olga", "risk_owner", "default");
+    char p[600];
+    key_path(h, "olga", p, sizeof p);
+    harness_run_t r;
+    /* creating for someone else is refused; for herself it works and she is the actor */
+    const char *other[] = {"risk", "add", "--title", "Not mine", "--owner", "ivan", "--likelihood", "2",
+                           "--impact", "2", NULL};
+    cli_as(h, p, &r, other);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "forbidden: owner:"));
+    harness_run_free(&r);
+    const char *mine[] = {"--json", "risk", "add", "--title", "Mine", "--owner", "olga", "--likelihood", "2",
+                          "--impact", "2", NULL};
+    cli_as(h, p, &r, mine);
+    cJSON *j = harness_json(&r, 0);
+    const cJSON *risk = cJSON_GetObjectItem(j, "risk");
+    assert_string_equal(harness_jstr(risk, "created_by"), "olga");
+    char id[32];
+    snprintf(id, sizeof id, "%s", harness_jstr(risk, "id"));
+    cJSON_Delete(j);
+    harness_run_free(&r);
+    const char *hist[] = {"--json", "risk", "history", id, NULL};
+    cli_as(h, p, &r, hist);
+    j = harness_json(&r, 0);
+    const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "events"), 0);
+    assert_non_null(ev);
+    assert_string_equal(harness_jstr(ev, "kind"), "risk.created");
+    assert_string_equal(harness_jstr(ev, "actor"), "olga");
+    cJSON_Delete(j);
+    harness_run_free(&r);
+    /* a risk of someone else (made by the admin) cannot be changed by her */
+    harness_clif(h, &r, "--json", "risk", "add", "--title", "Ivan's", "--owner", "ivan", "--likelihood", "3",
+                 "--impact", "3", NULL);
+    j = harness_json(&r, 0);
+    char ivan[32];
+    snprintf(ivan, sizeof ivan, "%s", harness_jstr(cJSON_GetObjectItem(j, "risk"), "id"));
+    cJSON_Delete(j);
+    harness_run_free(&r);
+    const char *upd[] = {"risk", "update", ivan, "--title", "Taken over", NULL};
+    cli_as(h, p, &r, upd);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "owned by ivan"));
+    harness_run_free(&r);
+    /* nor can she give her own away */
+    const char *give[] = {"risk", "update", id, "--owner", "ivan", NULL};
+    cli_as(h, p, &r, give);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "an admin assigns"));
+    harness_run_free(&r);
+}
+
+/* --- tenants --- */
+
+static void test_tenant_isolation(void **state)
+{
+    harness_t *h = *state;
+    issue(h, "a-admin", "admin", "acme");
+    issue(h, "b-viewer", "viewer", "beta");
+    char pa[600];
+    key_path(h, "a-admin", pa, sizeof pa);
+    harness_run_t r;
+    /* the all-tenant admin puts a risk into beta */
+    harness_clif(h, &r, "--tenant", "beta", "risk", "add", "--title", "Beta secret", "--owner", "x",
+                 "--likelihood", "5", "--impact", "5", NULL);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+    /* acme's admin works in acme ... */
+    const char *add[] = {"--tenant", "acme", "risk", "add", "--title", "Acme risk", "--owner", "a",
+                         "--likelihood", "1", "--impact", "1", NULL};
+    cli_as(h, pa, &r, add);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+    /* ... and reaches nothing of beta: every request type is refused on the tenant */
+    const int bodies[] = {RISKLINE__V1__ENVELOPE__BODY_RISK_LIST, RISKLINE__V1__ENVELOPE__BODY_RISK_GET,
+                          RISKLINE__V1__ENVELOPE__BODY_RISK_HISTORY, RISKLINE__V1__ENVELOPE__BODY_CRITERIA_GET,
+                          RISKLINE__V1__ENVELOPE__BODY_CRITERIA_SET, RISKLINE__V1__ENVELOPE__BODY_RISK_CREATE,
+                          RISKLINE__V1__ENVELOPE__BODY_RISK_UPDATE, RISKLINE__V1__ENVELOPE__BODY_RISK_ARCHIVE,
+                          RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ, RISKLINE__V1__ENVELOPE__BODY_KEY_LIST,
+                          RISKLINE__V1__ENVELOPE__BODY_PING};
+    harness_snapshot_t *before = harness_snapshot(h);
+    for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+        harness_env_t env;
+        harness_risk_in_t risk;
+        build(&env, bodies[i], &risk, "a-admin");
+        env.tenant = "beta";
+        harness_env_t *reply = call_as(h, pa, &env, 5000);
+        assert_non_null(reply);
+        if (harness_code(reply) != FORBIDDEN || strcmp(harness_field(reply), "tenant"))
+            fail_msg("body %d in beta as a-admin: %s", bodies[i], harness_reply_text(reply));
+        assert_non_null(strstr(reply->status->message, "a-admin has no access to tenant beta"));
+        riskline__v1__envelope__free_unpacked(reply, NULL);
+    }
+    harness_snapshot_t *after = harness_snapshot(h);
+    char diff[512];
+    if (!harness_snapshot_equal(before, after, diff, sizeof diff))
+        fail_msg("refused cross-tenant requests changed Redis: %s", diff);
+    harness_snapshot_free(&before);
+    harness_snapshot_free(&after);
+    /* its own tenant's list does not show beta's risk */
+    const char *list[] = {"--tenant", "acme", "risk", "list", NULL};
+    cli_as(h, pa, &r, list);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "Acme risk"));
+    assert_null(strstr(r.out, "Beta secret"));
+    harness_run_free(&r);
+    /* keys: it may not grant other tenants or every tenant, see or revoke beta's keys */
+    const char *grant_b[] = {"--tenant", "acme", "keys", "issue", "evil", "--roles", "viewer", "--tenants", "beta", NULL};
+    cli_as(h, pa, &r, grant_b);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "forbidden: tenants:"));
+    harness_run_free(&r);
+    const char *grant_all[] = {"--tenant", "acme", "keys", "issue", "evil2", "--roles", "admin", "--tenants", "*", NULL};
+    cli_as(h, pa, &r, grant_all);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "forbidden: tenants:"));
+    harness_run_free(&r);
+    const char *klist[] = {"--tenant", "acme", "keys", "list", NULL};
+    cli_as(h, pa, &r, klist);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "a-admin"));
+    assert_null(strstr(r.out, "b-viewer"));
+    assert_null(strstr(r.out, "local-admin"));  /* an all-tenant key reaches beta too: not its business */
+    harness_run_free(&r);
+    const char *revoke_b[] = {"--tenant", "acme", "keys", "revoke", "b-viewer", NULL};
+    cli_as(h, pa, &r, revoke_b);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "forbidden"));
+    harness_run_free(&r);
+    /* and beta's viewer sees beta, not acme */
+    char pb[600];
+    key_path(h, "b-viewer", pb, sizeof pb);
+    const char *blist[] = {"--tenant", "beta", "risk", "list", NULL};
+    cli_as(h, pb, &r, blist);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "Beta secret"));
+    harness_run_free(&r);
+    const char *alist[] = {"--tenant", "acme", "risk", "list", NULL};
+    cli_as(h, pb, &r, alist);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no access to tenant acme"));
+    harness_run_free(&r);
+}
+
+/* --- configuration --- */
+
+static void test_no_key_file_or_insecure(void **state)
+{
+    harness_t *h = *state;
+    const char *nokeys[] = {"RISKLINE_KEYS_DIR=/nonexistent-keys", NULL};
+    assert_int_equal(harness_register_exec(h, nokeys, 10000), 1);
+    assert_true(log_has(h, "no key file /nonexistent-keys/register.key"));
+    assert_true(log_has(h, "RISKLINE_INSECURE=1"));
+    /* insecure mode warns at start (then fails to bind: the harness register holds the port) */
+    const char *insecure[] = {"RISKLINE_INSECURE=1", NULL};
+    assert_int_equal(harness_register_exec(h, insecure, 10000), 3);
+    assert_true(log_has(h, "\"level\":\"warn\",\"service\":\"register\",\"msg\":\"INSECURE"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_plaintext_client_gets_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_key_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_or_exposed_key_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revocation_without_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_role_matrix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_owner_and_actor, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tenant_isolation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_key_file_or_insecure, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -47,6 +47,7 @@
 #include "riskline/v1/status.pb-c.h"
 #include "rl_clock.h"
 #include "rl_ids.h"
+#include "rl_keyfile.h"
 
 #define TENANT "bench"
 #define BASELINE_KEY "rl:{bench}:baseline"
@@ -417,13 +418,23 @@ static int roundtrip(void *sock, const void *req, size_t len, zmq_msg_t *reply, 
     }
 }
 
-static void *dealer_new(void *zctx, const char *endpoint)
+/* CURVE keys a DEALER uses towards the register (the baseline is plaintext). */
+typedef struct {
+    char server[41], pub[41], sec[41];
+} bench_keys_t;
+
+static void *dealer_new(void *zctx, const char *endpoint, const bench_keys_t *k)
 {
     void *s = zmq_socket(zctx, ZMQ_DEALER);
     if (!s)
         return NULL;
     int linger = 0;
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    if (k && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, k->server, 40) ||
+              zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, k->pub, 40) || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, k->sec, 40))) {
+        zmq_close(s);
+        return NULL;
+    }
     if (zmq_connect(s, endpoint) != 0) {
         zmq_close(s);
         return NULL;
@@ -436,6 +447,7 @@ static void *dealer_new(void *zctx, const char *endpoint)
 typedef struct {
     void *zctx;
     char register_ep[64];
+    bench_keys_t reg_keys;     /* the register runs with CURVE, as deployed */
     char baseline_ep[64];
     char tag[24];          /* request id prefix, unique per bench process */
     char (*ids)[32];       /* risks created in the warm-up */
@@ -479,7 +491,7 @@ static void *worker_main(void *arg)
     char rid[64], why[WHY_BUF];
     int ready = 0;
 
-    void *sock = dealer_new(cfg->zctx, ep);
+    void *sock = dealer_new(cfg->zctx, ep, w->sc == SC_BASELINE ? NULL : &cfg->reg_keys);
     if (!sock) {
         worker_error(w, "cannot create or connect the DEALER socket");
     } else { /* connect and warm the path outside the measurement */
@@ -720,7 +732,7 @@ static int start_redis(env_t *e)
 
 /* Starts a service-like child and waits until it answers a ping on endpoint. */
 static int start_and_wait(child_t *c, char *const argv[], char *const extra[], void *zctx, const char *endpoint,
-                          int want_pong)
+                          int want_pong, const bench_keys_t *keys)
 {
     if (access(argv[0], X_OK) != 0) {
         fprintf(stderr, "bench: %s not found or not executable (build it: make all bench)\n", argv[0]);
@@ -738,7 +750,7 @@ static int start_and_wait(child_t *c, char *const argv[], char *const extra[], v
         char rid[48];
         fmt(rid, sizeof rid, "bench-start-%d", attempt++);
         size_t len = build_request(SC_BASELINE, rid, NULL, req, sizeof req);
-        void *s = dealer_new(zctx, endpoint);
+        void *s = dealer_new(zctx, endpoint, keys);
         if (!s)
             return -1;
         zmq_msg_t reply;
@@ -854,19 +866,36 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
     if (!cfg->zctx)
         return -1;
 
+    /* Keys as `riskline keys init` makes them: <var>/keys/register.key, and cli.key, which the
+     * register puts into its empty key store as the local admin. */
+    {
+        rl_keyfile_t reg, cli;
+        rl_error_t kerr;
+        char kdir[600];
+        fmt(kdir, sizeof kdir, "%s/keys", e->dir);
+        if (rl_keyfile_generate(&reg, 1, &kerr) || rl_keyfile_save(&reg, kdir, "register", &kerr) ||
+            rl_keyfile_generate(&cli, 0, &kerr) || rl_keyfile_save(&cli, kdir, "cli", &kerr)) {
+            fprintf(stderr, "bench: keys: %s\n", kerr.message);
+            return -1;
+        }
+        memcpy(cfg->reg_keys.server, reg.curve_public, 41);
+        memcpy(cfg->reg_keys.pub, cli.curve_public, 41);
+        memcpy(cfg->reg_keys.sec, cli.curve_secret, 41);
+    }
+
     e->reg.name = "riskline-register";
     fmt(e->reg.log, sizeof e->reg.log, "%s/register.log", e->dir);
     char *reg_argv[] = {exe_reg, NULL};
     char *reg_env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", port_env, pass_env, ep_env, var_env,
                        "RISKLINE_LOG_LEVEL=warn", NULL};
-    if (start_and_wait(&e->reg, reg_argv, reg_env, cfg->zctx, cfg->register_ep, 1) != 0)
+    if (start_and_wait(&e->reg, reg_argv, reg_env, cfg->zctx, cfg->register_ep, 1, &cfg->reg_keys) != 0)
         return -1;
 
     e->base.name = "baseline";
     fmt(e->base.log, sizeof e->base.log, "%s/baseline.log", e->dir);
     char *base_argv[] = {exe_base, cfg->baseline_ep, port_s, (char *)BASELINE_KEY, NULL};
     char *base_env[] = {pass_env, NULL};
-    if (start_and_wait(&e->base, base_argv, base_env, cfg->zctx, cfg->baseline_ep, 0) != 0)
+    if (start_and_wait(&e->base, base_argv, base_env, cfg->zctx, cfg->baseline_ep, 0, NULL) != 0)
         return -1;
 
     /* ---- warm-up: create the risks risk_get reads; record one get reply for the baseline */
@@ -874,7 +903,7 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
     cfg->ids = calloc(warmup, sizeof *cfg->ids);
     if (!cfg->ids)
         return -1;
-    void *s = dealer_new(cfg->zctx, cfg->register_ep);
+    void *s = dealer_new(cfg->zctx, cfg->register_ep, &cfg->reg_keys);
     if (!s)
         return -1;
     int64_t t0 = rl_mono_ns();
@@ -911,7 +940,7 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
         fprintf(stderr, "bench: cannot store the baseline reply in Redis\n");
         return -1;
     }
-    s = dealer_new(cfg->zctx, cfg->baseline_ep);
+    s = dealer_new(cfg->zctx, cfg->baseline_ep, NULL);
     for (size_t i = 0; s && rc == 0 && i < warmup && !g_stop; i++) {
         fmt(rid, sizeof rid, "%s.warm.b%zu", cfg->tag, i);
         rc = call_once(s, SC_BASELINE, rid, cfg->ids[0], NULL, 0, NULL, NULL, why, sizeof why);

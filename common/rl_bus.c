@@ -16,7 +16,6 @@
 #endif
 
 #define MAX_ROUTES 128
-#define POLL_BATCH 64
 #define SERVER_LINGER_MS 1000
 
 struct rl_bus {
@@ -202,6 +201,7 @@ rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const cha
         goto fail;
     }
     set_common_opts(self->sock, SERVER_LINGER_MS, RL_HARD_FRAME_BYTES);
+    set_int(self->sock, ZMQ_RCVHWM, RL_MAX_QUEUED_PER_CONN);
     /* A reply to a vanished peer must fail visibly (counted), not vanish silently. */
     set_int(self->sock, ZMQ_ROUTER_MANDATORY, 1);
     if (curve_secret) {
@@ -438,7 +438,7 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
     if (rc < 0)
         return zmq_errno() == EINTR ? 0 : -1;
     if (self->bus->zap && (items[1].revents & ZMQ_POLLIN))
-        for (int i = 0; i < POLL_BATCH; i++) {
+        for (int i = 0; i < RL_POLL_BATCH; i++) {
             int ev = 0;
             size_t evlen = sizeof ev;
             zmq_getsockopt(self->bus->zap, ZMQ_EVENTS, &ev, &evlen);
@@ -447,7 +447,7 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
             handle_zap(self->bus);
         }
     int handled = 0;
-    for (int i = 0; i < POLL_BATCH; i++) {
+    for (int i = 0; i < RL_POLL_BATCH; i++) {
         int r = handle_one(self, app);
         if (r < 0) {
             rl_log_error(self->bus->log, "receive failed", "reason", zmq_strerror(zmq_errno()));

@@ -308,7 +308,7 @@ rl_err_t rl_keys_issue(rl_keys_t *self, rl_arena_t *arena, const rl_principal_t 
         return rl_error_set(err, RL_ERR_INVALID, "name", "must be 1..128 of [A-Za-z0-9._@+-]");
     if ((rc = check_list(req->roles, req->n_roles, 7, "roles", role_valid, err)))
         return rc;
-    if ((rc = check_list(req->tenants, req->n_tenants, RL_PRINCIPAL_MAX_TENANTS, "tenants", tenant_or_all, err)))
+    if ((rc = check_list(req->tenants, req->n_tenants, RL_MAX_KEY_TENANTS, "tenants", tenant_or_all, err)))
         return rc;
     if (strlen(req->comment) > RL_MAX_TEXT || !rl_utf8_valid(req->comment, strlen(req->comment)))
         return rl_error_set(err, RL_ERR_INVALID, "comment", "must be valid UTF-8 of at most %d bytes", RL_MAX_TEXT);

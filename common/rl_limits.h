@@ -32,9 +32,21 @@
 #define RL_DEFAULT_HISTORY_PAGE 100
 #define RL_MAX_LIST_SCAN        5000   /* entries a filtered list examines per page */
 
+/* Batches and pages of the other request types */
+#define RL_MAX_BATCH            500    /* events in one ingestion batch (monitor) */
+#define RL_MAX_AUDIT_PAGE       1000   /* chain entries per audit_read */
+#define RL_MAX_KEY_TENANTS      16     /* tenants one key reaches (= RL_PRINCIPAL_MAX_TENANTS) */
+
 /* Socket queues: a full queue drops (PUB) or blocks (client) rather than growing memory. */
 #define RL_SNDHWM               10000
 #define RL_RCVHWM               10000
+/* Requests per connection: a service's ROUTER keeps at most this many unread requests of one
+ * connection (its RCVHWM is per connection); past it libzmq stops reading that client's socket,
+ * so a flooding client is slowed down by TCP back-pressure while ROUTER fair-queueing keeps
+ * serving the others. Nothing is dropped: the client's own sends block or time out. */
+#define RL_MAX_QUEUED_PER_CONN  1000
+/* Requests (and ZAP handshakes) served per poll before looking at the other sockets again. */
+#define RL_POLL_BATCH           64
 
 /* Idempotency: a retried request id within this window returns the original result. */
 #define RL_DEDUPE_TTL_S         86400

@@ -15,7 +15,7 @@ typedef enum {
 } rl_role_t;
 
 #define RL_ROLES_ALL 0x7fu
-#define RL_PRINCIPAL_MAX_TENANTS 16
+#define RL_PRINCIPAL_MAX_TENANTS 16  /* = RL_MAX_KEY_TENANTS (rl_limits.h) */
 
 typedef struct {
     char name[129];

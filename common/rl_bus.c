@@ -431,6 +431,19 @@ cleanup:
     return rc;
 }
 
+/* Answers the ZAP requests waiting (a bounded batch). */
+static void serve_zap(rl_bus_t *bus)
+{
+    for (int i = 0; bus->zap && i < RL_POLL_BATCH; i++) {
+        int ev = 0;
+        size_t evlen = sizeof ev;
+        zmq_getsockopt(bus->zap, ZMQ_EVENTS, &ev, &evlen);
+        if (!(ev & ZMQ_POLLIN))
+            break;
+        handle_zap(bus);
+    }
+}
+
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
 {
     zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0}, {self->bus->zap, 0, ZMQ_POLLIN, 0}};
@@ -438,14 +451,7 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
     if (rc < 0)
         return zmq_errno() == EINTR ? 0 : -1;
     if (self->bus->zap && (items[1].revents & ZMQ_POLLIN))
-        for (int i = 0; i < RL_POLL_BATCH; i++) {
-            int ev = 0;
-            size_t evlen = sizeof ev;
-            zmq_getsockopt(self->bus->zap, ZMQ_EVENTS, &ev, &evlen);
-            if (!(ev & ZMQ_POLLIN))
-                break;
-            handle_zap(self->bus);
-        }
+        serve_zap(self->bus);
     int handled = 0;
     for (int i = 0; i < RL_POLL_BATCH; i++) {
         int r = handle_one(self, app);
@@ -476,6 +482,158 @@ rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_princ
     rl_codec_set_status(*reply, self->arena, code, code ? err : NULL);
     return code;
 }
+
+/* --- publisher: XPUB whose subscriptions are checked against the subscriber's tenants --- */
+
+struct rl_bus_pub {
+    rl_bus_t *bus;
+    void *sock;
+    int curve;
+    rl_principal_t principal;   /* plaintext mode */
+    rl_bus_pub_stats_t stats;
+};
+
+rl_bus_pub_t *rl_bus_pub_new(rl_bus_t *bus, const char *endpoint, const char *curve_secret,
+                             const rl_principal_t *principal, rl_error_t *err)
+{
+    rl_bus_pub_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+        return NULL;
+    }
+    self->bus = bus;
+    self->principal = *principal;
+    self->sock = zmq_socket(bus->zctx, ZMQ_XPUB);
+    if (!self->sock) {
+        rl_error_set(err, RL_ERR_INTERNAL, "", "cannot create socket: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    /* Small inbound frames only (subscriptions); a slow subscriber's queue is bounded and what
+     * does not fit is dropped and counted, never blocking the publisher. */
+    set_common_opts(self->sock, 0, 1024);
+    /* Manual: a subscription takes effect only when we accept it (tenant check below). */
+    set_int(self->sock, ZMQ_XPUB_MANUAL, 1);
+    if (curve_secret) {
+        if (!bus->zap) {
+            rl_error_set(err, RL_ERR_INTERNAL, "", "CURVE publisher without a ZAP handler");
+            goto fail;
+        }
+        set_int(self->sock, ZMQ_CURVE_SERVER, 1);
+        if (zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, curve_secret, 40) != 0) {
+            rl_error_set(err, RL_ERR_INVALID, "key_file", "the service's CURVE secret key is not valid Z85");
+            goto fail;
+        }
+        zmq_setsockopt(self->sock, ZMQ_ZAP_DOMAIN, "riskline", 8);
+        self->curve = 1;
+    }
+    if (zmq_bind(self->sock, endpoint) != 0) {
+        rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    return self;
+fail:
+    rl_bus_pub_destroy(&self);
+    return NULL;
+}
+
+void rl_bus_pub_destroy(rl_bus_pub_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    if ((*self_p)->sock)
+        zmq_close((*self_p)->sock);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+int rl_bus_topic_allowed(const rl_principal_t *p, const char *prefix, size_t len)
+{
+    if (p->all_tenants)
+        return 1;
+    /* "acme." and longer only: a shorter prefix ("ac", "") would also match other tenants */
+    const char *dot = memchr(prefix, '.', len);
+    if (!dot || dot == prefix || (size_t)(dot - prefix) > RL_MAX_TENANT)
+        return 0;
+    char tenant[RL_MAX_TENANT + 1];
+    memcpy(tenant, prefix, (size_t)(dot - prefix));
+    tenant[dot - prefix] = '\0';
+    return rl_tenant_valid(tenant) && rl_principal_has_tenant(p, tenant);
+}
+
+/* One subscription message: [1|0][prefix]. */
+static void handle_subscription(rl_bus_pub_t *self)
+{
+    zmq_msg_t m;
+    zmq_msg_init(&m);
+    if (zmq_msg_recv(&m, self->sock, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&m);
+        return;
+    }
+    const char *d = zmq_msg_data(&m);
+    size_t n = zmq_msg_size(&m);
+    rl_principal_t who;
+    const rl_principal_t *p = &self->principal;
+    const char *name = p->name;
+    rl_error_t err;
+    rl_error_clear(&err);
+    int ok = n >= 1 && (d[0] == 0 || d[0] == 1);
+    if (ok && self->curve) {
+        const char *uid = zmq_msg_gets(&m, "User-Id");
+        ok = uid && self->bus->authn(self->bus->authn_ctx, uid, &who, &err) == RL_OK;
+        p = &who;
+        name = ok ? who.name : "?";
+    }
+    if (ok && d[0] == 1)
+        ok = rl_bus_topic_allowed(p, d + 1, n - 1);
+    if (ok) {
+        zmq_setsockopt(self->sock, d[0] == 1 ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, d + 1, n - 1);
+        if (d[0] == 1)
+            self->stats.subscribed++;
+    } else {
+        self->stats.refused++;
+        char topic[80];
+        snprintf(topic, sizeof topic, "%.*s", n > 1 ? (int)(n - 1 < 64 ? n - 1 : 64) : 0, n > 1 ? d + 1 : "");
+        for (char *c = topic; *c; c++)
+            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+                *c = '?';
+        rl_log_warn(self->bus->log, "subscription refused", "principal", name,
+                    "topic", topic, "reason", err.message[0] ? err.message : "topic outside the principal's tenants");
+    }
+    zmq_msg_close(&m);
+}
+
+int rl_bus_pub_poll(rl_bus_pub_t *self, int timeout_ms)
+{
+    zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0}, {self->bus->zap, 0, ZMQ_POLLIN, 0}};
+    int rc = zmq_poll(items, self->bus->zap ? 2 : 1, timeout_ms);
+    if (rc < 0)
+        return zmq_errno() == EINTR ? 0 : -1;
+    if (self->bus->zap && (items[1].revents & ZMQ_POLLIN))
+        serve_zap(self->bus);
+    int handled = 0;
+    for (; handled < RL_POLL_BATCH; handled++) {
+        int ev = 0;
+        size_t evlen = sizeof ev;
+        zmq_getsockopt(self->sock, ZMQ_EVENTS, &ev, &evlen);
+        if (!(ev & ZMQ_POLLIN))
+            break;
+        handle_subscription(self);
+    }
+    return handled;
+}
+
+int rl_bus_pub_send(rl_bus_pub_t *self, const char *topic, const void *body, size_t len)
+{
+    if (zmq_send(self->sock, topic, strlen(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+        zmq_send(self->sock, body, len, ZMQ_DONTWAIT) < 0) {
+        self->stats.dropped++;
+        return -1;
+    }
+    self->stats.sent++;
+    return 0;
+}
+
+void rl_bus_pub_stats(const rl_bus_pub_t *self, rl_bus_pub_stats_t *out) { *out = self->stats; }
 
 /* --- client --- */
 

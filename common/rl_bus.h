@@ -77,6 +77,37 @@ rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_princ
 
 void rl_bus_server_stats(const rl_bus_server_t *self, rl_bus_stats_t *out);
 
+/* --- publisher (the report's updates) --- */
+/*
+ *  [topic "<tenant>.<kind>"][body]          two frames per update
+ *
+ * An XPUB in manual mode: a subscription takes effect only if the subscriber may see it: its
+ * prefix must name one of the principal's tenants and end with the dot ("acme." or longer); a
+ * shorter prefix ("", "ac") would match other tenants' topics, so only an all-tenant principal
+ * may use one. Refused subscriptions are logged and counted; the subscriber gets nothing.
+ */
+typedef struct rl_bus_pub rl_bus_pub_t;
+
+typedef struct {
+    uint64_t sent;
+    uint64_t dropped;      /* updates the socket could not take (slow subscribers): never blocks */
+    uint64_t subscribed;
+    uint64_t refused;      /* subscriptions outside the principal's tenants, or from a revoked key */
+} rl_bus_pub_stats_t;
+
+/* Binds an XPUB on endpoint; CURVE with curve_secret (ZAP started first), else plaintext where
+ * every subscriber is `principal`. NULL with err filled. */
+rl_bus_pub_t *rl_bus_pub_new(rl_bus_t *bus, const char *endpoint, const char *curve_secret,
+                             const rl_principal_t *principal, rl_error_t *err);
+void rl_bus_pub_destroy(rl_bus_pub_t **self_p);
+/* Waits up to timeout_ms, then handles waiting subscriptions and handshakes. Count, or -1. */
+int rl_bus_pub_poll(rl_bus_pub_t *self, int timeout_ms);
+/* Publishes one update without blocking; -1 when dropped (counted). */
+int rl_bus_pub_send(rl_bus_pub_t *self, const char *topic, const void *body, size_t len);
+void rl_bus_pub_stats(const rl_bus_pub_t *self, rl_bus_pub_stats_t *out);
+/* 1 if principal p may subscribe to topics starting with prefix[0..len) (pure). */
+int rl_bus_topic_allowed(const rl_principal_t *p, const char *prefix, size_t len);
+
 /* --- client --- */
 typedef struct rl_bus_client rl_bus_client_t;
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #ifndef RL_VERSION
@@ -488,10 +489,49 @@ rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_princ
 struct rl_bus_pub {
     rl_bus_t *bus;
     void *sock;
+    char endpoint[256];
+    char secret[41];
     int curve;
     rl_principal_t principal;   /* plaintext mode */
     rl_bus_pub_stats_t stats;
 };
+
+/* (Re)creates and binds the XPUB socket. */
+static int pub_open(rl_bus_pub_t *self, rl_error_t *err)
+{
+    if (self->sock)
+        zmq_close(self->sock);
+    self->sock = zmq_socket(self->bus->zctx, ZMQ_XPUB);
+    if (!self->sock) {
+        rl_error_set(err, RL_ERR_INTERNAL, "", "cannot create socket: %s", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    /* Small inbound frames only (subscriptions); a slow subscriber's queue is bounded and what
+     * does not fit is dropped and counted, never blocking the publisher. */
+    set_common_opts(self->sock, 0, 1024);
+    /* Manual: a subscription takes effect only when we accept it (tenant check below). */
+    set_int(self->sock, ZMQ_XPUB_MANUAL, 1);
+    if (self->curve) {
+        set_int(self->sock, ZMQ_CURVE_SERVER, 1);
+        if (zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, self->secret, 40) != 0) {
+            rl_error_set(err, RL_ERR_INVALID, "key_file", "the service's CURVE secret key is not valid Z85");
+            return -1;
+        }
+        zmq_setsockopt(self->sock, ZMQ_ZAP_DOMAIN, "riskline", 8);
+    }
+    /* a re-open may find the old listener still closing in the I/O thread: retry briefly */
+    for (int attempt = 0;; attempt++) {
+        if (zmq_bind(self->sock, self->endpoint) == 0)
+            return 0;
+        if (zmq_errno() != EADDRINUSE || attempt >= 20) {
+            rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "cannot bind %s: %s", self->endpoint,
+                         zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
 
 rl_bus_pub_t *rl_bus_pub_new(rl_bus_t *bus, const char *endpoint, const char *curve_secret,
                              const rl_principal_t *principal, rl_error_t *err)
@@ -503,37 +543,29 @@ rl_bus_pub_t *rl_bus_pub_new(rl_bus_t *bus, const char *endpoint, const char *cu
     }
     self->bus = bus;
     self->principal = *principal;
-    self->sock = zmq_socket(bus->zctx, ZMQ_XPUB);
-    if (!self->sock) {
-        rl_error_set(err, RL_ERR_INTERNAL, "", "cannot create socket: %s", zmq_strerror(zmq_errno()));
-        goto fail;
-    }
-    /* Small inbound frames only (subscriptions); a slow subscriber's queue is bounded and what
-     * does not fit is dropped and counted, never blocking the publisher. */
-    set_common_opts(self->sock, 0, 1024);
-    /* Manual: a subscription takes effect only when we accept it (tenant check below). */
-    set_int(self->sock, ZMQ_XPUB_MANUAL, 1);
+    snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     if (curve_secret) {
         if (!bus->zap) {
             rl_error_set(err, RL_ERR_INTERNAL, "", "CURVE publisher without a ZAP handler");
             goto fail;
         }
-        set_int(self->sock, ZMQ_CURVE_SERVER, 1);
-        if (zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, curve_secret, 40) != 0) {
-            rl_error_set(err, RL_ERR_INVALID, "key_file", "the service's CURVE secret key is not valid Z85");
-            goto fail;
-        }
-        zmq_setsockopt(self->sock, ZMQ_ZAP_DOMAIN, "riskline", 8);
+        snprintf(self->secret, sizeof self->secret, "%s", curve_secret);
         self->curve = 1;
     }
-    if (zmq_bind(self->sock, endpoint) != 0) {
-        rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
+    if (pub_open(self, err) != 0)
         goto fail;
-    }
     return self;
 fail:
     rl_bus_pub_destroy(&self);
     return NULL;
+}
+
+int rl_bus_pub_reauthenticate(rl_bus_pub_t *self, rl_error_t *err)
+{
+    self->stats.reauthentications++;
+    rl_log_info(self->bus->log, "publisher drops every subscriber to re-check keys and subscriptions", "endpoint",
+                self->endpoint);
+    return pub_open(self, err);
 }
 
 void rl_bus_pub_destroy(rl_bus_pub_t **self_p)
@@ -542,6 +574,7 @@ void rl_bus_pub_destroy(rl_bus_pub_t **self_p)
         return;
     if ((*self_p)->sock)
         zmq_close((*self_p)->sock);
+    memset((*self_p)->secret, 0, sizeof (*self_p)->secret);
     free(*self_p);
     *self_p = NULL;
 }

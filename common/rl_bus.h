@@ -93,6 +93,7 @@ typedef struct {
     uint64_t dropped;      /* updates the socket could not take (slow subscribers): never blocks */
     uint64_t subscribed;
     uint64_t refused;      /* subscriptions outside the principal's tenants, or from a revoked key */
+    uint64_t reauthentications;
 } rl_bus_pub_stats_t;
 
 /* Binds an XPUB on endpoint; CURVE with curve_secret (ZAP started first), else plaintext where
@@ -105,6 +106,12 @@ int rl_bus_pub_poll(rl_bus_pub_t *self, int timeout_ms);
 /* Publishes one update without blocking; -1 when dropped (counted). */
 int rl_bus_pub_send(rl_bus_pub_t *self, const char *topic, const void *body, size_t len);
 void rl_bus_pub_stats(const rl_bus_pub_t *self, rl_bus_pub_stats_t *out);
+/* Drops every subscriber (the socket is re-made and re-bound). Call it when a key was revoked
+ * (rl_keys_revocations grew): XPUB cannot drop one peer, and a revoked subscriber must stop
+ * receiving. Subscribers reconnect and must pass the ZAP handler again; libzmq 4.3 SUB sockets do
+ * not re-send their subscriptions to a re-made publisher, so a subscriber re-subscribes after a
+ * reconnect (its handshake event) and catches up by sequence. 0, or -1 when re-binding failed. */
+int rl_bus_pub_reauthenticate(rl_bus_pub_t *self, rl_error_t *err);
 /* 1 if principal p may subscribe to topics starting with prefix[0..len) (pure). */
 int rl_bus_topic_allowed(const rl_principal_t *p, const char *prefix, size_t len);
 

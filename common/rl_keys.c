@@ -26,6 +26,7 @@ struct rl_keys {
     int loaded;
     char marker[48];       /* last id of the auth stream when loaded */
     int64_t checked_ns;    /* when the marker was last compared */
+    uint64_t revocations;  /* revoked entries in the table */
     rl_arena_t *arena;     /* scratch for refreshes */
 };
 
@@ -51,6 +52,8 @@ void rl_keys_destroy(rl_keys_t **self_p)
     free(*self_p);
     *self_p = NULL;
 }
+
+uint64_t rl_keys_revocations(const rl_keys_t *self) { return self->revocations; }
 
 void rl_keys_invalidate(rl_keys_t *self) { self->checked_ns = 0, self->marker[0] = '\0', self->loaded = 0; }
 
@@ -158,7 +161,7 @@ static rl_err_t read_all(rl_keys_t *self, rl_arena_t *a, Riskline__V1__Principal
     return RL_OK;
 }
 
-static rl_err_t refresh(rl_keys_t *self, rl_error_t *err)
+rl_err_t rl_keys_refresh(rl_keys_t *self, rl_error_t *err)
 {
     int64_t now = rl_mono_ns();
     if (self->loaded && now - self->checked_ns < (int64_t)RL_KEYS_REFRESH_MS * 1000000)
@@ -184,6 +187,9 @@ static rl_err_t refresh(rl_keys_t *self, rl_error_t *err)
         rl_keys_to_principal(recs[i], &e[i].p);
     }
     qsort(e, n, sizeof *e, entry_cmp);
+    self->revocations = 0;
+    for (size_t i = 0; i < n; i++)
+        self->revocations += (uint64_t)e[i].revoked;
     free(self->entries);
     self->entries = e;
     self->n = n;
@@ -198,7 +204,7 @@ rl_err_t rl_keys_lookup(rl_keys_t *self, const char *key_z85, rl_principal_t *ou
     rl_error_t ferr;
     rl_error_clear(&ferr);
     /* A store outage keeps the last table: who was allowed a moment ago still is. */
-    if (refresh(self, &ferr) != RL_OK && !self->loaded)
+    if (rl_keys_refresh(self, &ferr) != RL_OK && !self->loaded)
         return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "key store unreadable: %s", ferr.message);
     entry_t probe;
     snprintf(probe.z85, sizeof probe.z85, "%s", key_z85 ? key_z85 : "");

@@ -33,6 +33,12 @@ void rl_keys_destroy(rl_keys_t **self_p);
  * which); RL_ERR_UNAVAILABLE when the store cannot be read and nothing is cached yet. */
 rl_err_t rl_keys_lookup(rl_keys_t *self, const char *key_z85, rl_principal_t *out, rl_error_t *err);
 
+/* Re-reads the store if it changed (at most every RL_KEYS_REFRESH_MS). */
+rl_err_t rl_keys_refresh(rl_keys_t *self, rl_error_t *err);
+/* Revoked keys in the table last read: when it grows, long-lived subscriptions must be re-checked
+ * (rl_bus_pub_reauthenticate). */
+uint64_t rl_keys_revocations(const rl_keys_t *self);
+
 /* Forget the cache: the next lookup re-reads the store. */
 void rl_keys_invalidate(rl_keys_t *self);
 

@@ -197,7 +197,8 @@ rl_err_t risk_store_get(risk_store_t *self, rl_arena_t *arena, const char *tenan
 
 static char *dedupe_key(rl_arena_t *a, const char *tenant, const char *request_id)
 {
-    return rl_arena_printf(a, "rl:{%s}:req:%s", tenant, request_id);
+    /* per service: one request id sent to two services must not look like a retry */
+    return rl_arena_printf(a, "rl:{%s}:req:register:%s", tenant, request_id);
 }
 
 rl_err_t risk_store_next_number(risk_store_t *self, rl_arena_t *arena, const char *tenant,

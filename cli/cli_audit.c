@@ -119,6 +119,7 @@ static cJSON *report_json(const cli_app_t *app, const rl_chain_report_t *r, cons
     cJSON_AddStringToObject(j, "tenant", app->tenant);
     cJSON_AddNumberToObject(j, "events_checked", (double)r->checked);
     cJSON_AddStringToObject(j, "kind", rl_chain_kind_name(r->kind));
+    cJSON_AddNumberToObject(j, "legacy_events", (double)r->legacy);
     if (r->kind != RL_CHAIN_INTACT) {
         cJSON_AddNumberToObject(j, "event", (double)r->event);
         cJSON_AddStringToObject(j, "stream_id", r->stream_id);
@@ -148,6 +149,9 @@ static int print_report(cli_app_t *app, const rl_chain_report_t *r, const Riskli
         fprintf(f, "chain intact: %llu events checked, head signed by ", checked);
         cli_out_text(f, head->signer, 0);
         fputc('\n', f);
+        if (r->legacy)
+            fprintf(f, "note: %llu earlier events predate the audit chain and are not covered by it\n",
+                    (unsigned long long)r->legacy);
     } else if (r->kind == RL_CHAIN_UNSIGNED) {
         fprintf(f, "chain %s: %llu events checked, head unsigned: ", ok ? "intact" : "not attested", checked);
         cli_out_text(f, r->detail, 0);

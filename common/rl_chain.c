@@ -130,6 +130,8 @@ struct rl_chain_verifier {
     uint8_t prev[RL_CHAIN_HASH_LEN]; /* hash of the last accepted event */
     const rl_chain_head_t *head;     /* during finish only */
     int done;
+    int chained;                     /* an entry with a chain hash has been fed */
+    uint64_t legacy;                 /* entries before it without one */
     rl_chain_report_t report;
     rl_arena_t *arena;               /* decoding scratch, reset per entry */
 };
@@ -283,6 +285,11 @@ int rl_chain_verifier_feed(rl_chain_verifier_t *self, const char *stream_id, con
 {
     if (self->done)
         return 1;
+    if (!self->chained && !(hash && hash_len)) {
+        self->legacy++;
+        return 0;
+    }
+    self->chained = 1;
     entry_t *e = &self->ring[(self->first + self->count) % self->cap];
     memset(e, 0, sizeof *e);
     snprintf(e->id, sizeof e->id, "%s", stream_id ? stream_id : "");
@@ -361,7 +368,15 @@ void rl_chain_verifier_finish(rl_chain_verifier_t *self, const rl_chain_head_t *
         self->report.checked = self->next - 1;
         snprintf(self->report.detail, sizeof self->report.detail, "%llu events checked",
                  (unsigned long long)(self->next - 1));
+        if (self->legacy && self->next == 1) {
+            /* nothing chained at all: old data, or every hash stripped along with the head */
+            self->report.kind = RL_CHAIN_UNSIGNED;
+            snprintf(self->report.detail, sizeof self->report.detail,
+                     "%llu events carry no chain hash and no event is chained: written before the audit "
+                     "chain existed, or stripped", (unsigned long long)self->legacy);
+        }
         self->done = 1;
     }
+    self->report.legacy = self->legacy;
     *out = self->report;
 }

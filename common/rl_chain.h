@@ -64,6 +64,7 @@ typedef struct {
     uint64_t event;                              /* chain position where it breaks (1-based); 0 if none */
     char stream_id[RL_CHAIN_STREAM_ID_MAX + 1];  /* entry where it shows ("" when unknown) */
     uint64_t checked;                            /* events verified before it (all, when intact) */
+    uint64_t legacy;                             /* entries before the chain began (no chain hash) */
     char detail[256];
 } rl_chain_report_t;
 
@@ -89,7 +90,9 @@ void rl_chain_verifier_destroy(rl_chain_verifier_t **self_p);
 
 /* Feeds the next stream entry in stream order: its id, stored bytes (field `e`) and stored hash
  * (field `h`; NULL/0 when absent). Returns 1 once an anomaly has been found (feeding more is
- * then pointless), else 0. */
+ * then pointless), else 0. Entries without a hash before the first chained one were written
+ * before the audit chain existed: they are counted as legacy (report.legacy), not verified; an
+ * entry without a hash after the chain began is an insertion. */
 int rl_chain_verifier_feed(rl_chain_verifier_t *self, const char *stream_id, const void *bytes, size_t len,
                            const void *hash, size_t hash_len);
 

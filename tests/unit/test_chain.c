@@ -354,6 +354,35 @@ static void test_inserted_without_hash(void **state)
     expect(&r, RL_CHAIN_INSERTED, 3, "1700000000001-5", NULL);
 }
 
+/* Events written before the audit chain existed come first and carry no hash: counted, not verified. */
+static void test_legacy_prefix(void **state)
+{
+    (void)state;
+    chain_t *c = chain_new(3);
+    uint8_t old[64];
+    size_t oldlen = pack_event(old, sizeof old, "R-1", 1);
+    rl_chain_verifier_t *v = rl_chain_verifier_new(TENANT, 0);
+    assert_non_null(v);
+    rl_chain_verifier_feed(v, "1600000000000-0", old, oldlen, NULL, 0);
+    rl_chain_verifier_feed(v, "1600000000001-0", old, oldlen, NULL, 0);
+    for (size_t i = 0; i < 3; i++)
+        rl_chain_verifier_feed(v, c->e[i].id, c->e[i].bytes, c->e[i].len, c->e[i].h, RL_CHAIN_HASH_LEN);
+    rl_chain_report_t r;
+    rl_chain_verifier_finish(v, &c->head, c->pub, &r);
+    rl_chain_verifier_destroy(&v);
+    expect(&r, RL_CHAIN_INTACT, 0, "", NULL);
+    assert_int_equal(r.checked, 3);
+    assert_int_equal(r.legacy, 2);
+    /* nothing chained at all (old data, or hashes and head stripped): not attested */
+    v = rl_chain_verifier_new(TENANT, 0);
+    rl_chain_verifier_feed(v, "1600000000000-0", old, oldlen, NULL, 0);
+    rl_chain_verifier_finish(v, NULL, c->pub, &r);
+    rl_chain_verifier_destroy(&v);
+    assert_int_equal(r.kind, RL_CHAIN_UNSIGNED);
+    assert_int_equal(r.legacy, 1);
+    assert_non_null(strstr(r.detail, "carry no chain hash"));
+}
+
 static void test_inserted_after_head(void **state)
 {
     (void)state;
@@ -469,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_inserted_replay),
         cmocka_unit_test(test_inserted_forged_with_link),
         cmocka_unit_test(test_inserted_without_hash),
+        cmocka_unit_test(test_legacy_prefix),
         cmocka_unit_test(test_inserted_after_head),
         cmocka_unit_test(test_forged_head),
         cmocka_unit_test(test_forged_rewrite_without_key),

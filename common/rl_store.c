@@ -65,6 +65,9 @@ static const char CHAIN_READ_LUA[] =
 
 enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_COUNT };
 static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA};
+/* Read-only scripts run as EVALSHA_RO: Redis then checks their keys as reads, so a service whose
+ * ACL user may only read those keys (the report) can still run them. */
+static const int script_ro[SCRIPT_COUNT] = {0, 0, 1};
 
 /* Audit chain heads last seen per stream, so a write needs no extra round trip to learn its
  * predecessor; a stale entry costs one retry (the script returns the real head). */
@@ -399,7 +402,7 @@ static const char *opcode(rl_op_type_t t)
  * the connection). */
 static rl_cmd_t *script_cmd(rl_store_t *self, rl_arena_t *arena, int which)
 {
-    rl_cmd_t *c = rl_cmd_new(arena, "EVALSHA");
+    rl_cmd_t *c = rl_cmd_new(arena, script_ro[which] ? "EVALSHA_RO" : "EVALSHA");
     rl_cmd_arg(c, self->sha[which]);
     return c;
 }
@@ -409,8 +412,8 @@ static rl_err_t eval(rl_store_t *self, rl_arena_t *arena, int which, rl_cmd_t *c
 {
     rl_err_t rc = rl_store_cmd(self, arena, c, v, err);
     if (rc == RL_OK && (*v)->type == RL_VAL_ERR && strncmp((*v)->s, "NOSCRIPT", 8) == 0) {
-        c->argv[0] = "EVAL";
-        c->argvlen[0] = 4;
+        c->argv[0] = script_ro[which] ? "EVAL_RO" : "EVAL";
+        c->argvlen[0] = strlen(c->argv[0]);
         c->argv[1] = script_source[which];
         c->argvlen[1] = strlen(script_source[which]);
         rc = rl_store_cmd(self, arena, c, v, err);

@@ -23,7 +23,7 @@ const char cli_audit_group_usage[] =
     "Run 'riskline audit <subcommand> --help' for its options.\n";
 
 static const char verify_usage[] =
-    "usage: riskline [global options] audit verify [--allow-unsigned]\n"
+    "usage: riskline [global options] audit verify [--keys] [--allow-unsigned]\n"
     "\n"
     "Reads the tenant's whole chain (roles auditor or admin) and checks, event by event, that each\n"
     "one is unchanged and links to the one before, and that the head names the last event and\n"
@@ -35,12 +35,14 @@ static const char verify_usage[] =
     "inserted, reordered, forged (the head was rewritten).\n"
     "\n"
     "Options:\n"
+    "  --keys             verify the key store's chain (keys issued and revoked) instead of the\n"
+    "                     tenant's; needs a key of every tenant\n"
     "  --allow-unsigned   accept a head without a signature (services run without keys)\n"
     "  --help             this help\n"
     "\n"
     "Exit: 0 intact; 5 broken or unsigned; 1-4 as for every command.\n";
 
-static const cli_opt_t verify_opts[] = {{"allow-unsigned", CLI_OPT_FLAG}};
+static const cli_opt_t verify_opts[] = {{"allow-unsigned", CLI_OPT_FLAG}, {"keys", CLI_OPT_FLAG}};
 
 /* Only services sign heads: a head naming anything else never gets a key file looked up. */
 static int known_signer(const char *s)
@@ -76,7 +78,8 @@ static int signer_key(cli_app_t *app, const char *signer, uint8_t pub[RL_CHAIN_P
 
 /* One AuditRead; the reply lives in `page_arena` until the next call, so a long chain never
  * accumulates in memory: the run's arena is swapped out for the call. */
-static int read_page(cli_app_t *app, rl_arena_t *page_arena, const char *after, const Riskline__V1__AuditPage **out)
+static int read_page(cli_app_t *app, rl_arena_t *page_arena, const char *after, int keys,
+                     const Riskline__V1__AuditPage **out)
 {
     rl_arena_t *run_arena = app->arena;
     rl_arena_reset(page_arena);
@@ -91,6 +94,7 @@ static int read_page(cli_app_t *app, rl_arena_t *page_arena, const char *after, 
     riskline__v1__audit_read__init(q);
     q->after = (char *)after;
     q->limit = PAGE;
+    q->keys = keys;
     req->body_case = RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ;
     req->audit_read = q;
     if ((rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_AUDIT_PAGE, &reply)) != CLI_EXIT_OK)
@@ -169,7 +173,9 @@ static int print_report(cli_app_t *app, const rl_chain_report_t *r, const Riskli
 static int cmd_verify(cli_app_t *app, const cli_args_t *a)
 {
     int rc = CLI_EXIT_OK;
-    rl_chain_verifier_t *v = rl_chain_verifier_new(app->tenant, 0);
+    int keys = cli_args_get(a, "keys") != NULL;
+    /* the key store's chain is signed as the pseudo-tenant "_auth" (its hash tag) */
+    rl_chain_verifier_t *v = rl_chain_verifier_new(keys ? "_auth" : app->tenant, 0);
     rl_arena_t *page_arena = rl_arena_new(0);
     char after[RL_CHAIN_STREAM_ID_MAX + 1] = "";
     const Riskline__V1__AuditPage *page = NULL;
@@ -178,7 +184,7 @@ static int cmd_verify(cli_app_t *app, const cli_args_t *a)
         goto cleanup;
     }
     for (;;) {
-        if ((rc = read_page(app, page_arena, after, &page)) != CLI_EXIT_OK)
+        if ((rc = read_page(app, page_arena, after, keys, &page)) != CLI_EXIT_OK)
             goto cleanup;
         for (size_t i = 0; i < page->n_entries; i++) {
             const Riskline__V1__AuditEntry *e = page->entries[i];

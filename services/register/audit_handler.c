@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#define AUDIT_MAX_PAGE 1000
+#define AUDIT_MAX_PAGE RL_MAX_AUDIT_PAGE
 #define AUDIT_DEFAULT_PAGE 500
 /* Event bytes per reply: well under the client's reply limit however large the snapshots are. */
 #define AUDIT_PAGE_BYTES (8u * 1024 * 1024)
@@ -23,7 +23,11 @@ rl_err_t audit_handler_read(void *app, const rl_bus_req_t *req, rl_envelope_t *r
     if (q->limit > AUDIT_MAX_PAGE)
         return rl_error_set(err, RL_ERR_INVALID, "limit", "must be 1..%d, got %u", AUDIT_MAX_PAGE, q->limit);
     uint32_t limit = q->limit ? q->limit : AUDIT_DEFAULT_PAGE;
-    const char *stream = rl_arena_printf(req->arena, "rl:{%s}:events", req->tenant);
+    /* the key store's chain spans every tenant: only a principal of every tenant reads it */
+    if (q->keys && !req->principal->all_tenants)
+        return rl_error_set(err, RL_ERR_FORBIDDEN, "keys",
+                            "the key store's chain spans every tenant; %s reaches only some", req->principal->name);
+    const char *stream = q->keys ? "rl:{_auth}:events" : rl_arena_printf(req->arena, "rl:{%s}:events", req->tenant);
     rl_chain_entry_t *ents;
     size_t n;
     rl_chain_head_t head;

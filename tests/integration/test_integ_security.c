@@ -235,6 +235,11 @@ static void test_revocation_without_restart(void **state)
     assert_int_equal(r.status, 0);
     assert_null(strstr(r.out, "bob"));
     harness_run_free(&r);
+    /* key changes have their own signed chain: the bootstrap key, bob issued, bob revoked */
+    harness_clif(h, &r, "audit", "verify", "--keys", NULL);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, "chain intact: 3 events checked, head signed by register\n");
+    harness_run_free(&r);
 }
 
 /* --- roles --- */
@@ -534,6 +539,11 @@ static void test_tenant_isolation(void **state)
     assert_non_null(strstr(r.out, "a-admin"));
     assert_null(strstr(r.out, "b-viewer"));
     assert_null(strstr(r.out, "local-admin"));  /* an all-tenant key reaches beta too: not its business */
+    harness_run_free(&r);
+    const char *keychain[] = {"--tenant", "acme", "audit", "verify", "--keys", NULL};
+    cli_as(h, pa, &r, keychain);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "forbidden: keys: the key store's chain spans every tenant"));
     harness_run_free(&r);
     const char *revoke_b[] = {"--tenant", "acme", "keys", "revoke", "b-viewer", NULL};
     cli_as(h, pa, &r, revoke_b);

@@ -432,27 +432,39 @@ cleanup:
     return rc;
 }
 
+/* 1 when sock has a message waiting. */
+static int readable(void *sock)
+{
+    int ev = 0;
+    size_t evlen = sizeof ev;
+    zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &evlen);
+    return (ev & ZMQ_POLLIN) != 0;
+}
+
 /* Answers the ZAP requests waiting (a bounded batch). */
 static void serve_zap(rl_bus_t *bus)
 {
-    for (int i = 0; bus->zap && i < RL_POLL_BATCH; i++) {
-        int ev = 0;
-        size_t evlen = sizeof ev;
-        zmq_getsockopt(bus->zap, ZMQ_EVENTS, &ev, &evlen);
-        if (!(ev & ZMQ_POLLIN))
-            break;
+    for (int i = 0; bus->zap && i < RL_POLL_BATCH && readable(bus->zap); i++)
         handle_zap(bus);
-    }
+}
+
+/* Waits up to timeout_ms for sock or the ZAP socket, and answers the handshakes waiting.
+ * 0, or -1 on a poll failure (EINTR counts as 0). */
+static int wait_and_serve_zap(rl_bus_t *bus, void *sock, int timeout_ms)
+{
+    zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {bus->zap, 0, ZMQ_POLLIN, 0}};
+    int rc = zmq_poll(items, bus->zap ? 2 : 1, timeout_ms);
+    if (rc < 0)
+        return zmq_errno() == EINTR ? 0 : -1;
+    if (bus->zap && (items[1].revents & ZMQ_POLLIN))
+        serve_zap(bus);
+    return 0;
 }
 
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
 {
-    zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0}, {self->bus->zap, 0, ZMQ_POLLIN, 0}};
-    int rc = zmq_poll(items, self->bus->zap ? 2 : 1, timeout_ms);
-    if (rc < 0)
-        return zmq_errno() == EINTR ? 0 : -1;
-    if (self->bus->zap && (items[1].revents & ZMQ_POLLIN))
-        serve_zap(self->bus);
+    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms) < 0)
+        return -1;
     int handled = 0;
     for (int i = 0; i < RL_POLL_BATCH; i++) {
         int r = handle_one(self, app);
@@ -637,21 +649,11 @@ static void handle_subscription(rl_bus_pub_t *self)
 
 int rl_bus_pub_poll(rl_bus_pub_t *self, int timeout_ms)
 {
-    zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0}, {self->bus->zap, 0, ZMQ_POLLIN, 0}};
-    int rc = zmq_poll(items, self->bus->zap ? 2 : 1, timeout_ms);
-    if (rc < 0)
-        return zmq_errno() == EINTR ? 0 : -1;
-    if (self->bus->zap && (items[1].revents & ZMQ_POLLIN))
-        serve_zap(self->bus);
+    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms) < 0)
+        return -1;
     int handled = 0;
-    for (; handled < RL_POLL_BATCH; handled++) {
-        int ev = 0;
-        size_t evlen = sizeof ev;
-        zmq_getsockopt(self->sock, ZMQ_EVENTS, &ev, &evlen);
-        if (!(ev & ZMQ_POLLIN))
-            break;
+    for (; handled < RL_POLL_BATCH && readable(self->sock); handled++)
         handle_subscription(self);
-    }
     return handled;
 }
 

@@ -190,3 +190,12 @@ int harness_jbool(const cJSON *obj, const char *name)
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
     return cJSON_IsTrue(v) ? 1 : 0;
 }
+
+void harness_issue_key(harness_t *h, const char *name, const char *roles, const char *tenants)
+{
+    harness_run_t r;
+    harness_clif(h, &r, "keys", "issue", name, "--roles", roles, "--tenants", tenants, NULL);
+    if (r.status != 0)
+        fail_msg("keys issue %s: %s%s", name, r.out, r.err);
+    harness_run_free(&r);
+}

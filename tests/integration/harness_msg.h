@@ -52,4 +52,8 @@ const char *harness_jstr(const cJSON *obj, const char *name);
 double harness_jnum(const cJSON *obj, const char *name);
 int harness_jbool(const cJSON *obj, const char *name);
 
+/* `riskline keys issue NAME --roles R --tenants T` as the local admin; the pair lands in
+ * h->keys_dir/NAME.key. Fails the test when refused. */
+void harness_issue_key(harness_t *h, const char *name, const char *roles, const char *tenants);
+
 #endif

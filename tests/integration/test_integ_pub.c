@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "harness.h"
+#include "harness_msg.h"
 #include "rl_bus.h"
 #include "rl_clock.h"
 #include "rl_keyfile.h"
@@ -34,15 +35,6 @@ typedef struct {
 static rl_err_t authn(void *ctx, const char *key, rl_principal_t *out, rl_error_t *err)
 {
     return rl_keys_lookup(ctx, key, out, err);
-}
-
-static void issue(harness_t *h, const char *name, const char *roles, const char *tenants)
-{
-    harness_run_t r;
-    harness_clif(h, &r, "keys", "issue", name, "--roles", roles, "--tenants", tenants, NULL);
-    if (r.status != 0)
-        fail_msg("keys issue %s: %s%s", name, r.out, r.err);
-    harness_run_free(&r);
 }
 
 static int setup(void **state)
@@ -73,8 +65,8 @@ static int setup(void **state)
     f->pub = rl_bus_pub_new(f->bus, f->endpoint, f->server.curve_secret, &none, &err);
     if (!f->pub)
         fail_msg("pub: %s", err.message);
-    issue(f->h, "sub-acme", "viewer", "acme");
-    issue(f->h, "sub-all", "auditor", "*");
+    harness_issue_key(f->h, "sub-acme", "viewer", "acme");
+    harness_issue_key(f->h, "sub-all", "auditor", "*");
     *state = f;
     return 0;
 }

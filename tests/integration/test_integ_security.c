@@ -48,15 +48,6 @@ static const char *key_path(harness_t *h, const char *name, char *buf, size_t si
 }
 
 /* Issues a key for name through the CLI (as the local admin); the pair is written to keys_dir. */
-static void issue(harness_t *h, const char *name, const char *roles, const char *tenants)
-{
-    harness_run_t r;
-    harness_clif(h, &r, "keys", "issue", name, "--roles", roles, "--tenants", tenants, NULL);
-    if (r.status != 0)
-        fail_msg("keys issue %s: %s%s", name, r.out, r.err);
-    harness_run_free(&r);
-}
-
 /* One request on a fresh DEALER holding key_file; the reply or NULL (no reply in timeout_ms). */
 static harness_env_t *call_as(harness_t *h, const char *key_file, harness_env_t *env, int timeout_ms)
 {
@@ -171,7 +162,7 @@ static void test_missing_or_exposed_key_file(void **state)
 static void test_revocation_without_restart(void **state)
 {
     harness_t *h = *state;
-    issue(h, "bob", "viewer", "default");
+    harness_issue_key(h, "bob", "viewer", "default");
     char p[600];
     key_path(h, "bob", p, sizeof p);
     /* an open connection, used before and after the revocation */
@@ -373,7 +364,7 @@ static void test_role_matrix(void **state)
     for (size_t ri = 0; ri < 7; ri++) {
         char name[64], p[600];
         snprintf(name, sizeof name, "m-%s", role_names[ri]);
-        issue(h, name, role_names[ri], "default");
+        harness_issue_key(h, name, role_names[ri], "default");
         key_path(h, name, p, sizeof p);
         harness_snapshot_t *before = ri == 5 ? harness_snapshot(h) : NULL;  /* the integrator */
         for (size_t bi = 0; bi < sizeof matrix / sizeof matrix[0]; bi++) {
@@ -417,7 +408,7 @@ static void test_role_matrix(void **state)
 static void test_owner_and_actor(void **state)
 {
     harness_t *h = *state;
-    issue(h, "olga", "risk_owner", "default");
+    harness_issue_key(h, "olga", "risk_owner", "default");
     char p[600];
     key_path(h, "olga", p, sizeof p);
     harness_run_t r;
@@ -473,8 +464,8 @@ static void test_owner_and_actor(void **state)
 static void test_tenant_isolation(void **state)
 {
     harness_t *h = *state;
-    issue(h, "a-admin", "admin", "acme");
-    issue(h, "b-viewer", "viewer", "beta");
+    harness_issue_key(h, "a-admin", "admin", "acme");
+    harness_issue_key(h, "b-viewer", "viewer", "beta");
     char pa[600];
     key_path(h, "a-admin", pa, sizeof pa);
     harness_run_t r;

@@ -54,6 +54,7 @@ struct rl_bus_client {
     void *mon;               /* PAIR receiving the DEALER's handshake events (CURVE only) */
     char mon_ep[64];
     int curve;
+    int handshaken;          /* a CURVE handshake succeeded on the current socket */
     rl_bus_client_keys_t keys;
     char endpoint[256];
     int timeout_ms;
@@ -699,8 +700,10 @@ static int client_open(rl_bus_client_t *self)
         /* The handshake outcome arrives as a monitor event: a refused key is reported as such
          * at once instead of as a timeout. */
         snprintf(self->mon_ep, sizeof self->mon_ep, "inproc://rl-mon-%p-%u", (void *)self, self->bus->clients++);
+        self->handshaken = 0;
         if (zmq_socket_monitor(self->sock, self->mon_ep,
-                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                   ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
             return -1;
         self->mon = zmq_socket(self->bus->zctx, ZMQ_PAIR);
         if (!self->mon)
@@ -787,6 +790,8 @@ static int await_reply(rl_bus_client_t *self, const char *request_id, rl_arena_t
                 return -2;
             if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
                 return -3;
+            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+                self->handshaken = 1;
             continue;
         }
         zmq_msg_t m;
@@ -859,6 +864,13 @@ rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_
             return RL_OK;
         return rl_error_set(err, (rl_err_t)st->code, st->field, "%s", st->message);
     }
-    return rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "no reply from %s after %d attempt(s) of %d ms",
-                        self->endpoint, self->retries + 1, self->timeout_ms);
+    /* Say what the silence most likely means: a CURVE server drops a client that has the wrong
+     * server key without a word, and never answers a plaintext client. */
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "endpoint", "no reply from %s after %d attempt(s) of %d ms%s",
+                        self->endpoint, self->retries + 1, self->timeout_ms,
+                        !self->curve ? " (this client is in plaintext mode, RISKLINE_INSECURE=1: a service with "
+                                       "CURVE does not answer it)"
+                        : !self->handshaken ? " (no CURVE handshake: the service is down, or its public key is "
+                                              "not the one this client holds)"
+                                            : "");
 }

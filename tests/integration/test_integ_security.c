@@ -159,6 +159,43 @@ static void test_missing_or_exposed_key_file(void **state)
     assert_int_equal(st.st_mode & 0777, 0700);
 }
 
+static void test_wrong_server_key(void **state)
+{
+    harness_t *h = *state;
+    /* a keys dir with the right client key but another "register" public key */
+    char other[600], src[600], dst[700];
+    snprintf(other, sizeof other, "%s/other-keys", h->dir);
+    rl_keyfile_t kf;
+    rl_error_t err;
+    assert_int_equal(rl_keyfile_generate(&kf, 1, &err), RL_OK);
+    assert_int_equal(rl_keyfile_save(&kf, other, "register", &err), RL_OK);
+    key_path(h, "cli", src, sizeof src);
+    snprintf(dst, sizeof dst, "%s/cli.key", other);
+    char *text = harness_read_file(src, NULL);
+    assert_non_null(text);
+    FILE *f = fopen(dst, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    chmod(dst, 0600);
+    char e[700];
+    snprintf(e, sizeof e, "RISKLINE_KEYS_DIR=%s", other);
+    const char *env[] = {e, "RISKLINE_RETRIES=0", "RISKLINE_TIMEOUT_MS=1000", NULL};
+    const char *argv[] = {"ping", NULL};
+    harness_run_t r;
+    harness_cli(h, env, argv, &r);
+    assert_int_equal(r.status, 3);
+    assert_non_null(strstr(r.err, "no CURVE handshake"));
+    harness_run_free(&r);
+    /* and a plaintext client is told why it hears nothing */
+    const char *plain[] = {"RISKLINE_INSECURE=1", "RISKLINE_RETRIES=0", "RISKLINE_TIMEOUT_MS=1000", NULL};
+    harness_cli(h, plain, argv, &r);
+    assert_int_equal(r.status, 3);
+    assert_non_null(strstr(r.err, "plaintext mode"));
+    harness_run_free(&r);
+}
+
 static void test_revocation_without_restart(void **state)
 {
     harness_t *h = *state;
@@ -577,6 +614,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_plaintext_client_gets_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_key_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_or_exposed_key_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_server_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revocation_without_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_role_matrix, setup, teardown),
         cmocka_unit_test_setup_teardown(test_owner_and_actor, setup, teardown),

@@ -25,8 +25,11 @@ LIB_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(COMMON_C)) $(patsubst $(BUILD)/ge
 LIB       := $(BUILD)/lib/libriskline.a
 
 REGISTER_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/register/*.c))
+# A service is built once it has a main.c; its other modules may land first (domain rules).
+SERVICE_NAMES := $(patsubst services/%/main.c,%,$(wildcard services/*/main.c))
+SERVICE_OBJ   := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/*/*.c))
 CLI_OBJ      := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard cli/*.c))
-BINS := $(BUILD)/bin/riskline-register $(BUILD)/bin/riskline
+BINS := $(SERVICE_NAMES:%=$(BUILD)/bin/riskline-%) $(BUILD)/bin/riskline
 
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -34,7 +37,7 @@ INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harness*.c))
 # domain modules that unit tests link without I/O
-DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %/risk_store.o %_handler.o,$(REGISTER_OBJ))
+DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o,$(SERVICE_OBJ))
 BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline
 
 .PHONY: all deps run test test-only san bench clean clang build-tests
@@ -55,15 +58,19 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
 
 $(BUILD)/obj/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iservices/register $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -Iservices/register -Iservices/treatment $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(BUILD)/bin/riskline-register: $(REGISTER_OBJ) $(LIB)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# riskline-<service>: every object of services/<service>/ and the library
+define service_bin
+$$(BUILD)/bin/riskline-$(1): $$(patsubst %.c,$$(BUILD)/obj/%.o,$$(wildcard services/$(1)/*.c)) $$(LIB)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+endef
+$(foreach s,$(SERVICE_NAMES),$(eval $(call service_bin,$(s))))
 
 $(BUILD)/bin/riskline: $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

@@ -1,5 +1,6 @@
 /* risk.c: risk register domain rules; pure functions over the protobuf structs, no I/O. */
 #include "risk.h"
+#include "rl_criteria.h"
 #include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
@@ -13,20 +14,7 @@ const char *const risk_diff_skip[] = {"id", "version", "created_at_ms", "created
                                       "updated_by", "inherent_score", "inherent_level", "residual_score",
                                       "residual_level", "within_appetite", NULL};
 
-void risk_criteria_defaults(risk_criteria_t *c)
-{
-    riskline__v1__criteria__init(c);
-    c->likelihood_levels = 5;
-    c->impact_levels = 5;
-    c->medium_min = 5;
-    c->high_min = 10;
-    c->critical_min = 16;
-    c->acceptance_max = 6;
-    c->review_days_low = 365;
-    c->review_days_medium = 180;
-    c->review_days_high = 90;
-    c->review_days_critical = 30;
-}
+void risk_criteria_defaults(risk_criteria_t *c) { rl_criteria_defaults(c); }
 
 rl_err_t risk_criteria_validate(const risk_criteria_t *c, rl_error_t *err)
 {

@@ -1,5 +1,6 @@
 /* risk_store.c: register persistence: keys, indexes, list scans and the criteria cache. */
 #include "risk_store.h"
+#include "rl_history.h"
 #include "rl_clock.h"
 #include "rl_ids.h"
 #include "rl_limits.h"
@@ -338,18 +339,6 @@ static int match(const risk_t *r, const Riskline__V1__RiskList *q, int64_t befor
     return 1;
 }
 
-static rl_err_t parse_cursor(const char *s, double *out, rl_error_t *err)
-{
-    if (strlen(s) > 20)
-        return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor this service issued");
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end || end == s || s[0] == '-' || s[0] == '+' || v > (1ULL << 53))
-        return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor this service issued");
-    *out = (double)v;
-    return RL_OK;
-}
-
 rl_err_t risk_store_list(risk_store_t *self, rl_arena_t *arena, const char *tenant,
                          const Riskline__V1__RiskList *q, Riskline__V1__RiskPage *page, rl_error_t *err)
 {
@@ -397,7 +386,7 @@ rl_err_t risk_store_list(risk_store_t *self, rl_arena_t *arena, const char *tena
     }
     if (q->cursor && q->cursor[0]) {
         double c;
-        if ((rc = parse_cursor(q->cursor, &c, err)))
+        if ((rc = rl_history_cursor_parse(q->cursor, &c, err)))
             return rc;
         if (s.desc)
             s.hi = c - 1;
@@ -484,65 +473,8 @@ rl_err_t risk_store_history(risk_store_t *self, rl_arena_t *arena, const char *t
                             uint32_t limit, const char *cursor, Riskline__V1__HistoryPage *page,
                             rl_error_t *err)
 {
-    if (limit > RL_MAX_PAGE)
-        return rl_error_set(err, RL_ERR_INVALID, "limit", "must be 1..%d, got %u", RL_MAX_PAGE, limit);
-    if (!limit)
-        limit = RL_DEFAULT_HISTORY_PAGE;
-    double off = 0;
-    rl_err_t rc;
-    if (cursor && cursor[0] && (rc = parse_cursor(cursor, &off, err)))
-        return rc;
-    const char *ek = risk_key(arena, tenant, id);
-    rl_cmd_t *cmds[2];
-    cmds[0] = rl_cmd_new(arena, "EXISTS");
-    rl_cmd_arg(cmds[0], ek);
-    cmds[1] = rl_cmd_new(arena, "LRANGE");
-    rl_cmd_arg(cmds[1], rl_arena_printf(arena, "%s:hist", ek));
-    rl_cmd_argf(cmds[1], "%.0f", off);
-    rl_cmd_argf(cmds[1], "%.0f", off + limit);  /* one extra tells whether there is a next page */
-    const rl_val_t *v[2];
-    if ((rc = rl_store_pipeline(self->store, arena, 2, cmds, v, err)))
-        return rc;
-    if (v[0]->type != RL_VAL_INT || v[0]->i == 0)
-        return rl_error_set(err, RL_ERR_NOT_FOUND, "id", "risk %s does not exist in tenant %s", id, tenant);
-    if (v[1]->type != RL_VAL_ARR)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected history reply");
-    size_t total = v[1]->n, take = total > limit ? limit : total;
-    Riskline__V1__DomainEvent **events = rl_arena_alloc(arena, (take + 1) * sizeof *events);
-    rl_cmd_t **cmd = rl_arena_alloc(arena, (take + 1) * sizeof *cmd);
-    const rl_val_t **vals = rl_arena_alloc(arena, (take + 1) * sizeof *vals);
-    if (!events || !cmd || !vals)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-    const char *stream = key(arena, tenant, "events");
-    for (size_t i = 0; i < take; i++) {
-        cmd[i] = rl_cmd_new(arena, "XRANGE");
-        rl_cmd_arg(cmd[i], stream);
-        rl_cmd_arg(cmd[i], v[1]->elem[i].s);
-        rl_cmd_arg(cmd[i], v[1]->elem[i].s);
-    }
-    if (take && (rc = rl_store_pipeline(self->store, arena, take, cmd, vals, err)))
-        return rc;
-    size_t n = 0;
-    for (size_t i = 0; i < take; i++) {
-        /* XRANGE reply: [[id, [field, value]]] */
-        const rl_val_t *x = vals[i];
-        if (x->type != RL_VAL_ARR || x->n != 1 || x->elem[0].type != RL_VAL_ARR || x->elem[0].n != 2)
-            continue;
-        const rl_val_t *fv = &x->elem[0].elem[1];
-        if (fv->type != RL_VAL_ARR || fv->n < 2)
-            continue;
-        Riskline__V1__DomainEvent *e = rl_codec_unpack(&riskline__v1__domain_event__descriptor, fv->elem[1].s,
-                                                       fv->elem[1].len, RL_MAX_FRAME_BYTES, arena);
-        if (!e)
-            continue;
-        e->stream_id = rl_arena_strdup(arena, x->elem[0].elem[0].s);
-        events[n++] = e;
-    }
-    page->events = events;
-    page->n_events = n;
-    page->next_cursor = total > limit ? rl_arena_printf(arena, "%.0f", off + limit)
-                                      : (char *)protobuf_c_empty_string;
-    return RL_OK;
+    return rl_history_page(self->store, arena, risk_key(arena, tenant, id), key(arena, tenant, "events"),
+                           rl_arena_printf(arena, "risk %s in tenant %s", id, tenant), limit, cursor, page, err);
 }
 
 /* --- criteria --- */

@@ -1,14 +1,13 @@
 /* risk.c: risk register domain rules; pure functions over the protobuf structs, no I/O. */
 #include "risk.h"
+#include "rl_check.h"
 #include "rl_criteria.h"
-#include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
 #include "rl_time.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 const char *const risk_diff_skip[] = {"id", "version", "created_at_ms", "created_by", "updated_at_ms",
                                       "updated_by", "inherent_score", "inherent_level", "residual_score",
@@ -86,54 +85,15 @@ uint32_t risk_current_score(const risk_t *r)
     return residual ? residual : risk_score(r->inherent);
 }
 
-/* Single-line fields (titles, names) take no control characters at all; free text takes \n and \t. */
-static rl_err_t check_text(const char *s, size_t min, size_t max, int multiline, const char *field,
-                           rl_error_t *err)
-{
-    size_t n = s ? strlen(s) : 0;
-    if (n < min)
-        return rl_error_set(err, RL_ERR_INVALID, field, "is required");
-    if (n > max)
-        return rl_error_set(err, RL_ERR_INVALID, field, "is %zu bytes, over the limit of %zu", n, max);
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] < 0x20 || s[i] == 0x7f) && !(multiline && (s[i] == '\n' || s[i] == '\t')))
-            return rl_error_set(err, RL_ERR_INVALID, field, "contains a control character at byte %zu", i);
-    if (!rl_utf8_valid(s, n))
-        return rl_error_set(err, RL_ERR_INVALID, field, "is not valid UTF-8");
-    return RL_OK;
-}
-
-static rl_err_t check_rating(const risk_rating_t *r, int required, const risk_criteria_t *c,
-                             const char *name, rl_error_t *err)
-{
-    char field[64];
-    if (!r || (r->likelihood == 0 && r->impact == 0)) {
-        if (required)
-            return rl_error_set(err, RL_ERR_INVALID, name, "is required (likelihood and impact)");
-        return RL_OK;
-    }
-    if (r->likelihood < 1 || r->likelihood > c->likelihood_levels) {
-        snprintf(field, sizeof field, "%s.likelihood", name);
-        return rl_error_set(err, RL_ERR_INVALID, field, "must be 1..%u on this tenant's matrix, got %u",
-                            c->likelihood_levels, r->likelihood);
-    }
-    if (r->impact < 1 || r->impact > c->impact_levels) {
-        snprintf(field, sizeof field, "%s.impact", name);
-        return rl_error_set(err, RL_ERR_INVALID, field, "must be 1..%u on this tenant's matrix, got %u",
-                            c->impact_levels, r->impact);
-    }
-    return RL_OK;
-}
-
 rl_err_t risk_validate(const risk_t *r, const risk_criteria_t *c, rl_error_t *err)
 {
     rl_err_t rc;
-    if ((rc = check_text(r->title, 1, RL_MAX_TITLE, 0, "risk.title", err)) ||
-        (rc = check_text(r->description, 0, RL_MAX_DESCRIPTION, 1, "risk.description", err)) ||
-        (rc = check_text(r->category, 0, RL_MAX_CATEGORY, 0, "risk.category", err)) ||
-        (rc = check_text(r->threat, 0, RL_MAX_TEXT, 1, "risk.threat", err)) ||
-        (rc = check_text(r->vulnerability, 0, RL_MAX_TEXT, 1, "risk.vulnerability", err)) ||
-        (rc = check_text(r->owner, 1, RL_MAX_NAME, 0, "risk.owner", err)))
+    if ((rc = rl_check_text(r->title, 1, RL_MAX_TITLE, 0, "risk.title", err)) ||
+        (rc = rl_check_text(r->description, 0, RL_MAX_DESCRIPTION, 1, "risk.description", err)) ||
+        (rc = rl_check_text(r->category, 0, RL_MAX_CATEGORY, 0, "risk.category", err)) ||
+        (rc = rl_check_text(r->threat, 0, RL_MAX_TEXT, 1, "risk.threat", err)) ||
+        (rc = rl_check_text(r->vulnerability, 0, RL_MAX_TEXT, 1, "risk.vulnerability", err)) ||
+        (rc = rl_check_text(r->owner, 1, RL_MAX_NAME, 0, "risk.owner", err)))
         return rc;
     if (r->n_assets > RL_MAX_ASSETS)
         return rl_error_set(err, RL_ERR_INVALID, "risk.assets", "has %zu entries, over the limit of %d",
@@ -141,12 +101,12 @@ rl_err_t risk_validate(const risk_t *r, const risk_criteria_t *c, rl_error_t *er
     for (size_t i = 0; i < r->n_assets; i++) {
         char field[48];
         snprintf(field, sizeof field, "risk.assets[%zu]", i);
-        if ((rc = check_text(r->assets[i], 1, RL_MAX_NAME, 0, field, err)))
+        if ((rc = rl_check_text(r->assets[i], 1, RL_MAX_NAME, 0, field, err)))
             return rc;
     }
-    if ((rc = check_rating(r->inherent, 1, c, "risk.inherent", err)) ||
-        (rc = check_rating(r->residual, 0, c, "risk.residual", err)) ||
-        (rc = check_rating(r->target, 0, c, "risk.target", err)))
+    if ((rc = rl_check_rating(r->inherent, 1, c, "risk.inherent", err)) ||
+        (rc = rl_check_rating(r->residual, 0, c, "risk.residual", err)) ||
+        (rc = rl_check_rating(r->target, 0, c, "risk.target", err)))
         return rc;
     if (!protobuf_c_enum_descriptor_get_value(&riskline__v1__treatment__descriptor, (int)r->treatment))
         return rl_error_set(err, RL_ERR_INVALID, "risk.treatment", "unknown treatment %d", (int)r->treatment);
@@ -163,7 +123,7 @@ rl_err_t risk_validate(const risk_t *r, const risk_criteria_t *c, rl_error_t *er
 
 rl_err_t risk_validate_reason(const char *reason, rl_error_t *err)
 {
-    return check_text(reason, 0, RL_MAX_TEXT, 1, "reason", err);
+    return rl_check_text(reason, 0, RL_MAX_TEXT, 1, "reason", err);
 }
 
 void risk_derive(risk_t *r, const risk_criteria_t *c)
@@ -189,19 +149,7 @@ void risk_schedule_review(risk_t *r, const risk_criteria_t *c, int64_t today_day
 
 int risk_treatment_parse(const char *s)
 {
-    static const struct { const char *name; int value; } t[] = {
-        {"avoid", RISKLINE__V1__TREATMENT__TREATMENT_AVOID},
-        {"reduce", RISKLINE__V1__TREATMENT__TREATMENT_REDUCE},
-        {"modify", RISKLINE__V1__TREATMENT__TREATMENT_REDUCE},
-        {"transfer", RISKLINE__V1__TREATMENT__TREATMENT_TRANSFER},
-        {"share", RISKLINE__V1__TREATMENT__TREATMENT_TRANSFER},
-        {"accept", RISKLINE__V1__TREATMENT__TREATMENT_ACCEPT},
-        {"retain", RISKLINE__V1__TREATMENT__TREATMENT_ACCEPT},
-    };
-    for (size_t i = 0; s && i < sizeof t / sizeof t[0]; i++)
-        if (strcasecmp(s, t[i].name) == 0)
-            return t[i].value;
-    return -1;
+    return rl_treatment_parse(s);
 }
 
 int risk_status_parse(const char *s)

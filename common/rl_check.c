@@ -1,0 +1,61 @@
+/* rl_check.c: input checks shared by the domain modules of every service. */
+#include "rl_check.h"
+#include "rl_ids.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+rl_err_t rl_check_text(const char *s, size_t min, size_t max, int multiline, const char *field, rl_error_t *err)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < min)
+        return rl_error_set(err, RL_ERR_INVALID, field, "is required");
+    if (n > max)
+        return rl_error_set(err, RL_ERR_INVALID, field, "is %zu bytes, over the limit of %zu", n, max);
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] < 0x20 || s[i] == 0x7f) && !(multiline && (s[i] == '\n' || s[i] == '\t')))
+            return rl_error_set(err, RL_ERR_INVALID, field, "contains a control character at byte %zu", i);
+    if (!rl_utf8_valid(s, n))
+        return rl_error_set(err, RL_ERR_INVALID, field, "is not valid UTF-8");
+    return RL_OK;
+}
+
+rl_err_t rl_check_rating(const Riskline__V1__Rating *r, int required, const Riskline__V1__Criteria *c,
+                         const char *name, rl_error_t *err)
+{
+    char field[64];
+    if (!r || (r->likelihood == 0 && r->impact == 0)) {
+        if (required)
+            return rl_error_set(err, RL_ERR_INVALID, name, "is required (likelihood and impact)");
+        return RL_OK;
+    }
+    if (r->likelihood < 1 || r->likelihood > c->likelihood_levels) {
+        snprintf(field, sizeof field, "%s.likelihood", name);
+        return rl_error_set(err, RL_ERR_INVALID, field, "must be 1..%u on this tenant's matrix, got %u",
+                            c->likelihood_levels, r->likelihood);
+    }
+    if (r->impact < 1 || r->impact > c->impact_levels) {
+        snprintf(field, sizeof field, "%s.impact", name);
+        return rl_error_set(err, RL_ERR_INVALID, field, "must be 1..%u on this tenant's matrix, got %u",
+                            c->impact_levels, r->impact);
+    }
+    return RL_OK;
+}
+
+int rl_treatment_parse(const char *s)
+{
+    static const struct { const char *name; int value; } t[] = {
+        {"avoid", RISKLINE__V1__TREATMENT__TREATMENT_AVOID},
+        {"reduce", RISKLINE__V1__TREATMENT__TREATMENT_REDUCE},
+        {"modify", RISKLINE__V1__TREATMENT__TREATMENT_REDUCE},
+        {"transfer", RISKLINE__V1__TREATMENT__TREATMENT_TRANSFER},
+        {"share", RISKLINE__V1__TREATMENT__TREATMENT_TRANSFER},
+        {"accept", RISKLINE__V1__TREATMENT__TREATMENT_ACCEPT},
+        {"retain", RISKLINE__V1__TREATMENT__TREATMENT_ACCEPT},
+    };
+    for (size_t i = 0; s && i < sizeof t / sizeof t[0]; i++)
+        if (strcasecmp(s, t[i].name) == 0)
+            return t[i].value;
+    return -1;
+}

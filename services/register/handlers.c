@@ -1,5 +1,6 @@
 /* handlers.c: register request handlers; each validates, applies domain rules, writes atomically. */
 #include "handlers.h"
+#include "rl_event.h"
 #include "rl_ids.h"
 #include "rl_limits.h"
 #include "rl_time.h"
@@ -33,28 +34,7 @@ static Riskline__V1__DomainEvent *make_event(const rl_bus_req_t *req, const char
                                              const ProtobufCMessage *before, const ProtobufCMessage *after,
                                              const char *const *skip, const char *comment, int64_t now)
 {
-    Riskline__V1__DomainEvent *e = rl_arena_alloc(req->arena, sizeof *e);
-    if (!e)
-        return NULL;
-    riskline__v1__domain_event__init(e);
-    e->kind = (char *)kind;
-    e->entity_type = (char *)type;
-    e->entity_id = (char *)id;
-    e->actor = (char *)req->principal->name;
-    e->at_ms = now;
-    e->version = version;
-    e->comment = (char *)(comment ? comment : "");
-    e->request_id = (char *)req->request_id;
-    if (before) {
-        int n = rl_codec_diff(before, after, skip, req->arena, &e->changes);
-        if (n < 0)
-            return NULL;
-        e->n_changes = (size_t)n;
-    }
-    size_t len = 0;
-    e->entity.data = rl_codec_pack(after, req->arena, &len);
-    e->entity.len = len;
-    return e->entity.data ? e : NULL;
+    return rl_event_new(req, kind, type, id, version, before, after, skip, comment, now);
 }
 
 /* A retried request (same request id) gets the current state of what the first attempt wrote. */

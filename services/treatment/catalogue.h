@@ -20,11 +20,13 @@ typedef struct {
 const catalogue_control_t *catalogue_annex_a(size_t *n);
 /* The Annex A control with this id ("A.5.1"; "5.1" is accepted too), or NULL. */
 const catalogue_control_t *catalogue_find(const char *id);
-/* Normalises "5.1"/"a.5.1"/"A.5.1" to "A.5.1" in buf; -1 when it is not an Annex A number. */
+/* Normalises "5.1"/"a.5.1"/"A.5.1" to "A.5.1" in buf (7 bytes are enough); 0, or -1 when it is
+ * not an Annex A number (5.1..5.37, 6.1..6.8, 7.1..7.14, 8.1..8.34: leading zeros as in "5.01",
+ * spaces and trailing characters are refused) or buf is too small. */
 int catalogue_normalise(const char *id, char *buf, size_t size);
 
 /* A custom control as a client sent it: title 1..200, type required, description <= 4000,
- * theme optional. err->field "control.<field>". */
+ * theme optional; id empty (assigned) or "C-<n>". err->field "control.<field>". */
 rl_err_t catalogue_custom_validate(const Riskline__V1__Control *c, rl_error_t *err);
 /* Control type / theme from text ("technical", "policy", "training", "physical", "process";
  * "organizational", "people", "physical", "technological"); -1 when unknown. */
@@ -49,7 +51,11 @@ typedef struct {
  * effective verification, else IMPLEMENTED / IN_PROGRESS / NOT_STARTED from the plans' control
  * statuses; UNSPECIFIED when not applicable. Filters: theme (UNSPECIFIED = all), status
  * (UNSPECIFIED = all). Entries and their strings come from arena. Runs in O(plans x controls
- * per plan + catalogue) time. */
+ * per plan + catalogue) time (plus sorting plans and custom controls once).
+ * Order: risk_ids, plan_ids and custom controls in natural id order ("R-2" before "R-10");
+ * duplicate custom ids keep the first; the latest exclusion record of a control counts; control
+ * ids of plans and exclusions that are in neither catalogue are ignored (validated upstream).
+ * VERIFIED needs the plan's verification record to say effective. */
 rl_err_t soa_derive(const Riskline__V1__Plan *const *plans, size_t nplans, const Riskline__V1__Control *const *custom,
                     size_t ncustom, const soa_exclusion_t *excl, size_t nexcl, Riskline__V1__ControlTheme theme,
                     Riskline__V1__ImplementationStatus status, rl_arena_t *arena, Riskline__V1__SoaEntry ***out,

@@ -32,6 +32,17 @@
 #define RL_DEFAULT_HISTORY_PAGE 100
 #define RL_MAX_LIST_SCAN        5000   /* entries a filtered list examines per page */
 
+/* Treatment plans (services/treatment/plan.c): lists of one plan, and evidence references. */
+#define RL_MAX_PLAN_CONTROLS    128    /* controls one plan implements (Annex A has 93) */
+#define RL_MAX_PERSONNEL        50     /* people assigned to one plan */
+#define RL_MAX_TOOLS            50     /* tools of one plan, each 1..RL_MAX_NAME bytes */
+#define RL_MAX_COSTS            1000   /* cost records of one plan */
+#define RL_MAX_MILESTONES       100    /* milestones of one plan */
+#define RL_MAX_MILESTONE_DEPS   20     /* milestones one milestone depends on */
+#define RL_MAX_EVIDENCE         20     /* evidence references of one milestone */
+#define RL_MAX_URI              1000   /* an evidence URI */
+#define RL_MAX_WAIVE            RL_MAX_MILESTONES  /* milestone ids waived by one close */
+
 /* Batches and pages of the other request types */
 #define RL_MAX_BATCH            500    /* events in one ingestion batch (monitor) */
 #define RL_MAX_AUDIT_PAGE       1000   /* chain entries per audit_read */

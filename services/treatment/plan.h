@@ -36,7 +36,12 @@ void plan_policy_defaults(plan_policy_t *p);
 rl_err_t plan_validate(const plan_t *p, const plan_criteria_t *c, rl_error_t *err);
 
 /* Copies the fields named in mask from patch into dst (arena copies). Computed fields, state,
- * milestones and costs are refused (field "update_mask"); unknown names too. */
+ * milestones and costs are refused (field "update_mask"); unknown names too; risk_id too (a plan
+ * stays with its risk). "resources" replaces budget, personnel, tools and effort_days (costs kept);
+ * "resources.budget|personnel|tools|effort_days" replace one of them. Once costs are recorded the
+ * budget currency cannot change nor the budget go (field "plan.resources.budget[.currency]").
+ * Sub-messages are replaced by new ones, never changed in place (a shallow copy of dst taken
+ * before stays as it was, for plan_check_material_change). */
 rl_err_t plan_apply_patch(plan_t *dst, const plan_t *patch, char *const *mask, size_t nmask, rl_arena_t *arena,
                           rl_error_t *err);
 
@@ -45,7 +50,7 @@ rl_err_t plan_apply_patch(plan_t *dst, const plan_t *patch, char *const *mask, s
 void plan_derive(plan_t *p);
 
 /* --- workflow --- */
-/* 1 when the state is open (not CLOSED, not CANCELLED). */
+/* 1 when the state is open (DRAFT..VERIFIED, ON_HOLD); 0 for CLOSED, CANCELLED, UNSPECIFIED. */
 int plan_state_open(plan_state_t s);
 /* Short names: "draft", "in_progress", ...; "submit", "approve", ... */
 const char *plan_state_name(plan_state_t s);
@@ -66,10 +71,11 @@ typedef struct {
 
 /* Applies a transition to p in place if `who` may do it now:
  *   submit: draft -> submitted                   treatment owner (or admin)
- *   approve: submitted -> approved               the plan's approver, never its treatment owner;
+ *   approve: submitted -> approved               the plan's approver (with the approver role) or an
+ *                                                admin, never its treatment owner;
  *                                                records approval {approver, at, plan_version = p->version,
  *                                                risk snapshot (caller sets approval->risk)}
- *   reject: submitted -> draft                   approver; comment (reason) required
+ *   reject: submitted -> draft                   as approve; comment (reason) required
  *   start: approved -> in_progress               treatment owner; approval must not be outdated
  *   implement: in_progress -> implemented        treatment owner
  *   verify: implemented -> verified|in_progress  approver (not the treatment owner) or admin; comment
@@ -83,7 +89,8 @@ typedef struct {
  * compare p->treatment_owner / p->approver with who->name. A refused transition gets:
  *   RL_ERR_CONFLICT, field "state": "plan TP-3 is <state>; <action> needs <from>; allowed now: a, b"
  *   RL_ERR_FORBIDDEN, field "action": who may do it, and why not this principal
- *   RL_ERR_INVALID, field "comment"/"waive": what is missing
+ *   RL_ERR_CONFLICT, field "approval": start without a valid (not outdated) approval
+ *   RL_ERR_INVALID, field "comment"/"waive"/"waive_reason": what is missing
  * Sets state, held_from, verification, timestamps (now_ms) but not version (the caller). */
 rl_err_t plan_transition(plan_t *p, const plan_transition_t *t, const rl_principal_t *who, int64_t now_ms,
                          rl_arena_t *arena, rl_error_t *err);
@@ -111,16 +118,18 @@ int plan_check_material_change(const plan_t *before, plan_t *after, const plan_p
 rl_err_t plan_milestone_validate(const plan_t *p, const plan_milestone_t *m, rl_error_t *err);
 /* A status change of milestone m (in p): done needs every dependency done or waived
  * (RL_ERR_CONFLICT field "status" naming the first that is not); waived needs a reason; done
- * records completed_at/by. */
+ * records completed_at/by (arena copies). A settled milestone (done, waived) is not reopened
+ * while a done milestone depends on it (RL_ERR_CONFLICT field "status"). */
 rl_err_t plan_milestone_set_status(plan_t *p, plan_milestone_t *m, Riskline__V1__MilestoneStatus status,
                                    const char *reason, const rl_principal_t *who, int64_t now_ms,
-                                   rl_error_t *err);
+                                   rl_arena_t *arena, rl_error_t *err);
 /* The milestone with this id, or NULL. */
 plan_milestone_t *plan_milestone_find(const plan_t *p, const char *id);
 
 /* --- budget --- */
 /* Adds cost c to p (currency of the budget; amount > 0; no overflow of the sum: RL_ERR_INVALID
- * field "cost.amount_minor"); date YYYY-MM-DD. The cost is arena-copied and appended; derive after. */
+ * field "cost.amount_minor"); date YYYY-MM-DD. The cost is arena-copied and appended; derive after.
+ * A plan without a budget currency takes no costs (RL_ERR_CONFLICT field "resources.budget"). */
 rl_err_t plan_add_cost(plan_t *p, const Riskline__V1__Cost *c, const rl_principal_t *who, int64_t now_ms,
                        rl_arena_t *arena, rl_error_t *err);
 
@@ -128,10 +137,12 @@ rl_err_t plan_add_cost(plan_t *p, const Riskline__V1__Cost *c, const rl_principa
 /* Checks an acceptance of risk r (residual score if rated, else inherent) by `who`: the risk owner
  * (r->owner) must accept; justification required; expires a date after today and within
  * policy->max_acceptance_days; a score above c->acceptance_max also needs the approver role (who
- * has it, or approver_name is set by a second principal). Fills score, above_appetite, at_ms,
- * accepted_by. */
+ * has it, or a->approver is set by the caller after a second principal co-signed). Fills score,
+ * above_appetite, at_ms, accepted_by, approver (who, when it holds the role), risk_id (arena
+ * copies). Errors: RL_ERR_FORBIDDEN field "accepted_by" (not the risk owner) / "approver";
+ * RL_ERR_INVALID field "justification" / "expires"; RL_ERR_CONFLICT field "risk_id" (archived). */
 rl_err_t plan_acceptance_check(Riskline__V1__Acceptance *a, const plan_risk_t *r, const plan_criteria_t *c,
                                const plan_policy_t *policy, const rl_principal_t *who, int64_t today_days,
-                               int64_t now_ms, rl_error_t *err);
+                               int64_t now_ms, rl_arena_t *arena, rl_error_t *err);
 
 #endif

@@ -1,0 +1,123 @@
+/* rl_service.c: the one main loop of every service (wiring, signals, shutdown). */
+#include "rl_service.h"
+#include "rl_clock.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The process-wide stop flag set by SIGINT/SIGTERM (the one mutable global a service has). */
+static volatile sig_atomic_t stop_flag = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static int usage(const rl_service_t *svc)
+{
+    printf("usage: riskline-%s [--help] [--version]\n"
+           "%s\n"
+           "All settings: see README \"Configuration\". Exit: 0 stopped, 1 bad configuration, 3 cannot bind.\n",
+           svc->name, svc->summary);
+    return 0;
+}
+
+int rl_service_main(int argc, char **argv, const rl_service_t *svc)
+{
+    if (argc > 1 && strcmp(argv[1], "--help") == 0)
+        return usage(svc);
+    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+        printf("riskline-%s %s\n", svc->name, RL_VERSION);
+        return 0;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "riskline-%s: unknown argument %s (try --help)\n", svc->name, argv[1]);
+        return 1;
+    }
+    int status = 0, set_up = 0;
+    rl_config_t cfg;
+    rl_error_t err;
+    rl_error_clear(&err);
+    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL};
+    rl_bus_server_t *rpc = NULL;
+    if (rl_config_load(&cfg, &err) != RL_OK) {
+        fprintf(stderr, "riskline-%s: configuration: %s: %s\n", svc->name, err.field, err.message);
+        return 1;
+    }
+    const char *endpoint = svc->endpoint(&cfg);
+    ctx.log = rl_log_new(svc->name, (rl_log_level_t)rl_log_level_parse(cfg.log_level), stdout, NULL);
+    rl_store_opts_t so = {cfg.redis_host, cfg.redis_port, cfg.redis_user, cfg.redis_password, cfg.redis_timeout_ms};
+    ctx.store = rl_store_new(&so, ctx.log);
+    memset(cfg.redis_password, 0, sizeof cfg.redis_password);
+    ctx.bus = rl_bus_new(ctx.log);
+    if (!ctx.log || !ctx.store || !ctx.bus) {
+        fprintf(stderr, "riskline-%s: out of memory\n", svc->name);
+        status = 1;
+        goto cleanup;
+    }
+    /* ZAP before any bind: a CURVE socket without it would accept every client. */
+    ctx.sec = rl_secure_new(&cfg, svc->name, ctx.bus, ctx.store, ctx.log, &err);
+    if (!ctx.sec) {
+        fprintf(stderr, "riskline-%s: %s: %s\n", svc->name, err.field, err.message);
+        status = 1;
+        goto cleanup;
+    }
+    /* Audit chain heads are signed with the service's key; without one (insecure) they are not. */
+    const rl_keyfile_t *kf = rl_secure_keyfile(ctx.sec);
+    rl_store_set_signer(ctx.store, svc->name, kf && kf->has_sign_secret ? kf->sign_secret : NULL, &err);
+    if (svc->setup(svc->app, &ctx) != 0) {
+        fprintf(stderr, "riskline-%s: cannot set up the service\n", svc->name);
+        status = 1;
+        goto cleanup;
+    }
+    set_up = 1;
+    rl_principal_t local;
+    rl_principal_local(&local, cfg.principal);
+    rpc = rl_bus_server_new(ctx.bus, svc->name, endpoint, rl_secure_curve_secret(ctx.sec), &local, &err);
+    if (!rpc) {
+        rl_log_error(ctx.log, "cannot start", "endpoint", endpoint, "reason", err.message);
+        status = 3;
+        goto cleanup;
+    }
+    if (svc->route(rpc) != 0) {
+        status = 1;
+        goto cleanup;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (rl_store_ping(ctx.store, &err) != RL_OK)
+        rl_log_warn(ctx.log, "redis not reachable yet; requests get 'unavailable' until it is", "reason", err.message);
+    char redis[300];
+    snprintf(redis, sizeof redis, "%s:%d", cfg.redis_host, cfg.redis_port);
+    rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "version",
+                RL_VERSION);
+    while (!stop_flag) {
+        if (svc->tick)
+            svc->tick(svc->app, &ctx);
+        if (rl_bus_server_poll(rpc, svc->app, 200) < 0) {
+            status = 1;
+            break;
+        }
+    }
+    rl_bus_stats_t st;
+    rl_bus_server_stats(rpc, &st);
+    char reqs[32], errs[32];
+    snprintf(reqs, sizeof reqs, "%llu", (unsigned long long)st.requests);
+    snprintf(errs, sizeof errs, "%llu", (unsigned long long)st.errors);
+    rl_log_info(ctx.log, "stopped", "requests", reqs, "errors", errs);
+cleanup:
+    rl_bus_server_destroy(&rpc);
+    if (set_up && svc->teardown)
+        svc->teardown(svc->app);
+    rl_secure_destroy(&ctx.sec);
+    rl_bus_destroy(&ctx.bus);
+    rl_store_destroy(&ctx.store);
+    rl_log_destroy(&ctx.log);
+    return status;
+}

@@ -1,0 +1,41 @@
+/* rl_service.h: what every service's main does, once: configuration, log, store, ZAP and CURVE,
+ * bind, signals, the request loop and a clean shutdown. A service supplies its hooks. */
+#ifndef RL_SERVICE_H
+#define RL_SERVICE_H
+
+#include "rl_bus.h"
+#include "rl_config.h"
+#include "rl_log.h"
+#include "rl_secure.h"
+#include "rl_store.h"
+
+/* What the service's hooks get: everything wired, owned by rl_service_main. */
+typedef struct {
+    const rl_config_t *cfg;
+    rl_log_t *log;
+    rl_store_t *store;
+    rl_secure_t *sec;
+    rl_bus_t *bus;
+} rl_service_ctx_t;
+
+typedef struct {
+    const char *name;        /* "treatment": log service, key file <keys_dir>/<name>.key, signer */
+    const char *summary;     /* one line for --help */
+    /* The endpoint to bind, from the configuration (e.g. cfg->treatment_endpoint). */
+    const char *(*endpoint)(const rl_config_t *cfg);
+    /* Builds the service's state in app once store and security are up; 0 ok, -1 fails start (1). */
+    int (*setup)(void *app, const rl_service_ctx_t *ctx);
+    /* Routes its requests; 0 ok. */
+    int (*route)(rl_bus_server_t *rpc);
+    /* Called every loop turn (at least every 200 ms), e.g. for consumers; may be NULL. */
+    void (*tick)(void *app, const rl_service_ctx_t *ctx);
+    /* Frees what setup made; may be NULL. */
+    void (*teardown)(void *app);
+    void *app;               /* the service's server_t */
+} rl_service_t;
+
+/* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,
+ * 3 cannot bind. Handles --help and --version. */
+int rl_service_main(int argc, char **argv, const rl_service_t *svc);
+
+#endif

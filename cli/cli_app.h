@@ -48,6 +48,7 @@ typedef struct {
     const char *pos_name;   /* "ID", for messages */
     const char *usage;      /* full --help text */
     int (*run)(cli_app_t *app, const cli_args_t *args);
+    const char *service;    /* the service it talks to: NULL = register, "treatment", ... */
 } cli_cmd_t;
 
 /* Exit code for an error code. */

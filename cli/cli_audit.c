@@ -226,7 +226,7 @@ cleanup:
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const cli_cmd_t commands[] = {
-    {"audit", "verify", verify_opts, N(verify_opts), 0, 0, NULL, verify_usage, cmd_verify},
+    {"audit", "verify", verify_opts, N(verify_opts), 0, 0, NULL, verify_usage, cmd_verify, NULL},
 };
 
 const cli_cmd_t *cli_audit_commands(size_t *n)

@@ -159,8 +159,8 @@ static int cmd_set(cli_app_t *app, const cli_args_t *a)
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const cli_cmd_t commands[] = {
-    {"criteria", "show", NULL, 0, 0, 0, NULL, show_usage, cmd_show},
-    {"criteria", "set", set_opts, N(set_opts), 0, 0, NULL, set_usage, cmd_set},
+    {"criteria", "show", NULL, 0, 0, 0, NULL, show_usage, cmd_show, NULL},
+    {"criteria", "set", set_opts, N(set_opts), 0, 0, NULL, set_usage, cmd_set, NULL},
 };
 
 const cli_cmd_t *cli_criteria_commands(size_t *n)

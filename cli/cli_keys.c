@@ -264,10 +264,10 @@ static int run_revoke(cli_app_t *app, const cli_args_t *args)
 }
 
 static const cli_cmd_t commands[] = {
-    {"keys", "init", NULL, 0, 0, 0, NULL, init_usage, run_init},
-    {"keys", "issue", issue_opts, sizeof issue_opts / sizeof issue_opts[0], 1, 1, "NAME", issue_usage, run_issue},
-    {"keys", "list", list_opts, 1, 0, 0, NULL, list_usage, run_list},
-    {"keys", "revoke", revoke_opts, 2, 0, 1, "NAME", revoke_usage, run_revoke},
+    {"keys", "init", NULL, 0, 0, 0, NULL, init_usage, run_init, NULL},
+    {"keys", "issue", issue_opts, sizeof issue_opts / sizeof issue_opts[0], 1, 1, "NAME", issue_usage, run_issue, NULL},
+    {"keys", "list", list_opts, 1, 0, 0, NULL, list_usage, run_list, NULL},
+    {"keys", "revoke", revoke_opts, 2, 0, 1, "NAME", revoke_usage, run_revoke, NULL},
 };
 
 const cli_cmd_t *cli_keys_commands(size_t *n)

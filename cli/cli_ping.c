@@ -48,7 +48,7 @@ static int cmd_ping(cli_app_t *app, const cli_args_t *a)
     return CLI_EXIT_OK;
 }
 
-static const cli_cmd_t ping = {NULL, "ping", NULL, 0, 0, 0, NULL, ping_usage, cmd_ping};
+static const cli_cmd_t ping = {NULL, "ping", NULL, 0, 0, 0, NULL, ping_usage, cmd_ping, NULL};
 
 const cli_cmd_t *cli_ping_command(void)
 {

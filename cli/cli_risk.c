@@ -668,12 +668,12 @@ static int cmd_list(cli_app_t *app, const cli_args_t *a)
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const cli_cmd_t commands[] = {
-    {"risk", "add", add_opts, N(add_opts), 0, 0, NULL, add_usage, cmd_add},
-    {"risk", "list", list_opts, N(list_opts), 0, 0, NULL, list_usage, cmd_list},
-    {"risk", "show", NULL, 0, 1, 1, "ID", show_usage, cmd_show},
-    {"risk", "update", update_opts, N(update_opts), 1, 1, "ID", update_usage, cmd_update},
-    {"risk", "archive", archive_opts, N(archive_opts), 1, 1, "ID", archive_usage, cmd_archive},
-    {"risk", "history", history_opts, N(history_opts), 1, 1, "ID", history_usage, cmd_history},
+    {"risk", "add", add_opts, N(add_opts), 0, 0, NULL, add_usage, cmd_add, NULL},
+    {"risk", "list", list_opts, N(list_opts), 0, 0, NULL, list_usage, cmd_list, NULL},
+    {"risk", "show", NULL, 0, 1, 1, "ID", show_usage, cmd_show, NULL},
+    {"risk", "update", update_opts, N(update_opts), 1, 1, "ID", update_usage, cmd_update, NULL},
+    {"risk", "archive", archive_opts, N(archive_opts), 1, 1, "ID", archive_usage, cmd_archive, NULL},
+    {"risk", "history", history_opts, N(history_opts), 1, 1, "ID", history_usage, cmd_history, NULL},
 };
 
 const cli_cmd_t *cli_risk_commands(size_t *n)

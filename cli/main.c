@@ -27,7 +27,8 @@ static const char top_usage[] =
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
     "  --json            print the service's reply as JSON\n"
-    "  --endpoint URL    register service (default: RISKLINE_REGISTER_ENDPOINT,\n"
+    "  --endpoint URL    the command's service (default: RISKLINE_REGISTER_ENDPOINT,\n"
+    "                    RISKLINE_TREATMENT_ENDPOINT for plan, milestone, control, soa, accept;\n"
     "                    else tcp://127.0.0.1:7101)\n"
     "  --help            help; also after any command, e.g. 'riskline risk add --help'\n"
     "\n"
@@ -177,6 +178,10 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
     const char *v;
     if ((v = cli_args_get(&a, "tenant")))
         app->tenant = v;
+    /* each command talks to its service: its default endpoint and its public key */
+    app->service = cmd->service ? cmd->service : "register";
+    if (cmd->service && !strcmp(cmd->service, "treatment"))
+        app->endpoint = app->cfg.treatment_endpoint;
     if ((v = cli_args_get(&a, "endpoint")))
         app->endpoint = v;
     app->json = cli_args_get(&a, "json") != NULL;

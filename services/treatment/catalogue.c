@@ -384,6 +384,7 @@ static Riskline__V1__Control *entry_control(const catalogue_control_t *a, const 
 static rl_err_t index_custom(const Riskline__V1__Control *const *custom, size_t ncustom, rl_arena_t *arena,
                              custom_ref_t **refs_out, size_t *ncust_out, id_map_t *map, rl_error_t *err)
 {
+    memset(map, 0, sizeof *map);
     custom_ref_t *refs = ncustom ? rl_arena_alloc(arena, ncustom * sizeof *refs) : NULL;
     if (ncustom && !refs)
         return oom(err);
@@ -397,7 +398,6 @@ static rl_err_t index_custom(const Riskline__V1__Control *const *custom, size_t 
     for (size_t i = 0; i < n; i++)
         if (kept == 0 || strcmp(refs[kept - 1].c->id, refs[i].c->id) != 0)
             refs[kept++] = refs[i];
-    memset(map, 0, sizeof *map);
     if (kept) {
         size_t size = 16;
         while (size < kept * 2)
@@ -447,6 +447,8 @@ static size_t count_refs(const Riskline__V1__Plan *const *plans, size_t nplans, 
 static rl_err_t collect_ids(const Riskline__V1__Plan **live, size_t nlive, int by_risk, const id_map_t *map,
                             slot_t *slots, rl_arena_t *arena, rl_error_t *err)
 {
+    if (nlive == 0)
+        return RL_OK;
     qsort(live, nlive, sizeof *live, by_risk ? cmp_plan_risk : cmp_plan_id);
     char *copy = NULL;
     for (size_t i = 0; i < nlive; i++) {

@@ -115,6 +115,7 @@ static void cleanup_all(void)
         if (g_live[i]) {
             harness_t *h = g_live[i];
             kill_now(&h->register_pid);
+            kill_now(&h->treatment_pid);
             kill_now(&h->redis_pid);
             rm_rf(h->dir);
             g_live[i] = NULL;
@@ -433,6 +434,11 @@ void *harness_dealer(harness_t *h)
 
 void *harness_dealer_key(harness_t *h, const char *key_file)
 {
+    return harness_dealer_to(h, h->endpoint, "register", key_file);
+}
+
+void *harness_dealer_to(harness_t *h, const char *endpoint, const char *service, const char *key_file)
+{
     void *s = zmq_socket(h->zctx, ZMQ_DEALER);
     if (!s)
         return NULL;
@@ -440,7 +446,7 @@ void *harness_dealer_key(harness_t *h, const char *key_file)
         rl_keyfile_t me, server;
         rl_error_t err;
         char spath[600];
-        snprintf(spath, sizeof spath, "%s/register.pub", h->keys_dir);
+        snprintf(spath, sizeof spath, "%s/%s.pub", h->keys_dir, service);
         if (rl_keyfile_load(&me, key_file, &err) || rl_keyfile_load(&server, spath, &err)) {
             fprintf(stderr, "harness: %s\n", err.message);
             zmq_close(s);
@@ -455,7 +461,7 @@ void *harness_dealer_key(harness_t *h, const char *key_file)
     int hwm = 100000;
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_connect(s, h->endpoint) != 0) {
+    if (zmq_connect(s, endpoint) != 0) {
         zmq_close(s);
         return NULL;
     }
@@ -575,7 +581,14 @@ const char *harness_field(const harness_env_t *reply)
 
 int harness_ping(harness_t *h, int timeout_ms)
 {
-    void *s = harness_dealer(h);
+    return harness_ping_to(h, h->endpoint, "register", timeout_ms);
+}
+
+int harness_ping_to(harness_t *h, const char *endpoint, const char *service, int timeout_ms)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/cli.key", h->keys_dir);
+    void *s = harness_dealer_to(h, endpoint, service, h->insecure ? NULL : key);
     if (!s)
         return 0;
     Riskline__V1__Ping ping = RISKLINE__V1__PING__INIT;
@@ -686,6 +699,66 @@ int harness_register_restart(harness_t *h)
     return harness_register_start(h);
 }
 
+/* --- the treatment service --- */
+
+int harness_treatment_alive(harness_t *h) { return h->treatment_pid > 0 && wait_pid(h->treatment_pid, 0) == -1; }
+
+int harness_treatment_start(harness_t *h)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/bin/riskline-treatment", h->build);
+    if (access(path, X_OK) != 0) {
+        fprintf(stderr, "harness: %s is not built\n", path);
+        return -1;
+    }
+    snprintf(h->treatment_log, sizeof h->treatment_log, "%s/treatment.log", h->dir);
+    for (int attempt = 0; attempt < 5; attempt++) {
+        if (!h->treatment_port || attempt > 0)
+            h->treatment_port = harness_free_port();
+        snprintf(h->treatment_endpoint, sizeof h->treatment_endpoint, "tcp://127.0.0.1:%d", h->treatment_port);
+        char e1[64], e2[700], e3[128];
+        snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
+        snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-treatment.password", h->dir);
+        snprintf(e3, sizeof e3, "RISKLINE_TREATMENT_ENDPOINT=%s", h->treatment_endpoint);
+        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=treatment", e1, e2, e3,
+                             h->keys_env, h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
+        char *argv[] = {path, NULL};
+        pid_t pid = spawn(path, argv, h->treatment_log, 1, NULL, env);
+        if (pid < 0)
+            return -1;
+        h->treatment_pid = pid;
+        int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+        int st = -1;
+        while (mono_ms() < deadline) {
+            st = wait_pid(pid, 0);
+            if (st != -1)
+                break;
+            if (harness_ping_to(h, h->treatment_endpoint, "treatment", 200))
+                return 0;
+        }
+        if (st == -1)
+            kill_now(&h->treatment_pid);
+        h->treatment_pid = 0;
+        if (st != 3) {
+            char *log = harness_read_file(h->treatment_log, NULL);
+            fprintf(stderr, "harness: riskline-treatment did not become ready (status %d); log:\n%s\n", st,
+                    log ? log : "");
+            free(log);
+            return -1;
+        }
+    }
+    return -1;
+}
+
+int harness_treatment_stop(harness_t *h)
+{
+    if (h->treatment_pid <= 0)
+        return 0;
+    int st = stop_pid(h->treatment_pid, STOP_TIMEOUT_MS);
+    h->treatment_pid = 0;
+    return st;
+}
+
 /* --- lifecycle --- */
 
 harness_t *harness_new(void)
@@ -744,6 +817,9 @@ void harness_destroy(harness_t **hp)
         free(log);
     }
     h->register_pid = 0;
+    if (h->treatment_pid > 0 && stop_pid(h->treatment_pid, 2000) != 0)
+        fprintf(stderr, "harness: treatment did not stop cleanly\n");
+    h->treatment_pid = 0;
     if (h->redis_pid > 0)
         stop_pid(h->redis_pid, 2000);
     h->redis_pid = 0;
@@ -803,6 +879,11 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
     ev[k++] = e1;
     ev[k++] = e3;
     ev[k++] = h->keys_env;
+    char e4[128];
+    if (h->treatment_endpoint[0]) {
+        snprintf(e4, sizeof e4, "RISKLINE_TREATMENT_ENDPOINT=%s", h->treatment_endpoint);
+        ev[k++] = e4;
+    }
     if (h->insecure)
         ev[k++] = "RISKLINE_INSECURE=1";
     for (size_t i = 0; i < envc; i++)

@@ -34,6 +34,11 @@ typedef struct harness {
     char keys_dir[300];         /* <dir>/keys: made by `riskline keys init` (cli.key = all roles) */
     char keys_env[320];         /* "RISKLINE_KEYS_DIR=<keys_dir>" for every process started */
     int insecure;               /* HARNESS_INSECURE set: plaintext everywhere (RISKLINE_INSECURE=1) */
+    /* the treatment service, once harness_treatment_start ran */
+    int treatment_port;
+    char treatment_endpoint[64];
+    char treatment_log[512];
+    pid_t treatment_pid;
 } harness_t;
 
 /* Starts Redis and the register; fails the test on error. */
@@ -101,6 +106,16 @@ void harness_run_free(harness_run_t *r);
 void *harness_dealer(harness_t *h);
 /* Same with the CURVE client key in key_file (a .key file), or plaintext when key_file is NULL. */
 void *harness_dealer_key(harness_t *h, const char *key_file);
+/* A DEALER to another service's endpoint (its public key: <keys_dir>/<service>.pub). */
+void *harness_dealer_to(harness_t *h, const char *endpoint, const char *service, const char *key_file);
+/* 1 when that service answers a ping within timeout_ms. */
+int harness_ping_to(harness_t *h, const char *endpoint, const char *service, int timeout_ms);
+
+/* --- the treatment service (started on demand; the CLI then gets RISKLINE_TREATMENT_ENDPOINT) --- */
+int harness_treatment_start(harness_t *h);
+/* SIGTERM, wait up to 5 s; 0 = clean exit, like harness_register_stop. */
+int harness_treatment_stop(harness_t *h);
+int harness_treatment_alive(harness_t *h);
 /* Sends nframes frames; 0 ok, -1 on failure. */
 int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len);
 /* Receives one whole message; returns the number of frames (the first is in *data, malloc'd,

@@ -209,6 +209,13 @@ rl_err_t rl_keys_lookup(rl_keys_t *self, const char *key_z85, rl_principal_t *ou
     entry_t probe;
     snprintf(probe.z85, sizeof probe.z85, "%s", key_z85 ? key_z85 : "");
     const entry_t *e = self->n ? bsearch(&probe, self->entries, self->n, sizeof *e, entry_cmp) : NULL;
+    /* A key issued a moment ago must work at once: on a miss, look again unless we just did
+     * (at most one extra store read per RL_KEYS_MISS_MS, so unknown keys cannot flood Redis). */
+    if (!e && rl_mono_ns() - self->checked_ns > (int64_t)RL_KEYS_MISS_MS * 1000000) {
+        self->checked_ns = 0;
+        if (rl_keys_refresh(self, &ferr) == RL_OK && self->n)
+            e = bsearch(&probe, self->entries, self->n, sizeof *e, entry_cmp);
+    }
     if (!e)
         return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key", "client key %.40s is not in the key store", probe.z85);
     if (e->revoked)

@@ -22,6 +22,8 @@
  * restart, on new connections and on connections already open.
  */
 #define RL_KEYS_REFRESH_MS 200
+/* An unknown key makes the table be re-read at once, at most this often. */
+#define RL_KEYS_MISS_MS 20
 
 typedef struct rl_keys rl_keys_t;
 

@@ -80,13 +80,17 @@ static rl_err_t check_controls(server_t *srv, const rl_bus_req_t *req, plan_t *p
                                 "\"%.40s\" is neither an Annex A control (A.5.1 .. A.8.34) nor a custom control "
                                 "of this tenant",
                                 pc->control_id);
-        if (pc->status == RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_UNSPECIFIED)
-            pc->status = RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_NOT_STARTED;
     }
-    for (size_t i = 0; i < p->n_controls; i++)
-        if (p->controls[i]->status == RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_UNSPECIFIED)
-            p->controls[i]->status = RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_NOT_STARTED;
     return RL_OK;
+}
+
+/* A control listed without a status has not been started. */
+static void default_statuses(plan_t *p)
+{
+    for (size_t i = 0; i < p->n_controls; i++)
+        if (p->controls[i] &&
+            p->controls[i]->status == RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_UNSPECIFIED)
+            p->controls[i]->status = RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_NOT_STARTED;
 }
 
 /* The plan's risk must exist and be live; *risk and *criteria arena-owned. */
@@ -126,6 +130,7 @@ static rl_err_t h_plan_create(void *app, const rl_bus_req_t *req, rl_envelope_t 
     if (p->resources)
         p->resources->n_costs = 0;
     p->base.n_unknown_fields = 0;
+    default_statuses(p);
     if ((rc = plan_validate(p, crit, err)) || (rc = check_controls(srv, req, p, err)))
         return rc;
     /* a risk owner plans its own risks; a treatment owner the plans it will own */
@@ -266,6 +271,7 @@ static rl_err_t apply_update(server_t *srv, const rl_bus_req_t *req, const plan_
         return rc;
     plan_risk_t *risk;
     plan_criteria_t *crit;
+    default_statuses(p);
     if ((rc = load_risk(srv, req, p->risk_id, &risk, &crit, err)) || (rc = plan_validate(p, crit, err)) ||
         (rc = check_controls(srv, req, p, err)))
         return rc;

@@ -7,6 +7,7 @@
 #include "rl_limits.h"
 #include "rl_time.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -519,8 +520,10 @@ char *plan_allowed_actions(plan_state_t s, char *buf, size_t size)
         if (!action_allowed(s, (plan_action_t)a))
             continue;
         int n = snprintf(buf + len, size - len, "%s%s", len ? ", " : "", action_names[a]);
-        if (n < 0 || (size_t)n >= size - len)
-            return buf;
+        if (n < 0 || (size_t)n >= size - len) {
+            buf[len] = '\0'; /* whole names only */
+            break;
+        }
         len += (size_t)n;
     }
     if (len == 0)
@@ -579,8 +582,8 @@ static rl_err_t check_actor(const plan_t *p, plan_action_t a, const rl_principal
             return RL_OK;
         if (r.named)
             return rl_error_set(err, RL_ERR_FORBIDDEN, "action",
-                                "%.64s is the approver named on plan %.32s but does not hold the approver role", who->name,
-                                id);
+                                "%.64s is the approver named on plan %.32s but does not hold the approver role to %s it",
+                                who->name, id, an);
         return rl_error_set(err, RL_ERR_FORBIDDEN, "action",
                             "%s of plan %.32s is for its approver (%.64s) or an admin; %.64s is neither", an, id,
                             str(p->approver), who->name);
@@ -827,12 +830,13 @@ static void budget_text(text_t *t, int64_t before, int64_t after, uint32_t pct)
         text_add(t, "budget up from 0 to %lld (> %u%%)", (long long)after, pct);
         return;
     }
+    /* rounded up, so a share just above the threshold never reads as the threshold itself */
     char share[32];
-    snprintf(share, sizeof share, "%.1f", (double)(uint64_t)(after - before) * 100.0 / (double)before);
+    snprintf(share, sizeof share, "%.1f", ceil((double)(uint64_t)(after - before) * 1000.0 / (double)before) / 10.0);
     size_t n = strlen(share);
     if (n > 2 && strcmp(share + n - 2, ".0") == 0)
         share[n - 2] = '\0';
-    text_add(t, "budget up %s%% (> %u%%)", share, pct);
+    text_add(t, "budget up %s%% (> %u%%): %lld -> %lld", share, pct, (long long)before, (long long)after);
 }
 
 int plan_check_material_change(const plan_t *before, plan_t *after, const plan_policy_t *policy, rl_arena_t *arena)
@@ -870,7 +874,7 @@ int plan_check_material_change(const plan_t *before, plan_t *after, const plan_p
     int64_t bb = budget_amount(before), ba = budget_amount(after);
     if (cb[0] && !same(cb, ca)) {
         SEP();
-        text_add(&why, "budget currency %.3s -> %.3s", cb, ca[0] ? ca : "none");
+        text_add(&why, "budget currency %.8s -> %.8s", cb, ca[0] ? ca : "none");
     } else if (ba > bb && bb >= 0 && mul_gt((uint64_t)(ba - bb), 100, (uint64_t)bb, policy->reapproval_budget_pct)) {
         SEP();
         budget_text(&why, bb, ba, policy->reapproval_budget_pct);

@@ -37,7 +37,7 @@ INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harness*.c))
 # domain modules that unit tests link without I/O
-DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o,$(SERVICE_OBJ))
+DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o %_consumer.o,$(SERVICE_OBJ))
 BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline
 
 .PHONY: all deps run test test-only san bench clean clang build-tests

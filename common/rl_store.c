@@ -79,6 +79,7 @@ typedef struct {
     char stream[HEAD_KEY_MAX];
     uint64_t seq;                       /* 0: no head (or not known yet) */
     uint8_t h[RL_CHAIN_HASH_LEN];
+    int listed;                         /* its tenant is in the tenant directory */
 } head_slot_t;
 
 struct rl_store {
@@ -578,6 +579,21 @@ rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w
     if (!ch.event)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
     head_slot_t *slot = head_slot(self, w->stream_key);
+    /* The tenant directory lets consumers find every tenant's stream; SADD is idempotent and done
+     * once per stream per process (a "_" pseudo-tenant such as the key store is not listed). */
+    if (!slot->listed && tenant[0] != '_') {
+        rl_cmd_t *c = rl_cmd_new(arena, "SADD");
+        rl_cmd_arg(c, RL_STORE_TENANTS_KEY);
+        rl_cmd_arg(c, tenant);
+        const rl_val_t *v;
+        rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
+        if (rc)
+            return rc;
+        if (v->type == RL_VAL_ERR)
+            rl_log_error(self->log, "cannot list the tenant", "tenant", tenant, "error", v->s);
+        else
+            slot->listed = 1;
+    }
     for (int attempt = 0; attempt < CHAIN_TRIES; attempt++) {
         rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
         if (rc || (rc = chain_event(self, tenant, w, slot, &ch, err)))
@@ -733,4 +749,110 @@ rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *st
     head->signer = str_or_empty(&hd[3], NULL);
     head->sig = (const uint8_t *)str_or_empty(&hd[4], &head->sig_len);
     return RL_OK;
+}
+
+/* --- consumer groups --- */
+
+rl_err_t rl_store_tenants(rl_store_t *self, rl_arena_t *arena, const char ***out, size_t *n, rl_error_t *err)
+{
+    rl_cmd_t *c = rl_cmd_new(arena, "SMEMBERS");
+    rl_cmd_arg(c, RL_STORE_TENANTS_KEY);
+    const rl_val_t *v;
+    rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
+    if (rc)
+        return rc;
+    if (v->type != RL_VAL_ARR)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "tenant directory: %s", v->type == RL_VAL_ERR ? v->s : "?");
+    *out = rl_arena_alloc(arena, (v->n ? v->n : 1) * sizeof **out);
+    if (!*out)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    *n = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->elem[i].type == RL_VAL_STR)
+            (*out)[(*n)++] = v->elem[i].s;
+    return RL_OK;
+}
+
+/* XREADGROUP reply [[stream, [[id, [f, v, ...]], ...]]] -> entries with field `e`. */
+static size_t group_entries(const rl_val_t *v, rl_stream_entry_t *out, size_t max)
+{
+    size_t n = 0;
+    if (v->type != RL_VAL_ARR || v->n < 1 || v->elem[0].type != RL_VAL_ARR || v->elem[0].n < 2)
+        return 0;
+    const rl_val_t *list = &v->elem[0].elem[1];
+    for (size_t i = 0; list->type == RL_VAL_ARR && i < list->n && n < max; i++) {
+        const rl_val_t *ent = &list->elem[i];
+        if (ent->type != RL_VAL_ARR || ent->n < 2 || ent->elem[0].type != RL_VAL_STR)
+            continue;
+        rl_stream_entry_t *o = &out[n++];
+        memset(o, 0, sizeof *o);
+        o->id = ent->elem[0].s;
+        const rl_val_t *fv = &ent->elem[1];
+        for (size_t k = 0; fv->type == RL_VAL_ARR && k + 1 < fv->n; k += 2)
+            if (fv->elem[k].type == RL_VAL_STR && !strcmp(fv->elem[k].s, "e")) {
+                o->event = fv->elem[k + 1].s;
+                o->event_len = fv->elem[k + 1].len;
+            }
+    }
+    return n;
+}
+
+rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
+                             const char *consumer, uint32_t count, rl_stream_entry_t **out, size_t *n, rl_error_t *err)
+{
+    *n = 0;
+    *out = rl_arena_alloc(arena, (count ? count : 1) * sizeof **out);
+    if (!*out)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    /* our own pending entries first (delivered, not acknowledged: we stopped mid-way), then new */
+    const char *const from[2] = {"0", ">"};
+    for (int pass = 0; pass < 2 && *n == 0; pass++) {
+        rl_cmd_t *c = rl_cmd_new(arena, "XREADGROUP");
+        rl_cmd_arg(c, "GROUP");
+        rl_cmd_arg(c, group);
+        rl_cmd_arg(c, consumer);
+        rl_cmd_arg(c, "COUNT");
+        rl_cmd_argf(c, "%u", count);
+        rl_cmd_arg(c, "STREAMS");
+        rl_cmd_arg(c, stream);
+        rl_cmd_arg(c, from[pass]);
+        const rl_val_t *v;
+        rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
+        if (rc)
+            return rc;
+        if (v->type == RL_VAL_ERR && !strncmp(v->s, "NOGROUP", 7)) {
+            /* from the start: a consumer that joins late still sees every event once */
+            rl_cmd_t *g = rl_cmd_new(arena, "XGROUP");
+            rl_cmd_arg(g, "CREATE");
+            rl_cmd_arg(g, stream);
+            rl_cmd_arg(g, group);
+            rl_cmd_arg(g, "0");
+            rl_cmd_arg(g, "MKSTREAM");
+            const rl_val_t *gv;
+            if ((rc = rl_store_cmd(self, arena, g, &gv, err)))
+                return rc;
+            if (gv->type == RL_VAL_ERR && strncmp(gv->s, "BUSYGROUP", 9))
+                return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "cannot create group %s on %s: %s", group, stream, gv->s);
+            pass--;
+            continue;
+        }
+        if (v->type == RL_VAL_ERR)
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "XREADGROUP %s: %s", stream, v->s);
+        *n = group_entries(v, *out, count);
+    }
+    return RL_OK;
+}
+
+rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group, const char *id,
+                      rl_error_t *err)
+{
+    rl_cmd_t *c = rl_cmd_new(arena, "XACK");
+    rl_cmd_arg(c, stream);
+    rl_cmd_arg(c, group);
+    rl_cmd_arg(c, id);
+    const rl_val_t *v;
+    rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
+    if (rc == RL_OK && v->type == RL_VAL_ERR)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "XACK %s: %s", stream, v->s);
+    return rc;
 }

@@ -148,4 +148,23 @@ rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *st
                              uint32_t limit, rl_chain_entry_t **entries, size_t *n, rl_chain_head_t *head,
                              rl_error_t *err);
 
+/* --- the tenant directory and consumer groups --- */
+/* Every tenant that has a domain event stream (a set; rl_store_write adds the tenant). */
+#define RL_STORE_TENANTS_KEY "rl:{_sys}:tenants"
+rl_err_t rl_store_tenants(rl_store_t *self, rl_arena_t *arena, const char ***out, size_t *n, rl_error_t *err);
+
+typedef struct {
+    const char *id;         /* stream entry id */
+    const char *event;      /* field `e`: packed DomainEvent (NULL when absent) */
+    size_t event_len;
+} rl_stream_entry_t;
+
+/* Up to count entries for consumer of group on stream: first those delivered to it before and
+ * not acknowledged (it stopped mid-way), then new ones. The group is created on first use, from
+ * the start of the stream. Entries are arena-owned. At-least-once: handle idempotently, then ack. */
+rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
+                             const char *consumer, uint32_t count, rl_stream_entry_t **out, size_t *n, rl_error_t *err);
+rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group, const char *id,
+                      rl_error_t *err);
+
 #endif

@@ -58,20 +58,21 @@ declare -A EXTRA_KEYS=(
   [report]=''
 )
 # Shared keys every service that changes domain state appends to, in the same atomic script as
-# its entity: the tenant event stream, the audit chain head, the idempotency markers.
-SHARED_KEYS='rl:{*}:events rl:{*}:chain rl:{*}:req:*'
+# its entity: the tenant event stream, the audit chain head, the idempotency markers; and the
+# tenant directory (a set consumers read to find every tenant's stream; SADD, idempotent).
+SHARED_KEYS='rl:{*}:events rl:{*}:chain rl:{*}:req:* rl:{_sys}:tenants'
 # Services that change domain state (report only keeps its own derived keys).
 declare -A WRITES_DOMAIN=([register]=1 [treatment]=1 [monitor]=1 [report]=0)
 # Services that consume the event streams with consumer groups.
-declare -A CONSUMES=([register]=0 [treatment]=1 [monitor]=1 [report]=1)
+declare -A CONSUMES=([register]=1 [treatment]=1 [monitor]=1 [report]=1)
 
 # Commands. Every command a Lua script calls is checked against the caller's ACL too, so the
 # commands of common/rl_store.c's WRITE_LUA and RESERVE_LUA are listed here as well.
 # EVAL/EVALSHA need write access to every key they declare (Redis checks declared keys as
 # read-write), so a script that only reads keys another service owns runs as EVAL_RO/EVALSHA_RO.
 READ_CMDS='ping get hget hmget exists lrange xrange xrevrange zrange zrangebyscore zrevrangebyscore zcount
-  eval_ro evalsha_ro'
-WRITE_CMDS='eval evalsha script|load set hset zadd zrem rpush incrby'
+  eval_ro evalsha_ro smembers'
+WRITE_CMDS='eval evalsha script|load set hset zadd zrem rpush incrby sadd'
 DOMAIN_CMDS='xadd'
 # Consumer-group state lives in the stream, so these are writes to the stream key: they get a
 # selector of their own that reaches the event streams and nothing else.

@@ -1,5 +1,6 @@
 /* main.c: riskline-register: its state and hooks; rl_service runs the loop. */
 #include "handlers.h"
+#include "plan_consumer.h"
 #include "rl_service.h"
 
 /* The local administrator's key (<keys_dir>/cli.pub, made by `riskline keys init`) is put into an
@@ -27,6 +28,7 @@ static int seed_admin(server_t *srv, const rl_config_t *cfg)
 
 typedef struct {
     server_t srv;
+    follower_t *follower;   /* the risks follow their plans */
     int seeded;
     int64_t next_seed;
 } app_t;
@@ -40,8 +42,9 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     app->srv.store = ctx->store;
     app->srv.keys = rl_secure_keys(ctx->sec);
     app->srv.risks = risk_store_new(ctx->store);
+    app->follower = follower_new(&app->srv);
     app->seeded = ctx->cfg->insecure;
-    return app->srv.risks ? 0 : -1;
+    return app->srv.risks && app->follower ? 0 : -1;
 }
 
 static void tick(void *p, const rl_service_ctx_t *ctx)
@@ -51,11 +54,13 @@ static void tick(void *p, const rl_service_ctx_t *ctx)
         app->seeded = seed_admin(&app->srv, ctx->cfg);
         app->next_seed = rl_mono_ms() + 2000;
     }
+    follower_tick(app->follower);
 }
 
 static void teardown(void *p)
 {
     app_t *app = p;
+    follower_destroy(&app->follower);
     risk_store_destroy(&app->srv.risks);
 }
 

@@ -268,3 +268,41 @@ rl_err_t risk_check_owner(const rl_principal_t *p, const char *owner_before, con
                             "risks to others", p->name, owner_before ? "change" : "create", p->name);
     return RL_OK;
 }
+
+int risk_follow_plan(risk_t *r, const char *kind, const Riskline__V1__Plan *plan, int residual_accepted)
+{
+    Riskline__V1__RiskStatus st = r->status, want = st;
+    int changed = 0;
+    if (!strcmp(kind, "plan.created") || !strcmp(kind, "plan.submit") || !strcmp(kind, "plan.approve")) {
+        if (st <= RISKLINE__V1__RISK_STATUS__RISK_STATUS_ASSESSED)
+            want = RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATMENT_PLANNED;
+        if (plan && r->treatment == RISKLINE__V1__TREATMENT__TREATMENT_UNSPECIFIED && plan->option) {
+            r->treatment = plan->option;
+            changed = 1;
+        }
+    } else if (!strcmp(kind, "plan.start")) {
+        if (st <= RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATMENT_PLANNED)
+            want = RISKLINE__V1__RISK_STATUS__RISK_STATUS_IN_TREATMENT;
+    } else if (!strcmp(kind, "plan.verify")) {
+        if (plan && plan->verification && plan->verification->effective) {
+            if (st <= RISKLINE__V1__RISK_STATUS__RISK_STATUS_IN_TREATMENT)
+                want = RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATED;
+            const Riskline__V1__Rating *e = plan->expected_residual;
+            if (e && e->likelihood && e->impact && r->residual &&
+                (r->residual->likelihood != e->likelihood || r->residual->impact != e->impact)) {
+                r->residual->likelihood = e->likelihood;
+                r->residual->impact = e->impact;
+                changed = 1;
+            }
+        }
+    } else if ((!strcmp(kind, "plan.close") && plan && plan->acceptance) ||
+               (!strcmp(kind, "acceptance.recorded") && residual_accepted)) {
+        if (st != RISKLINE__V1__RISK_STATUS__RISK_STATUS_CLOSED)
+            want = RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED;
+    }
+    if (want != st) {
+        r->status = want;
+        changed = 1;
+    }
+    return changed;
+}

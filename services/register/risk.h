@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "riskline/v1/treatment.pb-c.h"
 #include "rl_arena.h"
 #include "rl_codec.h"
 #include "rl_err.h"
@@ -75,5 +76,18 @@ extern const char *const risk_diff_skip[];
 
 /* Largest likelihood and impact used by any rating of r (for criteria shrink checks). */
 void risk_max_axes(const risk_t *r, uint32_t *max_likelihood, uint32_t *max_impact);
+
+/* The register follows the treatment plans (ISO 27001 6.1.3): what a plan event means for its
+ * risk. kind is the event kind ("plan.created", "plan.start", "plan.verify", "plan.close",
+ * "acceptance.recorded", ...), plan the plan after the change (NULL for an acceptance event; then
+ * residual_accepted says the acceptance is recorded). Moves the status forward only:
+ *   plan created/submitted/approved  identified|assessed -> treatment_planned (and the treatment
+ *                                    decision, when still undecided, from the plan's option)
+ *   plan started                     identified..treatment_planned -> in_treatment
+ *   plan verified effective          -> treated, residual := the plan's expected residual
+ *   plan closed with an acceptance,
+ *   acceptance recorded              -> accepted
+ * Returns 1 when r changed (then it must be saved), 0 when the event changes nothing (again). */
+int risk_follow_plan(risk_t *r, const char *kind, const Riskline__V1__Plan *plan, int residual_accepted);
 
 #endif

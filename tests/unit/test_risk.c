@@ -1063,6 +1063,46 @@ static void test_check_owner(void **state)
     assert_int_equal(risk_check_owner(&alice, NULL, NULL, &err), RL_ERR_FORBIDDEN);
 }
 
+static void test_follow_plan(void **state)
+{
+    (void)state;
+    risk_t r = RISKLINE__V1__RISK__INIT;
+    Riskline__V1__Rating resid = RISKLINE__V1__RATING__INIT;
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    Riskline__V1__Rating exp = RISKLINE__V1__RATING__INIT;
+    Riskline__V1__Verification ver = RISKLINE__V1__VERIFICATION__INIT;
+    r.residual = &resid;
+    r.status = RISKLINE__V1__RISK_STATUS__RISK_STATUS_IDENTIFIED;
+    p.option = RISKLINE__V1__TREATMENT__TREATMENT_TRANSFER;
+    exp.likelihood = 2;
+    exp.impact = 1;
+    p.expected_residual = &exp;
+    assert_int_equal(risk_follow_plan(&r, "plan.created", &p, 0), 1);
+    assert_int_equal(r.status, RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATMENT_PLANNED);
+    assert_int_equal(r.treatment, RISKLINE__V1__TREATMENT__TREATMENT_TRANSFER);
+    assert_int_equal(risk_follow_plan(&r, "plan.created", &p, 0), 0);  /* again: nothing */
+    assert_int_equal(risk_follow_plan(&r, "plan.start", &p, 0), 1);
+    assert_int_equal(r.status, RISKLINE__V1__RISK_STATUS__RISK_STATUS_IN_TREATMENT);
+    assert_int_equal(risk_follow_plan(&r, "plan.submit", &p, 0), 0);   /* never backwards */
+    /* verified but not effective: nothing */
+    p.verification = &ver;
+    assert_int_equal(risk_follow_plan(&r, "plan.verify", &p, 0), 0);
+    ver.effective = 1;
+    assert_int_equal(risk_follow_plan(&r, "plan.verify", &p, 0), 1);
+    assert_int_equal(r.status, RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATED);
+    assert_int_equal(resid.likelihood, 2);
+    assert_int_equal(resid.impact, 1);
+    assert_int_equal(risk_follow_plan(&r, "plan.verify", &p, 0), 0);
+    /* a close without acceptance does not accept; an acceptance does */
+    assert_int_equal(risk_follow_plan(&r, "plan.close", &p, 0), 0);
+    assert_int_equal(risk_follow_plan(&r, "acceptance.recorded", NULL, 1), 1);
+    assert_int_equal(r.status, RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED);
+    /* unknown kinds change nothing */
+    assert_int_equal(risk_follow_plan(&r, "plan.hold", &p, 0), 0);
+    r.status = RISKLINE__V1__RISK_STATUS__RISK_STATUS_CLOSED;
+    assert_int_equal(risk_follow_plan(&r, "acceptance.recorded", NULL, 1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1091,6 +1131,7 @@ int main(void)
         cmocka_unit_test(test_max_axes),
         cmocka_unit_test(test_diff_skip_list),
         cmocka_unit_test(test_check_owner),
+        cmocka_unit_test(test_follow_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

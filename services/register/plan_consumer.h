@@ -1,0 +1,23 @@
+/* plan_consumer.h: the register follows the treatment plans through their events (a consumer group on
+ * every tenant's stream), never through writes of the treatment service into risk keys. */
+#ifndef PLAN_CONSUMER_H
+#define PLAN_CONSUMER_H
+
+#include "handlers.h"
+
+typedef struct follower follower_t;
+
+/* srv is borrowed. NULL when out of memory. */
+follower_t *follower_new(server_t *srv);
+void follower_destroy(follower_t **self_p);
+
+/* Reads what waits (a bounded batch per tenant) and applies it: a plan or acceptance event moves
+ * its risk (risk_follow_plan) in one atomic write whose idempotency key is the event's stream id,
+ * so a re-delivered event changes nothing twice; then acknowledges. Runs at most every
+ * FOLLOWER_INTERVAL_MS; returns the events applied. */
+int follower_tick(follower_t *self);
+
+#define FOLLOWER_INTERVAL_MS 100
+#define FOLLOWER_GROUP "register"
+
+#endif

@@ -449,11 +449,117 @@ static void test_bad_input_writes_nothing(void **state)
     assert_true(harness_treatment_alive(h));
 }
 
+/* A minimal plan of R-1 by tom, approved by ann; returns nothing, fails the test on error. */
+static void make_plan(harness_t *h)
+{
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Supplier outage", "rob", 3, 4);
+    harness_env_t *r = harness_create(h, &in.risk, NULL);
+    expect_ok(r, "risk create");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanCreate pc = RISKLINE__V1__PLAN_CREATE__INIT;
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    p.risk_id = "R-1";
+    p.title = "Second supplier";
+    p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
+    p.treatment_owner = "tom";
+    p.approver = "ann";
+    p.target_date = "2027-06-30";
+    pc.plan = &p;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
+    env.plan_create = &pc;
+    r = as(h, "tom", &env);
+    expect_ok(r, "plan create");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
+/* Two updates of one plan from the same version at once: one wins, the other gets a conflict. */
+static void test_concurrent_updates(void **state)
+{
+    harness_t *h = *state;
+    make_plan(h);
+    char key[600];
+    snprintf(key, sizeof key, "%s/tom.key", h->keys_dir);
+    void *s[2];
+    const char *titles[2] = {"Second supplier (A)", "Second supplier (B)"};
+    Riskline__V1__PlanUpdate u[2];
+    Riskline__V1__Plan patch[2];
+    harness_env_t env[2];
+    char *mask[] = {"title"};
+    for (int i = 0; i < 2; i++) {
+        s[i] = harness_dealer_to(h, h->treatment_endpoint, "treatment", key);
+        riskline__v1__plan_update__init(&u[i]);
+        riskline__v1__plan__init(&patch[i]);
+        riskline__v1__envelope__init(&env[i]);
+        patch[i].title = (char *)titles[i];
+        u[i].id = "TP-1";
+        u[i].expected_version = 1;
+        u[i].patch = &patch[i];
+        u[i].update_mask = mask;
+        u[i].n_update_mask = 1;
+        env[i].body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_UPDATE;
+        env[i].plan_update = &u[i];
+        harness_env_prepare(h, &env[i]);
+    }
+    /* both sent before either reply is read */
+    assert_int_equal(harness_send_env(h, s[0], &env[0]), 0);
+    assert_int_equal(harness_send_env(h, s[1], &env[1]), 0);
+    int ok = 0, conflicts = 0;
+    for (int i = 0; i < 2; i++) {
+        harness_env_t *r = harness_recv_env(s[i], 5000);
+        assert_non_null(r);
+        if (harness_code(r) == 0)
+            ok++;
+        else if (harness_code(r) == CONFLICT && !strcmp(harness_field(r), "expected_version"))
+            conflicts++;
+        riskline__v1__envelope__free_unpacked(r, NULL);
+        zmq_close(s[i]);
+    }
+    assert_int_equal(ok, 1);
+    assert_int_equal(conflicts, 1);
+    harness_env_t g = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanGet q = RISKLINE__V1__PLAN_GET__INIT;
+    q.id = "TP-1";
+    g.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_GET;
+    g.plan_get = &q;
+    harness_env_t *r = as(h, "ann", &g);
+    expect_ok(r, "get");
+    assert_int_equal(plan_of(r)->version, 2);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
+/* Either service restarts mid-lifecycle: nothing acknowledged is lost, the register catches up
+ * with the plan events it missed while it was down. */
+static void test_restarts_mid_lifecycle(void **state)
+{
+    harness_t *h = *state;
+    make_plan(h);
+    assert_int_equal(harness_treatment_stop(h), 0);
+    assert_int_equal(harness_treatment_start(h), 0);
+    harness_env_t *r = transition(h, "tom", 1, RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_SUBMIT, NULL, 0);
+    expect_ok(r, "submit after a treatment restart");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    wait_risk(h, RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATMENT_PLANNED);
+    /* the register is down while the plan is approved and started */
+    assert_int_equal(harness_register_stop(h), 0);
+    r = transition(h, "ann", 2, RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_APPROVE, NULL, 0);
+    expect_ok(r, "approve while the register is down");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    r = transition(h, "tom", 3, RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_START, NULL, 0);
+    expect_ok(r, "start while the register is down");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    assert_int_equal(harness_register_start(h), 0);
+    wait_risk(h, RISKLINE__V1__RISK_STATUS__RISK_STATUS_IN_TREATMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_lifecycle_by_its_actors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_updates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restarts_mid_lifecycle, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

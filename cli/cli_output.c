@@ -1,4 +1,4 @@
-/* cli_output.c: human-readable output: risk table, risk detail, history blocks, criteria, safe text. */
+/* cli_output.c: human-readable output: tables, key/value details, risk table, risk detail, history blocks, criteria, safe text. */
 #include "cli_output.h"
 
 #include <inttypes.h>
@@ -45,8 +45,7 @@ static size_t text_cols(const char *s)
     return n;
 }
 
-/* Arena copy of s, single-line and safe, cut to max_cols columns (on a code point boundary). */
-static char *cell(rl_arena_t *arena, const char *s, size_t max_cols)
+char *cli_out_cell(rl_arena_t *arena, const char *s, size_t max_cols)
 {
     if (!s)
         s = "";
@@ -84,9 +83,9 @@ static int row_cells(rl_arena_t *arena, const Riskline__V1__Risk *r, char **c)
 {
     char buf[64];
     uint32_t l = r->inherent ? r->inherent->likelihood : 0, i = r->inherent ? r->inherent->impact : 0;
-    c[COL_ID] = cell(arena, r->id, RL_MAX_ENTITY_ID);
-    c[COL_TITLE] = cell(arena, r->title, TITLE_MAX_COLS);
-    c[COL_OWNER] = cell(arena, r->owner, OWNER_MAX_COLS);
+    c[COL_ID] = cli_out_cell(arena, r->id, RL_MAX_ENTITY_ID);
+    c[COL_TITLE] = cli_out_cell(arena, r->title, TITLE_MAX_COLS);
+    c[COL_OWNER] = cli_out_cell(arena, r->owner, OWNER_MAX_COLS);
     c[COL_L] = rl_arena_printf(arena, "%" PRIu32, l);
     c[COL_I] = rl_arena_printf(arena, "%" PRIu32, i);
     c[COL_SCORE] = rl_arena_printf(arena, "%" PRIu32, r->inherent_score);
@@ -100,22 +99,41 @@ static int row_cells(rl_arena_t *arena, const Riskline__V1__Risk *r, char **c)
         c[COL_RESIDUAL] = rl_arena_strdup(arena, "-");
     c[COL_STATUS] = rl_arena_strdup(arena, cli_enum_text(&riskline__v1__risk_status__descriptor, (int)r->status,
                                                          "-", buf, sizeof buf));
-    c[COL_REVIEW] = cell(arena, r->next_review && r->next_review[0] ? r->next_review : "-", RL_DATE_LEN);
+    c[COL_REVIEW] = cli_out_cell(arena, r->next_review && r->next_review[0] ? r->next_review : "-", RL_DATE_LEN);
     for (int k = 0; k < NCOLS; k++)
         if (!c[k])
             return -1;
     return 0;
 }
 
-static void print_row(FILE *f, char *const *c, const size_t *width)
+static void print_row(FILE *f, const char *const *c, const size_t *width, size_t ncols)
 {
-    for (int k = 0; k < NCOLS; k++) {
+    for (size_t k = 0; k < ncols; k++) {
         fputs(c[k], f);
-        if (k + 1 < NCOLS)
+        if (k + 1 < ncols)
             for (size_t pad = text_cols(c[k]); pad < width[k] + 2; pad++)
                 fputc(' ', f);
     }
     fputc('\n', f);
+}
+
+int cli_out_table(FILE *f, const char *const *head, size_t ncols, char *const *cells, size_t nrows)
+{
+    size_t width[CLI_OUT_MAX_COLS];
+    if (ncols == 0 || ncols > CLI_OUT_MAX_COLS)
+        return -1;
+    for (size_t k = 0; k < ncols; k++)
+        width[k] = text_cols(head[k]);
+    for (size_t r = 0; r < nrows; r++)
+        for (size_t k = 0; k < ncols; k++) {
+            size_t w = text_cols(cells[r * ncols + k]);
+            if (w > width[k])
+                width[k] = w;
+        }
+    print_row(f, head, width, ncols);
+    for (size_t r = 0; r < nrows; r++)
+        print_row(f, (const char *const *)cells + r * ncols, width, ncols);
+    return 0;
 }
 
 int cli_output_risk_table(cli_app_t *app, Riskline__V1__Risk *const *risks, size_t n, const char *next_cursor)
@@ -124,22 +142,10 @@ int cli_output_risk_table(cli_app_t *app, Riskline__V1__Risk *const *risks, size
         char **cells = rl_arena_alloc(app->arena, n * NCOLS * sizeof *cells);
         if (!cells)
             return cli_oom(app);
-        size_t width[NCOLS];
-        for (int k = 0; k < NCOLS; k++)
-            width[k] = strlen(col_names[k]);
-        for (size_t r = 0; r < n; r++) {
-            char **c = cells + r * NCOLS;
-            if (row_cells(app->arena, risks[r], c) != 0)
-                return cli_oom(app);
-            for (int k = 0; k < NCOLS; k++) {
-                size_t w = text_cols(c[k]);
-                if (w > width[k])
-                    width[k] = w;
-            }
-        }
-        print_row(app->out, (char *const *)col_names, width);
         for (size_t r = 0; r < n; r++)
-            print_row(app->out, cells + r * NCOLS, width);
+            if (row_cells(app->arena, risks[r], cells + r * NCOLS) != 0)
+                return cli_oom(app);
+        cli_out_table(app->out, col_names, NCOLS, cells, n);
     }
     fprintf(app->out, "%zu risk%s\n", n, n == 1 ? "" : "s");
     if (next_cursor && next_cursor[0]) {
@@ -335,4 +341,19 @@ void cli_output_criteria(cli_app_t *app, const Riskline__V1__Criteria *c)
     key(f, "version");
     fprintf(f, "%" PRIu64 "%s\n", c->version, c->version == 0 ? " (defaults)" : "");
     kv_ts(f, "updated", c->updated_at_ms, c->updated_by);
+}
+
+void cli_out_key(FILE *f, const char *k)
+{
+    key(f, k);
+}
+
+void cli_out_kv(FILE *f, const char *k, const char *v)
+{
+    kv_text(f, k, v);
+}
+
+void cli_out_kv_ts(FILE *f, const char *k, int64_t ms, const char *by)
+{
+    kv_ts(f, k, ms, by);
 }

@@ -1,4 +1,4 @@
-/* cli_output.h: human-readable output: risk table, risk detail, history blocks, criteria, safe text. */
+/* cli_output.h: human-readable output: tables, key/value details, risk table, risk detail, history blocks, criteria, safe text. */
 #ifndef CLI_OUTPUT_H
 #define CLI_OUTPUT_H
 
@@ -14,6 +14,23 @@ void cli_out_text(FILE *f, const char *s, int keep_newlines);
 
 /* Short lowercase enum name ("in_treatment"); `none` for value 0. */
 const char *cli_enum_text(const ProtobufCEnumDescriptor *e, int value, const char *none, char *buf, size_t size);
+
+/* Arena copy of s for a table cell: single-line, control characters as '?', cut to max_cols
+ * columns (on a code point boundary) ending in "..."; NULL s is "". NULL when out of memory. */
+char *cli_out_cell(rl_arena_t *arena, const char *s, size_t max_cols);
+
+/* Columns a table may have. */
+#define CLI_OUT_MAX_COLS 16
+/* A table: the header line, then nrows rows of ncols cells (cells[r * ncols + k], already safe,
+ * e.g. from cli_out_cell); each column padded to its widest cell plus two spaces. -1 when ncols
+ * is 0 or above CLI_OUT_MAX_COLS (nothing printed). */
+int cli_out_table(FILE *f, const char *const *head, size_t ncols, char *const *cells, size_t nrows);
+
+/* Detail views: "key:" padded to the value column; "key: value" (multi-line text indented, "-"
+ * when empty); "key: <timestamp> by <who>" ("-" when ms is 0). Values are written safely. */
+void cli_out_key(FILE *f, const char *k);
+void cli_out_kv(FILE *f, const char *k, const char *v);
+void cli_out_kv_ts(FILE *f, const char *k, int64_t ms, const char *by);
 
 /* Table of risks (columns ID TITLE OWNER L I SCORE LEVEL RESIDUAL STATUS NEXT REVIEW), then
  * "<n> risks" and "next cursor: X" when next_cursor is not empty. Returns an exit code. */

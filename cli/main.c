@@ -5,9 +5,11 @@
 #include "cli_app.h"
 #include "cli_args.h"
 #include "cli_audit.h"
+#include "cli_control.h"
 #include "cli_criteria.h"
 #include "cli_keys.h"
 #include "cli_ping.h"
+#include "cli_plan.h"
 #include "cli_risk.h"
 #include "rl_ids.h"
 
@@ -23,6 +25,14 @@ static const char top_usage[] =
     "  criteria show|set                     risk evaluation and acceptance criteria\n"
     "  keys init|issue|list|revoke           CURVE keys, principals and their roles\n"
     "  audit verify                          check the tamper-evident audit trail\n"
+    "  plan create|show|list|update|history|submit|approve|reject|start|implement|verify|\n"
+    "       close|hold|resume|cancel|cost add\n"
+    "                                        risk treatment plans and their workflow\n"
+    "  milestone add|update|start|done|miss|waive|list\n"
+    "                                        milestones of a treatment plan\n"
+    "  control list|show|add                 Annex A and own controls\n"
+    "  soa show|exclude|include              the Statement of Applicability\n"
+    "  accept RISK                           accept a risk (risk owner), with expiry\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
@@ -66,7 +76,9 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
     size_t n = 0;
     const cli_cmd_t *cmds = NULL;
     if (!group)
-        return strcmp(name, "ping") == 0 ? cli_ping_command() : NULL;
+        return strcmp(name, "ping") == 0     ? cli_ping_command()
+               : strcmp(name, "accept") == 0 ? cli_accept_command()
+                                             : NULL;
     if (strcmp(group, "risk") == 0)
         cmds = cli_risk_commands(&n);
     else if (strcmp(group, "criteria") == 0)
@@ -75,6 +87,14 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
         cmds = cli_keys_commands(&n);
     else if (strcmp(group, "audit") == 0)
         cmds = cli_audit_commands(&n);
+    else if (strcmp(group, "plan") == 0)
+        cmds = cli_plan_commands(&n);
+    else if (strcmp(group, "milestone") == 0)
+        cmds = cli_milestone_commands(&n);
+    else if (strcmp(group, "control") == 0)
+        cmds = cli_control_commands(&n);
+    else if (strcmp(group, "soa") == 0)
+        cmds = cli_soa_commands(&n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(cmds[i].name, name) == 0)
             return &cmds[i];
@@ -107,7 +127,7 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         rl_error_clear(&err);
         if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
             return cli_usage_fail(app, &err);
-        return cli_usage(app, "", "missing command (ping, risk, criteria or keys)");
+        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa or accept)");
     }
     const char *word = argv[ci];
     const char *group = NULL;
@@ -121,6 +141,14 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         group_usage = cli_keys_group_usage;
     else if (strcmp(word, "audit") == 0)
         group_usage = cli_audit_group_usage;
+    else if (strcmp(word, "plan") == 0)
+        group_usage = cli_plan_group_usage;
+    else if (strcmp(word, "milestone") == 0)
+        group_usage = cli_milestone_group_usage;
+    else if (strcmp(word, "control") == 0)
+        group_usage = cli_control_group_usage;
+    else if (strcmp(word, "soa") == 0)
+        group_usage = cli_soa_group_usage;
     const cli_cmd_t *cmd;
     if (group_usage) {
         group = word;

@@ -38,7 +38,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harness*.c))
 # domain modules that unit tests link without I/O
 DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o %_consumer.o,$(SERVICE_OBJ))
-BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline
+BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_treatment
 
 .PHONY: all deps run test test-only san bench clean clang build-tests
 .SECONDARY:
@@ -80,13 +80,19 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(DOMAIN_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# the CLI's treatment option parsers, unit-tested on their own
+$(BUILD)/tests/test_cli_treatment: $(BUILD)/obj/cli/cli_parse_treatment.o
+$(BUILD)/obj/tests/unit/test_cli_treatment.o: CFLAGS += -Icli
+
 $(BUILD)/tests/test_integ_%: $(BUILD)/obj/tests/integration/test_integ_%.o $(HARNESS_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lpthread
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lpthread
+# the two bench programs share their process, Redis and socket helpers
+$(BUILD)/bench/bench $(BUILD)/bench/bench_treatment: $(BUILD)/obj/tests/bench/bench_util.o
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -111,8 +117,9 @@ san: deps
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" test-only
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BENCH_BINS)
+	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BUILD)/bin/riskline-treatment $(BENCH_BINS)
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench
+	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_treatment
 
 # --- fuzzing (docs/FUZZING.md): libFuzzer targets tests/fuzz/fuzz_*.c, clang, ASan + UBSan ---
 # `make fuzz` builds them into $(FUZZ_BUILD) and runs each for FUZZ_SECONDS from the seeds in
@@ -137,6 +144,8 @@ $(BUILD)/gen/fuzz_descriptors.inc: $(GEN_H)
 	sed -n 's/^extern const ProtobufCMessageDescriptor *\(.*\);$$/\&\1,/p' $(GEN_H) >$@
 # what each target links besides common: a service's objects (its main excluded) or the CLI's
 $(BUILD)/fuzz/fuzz_envelope_register: $(filter-out %/main.o,$(REGISTER_OBJ))
+$(BUILD)/fuzz/fuzz_envelope_treatment: $(filter-out %/main.o,$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/treatment/*.c)))
+$(BUILD)/obj/tests/fuzz/fuzz_envelope_treatment.o: CFLAGS += -Iservices/treatment
 $(BUILD)/fuzz/fuzz_cli_args: $(filter-out %/main.o,$(CLI_OBJ))
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_HELPER_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

@@ -80,8 +80,10 @@ $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(DOMAIN_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-# the CLI's treatment option parsers, unit-tested on their own
-$(BUILD)/tests/test_cli_treatment: $(BUILD)/obj/cli/cli_parse_treatment.o
+# the CLI's treatment option parsers, unit-tested on their own (no domain modules)
+$(BUILD)/tests/test_cli_treatment: $(BUILD)/obj/tests/unit/test_cli_treatment.o $(BUILD)/obj/cli/cli_parse_treatment.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/obj/tests/unit/test_cli_treatment.o: CFLAGS += -Icli
 
 $(BUILD)/tests/test_integ_%: $(BUILD)/obj/tests/integration/test_integ_%.o $(HARNESS_OBJ) $(LIB)

@@ -29,7 +29,8 @@ static const field_t fields[] = {
     S(redis_password_file), I(redis_timeout_ms, 10, 600000), S(register_endpoint),
     S(treatment_endpoint), S(monitor_endpoint), S(report_endpoint), S(report_pub_endpoint),
     S(tenant), S(principal), S(log_level), I(timeout_ms, 10, 600000), I(retries, 0, 100),
-    S(var_dir), S(keys_dir), S(key_file), I(insecure, 0, 1),
+    S(var_dir), S(keys_dir), S(key_file), I(insecure, 0, 1), I(reapproval_budget_pct, 0, 1000),
+    I(max_acceptance_days, 1, 3650),
 };
 
 void rl_config_defaults(rl_config_t *cfg)
@@ -49,6 +50,8 @@ void rl_config_defaults(rl_config_t *cfg)
     cfg->timeout_ms = 3000;
     cfg->retries = 2;
     snprintf(cfg->var_dir, sizeof cfg->var_dir, "var");
+    cfg->reapproval_budget_pct = 10;
+    cfg->max_acceptance_days = 365;
 }
 
 static rl_err_t set_field(rl_config_t *cfg, const field_t *f, const char *value, const char *name,

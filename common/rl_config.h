@@ -26,6 +26,8 @@ typedef struct {
     char keys_dir[512];            /* RISKLINE_KEYS_DIR         <var_dir>/keys: key files (rl_keyfile.h) */
     char key_file[512];            /* RISKLINE_KEY_FILE         <keys_dir>/<own name>.key */
     int insecure;                  /* RISKLINE_INSECURE         0; 1 = plaintext transport (warned) */
+    int reapproval_budget_pct;     /* RISKLINE_REAPPROVAL_BUDGET_PCT 10: budget rise that outdates an approval */
+    int max_acceptance_days;       /* RISKLINE_MAX_ACCEPTANCE_DAYS 365: longest risk acceptance */
 } rl_config_t;
 
 /* Fills cfg from defaults, the JSON file named by RISKLINE_CONFIG (if set), then the environment.

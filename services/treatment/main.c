@@ -10,6 +10,8 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->log = ctx->log;
     srv->store = ctx->store;
     plan_policy_defaults(&srv->policy);
+    srv->policy.reapproval_budget_pct = (uint32_t)ctx->cfg->reapproval_budget_pct;
+    srv->policy.max_acceptance_days = (uint32_t)ctx->cfg->max_acceptance_days;
     srv->plans = plan_store_new(ctx->store);
     return srv->plans ? 0 : -1;
 }

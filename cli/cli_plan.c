@@ -1233,10 +1233,10 @@ static int cmd_cost(cli_app_t *app, const cli_args_t *a)
         return cli_print_json(app, rl_json_from_message(&reply->plan_result->base));
     const Riskline__V1__Resources *r = p->resources;
     const Riskline__V1__Money *b = r ? r->budget : NULL;
-    char mb[32];
     cli_out_text(app->out, p->id, 0);
-    fprintf(app->out, " cost recorded: %s, version %" PRIu64 ", spent ", cli_format_money(cost->amount_minor, mb, sizeof mb),
-            p->version);
+    fputs(" cost recorded: ", app->out);
+    money_text(app->out, cost->amount_minor, b ? b->currency : "");
+    fprintf(app->out, ", version %" PRIu64 ", spent ", p->version);
     money_text(app->out, r ? r->spent_minor : 0, b ? b->currency : "");
     if (b) {
         fputs(" of ", app->out);

@@ -208,10 +208,10 @@ static void test_lifecycle(void **state)
 
     /* costs: spent and the derived over-budget state */
     RUN(h, "tom", 0, "plan", "cost", "add", "TP-1", "--amount", "300.25", "--date", today, "--note", "EDR licences");
-    assert_string_equal(last.out, "TP-1 cost recorded: 300.25, version 10, spent 300.25 EUR of 1250.50 EUR\n");
+    assert_string_equal(last.out, "TP-1 cost recorded: 300.25 EUR, version 10, spent 300.25 EUR of 1250.50 EUR\n");
     RUN(h, "tom", 0, "plan", "cost", "add", "TP-1", "--amount", "1000", "--date", today);
     assert_string_equal(last.out,
-                        "TP-1 cost recorded: 1000.00, version 11, spent 1300.25 EUR of 1250.50 EUR - OVER BUDGET\n");
+                        "TP-1 cost recorded: 1000.00 EUR, version 11, spent 1300.25 EUR of 1250.50 EUR - OVER BUDGET\n");
 
     RUN(h, "tom", 0, "plan", "implement", "TP-1");
     out_has("state implemented");

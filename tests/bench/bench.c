@@ -19,29 +19,18 @@
  * Exit 0 when the benchmark ran (the table says PASS/BELOW and whether it is valid), 1 when the
  * setup failed (a process did not start), 2 when interrupted. Children are stopped and the temp
  * dir is removed on every path. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
+#include "bench_util.h"
 #include "riskline/v1/envelope.pb-c.h"
 #include "riskline/v1/risk.pb-c.h"
 #include "riskline/v1/status.pb-c.h"
@@ -52,253 +41,12 @@
 #define TENANT "bench"
 #define BASELINE_KEY "rl:{bench}:baseline"
 #define REPLY_TIMEOUT_MS 5000
-#define START_TIMEOUT_MS 15000
-#define STOP_GRACE_MS 5000
+#define START_TIMEOUT_MS BENCH_START_TIMEOUT_MS
 #define MAX_CLIENTS 8
 #define MAX_RUNS 15
 #define REQ_BUF 1024
-#define PATH_BUF 1024
+#define PATH_BUF BENCH_PATH_BUF
 #define WHY_BUF 200
-
-extern char **environ;
-
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
-/* ------------------------------------------------------------------ small helpers */
-
-static long env_long(const char *name, long def, long lo, long hi)
-{
-    const char *s = getenv(name);
-    if (!s || !*s)
-        return def;
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || !end || *end || v < lo || v > hi) {
-        fprintf(stderr, "bench: ignoring %s=%s (want %ld..%ld), using %ld\n", name, s, lo, hi, def);
-        return def;
-    }
-    return v;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR && !g_stop) {
-    }
-}
-
-/* snprintf that reports truncation: 0 ok, -1 when it did not fit. */
-static int fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
-static int fmt(char *buf, size_t size, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    int n = vsnprintf(buf, size, f, ap);
-    va_end(ap);
-    return (n < 0 || (size_t)n >= size) ? -1 : 0;
-}
-
-/* Picks n distinct free loopback TCP ports (all held open together, then released). */
-static int free_ports(int *ports, int n)
-{
-    int fds[8];
-    int rc = 0, opened = 0;
-    if (n > 8)
-        return -1;
-    for (int i = 0; i < n; i++) {
-        struct sockaddr_in sa;
-        socklen_t len = sizeof sa;
-        memset(&sa, 0, sizeof sa);
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        sa.sin_port = 0;
-        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
-        if (fds[i] < 0) {
-            rc = -1;
-            break;
-        }
-        opened++;
-        if (bind(fds[i], (struct sockaddr *)&sa, sizeof sa) != 0 ||
-            getsockname(fds[i], (struct sockaddr *)&sa, &len) != 0) {
-            rc = -1;
-            break;
-        }
-        ports[i] = ntohs(sa.sin_port);
-    }
-    for (int i = 0; i < opened; i++)
-        close(fds[i]);
-    return rc;
-}
-
-/* Removes a directory tree (no symlinks followed). */
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char sub[PATH_BUF];
-            struct stat st;
-            if (fmt(sub, sizeof sub, "%s/%s", path, e->d_name) != 0)
-                continue;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(sub);
-            else
-                unlink(sub);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
-/* Finds an executable in PATH (or takes `name` as is when it holds a '/'). */
-static int find_exe(const char *name, char *out, size_t size)
-{
-    if (strchr(name, '/'))
-        return (access(name, X_OK) == 0 && fmt(out, size, "%s", name) == 0) ? 0 : -1;
-    const char *path = getenv("PATH");
-    if (!path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    while (*path) {
-        size_t n = strcspn(path, ":");
-        if (n > 0 && fmt(out, size, "%.*s/%s", (int)n, path, name) == 0 && access(out, X_OK) == 0)
-            return 0;
-        path += n;
-        if (*path == ':')
-            path++;
-    }
-    return -1;
-}
-
-/* ------------------------------------------------------------------ child processes */
-
-typedef struct {
-    const char *name;
-    pid_t pid;
-    int status;   /* wait status once reaped */
-    int reaped;
-    char log[PATH_BUF];
-} child_t;
-
-/* Starts argv[0] with the current environment minus RISKLINE_* plus `extra` (NULL-ended
- * "K=V" list), stdout and stderr into child->log. 0 ok, -1 on failure. */
-static int child_start(child_t *c, char *const argv[], char *const extra[])
-{
-    size_t nenv = 0, nextra = 0;
-    while (environ[nenv])
-        nenv++;
-    while (extra && extra[nextra])
-        nextra++;
-    char **envp = calloc(nenv + nextra + 1, sizeof *envp);
-    if (!envp)
-        return -1;
-    size_t k = 0;
-    for (size_t i = 0; i < nenv; i++)
-        if (strncmp(environ[i], "RISKLINE_", 9) != 0)
-            envp[k++] = environ[i];
-    for (size_t i = 0; i < nextra; i++)
-        envp[k++] = extra[i];
-    envp[k] = NULL;
-
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        free(envp);
-        return -1;
-    }
-    if (pid == 0) { /* only async-signal-safe calls from here */
-#ifdef __linux__
-        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the bench, even if it is killed */
-#endif
-        if (getppid() != parent)
-            _exit(127);
-        int fd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-        }
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, STDIN_FILENO);
-        execve(argv[0], argv, envp);
-        _exit(127);
-    }
-    free(envp);
-    c->pid = pid;
-    c->reaped = 0;
-    return 0;
-}
-
-/* 1 while the child runs; 0 once it has exited (reaped, status kept). */
-static int child_alive(child_t *c)
-{
-    if (c->pid <= 0 || c->reaped)
-        return 0;
-    pid_t r = waitpid(c->pid, &c->status, WNOHANG);
-    if (r == c->pid || (r < 0 && errno == ECHILD)) {
-        c->reaped = 1;
-        return 0;
-    }
-    return 1;
-}
-
-static void child_describe_exit(const child_t *c, char *buf, size_t size)
-{
-    if (WIFEXITED(c->status))
-        fmt(buf, size, "exit code %d", WEXITSTATUS(c->status));
-    else if (WIFSIGNALED(c->status))
-        fmt(buf, size, "killed by signal %d", WTERMSIG(c->status));
-    else
-        fmt(buf, size, "status %d", c->status);
-}
-
-/* Prints the last lines of the child's log to stderr. */
-static void child_log_tail(const child_t *c, int lines)
-{
-    FILE *fp = fopen(c->log, "r");
-    if (!fp)
-        return;
-    char ring[20][512];
-    int n = 0;
-    if (lines > 20)
-        lines = 20;
-    while (fgets(ring[n % lines], sizeof ring[0], fp))
-        n++;
-    fclose(fp);
-    fprintf(stderr, "---- last lines of %s (%s) ----\n", c->name, c->log);
-    for (int i = n > lines ? n - lines : 0; i < n; i++)
-        fputs(ring[i % lines], stderr);
-    fprintf(stderr, "----\n");
-}
-
-/* SIGTERM, wait up to STOP_GRACE_MS, then SIGKILL. Returns 1 when it had to kill. */
-static int child_stop(child_t *c)
-{
-    if (c->pid <= 0 || !child_alive(c))
-        return 0;
-    kill(c->pid, SIGTERM);
-    int64_t until = rl_mono_ms() + STOP_GRACE_MS;
-    while (rl_mono_ms() < until) {
-        if (!child_alive(c))
-            return 0;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-    kill(c->pid, SIGKILL);
-    waitpid(c->pid, &c->status, 0);
-    c->reaped = 1;
-    fprintf(stderr, "bench: %s did not stop within %d ms: killed\n", c->name, STOP_GRACE_MS);
-    return 1;
-}
 
 /* ------------------------------------------------------------------ requests and replies */
 
@@ -352,94 +100,32 @@ static int check_reply(scenario_t sc, const void *data, size_t len, const char *
     Riskline__V1__Envelope *env = riskline__v1__envelope__unpack(NULL, len, data);
     int rc = -1;
     if (!env) {
-        fmt(why, why_size, "%s: undecodable reply (%zu bytes)", SC_NAME[sc], len);
+        bench_fmt(why, why_size, "%s: undecodable reply (%zu bytes)", SC_NAME[sc], len);
         return -1;
     }
     if (env->status && env->status->code != RISKLINE__V1__CODE__CODE_OK) {
         const ProtobufCEnumValue *v =
             protobuf_c_enum_descriptor_get_value(&riskline__v1__code__descriptor, env->status->code);
-        fmt(why, why_size, "%s: status %s field '%s': %s", SC_NAME[sc], v ? v->name : "?",
+        bench_fmt(why, why_size, "%s: status %s field '%s': %s", SC_NAME[sc], v ? v->name : "?",
             env->status->field ? env->status->field : "", env->status->message ? env->status->message : "");
     } else if (sc != SC_BASELINE && strcmp(env->request_id, request_id) != 0) {
-        fmt(why, why_size, "%s: reply for request id '%s', expected '%s'", SC_NAME[sc], env->request_id,
+        bench_fmt(why, why_size, "%s: reply for request id '%s', expected '%s'", SC_NAME[sc], env->request_id,
             request_id);
     } else if (env->body_case != RISKLINE__V1__ENVELOPE__BODY_RISK_RESULT || !env->risk_result ||
                !env->risk_result->risk) {
-        fmt(why, why_size, "%s: reply body case %d, expected risk_result", SC_NAME[sc], (int)env->body_case);
+        bench_fmt(why, why_size, "%s: reply body case %d, expected risk_result", SC_NAME[sc], (int)env->body_case);
     } else if (sc == SC_GET && strcmp(env->risk_result->risk->id, want_risk_id) != 0) {
-        fmt(why, why_size, "risk_get: got risk '%s', asked '%s'", env->risk_result->risk->id, want_risk_id);
+        bench_fmt(why, why_size, "risk_get: got risk '%s', asked '%s'", env->risk_result->risk->id, want_risk_id);
     } else if (sc == SC_CREATE && env->risk_result->risk->id[0] == '\0') {
-        fmt(why, why_size, "risk_create: reply without a risk id");
+        bench_fmt(why, why_size, "risk_create: reply without a risk id");
     } else {
-        if (new_id && fmt(new_id, new_id_size, "%s", env->risk_result->risk->id) != 0)
-            fmt(why, why_size, "risk_create: risk id too long");
+        if (new_id && bench_fmt(new_id, new_id_size, "%s", env->risk_result->risk->id) != 0)
+            bench_fmt(why, why_size, "risk_create: risk id too long");
         else
             rc = 0;
     }
     riskline__v1__envelope__free_unpacked(env, NULL);
     return rc;
-}
-
-/* Sends one frame and waits up to timeout_ms for a one-frame reply (into *reply, initialised here).
- * 0 ok, -1 on timeout, interruption or socket error (why filled). */
-static int roundtrip(void *sock, const void *req, size_t len, zmq_msg_t *reply, int timeout_ms, char *why,
-                     size_t why_size)
-{
-    zmq_msg_init(reply);
-    if (zmq_send(sock, req, len, 0) < 0) {
-        fmt(why, why_size, "send: %s", zmq_strerror(zmq_errno()));
-        return -1;
-    }
-    int64_t until = rl_mono_ms() + timeout_ms;
-    for (;;) {
-        int rc = zmq_msg_recv(reply, sock, ZMQ_DONTWAIT);
-        if (rc >= 0) {
-            while (zmq_msg_more(reply)) { /* not expected from a DEALER peer: keep the last part */
-                if (zmq_msg_recv(reply, sock, 0) < 0)
-                    break;
-            }
-            return 0;
-        }
-        if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
-            fmt(why, why_size, "recv: %s", zmq_strerror(zmq_errno()));
-            return -1;
-        }
-        int64_t left = until - rl_mono_ms();
-        if (g_stop) {
-            fmt(why, why_size, "interrupted");
-            return -1;
-        }
-        if (left <= 0) {
-            fmt(why, why_size, "no reply within %d ms", timeout_ms);
-            return -1;
-        }
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        zmq_poll(&item, 1, left < 100 ? (long)left : 100);
-    }
-}
-
-/* CURVE keys a DEALER uses towards the register (the baseline is plaintext). */
-typedef struct {
-    char server[41], pub[41], sec[41];
-} bench_keys_t;
-
-static void *dealer_new(void *zctx, const char *endpoint, const bench_keys_t *k)
-{
-    void *s = zmq_socket(zctx, ZMQ_DEALER);
-    if (!s)
-        return NULL;
-    int linger = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    if (k && (zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, k->server, 40) ||
-              zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, k->pub, 40) || zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, k->sec, 40))) {
-        zmq_close(s);
-        return NULL;
-    }
-    if (zmq_connect(s, endpoint) != 0) {
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
 }
 
 /* ------------------------------------------------------------------ measurement */
@@ -479,7 +165,7 @@ typedef struct {
 static void worker_error(worker_t *w, const char *why)
 {
     if (w->errors++ == 0)
-        fmt(w->first_error, sizeof w->first_error, "%s", why);
+        bench_fmt(w->first_error, sizeof w->first_error, "%s", why);
 }
 
 static void *worker_main(void *arg)
@@ -491,15 +177,15 @@ static void *worker_main(void *arg)
     char rid[64], why[WHY_BUF];
     int ready = 0;
 
-    void *sock = dealer_new(cfg->zctx, ep, w->sc == SC_BASELINE ? NULL : &cfg->reg_keys);
+    void *sock = bench_dealer_new(cfg->zctx, ep, w->sc == SC_BASELINE ? NULL : &cfg->reg_keys);
     if (!sock) {
         worker_error(w, "cannot create or connect the DEALER socket");
     } else { /* connect and warm the path outside the measurement */
         zmq_msg_t reply;
-        fmt(rid, sizeof rid, "%s.c%d.r%d.t%d.%s.hello", cfg->tag, w->clients, w->run, w->thread_no,
+        bench_fmt(rid, sizeof rid, "%s.c%d.r%d.t%d.%s.hello", cfg->tag, w->clients, w->run, w->thread_no,
             SC_NAME[w->sc]);
         size_t len = build_request(SC_BASELINE, rid, NULL, req, sizeof req); /* a ping */
-        if (roundtrip(sock, req, len, &reply, REPLY_TIMEOUT_MS, why, sizeof why) != 0)
+        if (bench_roundtrip(sock, req, len, &reply, REPLY_TIMEOUT_MS, why, sizeof why) != 0)
             worker_error(w, why);
         else
             ready = 1;
@@ -515,11 +201,11 @@ static void *worker_main(void *arg)
     pthread_mutex_unlock(&w->gate->mu);
     w->start_ns = rl_mono_ns();
     int64_t deadline = w->start_ns + (int64_t)(cfg->seconds * 1e9);
-    for (size_t i = 0; ready && i < w->max_req && !g_stop; i++) {
+    for (size_t i = 0; ready && i < w->max_req && !bench_stop; i++) {
         const char *risk_id = NULL;
         if (w->sc == SC_GET || w->sc == SC_BASELINE)
             risk_id = cfg->ids[((size_t)w->thread_no * 7919u + i) % cfg->nids];
-        if (fmt(rid, sizeof rid, "%s.c%d.r%d.t%d.%c%zu", cfg->tag, w->clients, w->run, w->thread_no,
+        if (bench_fmt(rid, sizeof rid, "%s.c%d.r%d.t%d.%c%zu", cfg->tag, w->clients, w->run, w->thread_no,
                 SC_NAME[w->sc][5], i) != 0) {
             worker_error(w, "request id too long");
             break;
@@ -531,11 +217,11 @@ static void *worker_main(void *arg)
         }
         zmq_msg_t reply;
         int64_t t0 = rl_mono_ns();
-        int rc = roundtrip(sock, req, len, &reply, REPLY_TIMEOUT_MS, why, sizeof why);
+        int rc = bench_roundtrip(sock, req, len, &reply, REPLY_TIMEOUT_MS, why, sizeof why);
         int64_t t1 = rl_mono_ns();
         if (rc != 0) {
             zmq_msg_close(&reply);
-            if (!g_stop)
+            if (!bench_stop)
                 worker_error(w, why);
             break; /* a lost reply could arrive later and confuse the next request */
         }
@@ -560,25 +246,6 @@ typedef struct {
     double elapsed_s;
     char first_error[WHY_BUF];
 } result_t;
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of a sorted array. */
-static double pct_us(const uint64_t *v, size_t n, double p)
-{
-    if (n == 0)
-        return 0.0;
-    size_t rank = (size_t)(p / 100.0 * (double)n + 0.999999);
-    if (rank < 1)
-        rank = 1;
-    if (rank > n)
-        rank = n;
-    return (double)v[rank - 1] / 1000.0;
-}
 
 /* One run of one scenario with `clients` threads. 0 ok (errors are in res), -1 on setup failure. */
 static int run_scenario(const bench_cfg_t *cfg, scenario_t sc, int clients, int run, result_t *res)
@@ -629,15 +296,15 @@ static int run_scenario(const bench_cfg_t *cfg, scenario_t sc, int clients, int 
         memmove(all + n, w[i].lat_ns, w[i].n * sizeof *all);
         n += w[i].n;
         if (w[i].errors && res->errors == 0)
-            fmt(res->first_error, sizeof res->first_error, "%s", w[i].first_error);
+            bench_fmt(res->first_error, sizeof res->first_error, "%s", w[i].first_error);
         res->errors += w[i].errors;
     }
-    qsort(all, n, sizeof *all, cmp_u64);
+    qsort(all, n, sizeof *all, bench_cmp_u64);
     res->requests = n;
     res->elapsed_s = end > start ? (double)(end - start) / 1e9 : 0.0;
     res->rps = res->elapsed_s > 0 ? (double)n / res->elapsed_s : 0.0;
-    res->p50_us = pct_us(all, n, 50.0);
-    res->p99_us = pct_us(all, n, 99.0);
+    res->p50_us = bench_pct_us(all, n, 50.0);
+    res->p99_us = bench_pct_us(all, n, 99.0);
     free(all);
     return 0;
 }
@@ -648,142 +315,9 @@ typedef struct {
     char dir[PATH_BUF];
     char password[RL_REQUEST_ID_LEN];
     int redis_port, register_port, baseline_port;
-    child_t redis, reg, base;
+    bench_child_t redis, reg, base;
     char redis_version[32];
 } env_t;
-
-static redisContext *redis_connect(const env_t *e)
-{
-    struct timeval tv = {2, 0};
-    redisContext *rc = redisConnectWithTimeout("127.0.0.1", e->redis_port, tv);
-    if (!rc || rc->err) {
-        redisFree(rc);
-        return NULL;
-    }
-    redisSetTimeout(rc, tv);
-    redisReply *r = redisCommand(rc, "AUTH %s", e->password);
-    int ok = r && r->type == REDIS_REPLY_STATUS;
-    freeReplyObject(r);
-    if (ok) {
-        r = redisCommand(rc, "PING");
-        ok = r && r->type == REDIS_REPLY_STATUS && r->str && strcmp(r->str, "PONG") == 0;
-        freeReplyObject(r);
-    }
-    if (!ok) {
-        redisFree(rc);
-        return NULL;
-    }
-    return rc;
-}
-
-static int start_redis(env_t *e)
-{
-    char exe[PATH_BUF], conf[PATH_BUF];
-    const char *name = getenv("RISKLINE_REDIS_SERVER");
-    if (find_exe(name && *name ? name : "redis-server", exe, sizeof exe) != 0) {
-        fprintf(stderr, "bench: redis-server not found (install it: make deps)\n");
-        return -1;
-    }
-    if (fmt(conf, sizeof conf, "%s/redis.conf", e->dir) != 0)
-        return -1;
-    int fd = open(conf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    FILE *fp = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!fp) {
-        fprintf(stderr, "bench: cannot write %s: %s\n", conf, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    fprintf(fp,
-            "bind 127.0.0.1\nport %d\nprotected-mode yes\ndaemonize no\ndir %s\nlogfile \"\"\n"
-            "appendonly yes\nappendfsync everysec\nsave \"\"\nrequirepass %s\n",
-            e->redis_port, e->dir, e->password);
-    if (fclose(fp) != 0)
-        return -1;
-    e->redis.name = "redis-server";
-    if (fmt(e->redis.log, sizeof e->redis.log, "%s/redis.log", e->dir) != 0)
-        return -1;
-    char *argv[] = {exe, conf, NULL};
-    if (child_start(&e->redis, argv, NULL) != 0) {
-        fprintf(stderr, "bench: cannot start redis-server: %s\n", strerror(errno));
-        return -1;
-    }
-    int64_t until = rl_mono_ms() + START_TIMEOUT_MS;
-    while (!g_stop && rl_mono_ms() < until) {
-        redisContext *rc = redis_connect(e);
-        if (rc) {
-            redisReply *r = redisCommand(rc, "INFO server");
-            const char *v = r && r->type == REDIS_REPLY_STRING ? r->str : NULL;
-            const char *p = v ? strstr(v, "redis_version:") : NULL;
-            if (p)
-                fmt(e->redis_version, sizeof e->redis_version, "%.*s", (int)strcspn(p + 14, "\r\n"), p + 14);
-            freeReplyObject(r);
-            redisFree(rc);
-            return 0;
-        }
-        if (!child_alive(&e->redis))
-            break;
-        sleep_ms(50);
-    }
-    fprintf(stderr, "bench: redis-server did not come up on port %d\n", e->redis_port);
-    child_log_tail(&e->redis, 15);
-    return -1;
-}
-
-/* Starts a service-like child and waits until it answers a ping on endpoint. */
-static int start_and_wait(child_t *c, char *const argv[], char *const extra[], void *zctx, const char *endpoint,
-                          int want_pong, const bench_keys_t *keys)
-{
-    if (access(argv[0], X_OK) != 0) {
-        fprintf(stderr, "bench: %s not found or not executable (build it: make all bench)\n", argv[0]);
-        return -1;
-    }
-    if (child_start(c, argv, extra) != 0) {
-        fprintf(stderr, "bench: cannot start %s: %s\n", argv[0], strerror(errno));
-        return -1;
-    }
-    int64_t until = rl_mono_ms() + START_TIMEOUT_MS;
-    uint8_t req[REQ_BUF];
-    char why[WHY_BUF] = "";
-    int attempt = 0;
-    while (!g_stop && rl_mono_ms() < until && child_alive(c)) {
-        char rid[48];
-        fmt(rid, sizeof rid, "bench-start-%d", attempt++);
-        size_t len = build_request(SC_BASELINE, rid, NULL, req, sizeof req);
-        void *s = dealer_new(zctx, endpoint, keys);
-        if (!s)
-            return -1;
-        zmq_msg_t reply;
-        int ok = 0;
-        if (roundtrip(s, req, len, &reply, 300, why, sizeof why) == 0) {
-            if (!want_pong) {
-                ok = 1;
-            } else {
-                Riskline__V1__Envelope *env =
-                    riskline__v1__envelope__unpack(NULL, zmq_msg_size(&reply), zmq_msg_data(&reply));
-                ok = env && env->body_case == RISKLINE__V1__ENVELOPE__BODY_PONG &&
-                     (!env->status || env->status->code == RISKLINE__V1__CODE__CODE_OK);
-                if (!ok)
-                    fmt(why, sizeof why, "ping reply is not an OK pong");
-                if (env)
-                    riskline__v1__envelope__free_unpacked(env, NULL);
-            }
-        }
-        zmq_msg_close(&reply);
-        zmq_close(s);
-        if (ok)
-            return 0;
-        sleep_ms(50);
-    }
-    if (g_stop)
-        return -1;
-    char how[64] = "still running";
-    if (!child_alive(c))
-        child_describe_exit(c, how, sizeof how);
-    fprintf(stderr, "bench: %s did not answer on %s (%s; last: %s)\n", c->name, endpoint, how, why);
-    child_log_tail(c, 15);
-    return -1;
-}
 
 /* Single-client synchronous call used for the warm-up. 0 ok, -1 with why. */
 static int call_once(void *sock, scenario_t sc, const char *rid, const char *risk_id, char *new_id, size_t size,
@@ -793,10 +327,10 @@ static int call_once(void *sock, scenario_t sc, const char *rid, const char *ris
     size_t len = build_request(sc, rid, risk_id, req, sizeof req);
     zmq_msg_t reply;
     if (len == 0) {
-        fmt(why, why_size, "request does not fit");
+        bench_fmt(why, why_size, "request does not fit");
         return -1;
     }
-    int rc = roundtrip(sock, req, len, &reply, REPLY_TIMEOUT_MS, why, why_size);
+    int rc = bench_roundtrip(sock, req, len, &reply, REPLY_TIMEOUT_MS, why, why_size);
     if (rc == 0)
         rc = check_reply(sc, zmq_msg_data(&reply), zmq_msg_size(&reply), rid, risk_id, new_id, size, why,
                          why_size);
@@ -805,7 +339,7 @@ static int call_once(void *sock, scenario_t sc, const char *rid, const char *ris
             memcpy(raw, zmq_msg_data(&reply), zmq_msg_size(&reply));
             *raw_len = zmq_msg_size(&reply);
         } else {
-            fmt(why, why_size, "reply larger than %zu bytes", *raw_len);
+            bench_fmt(why, why_size, "reply larger than %zu bytes", *raw_len);
             rc = -1;
         }
     }
@@ -819,7 +353,7 @@ static void print_row(const char *name, int clients, const result_t *r, const re
 {
     char ratio[16] = "";
     if (base && base->rps > 0)
-        fmt(ratio, sizeof ratio, "%.2f", r->rps / base->rps);
+        bench_fmt(ratio, sizeof ratio, "%.2f", r->rps / base->rps);
     printf("%-12s %7d %10.0f %9.1f %9.1f %11s %9zu %7llu\n", name, clients, r->rps, r->p50_us, r->p99_us, ratio,
            r->requests, (unsigned long long)r->errors);
 }
@@ -833,13 +367,13 @@ static int by_rps(const void *a, const void *b)
 static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const char *build)
 {
     char exe_reg[PATH_BUF], exe_base[PATH_BUF], port_s[16], ep_env[96], port_env[48], pass_env[64], var_env[PATH_BUF + 32];
-    if (fmt(exe_reg, sizeof exe_reg, "%s/bin/riskline-register", build) != 0 ||
-        fmt(exe_base, sizeof exe_base, "%s/bench/baseline", build) != 0)
+    if (bench_fmt(exe_reg, sizeof exe_reg, "%s/bin/riskline-register", build) != 0 ||
+        bench_fmt(exe_base, sizeof exe_base, "%s/bench/baseline", build) != 0)
         return -1;
 
     /* ---- processes */
     int ports[3];
-    if (free_ports(ports, 3) != 0) {
+    if (bench_free_ports(ports, 3) != 0) {
         fprintf(stderr, "bench: cannot find free loopback ports\n");
         return -1;
     }
@@ -850,16 +384,16 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
         fprintf(stderr, "bench: no randomness for the Redis password\n");
         return -1;
     }
-    if (start_redis(e) != 0)
+    if (bench_redis_start(&e->redis, e->dir, e->redis_port, e->password, e->redis_version, sizeof e->redis_version) != 0)
         return -1;
 
-    fmt(cfg->register_ep, sizeof cfg->register_ep, "tcp://127.0.0.1:%d", e->register_port);
-    fmt(cfg->baseline_ep, sizeof cfg->baseline_ep, "tcp://127.0.0.1:%d", e->baseline_port);
-    fmt(port_s, sizeof port_s, "%d", e->redis_port);
-    fmt(port_env, sizeof port_env, "RISKLINE_REDIS_PORT=%d", e->redis_port);
-    fmt(pass_env, sizeof pass_env, "RISKLINE_REDIS_PASSWORD=%s", e->password);
-    fmt(ep_env, sizeof ep_env, "RISKLINE_REGISTER_ENDPOINT=%s", cfg->register_ep);
-    if (fmt(var_env, sizeof var_env, "RISKLINE_VAR_DIR=%s", e->dir) != 0)
+    bench_fmt(cfg->register_ep, sizeof cfg->register_ep, "tcp://127.0.0.1:%d", e->register_port);
+    bench_fmt(cfg->baseline_ep, sizeof cfg->baseline_ep, "tcp://127.0.0.1:%d", e->baseline_port);
+    bench_fmt(port_s, sizeof port_s, "%d", e->redis_port);
+    bench_fmt(port_env, sizeof port_env, "RISKLINE_REDIS_PORT=%d", e->redis_port);
+    bench_fmt(pass_env, sizeof pass_env, "RISKLINE_REDIS_PASSWORD=%s", e->password);
+    bench_fmt(ep_env, sizeof ep_env, "RISKLINE_REGISTER_ENDPOINT=%s", cfg->register_ep);
+    if (bench_fmt(var_env, sizeof var_env, "RISKLINE_VAR_DIR=%s", e->dir) != 0)
         return -1;
 
     cfg->zctx = zmq_ctx_new();
@@ -872,7 +406,7 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
         rl_keyfile_t reg, cli;
         rl_error_t kerr;
         char kdir[600];
-        fmt(kdir, sizeof kdir, "%s/keys", e->dir);
+        bench_fmt(kdir, sizeof kdir, "%s/keys", e->dir);
         if (rl_keyfile_generate(&reg, 1, &kerr) || rl_keyfile_save(&reg, kdir, "register", &kerr) ||
             rl_keyfile_generate(&cli, 0, &kerr) || rl_keyfile_save(&cli, kdir, "cli", &kerr)) {
             fprintf(stderr, "bench: keys: %s\n", kerr.message);
@@ -884,18 +418,18 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
     }
 
     e->reg.name = "riskline-register";
-    fmt(e->reg.log, sizeof e->reg.log, "%s/register.log", e->dir);
+    bench_fmt(e->reg.log, sizeof e->reg.log, "%s/register.log", e->dir);
     char *reg_argv[] = {exe_reg, NULL};
     char *reg_env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", port_env, pass_env, ep_env, var_env,
                        "RISKLINE_LOG_LEVEL=warn", NULL};
-    if (start_and_wait(&e->reg, reg_argv, reg_env, cfg->zctx, cfg->register_ep, 1, &cfg->reg_keys) != 0)
+    if (bench_start_and_wait(&e->reg, reg_argv, reg_env, cfg->zctx, cfg->register_ep, 1, &cfg->reg_keys) != 0)
         return -1;
 
     e->base.name = "baseline";
-    fmt(e->base.log, sizeof e->base.log, "%s/baseline.log", e->dir);
+    bench_fmt(e->base.log, sizeof e->base.log, "%s/baseline.log", e->dir);
     char *base_argv[] = {exe_base, cfg->baseline_ep, port_s, (char *)BASELINE_KEY, NULL};
     char *base_env[] = {pass_env, NULL};
-    if (start_and_wait(&e->base, base_argv, base_env, cfg->zctx, cfg->baseline_ep, 0, NULL) != 0)
+    if (bench_start_and_wait(&e->base, base_argv, base_env, cfg->zctx, cfg->baseline_ep, 0, NULL) != 0)
         return -1;
 
     /* ---- warm-up: create the risks risk_get reads; record one get reply for the baseline */
@@ -903,16 +437,16 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
     cfg->ids = calloc(warmup, sizeof *cfg->ids);
     if (!cfg->ids)
         return -1;
-    void *s = dealer_new(cfg->zctx, cfg->register_ep, &cfg->reg_keys);
+    void *s = bench_dealer_new(cfg->zctx, cfg->register_ep, &cfg->reg_keys);
     if (!s)
         return -1;
     int64_t t0 = rl_mono_ns();
-    for (size_t i = 0; i < warmup && !g_stop; i++) {
-        fmt(rid, sizeof rid, "%s.warm.c%zu", cfg->tag, i);
+    for (size_t i = 0; i < warmup && !bench_stop; i++) {
+        bench_fmt(rid, sizeof rid, "%s.warm.c%zu", cfg->tag, i);
         if (call_once(s, SC_CREATE, rid, NULL, cfg->ids[i], sizeof cfg->ids[i], NULL, NULL, why, sizeof why) != 0) {
             fprintf(stderr, "bench: warm-up create %zu failed: %s\n", i, why);
             zmq_close(s);
-            child_log_tail(&e->reg, 10);
+            bench_child_log_tail(&e->reg, 10);
             return -1;
         }
         cfg->nids++;
@@ -920,9 +454,9 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
     double warm_s = (double)(rl_mono_ns() - t0) / 1e9;
     uint8_t raw[8192];
     size_t raw_len = sizeof raw;
-    int rc = g_stop ? -1 : 0;
-    for (size_t i = 0; rc == 0 && i < warmup && !g_stop; i++) {
-        fmt(rid, sizeof rid, "%s.warm.g%zu", cfg->tag, i);
+    int rc = bench_stop ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < warmup && !bench_stop; i++) {
+        bench_fmt(rid, sizeof rid, "%s.warm.g%zu", cfg->tag, i);
         rc = call_once(s, SC_GET, rid, cfg->ids[i], NULL, 0, i == 0 ? raw : NULL, i == 0 ? &raw_len : NULL, why,
                        sizeof why);
     }
@@ -931,7 +465,7 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
         fprintf(stderr, "bench: warm-up get failed: %s\n", why);
         return -1;
     }
-    redisContext *rcx = redis_connect(e);
+    redisContext *rcx = bench_redis_connect(e->redis_port, e->password);
     redisReply *r = rcx ? redisCommand(rcx, "SET %s %b", BASELINE_KEY, raw, raw_len) : NULL;
     int set_ok = r && r->type == REDIS_REPLY_STATUS;
     freeReplyObject(r);
@@ -940,9 +474,9 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
         fprintf(stderr, "bench: cannot store the baseline reply in Redis\n");
         return -1;
     }
-    s = dealer_new(cfg->zctx, cfg->baseline_ep, NULL);
-    for (size_t i = 0; s && rc == 0 && i < warmup && !g_stop; i++) {
-        fmt(rid, sizeof rid, "%s.warm.b%zu", cfg->tag, i);
+    s = bench_dealer_new(cfg->zctx, cfg->baseline_ep, NULL);
+    for (size_t i = 0; s && rc == 0 && i < warmup && !bench_stop; i++) {
+        bench_fmt(rid, sizeof rid, "%s.warm.b%zu", cfg->tag, i);
         rc = call_once(s, SC_BASELINE, rid, cfg->ids[0], NULL, 0, NULL, NULL, why, sizeof why);
     }
     if (s)
@@ -951,7 +485,7 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
         fprintf(stderr, "bench: warm-up baseline failed: %s\n", s ? why : "no socket");
         return -1;
     }
-    if (g_stop)
+    if (bench_stop)
         return -1;
 
     printf("Riskline bench: riskline-register vs baseline (ZeroMQ ROUTER + one Redis GET per request)\n");
@@ -969,10 +503,10 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
     result_t med[2][SC_COUNT];
     uint64_t total_errors = 0, total_requests = 0;
     char first_error[WHY_BUF] = "";
-    for (int ci = 0; ci < 2 && !g_stop; ci++) {
+    for (int ci = 0; ci < 2 && !bench_stop; ci++) {
         result_t res[SC_COUNT][MAX_RUNS];
-        for (int run = 0; run < runs && !g_stop; run++)
-            for (int sc = 0; sc < SC_COUNT && !g_stop; sc++) {
+        for (int run = 0; run < runs && !bench_stop; run++)
+            for (int sc = 0; sc < SC_COUNT && !bench_stop; sc++) {
                 if (run_scenario(cfg, (scenario_t)sc, client_counts[ci], run, &res[sc][run]) != 0) {
                     fprintf(stderr, "bench: cannot run scenario %s\n", SC_NAME[sc]);
                     return -1;
@@ -981,19 +515,19 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
                 total_errors += x->errors;
                 total_requests += x->requests;
                 if (x->errors && !first_error[0])
-                    fmt(first_error, sizeof first_error, "%s", x->first_error);
+                    bench_fmt(first_error, sizeof first_error, "%s", x->first_error);
                 fprintf(stderr, "  run %d/%d %-11s clients=%d: %8.0f req/s  p50 %7.1f us  p99 %7.1f us  (%zu req, %.2f s, %llu errors)\n",
                         run + 1, runs, SC_NAME[sc], client_counts[ci], x->rps, x->p50_us, x->p99_us, x->requests,
                         x->elapsed_s, (unsigned long long)x->errors);
             }
-        if (g_stop)
+        if (bench_stop)
             break;
         for (int sc = 0; sc < SC_COUNT; sc++) {
             qsort(res[sc], (size_t)runs, sizeof res[sc][0], by_rps);
             med[ci][sc] = res[sc][runs / 2];
         }
     }
-    if (g_stop) {
+    if (bench_stop) {
         fprintf(stderr, "bench: interrupted\n");
         return -2;
     }
@@ -1021,11 +555,11 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
                (unsigned long long)total_requests, first_error);
     else
         printf("\nerrors: 0 in %llu requests: valid\n", (unsigned long long)total_requests);
-    if (!child_alive(&e->reg)) {
+    if (!bench_child_alive(&e->reg)) {
         char how[64];
-        child_describe_exit(&e->reg, how, sizeof how);
+        bench_child_describe_exit(&e->reg, how, sizeof how);
         printf("WARNING: riskline-register exited during the benchmark (%s)\n", how);
-        child_log_tail(&e->reg, 15);
+        bench_child_log_tail(&e->reg, 15);
     }
     fflush(stdout);
     return 0;
@@ -1033,48 +567,31 @@ static int bench_main(env_t *e, bench_cfg_t *cfg, int runs, size_t warmup, const
 
 int main(void)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    setvbuf(stdout, NULL, _IOLBF, 0);
-
-    const char *build = getenv("RISKLINE_BUILD");
-    if (!build || !*build)
-        build = "build";
-    int runs = (int)env_long("RISKLINE_BENCH_RUNS", 3, 1, MAX_RUNS);
-    size_t warmup = (size_t)env_long("RISKLINE_BENCH_WARMUP", 1000, 1, 1000000);
+    const char *build = bench_init();
+    int runs = (int)bench_env_long("RISKLINE_BENCH_RUNS", 3, 1, MAX_RUNS);
+    size_t warmup = (size_t)bench_env_long("RISKLINE_BENCH_WARMUP", 1000, 1, 1000000);
 
     env_t e;
     bench_cfg_t cfg;
     memset(&e, 0, sizeof e);
     memset(&cfg, 0, sizeof cfg);
-    cfg.total_requests = (size_t)env_long("RISKLINE_BENCH_REQUESTS", 20000, MAX_CLIENTS, 100000000);
-    cfg.seconds = (double)env_long("RISKLINE_BENCH_SECONDS", 3, 1, 3600);
-    fmt(cfg.tag, sizeof cfg.tag, "b%lx%llx", (unsigned long)getpid(), (unsigned long long)(rl_mono_ns() % 0xffffff));
+    cfg.total_requests = (size_t)bench_env_long("RISKLINE_BENCH_REQUESTS", 20000, MAX_CLIENTS, 100000000);
+    cfg.seconds = (double)bench_env_long("RISKLINE_BENCH_SECONDS", 3, 1, 3600);
+    bench_fmt(cfg.tag, sizeof cfg.tag, "b%lx%llx", (unsigned long)getpid(), (unsigned long long)(rl_mono_ns() % 0xffffff));
 
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
-    if (fmt(e.dir, sizeof e.dir, "%s/riskline-bench-XXXXXX", tmp) != 0 || !mkdtemp(e.dir)) {
-        fprintf(stderr, "bench: cannot create a temp dir under %s: %s\n", tmp, strerror(errno));
+    if (bench_make_tmpdir(e.dir, sizeof e.dir) != 0)
         return 1;
-    }
 
     int rc = bench_main(&e, &cfg, runs, warmup, build);
 
     /* ---- teardown, on every path */
-    child_stop(&e.base);
-    child_stop(&e.reg);
-    child_stop(&e.redis);
+    bench_child_stop(&e.base);
+    bench_child_stop(&e.reg);
+    bench_child_stop(&e.redis);
     if (cfg.zctx)
         zmq_ctx_term(cfg.zctx);
     free(cfg.ids);
-    remove_tree(e.dir);
+    bench_remove_tree(e.dir);
     if (rc == -2)
         return 2;
     return rc == 0 ? 0 : 1;

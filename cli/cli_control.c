@@ -515,7 +515,7 @@ static const cli_cmd_t soa_commands[] = {
     {"soa", "include", NULL, 0, 1, 1, "ID", soa_include_usage, cmd_soa_include, TREATMENT},
 };
 
-static const cli_cmd_t accept = {NULL, "accept", accept_opts, N(accept_opts), 1, 1, "RISK", accept_usage, cmd_accept,
+static const cli_cmd_t accept_cmd = {NULL, "accept", accept_opts, N(accept_opts), 1, 1, "RISK", accept_usage, cmd_accept,
                                  TREATMENT};
 
 const cli_cmd_t *cli_control_commands(size_t *n)
@@ -532,5 +532,5 @@ const cli_cmd_t *cli_soa_commands(size_t *n)
 
 const cli_cmd_t *cli_accept_command(void)
 {
-    return &accept;
+    return &accept_cmd;
 }

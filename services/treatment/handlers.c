@@ -379,7 +379,8 @@ static rl_err_t apply_milestone_add(server_t *srv, const rl_bus_req_t *req, cons
     m->n_evidence = 0;
     if ((rc = plan_milestone_validate(p, m, err)))
         return rc;
-    memcpy(list, p->milestones, p->n_milestones * sizeof *list);
+    if (p->n_milestones)  /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(list, p->milestones, p->n_milestones * sizeof *list);
     list[p->n_milestones++] = m;
     p->milestones = list;
     p->next_milestone++;
@@ -434,7 +435,8 @@ static rl_err_t apply_milestone_update(server_t *srv, const rl_bus_req_t *req, c
             return RL_ERR_INTERNAL;
         e->added_by = (char *)req->principal->name;
         e->added_at_ms = rl_clock_now(&srv->clock);
-        memcpy(list, m->evidence, m->n_evidence * sizeof *list);
+        if (m->n_evidence)
+            memcpy(list, m->evidence, m->n_evidence * sizeof *list);
         list[m->n_evidence++] = e;
         m->evidence = list;
         *kind = "milestone.evidence_added";

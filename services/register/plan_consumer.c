@@ -95,7 +95,7 @@ static rl_err_t apply(follower_t *self, const char *tenant, const rl_stream_entr
     if (!r)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
     r->id = before->id;
-    if (!r->residual) {  /* a residual rating to fill when the plan proves effective */
+    if (!r->residual && !strcmp(ev->kind, "plan.verify")) {  /* to fill when the plan proves effective */
         r->residual = rl_arena_alloc(a, sizeof *r->residual);
         if (!r->residual)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");

@@ -10,7 +10,7 @@
  *
  * Setup (not measured, rates printed): tenant "soa" gets 10,000 risks and 5,000 plans of 2..5
  * Annex A controls each (mixed implementation status); tenant "bench" gets 1,000 risks. All of it
- * pipelined over 8 DEALERs.
+ * spread over 8 concurrent DEALERs.
  * Measured, with 1 and 8 client threads (one DEALER per principal each, synchronous), every
  * scenario RUNS times interleaved, median run by req/s shown:
  *   baseline     one request to the baseline (ROUTER + one Redis GET of a recorded plan reply)

@@ -49,6 +49,19 @@ static const char *key_path(harness_t *h, const char *name, char *buf, size_t si
 
 /* Issues a key for name through the CLI (as the local admin); the pair is written to keys_dir. */
 /* One request on a fresh DEALER holding key_file; the reply or NULL (no reply in timeout_ms). */
+static harness_env_t *call_to(harness_t *h, const char *endpoint, const char *service, const char *key_file,
+                              harness_env_t *env, int timeout_ms)
+{
+    void *s = harness_dealer_to(h, endpoint, service, key_file);
+    assert_non_null(s);
+    harness_env_prepare(h, env);
+    harness_env_t *reply = NULL;
+    if (harness_send_env(h, s, env) == 0)
+        reply = harness_recv_env(s, timeout_ms);
+    zmq_close(s);
+    return reply;
+}
+
 static harness_env_t *call_as(harness_t *h, const char *key_file, harness_env_t *env, int timeout_ms)
 {
     void *s = harness_dealer_key(h, key_file);
@@ -276,6 +289,8 @@ enum { V = 1, RO = 2, TO = 4, AP = 8, AU = 16, IN = 32, AD = 64 };
 static const char *const role_names[] = {"viewer", "risk_owner", "treatment_owner", "approver",
                                          "auditor", "integrator", "admin"};
 
+static void build_treatment(harness_env_t *env, int body, const char *owner);
+
 /* Builds a request of body case `body` that passes validation far enough to reach the handler
  * (in tenant "default"); memory from static storage is fine: one request at a time. */
 static void build(harness_env_t *env, int body, harness_risk_in_t *risk, const char *owner)
@@ -364,6 +379,125 @@ static void build(harness_env_t *env, int body, harness_risk_in_t *risk, const c
         riskline__v1__audit_read__init(&aread);
         env->audit_read = &aread;
         break;
+    default:
+        build_treatment(env, body, owner);
+    }
+}
+
+/* Treatment requests that reach their handler and write nothing (a stale version, a missing
+ * plan, invalid content): the matrix checks who passes the role table, not the domain rules. */
+static void build_treatment(harness_env_t *env, int body, const char *owner)
+{
+    static Riskline__V1__PlanCreate pcreate;
+    static Riskline__V1__Plan plan;
+    static Riskline__V1__PlanGet pget;
+    static Riskline__V1__PlanList plist;
+    static Riskline__V1__PlanUpdate pupdate;
+    static Riskline__V1__PlanTransition ptrans;
+    static Riskline__V1__PlanCostAdd pcost;
+    static Riskline__V1__PlanHistory phist;
+    static Riskline__V1__MilestoneAdd madd;
+    static Riskline__V1__MilestoneUpdate mupd;
+    static Riskline__V1__ControlList clist;
+    static Riskline__V1__ControlGet cget;
+    static Riskline__V1__ControlAdd cadd;
+    static Riskline__V1__Control ctl;
+    static Riskline__V1__SoaGet sget;
+    static Riskline__V1__SoaExclude sexcl;
+    static Riskline__V1__SoaInclude sincl;
+    static Riskline__V1__RiskAccept racc;
+    switch (body) {
+    case RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE:
+        riskline__v1__plan_create__init(&pcreate);
+        riskline__v1__plan__init(&plan);
+        plan.risk_id = "R-1";
+        plan.title = "";  /* invalid: refused after the role table, nothing written */
+        plan.treatment_owner = (char *)owner;
+        plan.approver = "someone-else";
+        pcreate.plan = &plan;
+        env->plan_create = &pcreate;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_PLAN_GET:
+        riskline__v1__plan_get__init(&pget);
+        pget.id = "TP-99";
+        env->plan_get = &pget;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_PLAN_LIST:
+        riskline__v1__plan_list__init(&plist);
+        env->plan_list = &plist;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_PLAN_UPDATE:
+        riskline__v1__plan_update__init(&pupdate);
+        pupdate.id = "TP-99";
+        pupdate.expected_version = 1;
+        env->plan_update = &pupdate;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_PLAN_TRANSITION:
+        riskline__v1__plan_transition__init(&ptrans);
+        ptrans.id = "TP-99";
+        ptrans.expected_version = 1;
+        ptrans.action = RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_SUBMIT;
+        env->plan_transition = &ptrans;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_PLAN_COST_ADD:
+        riskline__v1__plan_cost_add__init(&pcost);
+        pcost.id = "TP-99";
+        pcost.expected_version = 1;
+        env->plan_cost_add = &pcost;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_PLAN_HISTORY:
+        riskline__v1__plan_history__init(&phist);
+        phist.id = "TP-99";
+        env->plan_history = &phist;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_MILESTONE_ADD:
+        riskline__v1__milestone_add__init(&madd);
+        madd.plan_id = "TP-99";
+        madd.expected_version = 1;
+        env->milestone_add = &madd;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_MILESTONE_UPDATE:
+        riskline__v1__milestone_update__init(&mupd);
+        mupd.plan_id = "TP-99";
+        mupd.milestone_id = "M-1";
+        mupd.expected_version = 1;
+        env->milestone_update = &mupd;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_CONTROL_LIST:
+        riskline__v1__control_list__init(&clist);
+        env->control_list = &clist;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_CONTROL_GET:
+        riskline__v1__control_get__init(&cget);
+        cget.id = "A.5.1";
+        env->control_get = &cget;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_CONTROL_ADD:
+        riskline__v1__control_add__init(&cadd);
+        riskline__v1__control__init(&ctl);
+        ctl.title = "";  /* invalid */
+        cadd.control = &ctl;
+        env->control_add = &cadd;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_SOA_GET:
+        riskline__v1__soa_get__init(&sget);
+        env->soa_get = &sget;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_SOA_EXCLUDE:
+        riskline__v1__soa_exclude__init(&sexcl);
+        sexcl.control_id = "A.5.1";  /* no reason: invalid */
+        env->soa_exclude = &sexcl;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_SOA_INCLUDE:
+        riskline__v1__soa_include__init(&sincl);
+        sincl.control_id = "Z.9";  /* unknown control: not found */
+        env->soa_include = &sincl;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_RISK_ACCEPT:
+        riskline__v1__risk_accept__init(&racc);
+        racc.risk_id = "R-99";
+        env->risk_accept = &racc;
+        break;
     default: fail_msg("no builder for body %d", body);
     }
 }
@@ -372,25 +506,45 @@ static const struct {
     int body;
     const char *name;
     int allowed;  /* role bits, written out here (not read from rl_acl): the test checks the table */
+    int treatment; /* sent to the treatment service */
 } matrix[] = {
-    {RISKLINE__V1__ENVELOPE__BODY_PING, "ping", V | RO | TO | AP | AU | IN | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_RISK_GET, "risk_get", V | RO | TO | AP | AU | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_RISK_LIST, "risk_list", V | RO | TO | AP | AU | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_RISK_HISTORY, "risk_history", V | RO | TO | AP | AU | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_GET, "criteria_get", V | RO | TO | AP | AU | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_RISK_CREATE, "risk_create", RO | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_RISK_UPDATE, "risk_update", RO | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_RISK_ARCHIVE, "risk_archive", RO | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_SET, "criteria_set", AD},
-    {RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE, "key_issue", AD},
-    {RISKLINE__V1__ENVELOPE__BODY_KEY_LIST, "key_list", AU | AD},
-    {RISKLINE__V1__ENVELOPE__BODY_KEY_REVOKE, "key_revoke", AD},
-    {RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ, "audit_read", AU | AD},
+    {RISKLINE__V1__ENVELOPE__BODY_PING, "ping", V | RO | TO | AP | AU | IN | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_GET, "risk_get", V | RO | TO | AP | AU | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_LIST, "risk_list", V | RO | TO | AP | AU | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_HISTORY, "risk_history", V | RO | TO | AP | AU | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_GET, "criteria_get", V | RO | TO | AP | AU | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_CREATE, "risk_create", RO | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_UPDATE, "risk_update", RO | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_ARCHIVE, "risk_archive", RO | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_CRITERIA_SET, "criteria_set", AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE, "key_issue", AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_LIST, "key_list", AU | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_KEY_REVOKE, "key_revoke", AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ, "audit_read", AU | AD, 0},
+    /* treatment */
+    {RISKLINE__V1__ENVELOPE__BODY_PING, "ping (treatment)", V | RO | TO | AP | AU | IN | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_PLAN_GET, "plan_get", V | RO | TO | AP | AU | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_PLAN_LIST, "plan_list", V | RO | TO | AP | AU | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_PLAN_HISTORY, "plan_history", V | RO | TO | AP | AU | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_CONTROL_LIST, "control_list", V | RO | TO | AP | AU | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_CONTROL_GET, "control_get", V | RO | TO | AP | AU | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_SOA_GET, "soa_get", V | RO | TO | AP | AU | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE, "plan_create", RO | TO | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_PLAN_UPDATE, "plan_update", TO | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_PLAN_COST_ADD, "plan_cost_add", TO | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_MILESTONE_ADD, "milestone_add", TO | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_MILESTONE_UPDATE, "milestone_update", TO | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_PLAN_TRANSITION, "plan_transition", TO | AP | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_RISK_ACCEPT, "risk_accept", RO | AP | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_CONTROL_ADD, "control_add", AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_SOA_EXCLUDE, "soa_exclude", AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_SOA_INCLUDE, "soa_include", AD, 1},
 };
 
 static void test_role_matrix(void **state)
 {
     harness_t *h = *state;
+    assert_int_equal(harness_treatment_start(h), 0);
     /* R-1 exists (owned by the risk owner of the matrix) so reads and changes reach their handler */
     harness_risk_in_t in;
     harness_risk_init(&in, "Seed", "m-risk_owner", 3, 3);
@@ -408,7 +562,8 @@ static void test_role_matrix(void **state)
             harness_env_t env;
             harness_risk_in_t risk;
             build(&env, matrix[bi].body, &risk, name);
-            reply = call_as(h, p, &env, 5000);
+            reply = matrix[bi].treatment ? call_to(h, h->treatment_endpoint, "treatment", p, &env, 5000)
+                                         : call_as(h, p, &env, 5000);
             if (!reply)
                 fail_msg("%s as %s: no reply", matrix[bi].name, role_names[ri]);
             int allowed = (matrix[bi].allowed >> ri) & 1;

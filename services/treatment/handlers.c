@@ -330,7 +330,23 @@ static rl_err_t h_plan_transition(void *app, const rl_bus_req_t *req, rl_envelop
     if (plan_action_name(t->action)[0] == '\0' || t->action == RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_UNSPECIFIED)
         return rl_error_set(err, RL_ERR_INVALID, "action", "must be one of submit, approve, reject, start, implement, "
                                                            "verify, close, hold, resume, cancel");
-    return change_plan(app, req, reply, t->id, t->expected_version, apply_transition, t, err);
+    rl_err_t rc = change_plan(app, req, reply, t->id, t->expected_version, apply_transition, t, err);
+    if (rc || t->action != RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_CLOSE || reply->body_case !=
+        RISKLINE__V1__ENVELOPE__BODY_PLAN_RESULT || !reply->plan_result->plan->acceptance)
+        return rc;
+    /* The residual acceptance at close is also the risk's acceptance record: indexed by expiry for
+     * the monitor, and followed by the register. A second atomic write with its own event and
+     * idempotency marker: a retry of the close finds both done. */
+    server_t *srv = app;
+    Riskline__V1__Acceptance *a = reply->plan_result->plan->acceptance;
+    int64_t now = rl_clock_now(&srv->clock);
+    Riskline__V1__DomainEvent *ev = rl_event_new(req, "acceptance.recorded", "acceptance", a->risk_id, 0, NULL,
+                                                 &a->base, NULL, a->justification, now);
+    const char *rid = rl_arena_printf(req->arena, "%.56s.accept", req->request_id);
+    rl_write_result_t res;
+    if (!ev || !rid)
+        return RL_ERR_INTERNAL;
+    return plan_store_save_acceptance(srv->plans, req->arena, req->tenant, a, ev, rid, &res, err);
 }
 
 static rl_err_t apply_cost(server_t *srv, const rl_bus_req_t *req, const plan_t *before, plan_t *p, const void *arg,

@@ -553,6 +553,76 @@ static void test_restarts_mid_lifecycle(void **state)
     wait_risk(h, RISKLINE__V1__RISK_STATUS__RISK_STATUS_IN_TREATMENT);
 }
 
+/* A risk owner who also owns the plan accepts the residual when closing it: the acceptance is
+ * recorded, indexed by expiry for the monitor, and the register marks the risk accepted. */
+static void test_close_with_residual_acceptance(void **state)
+{
+    harness_t *h = *state;
+    harness_issue_key(h, "rita", "risk_owner,treatment_owner", "default");
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Lost laptops", "rita", 2, 3);
+    harness_env_t *r = harness_create(h, &in.risk, NULL);
+    expect_ok(r, "risk create");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanCreate pc = RISKLINE__V1__PLAN_CREATE__INIT;
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    p.risk_id = "R-1";
+    p.title = "Disk encryption";
+    p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
+    p.treatment_owner = "rita";
+    p.approver = "ann";
+    pc.plan = &p;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
+    env.plan_create = &pc;
+    r = as(h, "rita", &env);
+    expect_ok(r, "plan create");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    const struct {
+        const char *who;
+        Riskline__V1__PlanAction action;
+        const char *comment;
+    } steps[] = {
+        {"rita", RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_SUBMIT, NULL},
+        {"ann", RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_APPROVE, NULL},
+        {"rita", RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_START, NULL},
+        {"rita", RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_IMPLEMENT, NULL},
+        {"ann", RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_VERIFY, "all laptops encrypted"},
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        r = transition(h, steps[i].who, i + 1, steps[i].action, steps[i].comment, 1);
+        expect_ok(r, "step");
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
+    char expires[16];
+    Riskline__V1__PlanTransition t = RISKLINE__V1__PLAN_TRANSITION__INIT;
+    Riskline__V1__Acceptance a = RISKLINE__V1__ACCEPTANCE__INIT;
+    a.justification = "residual within appetite";
+    a.expires = harness_date_in(90, expires);
+    t.id = "TP-1";
+    t.expected_version = 6;
+    t.action = RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_CLOSE;
+    t.comment = "done";
+    t.acceptance = &a;
+    harness_env_t e = RISKLINE__V1__ENVELOPE__INIT;
+    e.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_TRANSITION;
+    e.plan_transition = &t;
+    r = as(h, "rita", &e);
+    expect_ok(r, "close with acceptance");
+    assert_string_equal(plan_of(r)->acceptance->accepted_by, "rita");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    wait_risk(h, RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED);
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *rep = redisCommand(c, "ZRANGE rl:{default}:idx:accept:expiry 0 -1");
+    assert_non_null(rep);
+    assert_int_equal(rep->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(rep->elements, 1);
+    assert_string_equal(rep->element[0]->str, "R-1");
+    freeReplyObject(rep);
+    redisFree(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +630,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_input_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_updates, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restarts_mid_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_close_with_residual_acceptance, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

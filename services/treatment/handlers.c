@@ -84,13 +84,23 @@ static rl_err_t check_controls(server_t *srv, const rl_bus_req_t *req, plan_t *p
     return RL_OK;
 }
 
-/* A control listed without a status has not been started. */
-static void default_statuses(plan_t *p)
+/* Before validation: a control listed without a status has not been started, and Annex A ids
+ * take one spelling ("5.1" -> "A.5.1") so that duplicates are seen as such. */
+static void default_statuses(plan_t *p, rl_arena_t *arena)
 {
-    for (size_t i = 0; i < p->n_controls; i++)
-        if (p->controls[i] &&
-            p->controls[i]->status == RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_UNSPECIFIED)
-            p->controls[i]->status = RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_NOT_STARTED;
+    for (size_t i = 0; i < p->n_controls; i++) {
+        Riskline__V1__PlanControl *pc = p->controls[i];
+        if (!pc)
+            continue;
+        if (pc->status == RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_UNSPECIFIED)
+            pc->status = RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_NOT_STARTED;
+        char norm[16];
+        if (pc->control_id && catalogue_normalise(pc->control_id, norm, sizeof norm) == 0) {
+            char *id = rl_arena_strdup(arena, norm);
+            if (id)
+                pc->control_id = id;
+        }
+    }
 }
 
 /* The plan's risk must exist and be live; *risk and *criteria arena-owned. */
@@ -130,7 +140,7 @@ static rl_err_t h_plan_create(void *app, const rl_bus_req_t *req, rl_envelope_t 
     if (p->resources)
         p->resources->n_costs = 0;
     p->base.n_unknown_fields = 0;
-    default_statuses(p);
+    default_statuses(p, req->arena);
     if ((rc = plan_validate(p, crit, err)) || (rc = check_controls(srv, req, p, err)))
         return rc;
     /* a risk owner plans its own risks; a treatment owner the plans it will own */
@@ -271,7 +281,7 @@ static rl_err_t apply_update(server_t *srv, const rl_bus_req_t *req, const plan_
         return rc;
     plan_risk_t *risk;
     plan_criteria_t *crit;
-    default_statuses(p);
+    default_statuses(p, req->arena);
     if ((rc = load_risk(srv, req, p->risk_id, &risk, &crit, err)) || (rc = plan_validate(p, crit, err)) ||
         (rc = check_controls(srv, req, p, err)))
         return rc;

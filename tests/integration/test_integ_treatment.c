@@ -440,6 +440,66 @@ static void test_bad_input_writes_nothing(void **state)
             fail_msg("case %zu: wanted %d %s, got %s", i, cases[i].code, cases[i].field, harness_reply_text(r));
         riskline__v1__envelope__free_unpacked(r, NULL);
     }
+    /* every field of a plan, one bad value at a time, through the wire */
+    static char long_text[5000];
+    memset(long_text, 'x', sizeof long_text - 1);
+    for (int k = 0; k < 19; k++) {
+        harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+        Riskline__V1__PlanCreate pc = RISKLINE__V1__PLAN_CREATE__INIT;
+        Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+        Riskline__V1__PlanControl c1 = RISKLINE__V1__PLAN_CONTROL__INIT, c2 = RISKLINE__V1__PLAN_CONTROL__INIT;
+        Riskline__V1__PlanControl *cs[] = {&c1, &c2};
+        Riskline__V1__Resources res = RISKLINE__V1__RESOURCES__INIT;
+        Riskline__V1__Money budget = RISKLINE__V1__MONEY__INIT;
+        Riskline__V1__Rating resid = RISKLINE__V1__RATING__INIT;
+        c1.control_id = "A.5.1";
+        c2.control_id = "A.8.8";
+        budget.amount_minor = 1000;
+        budget.currency = "EUR";
+        res.budget = &budget;
+        resid.likelihood = 1;
+        resid.impact = 1;
+        p.risk_id = "R-1";
+        p.title = "Good plan";
+        p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
+        p.treatment_owner = "tom";
+        p.approver = "ann";
+        p.controls = cs;
+        p.n_controls = 2;
+        p.resources = &res;
+        p.start_date = "2027-01-01";
+        p.target_date = "2027-06-30";
+        p.expected_residual = &resid;
+        const char *field = NULL;
+        switch (k) {
+        case 0: p.risk_id = "", field = "plan.risk_id"; break;
+        case 1: p.risk_id = "R-1'", field = "plan.risk_id"; break;
+        case 2: p.title = "", field = "plan.title"; break;
+        case 3: p.title = long_text, field = "plan.title"; break;
+        case 4: p.title = "bad \xff utf-8", field = "plan.title"; break;
+        case 5: p.option = (Riskline__V1__Treatment)99, field = "plan.option"; break;
+        case 6: p.option = RISKLINE__V1__TREATMENT__TREATMENT_UNSPECIFIED, field = "plan.option"; break;
+        case 7: p.treatment_owner = "", field = "plan.treatment_owner"; break;
+        case 8: p.approver = "", field = "plan.approver"; break;
+        case 9: p.start_date = "2027-13-01", field = "plan.start_date"; break;
+        case 10: p.target_date = "2026-12-31", field = "plan.target_date"; break;
+        case 11: resid.likelihood = 9, field = "plan.expected_residual"; break;
+        case 12: p.option = RISKLINE__V1__TREATMENT__TREATMENT_TRANSFER, field = "plan.transfer_party"; break;
+        case 13: c2.control_id = "5.1", field = "plan.controls[1].control_id"; break;
+        case 14: c1.status = (Riskline__V1__ImplementationStatus)9, field = "plan.controls[0].status"; break;
+        case 15: budget.amount_minor = -5, field = "plan.resources.budget.amount_minor"; break;
+        case 16: budget.currency = "eur", field = "plan.resources.budget.currency"; break;
+        case 17: p.rationale = long_text, field = "plan.rationale"; break;
+        case 18: p.title = "line\nbreak", field = "plan.title"; break;
+        }
+        pc.plan = &p;
+        env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
+        env.plan_create = &pc;
+        r = as(h, "tom", &env);
+        if (harness_code(r) == 0 || strncmp(harness_field(r), field, strlen(field)) != 0)
+            fail_msg("bad field %d: wanted a refusal naming %s, got %s", k, field, harness_reply_text(r));
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
     harness_snapshot_t *after = harness_snapshot(h);
     char diff[512];
     if (!harness_snapshot_equal(before, after, diff, sizeof diff))

@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "rl_acl.h"
+#include "rl_keyfile.h"
+#include "rl_keys.h"
 #include "rl_codec.h"
 
 static rl_principal_t with_roles(uint32_t roles)
@@ -76,12 +78,57 @@ static void test_forbidden_names_roles(void **state)
     assert_string_equal(rl_roles_format(0, buf, sizeof buf), "");
 }
 
+/* Key records -> principals, and the pure checks of the key store and key files. */
+static void test_key_records(void **state)
+{
+    (void)state;
+    char *roles[] = {"viewer", "approver", "from-a-newer-peer"};
+    char *tenants[] = {"acme", "Bad Tenant", "beta"};
+    Riskline__V1__Principal rec = RISKLINE__V1__PRINCIPAL__INIT;
+    rec.name = "ann";
+    rec.roles = roles;
+    rec.n_roles = 3;
+    rec.tenants = tenants;
+    rec.n_tenants = 3;
+    rl_principal_t p;
+    rl_keys_to_principal(&rec, &p);
+    assert_string_equal(p.name, "ann");
+    assert_int_equal(p.roles, RL_ROLE_VIEWER | RL_ROLE_APPROVER);  /* unknown role ignored */
+    assert_int_equal(p.ntenants, 2);                               /* invalid tenant ignored */
+    assert_false(p.all_tenants);
+    assert_true(rl_principal_has_tenant(&p, "beta"));
+    assert_false(rl_principal_has_tenant(&p, "gamma"));
+    char *all[] = {"*"};
+    rec.tenants = all;
+    rec.n_tenants = 1;
+    rl_keys_to_principal(&rec, &p);
+    assert_true(p.all_tenants);
+    assert_true(rl_principal_has_tenant(&p, "gamma"));
+    assert_true(rl_keys_name_valid("siem-01@acme.example"));
+    assert_false(rl_keys_name_valid(""));
+    assert_false(rl_keys_name_valid("has space"));
+    assert_false(rl_keys_name_valid("semi;colon"));
+    assert_int_equal(rl_role_parse("integrator"), RL_ROLE_INTEGRATOR);
+    assert_int_equal(rl_role_parse("root"), 0u);
+    /* Z85: a generated key round-trips; wrong length or alphabet is refused */
+    rl_keyfile_t kf;
+    rl_error_t err;
+    assert_int_equal(rl_keyfile_generate(&kf, 1, &err), RL_OK);
+    assert_true(rl_keyfile_z85_valid(kf.curve_public));
+    uint8_t raw[32];
+    assert_int_equal(rl_keyfile_z85_decode(raw, kf.curve_public), 0);
+    assert_false(rl_keyfile_z85_valid("short"));
+    assert_int_equal(rl_keyfile_z85_decode(raw, "0123456789012345678901234567890123456789\""), -1);
+    assert_true(kf.has_sign && kf.has_sign_secret);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_register_request_has_roles),
         cmocka_unit_test(test_role_matrix),
         cmocka_unit_test(test_forbidden_names_roles),
+        cmocka_unit_test(test_key_records),
     };
     return cmocka_run_group_tests_name("acl", tests, NULL, NULL);
 }

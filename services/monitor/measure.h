@@ -1,0 +1,34 @@
+/* measure.h: measurement of effectiveness (ISO/IEC 27001 9.1): metric definitions, results
+ * against target and thresholds, a control's effectiveness from its weighted metrics; pure. */
+#ifndef MEASURE_H
+#define MEASURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "riskline/v1/monitor.pb-c.h"
+#include "rl_err.h"
+
+typedef Riskline__V1__Metric metric_t;
+
+/* Checks a definition: name 1..200; exactly one of control_id ("A.5.1"/"C-3") and risk_id
+ * ("R-2"); method 0..1000; frequency_days 1..366; direction set; numbers finite; the thresholds
+ * ordered by direction (higher is better: breach <= warning <= target; lower is better:
+ * target <= warning <= breach); owner 1..128; weight 0..100 (0 = 1). err->field "metric.<f>". */
+rl_err_t measure_validate(const metric_t *m, rl_error_t *err);
+
+typedef enum { MEASURE_OK, MEASURE_WARNING, MEASURE_BREACH } measure_level_t;
+/* Where a value stands: at or beyond breach -> BREACH, at or beyond warning -> WARNING, else OK
+ * (beyond = below for higher-is-better, above for lower-is-better). */
+measure_level_t measure_level(const metric_t *m, double value);
+
+/* A control's effectiveness from its metrics' latest values (metrics[i]->last_at_ms 0 = never
+ * measured; those measured longer ago than 2 x frequency count as not measured):
+ * no measured metric -> NOT_MEASURED; weighted share of metrics at OK >= 80% -> EFFECTIVE;
+ * weighted share at BREACH >= 50% -> INEFFECTIVE; else PARTIALLY_EFFECTIVE. */
+Riskline__V1__Effectiveness measure_control(const metric_t *const *metrics, size_t n, int64_t now_ms);
+
+/* 1 when metric m is overdue at now: no result within its frequency. */
+int measure_overdue(const metric_t *m, int64_t created_at_ms, int64_t now_ms);
+
+#endif

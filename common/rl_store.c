@@ -63,11 +63,22 @@ static const char CHAIN_READ_LUA[] =
     "return {redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2]),\n"
     "        redis.call('HMGET', KEYS[2], 'seq', 'h', 'id', 'signer', 'sig')}\n";
 
-enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_COUNT };
-static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA};
+/* Append to a stream once per idempotency key (ingestion). KEYS: 1 dedupe key, 2 stream,
+ * 3 counters hash. ARGV: 1 bytes, 2 counter field when accepted, 3 when a duplicate. XADD comes
+ * before the marker: a failing XADD leaves no marker, so the sender's retry is accepted. */
+static const char APPEND_LUA[] =
+    "local first = redis.call('GET', KEYS[1])\n"
+    "if first then redis.call('HINCRBY', KEYS[3], ARGV[3], 1) return {'D', first} end\n"
+    "local id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[1])\n"
+    "redis.call('SET', KEYS[1], id)\n"
+    "redis.call('HINCRBY', KEYS[3], ARGV[2], 1)\n"
+    "return {'A', id}\n";
+
+enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_APPEND, SCRIPT_COUNT };
+static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA, APPEND_LUA};
 /* Read-only scripts run as EVALSHA_RO: Redis then checks their keys as reads, so a service whose
  * ACL user may only read those keys (the report) can still run them. */
-static const int script_ro[SCRIPT_COUNT] = {0, 0, 1};
+static const int script_ro[SCRIPT_COUNT] = {0, 0, 1, 0};
 
 /* Audit chain heads last seen per stream, so a write needs no extra round trip to learn its
  * predecessor; a stale entry costs one retry (the script returns the real head). */
@@ -855,4 +866,46 @@ rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, c
     if (rc == RL_OK && v->type == RL_VAL_ERR)
         return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "XACK %s: %s", stream, v->s);
     return rc;
+}
+
+/* --- ingestion: append once per idempotency key, pipelined --- */
+
+rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
+                              rl_append_outcome_t *out, const char **ids, rl_error_t *err)
+{
+    if (!n)
+        return RL_OK;
+    rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
+    if (rc)
+        return rc;
+    rl_cmd_t **cmds = rl_arena_alloc(arena, n * sizeof *cmds);
+    const rl_val_t **vals = rl_arena_alloc(arena, n * sizeof *vals);
+    if (!cmds || !vals)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND);
+        rl_cmd_arg(c, "3");
+        rl_cmd_arg(c, items[i].dedupe_key);
+        rl_cmd_arg(c, items[i].stream_key);
+        rl_cmd_arg(c, items[i].counter_key);
+        rl_cmd_argb(c, items[i].bytes, items[i].len);
+        rl_cmd_arg(c, items[i].accepted_field);
+        rl_cmd_arg(c, items[i].duplicate_field);
+        cmds[i] = c;
+    }
+    if ((rc = rl_store_pipeline(self, arena, n, cmds, vals, err)))
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        const rl_val_t *v = vals[i];
+        /* Redis lost the script (restart, SCRIPT FLUSH): this one again with its source */
+        if (v->type == RL_VAL_ERR && !strncmp(v->s, "NOSCRIPT", 8) && (rc = eval(self, arena, SCRIPT_APPEND, cmds[i], &v, err)))
+            return rc;
+        if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR)
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: %s",
+                                v->type == RL_VAL_ERR ? v->s : "unexpected reply");
+        out[i] = v->elem[0].s[0] == 'A' ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
+        if (ids)
+            ids[i] = v->elem[1].s;
+    }
+    return RL_OK;
 }

@@ -148,6 +148,26 @@ rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *st
                              uint32_t limit, rl_chain_entry_t **entries, size_t *n, rl_chain_head_t *head,
                              rl_error_t *err);
 
+/* --- ingestion: append once per idempotency key --- */
+typedef struct {
+    const char *dedupe_key;       /* holds the stream id of the first append */
+    const char *stream_key;
+    const char *counter_key;      /* a hash of counters */
+    const char *accepted_field;   /* HINCRBY'd on an append ... */
+    const char *duplicate_field;  /* ... or on a duplicate */
+    const void *bytes;            /* stored as field `e` */
+    size_t len;
+} rl_append_t;
+
+typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
+
+/* Appends each item to its stream unless its dedupe key exists, each atomically, all in one
+ * pipeline (one round trip for a batch). out[i] says which; ids[i] (may be NULL) gets the stream
+ * id (of the first append, for a duplicate). RL_OK means every item is persisted or was before:
+ * only then may the sender be acknowledged. */
+rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
+                              rl_append_outcome_t *out, const char **ids, rl_error_t *err);
+
 /* --- the tenant directory and consumer groups --- */
 /* Every tenant that has a domain event stream (a set; rl_store_write adds the tenant). */
 #define RL_STORE_TENANTS_KEY "rl:{_sys}:tenants"

@@ -116,6 +116,7 @@ static void cleanup_all(void)
             harness_t *h = g_live[i];
             kill_now(&h->register_pid);
             kill_now(&h->treatment_pid);
+            kill_now(&h->monitor_pid);
             kill_now(&h->redis_pid);
             rm_rf(h->dir);
             g_live[i] = NULL;
@@ -703,51 +704,87 @@ int harness_register_restart(harness_t *h)
 
 int harness_treatment_alive(harness_t *h) { return h->treatment_pid > 0 && wait_pid(h->treatment_pid, 0) == -1; }
 
-int harness_treatment_start(harness_t *h)
+/* Starts riskline-<name> as ACL user <name> on a free port, waits for its ping over CURVE. */
+static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, size_t esize, char *logp,
+                     size_t lsize, pid_t *pidp)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/bin/riskline-treatment", h->build);
+    char path[600], upper[32];
+    snprintf(path, sizeof path, "%s/bin/riskline-%s", h->build, name);
     if (access(path, X_OK) != 0) {
         fprintf(stderr, "harness: %s is not built\n", path);
         return -1;
     }
-    snprintf(h->treatment_log, sizeof h->treatment_log, "%s/treatment.log", h->dir);
+    size_t k = 0;
+    for (; name[k] && k < sizeof upper - 1; k++)
+        upper[k] = (char)(name[k] - 'a' + 'A');
+    upper[k] = '\0';
+    snprintf(logp, lsize, "%s/%s.log", h->dir, name);
     for (int attempt = 0; attempt < 5; attempt++) {
-        if (!h->treatment_port || attempt > 0)
-            h->treatment_port = harness_free_port();
-        snprintf(h->treatment_endpoint, sizeof h->treatment_endpoint, "tcp://127.0.0.1:%d", h->treatment_port);
-        char e1[64], e2[700], e3[128];
+        if (!*port || attempt > 0)
+            *port = harness_free_port();
+        snprintf(endpoint, esize, "tcp://127.0.0.1:%d", *port);
+        char e1[64], e2[700], e3[160], e4[64];
         snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
-        snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-treatment.password", h->dir);
-        snprintf(e3, sizeof e3, "RISKLINE_TREATMENT_ENDPOINT=%s", h->treatment_endpoint);
-        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=treatment", e1, e2, e3,
-                             h->keys_env, h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
+        snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-%s.password", h->dir, name);
+        snprintf(e3, sizeof e3, "RISKLINE_%s_ENDPOINT=%s", upper, endpoint);
+        snprintf(e4, sizeof e4, "RISKLINE_REDIS_USER=%s", name);
+        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", e4, e1, e2, e3, h->keys_env,
+                             h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
         char *argv[] = {path, NULL};
-        pid_t pid = spawn(path, argv, h->treatment_log, 1, NULL, env);
+        pid_t pid = spawn(path, argv, logp, 1, NULL, env);
         if (pid < 0)
             return -1;
-        h->treatment_pid = pid;
+        *pidp = pid;
         int64_t deadline = mono_ms() + START_TIMEOUT_MS;
         int st = -1;
         while (mono_ms() < deadline) {
             st = wait_pid(pid, 0);
             if (st != -1)
                 break;
-            if (harness_ping_to(h, h->treatment_endpoint, "treatment", 200))
+            if (harness_ping_to(h, endpoint, name, 200))
                 return 0;
         }
         if (st == -1)
-            kill_now(&h->treatment_pid);
-        h->treatment_pid = 0;
+            kill_now(pidp);
+        *pidp = 0;
         if (st != 3) {
-            char *log = harness_read_file(h->treatment_log, NULL);
-            fprintf(stderr, "harness: riskline-treatment did not become ready (status %d); log:\n%s\n", st,
+            char *log = harness_read_file(logp, NULL);
+            fprintf(stderr, "harness: riskline-%s did not become ready (status %d); log:\n%s\n", name, st,
                     log ? log : "");
             free(log);
             return -1;
         }
     }
     return -1;
+}
+
+int harness_treatment_start(harness_t *h)
+{
+    return svc_start(h, "treatment", &h->treatment_port, h->treatment_endpoint, sizeof h->treatment_endpoint,
+                     h->treatment_log, sizeof h->treatment_log, &h->treatment_pid);
+}
+
+int harness_monitor_start(harness_t *h)
+{
+    return svc_start(h, "monitor", &h->monitor_port, h->monitor_endpoint, sizeof h->monitor_endpoint,
+                     h->monitor_log, sizeof h->monitor_log, &h->monitor_pid);
+}
+
+int harness_monitor_stop(harness_t *h)
+{
+    if (h->monitor_pid <= 0)
+        return 0;
+    int st = stop_pid(h->monitor_pid, STOP_TIMEOUT_MS);
+    h->monitor_pid = 0;
+    return st;
+}
+
+int harness_monitor_kill(harness_t *h)
+{
+    if (h->monitor_pid <= 0)
+        return -1;
+    kill_now(&h->monitor_pid);
+    return 0;
 }
 
 int harness_treatment_stop(harness_t *h)
@@ -820,6 +857,9 @@ void harness_destroy(harness_t **hp)
     if (h->treatment_pid > 0 && stop_pid(h->treatment_pid, 2000) != 0)
         fprintf(stderr, "harness: treatment did not stop cleanly\n");
     h->treatment_pid = 0;
+    if (h->monitor_pid > 0 && stop_pid(h->monitor_pid, 2000) != 0)
+        fprintf(stderr, "harness: monitor did not stop cleanly\n");
+    h->monitor_pid = 0;
     if (h->redis_pid > 0)
         stop_pid(h->redis_pid, 2000);
     h->redis_pid = 0;
@@ -860,7 +900,7 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
     size_t envc = 0;
     while (env && env[envc])
         envc++;
-    ev = calloc(envc + 8, sizeof *ev);
+    ev = calloc(envc + 10, sizeof *ev);
     if (!av || !ev) {
         free(av);
         free(ev);
@@ -879,10 +919,14 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
     ev[k++] = e1;
     ev[k++] = e3;
     ev[k++] = h->keys_env;
-    char e4[128];
+    char e4[128], e5[128];
     if (h->treatment_endpoint[0]) {
         snprintf(e4, sizeof e4, "RISKLINE_TREATMENT_ENDPOINT=%s", h->treatment_endpoint);
         ev[k++] = e4;
+    }
+    if (h->monitor_endpoint[0]) {
+        snprintf(e5, sizeof e5, "RISKLINE_MONITOR_ENDPOINT=%s", h->monitor_endpoint);
+        ev[k++] = e5;
     }
     if (h->insecure)
         ev[k++] = "RISKLINE_INSECURE=1";

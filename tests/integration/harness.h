@@ -39,6 +39,11 @@ typedef struct harness {
     char treatment_endpoint[64];
     char treatment_log[512];
     pid_t treatment_pid;
+    /* the monitor, once harness_monitor_start ran */
+    int monitor_port;
+    char monitor_endpoint[64];
+    char monitor_log[512];
+    pid_t monitor_pid;
 } harness_t;
 
 /* Starts Redis and the register; fails the test on error. */
@@ -116,6 +121,12 @@ int harness_treatment_start(harness_t *h);
 /* SIGTERM, wait up to 5 s; 0 = clean exit, like harness_register_stop. */
 int harness_treatment_stop(harness_t *h);
 int harness_treatment_alive(harness_t *h);
+
+/* --- the monitor (on demand; the CLI then gets RISKLINE_MONITOR_ENDPOINT) --- */
+int harness_monitor_start(harness_t *h);
+int harness_monitor_stop(harness_t *h);
+/* SIGKILL: no clean shutdown (for crash tests). */
+int harness_monitor_kill(harness_t *h);
 /* Sends nframes frames; 0 ok, -1 on failure. */
 int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len);
 /* Receives one whole message; returns the number of frames (the first is in *data, malloc'd,

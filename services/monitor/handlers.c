@@ -1,0 +1,169 @@
+/* handlers.c: monitor request handlers: risk events from other systems are checked one by one,
+ * the valid ones persisted in one pipeline, and each is acknowledged only after that. */
+#include "handlers.h"
+#include "rl_codec.h"
+#include "rl_limits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*  rl:{t}:riskevent:log                 stream  field e = packed RiskEvent (as received + stamps)
+ *  rl:{t}:riskevent:id:<source>\n<id>   string  stream id of its first append: stored once
+ *  rl:{t}:riskevent:count               hash    "<source>.accepted|duplicate|rejected" -> n
+ */
+static char *key(rl_arena_t *a, const char *tenant, const char *rest)
+{
+    return rl_arena_printf(a, "rl:{%s}:riskevent:%s", tenant, rest);
+}
+
+/* Counter field of a source; a source that is not valid is counted as "(invalid)". */
+static const char *counter(rl_arena_t *a, const char *source, const char *what)
+{
+    int ok = source && source[0] && strlen(source) <= 64 && strspn(source,
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == strlen(source);
+    return rl_arena_printf(a, "%s.%s", ok ? source : "(invalid)", what);
+}
+
+static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    const Riskline__V1__EventBatch *b = req->env->event_batch;
+    rl_arena_t *a = req->arena;
+    if (b->n_events == 0)
+        return rl_error_set(err, RL_ERR_INVALID, "events", "a batch holds 1..%d events", RL_MAX_BATCH);
+    if (b->n_events > RL_MAX_BATCH)
+        return rl_error_set(err, RL_ERR_TOO_LARGE, "events", "a batch holds at most %d events, got %zu", RL_MAX_BATCH,
+                            b->n_events);
+    size_t n = b->n_events, nitems = 0;
+    int64_t now = rl_clock_now(&srv->clock);
+    Riskline__V1__EventAcks *acks = rl_arena_alloc(a, sizeof *acks);
+    Riskline__V1__EventAck *ack = rl_arena_alloc(a, n * sizeof *ack);
+    Riskline__V1__EventAck **ackp = rl_arena_alloc(a, n * sizeof *ackp);
+    rl_append_t *items = rl_arena_alloc(a, n * sizeof *items);
+    size_t *item_of = rl_arena_alloc(a, n * sizeof *item_of);
+    rl_append_outcome_t *outcome = rl_arena_alloc(a, n * sizeof *outcome);
+    rl_cmd_t **rejects = rl_arena_alloc(a, n * sizeof *rejects);
+    if (!acks || !ack || !ackp || !items || !item_of || !outcome || !rejects)
+        return RL_ERR_INTERNAL;
+    size_t nrejects = 0;
+    const char *stream = key(a, req->tenant, "log"), *counts = key(a, req->tenant, "count");
+    for (size_t i = 0; i < n; i++) {
+        Riskline__V1__RiskEvent *e = b->events[i];
+        riskline__v1__event_ack__init(&ack[i]);
+        ackp[i] = &ack[i];
+        ack[i].index = (uint32_t)i;
+        ack[i].source = (char *)(e && e->source ? e->source : "");
+        ack[i].event_id = (char *)(e && e->event_id ? e->event_id : "");
+        rl_error_t eerr;
+        rl_error_clear(&eerr);
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "events[%zu]", i);
+        if (!e || event_validate(e, now, prefix, &eerr) != RL_OK) {
+            ack[i].status = RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED;
+            ack[i].reason = rl_arena_strdup(a, e ? eerr.message : "empty event");
+            ack[i].field = rl_arena_strdup(a, e ? eerr.field : prefix);
+            rl_cmd_t *c = rl_cmd_new(a, "HINCRBY");
+            rl_cmd_arg(c, counts);
+            rl_cmd_arg(c, counter(a, e ? e->source : "", "rejected"));
+            rl_cmd_arg(c, "1");
+            rejects[nrejects++] = c;
+            continue;
+        }
+        /* what is stored: the event as sent, stamped with when and by whom it was received */
+        Riskline__V1__RiskEvent stored = *e;
+        stored.base.n_unknown_fields = 0;
+        stored.base.unknown_fields = NULL;
+        stored.received_at_ms = now;
+        stored.received_by = (char *)req->principal->name;
+        size_t len = 0;
+        uint8_t *bytes = rl_codec_pack(&stored.base, a, &len);
+        if (!bytes)
+            return RL_ERR_INTERNAL;
+        items[nitems] = (rl_append_t){
+            rl_arena_printf(a, "rl:{%s}:riskevent:id:%s\\n%s", req->tenant, e->source, e->event_id), stream, counts,
+            counter(a, e->source, "accepted"), counter(a, e->source, "duplicate"), bytes, len};
+        item_of[nitems++] = i;
+    }
+    /* persisted first, acknowledged after: on failure nothing is acked and the sender retries */
+    rl_err_t rc = rl_store_append_once(srv->store, a, items, nitems, outcome, NULL, err);
+    if (rc)
+        return rc;
+    for (size_t k = 0; k < nitems; k++) {
+        ack[item_of[k]].status = outcome[k] == RL_APPEND_ACCEPTED ? RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED
+                                                                  : RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE;
+        if (outcome[k] == RL_APPEND_ACCEPTED)
+            srv->accepted++;
+        else
+            srv->duplicates++;
+    }
+    srv->rejected += nrejects;
+    if (nrejects) {
+        const rl_val_t **vals = rl_arena_alloc(a, nrejects * sizeof *vals);
+        rl_error_t cerr;
+        /* counting refusals is best effort: the acks stand either way */
+        if (!vals || rl_store_pipeline(srv->store, a, nrejects, rejects, vals, &cerr) != RL_OK)
+            rl_log_warn(srv->log, "rejected events not counted", "tenant", req->tenant);
+    }
+    riskline__v1__event_acks__init(acks);
+    acks->acks = ackp;
+    acks->n_acks = n;
+    reply->body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_ACKS;
+    reply->event_acks = acks;
+    return RL_OK;
+}
+
+static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    rl_arena_t *a = req->arena;
+    rl_cmd_t *c = rl_cmd_new(a, "HGETALL");
+    rl_cmd_arg(c, key(a, req->tenant, "count"));
+    const rl_val_t *v;
+    rl_err_t rc = rl_store_cmd(srv->store, a, c, &v, err);
+    if (rc)
+        return rc;
+    if (v->type != RL_VAL_ARR)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "counters: %s", v->type == RL_VAL_ERR ? v->s : "?");
+    Riskline__V1__MonitorStatus *st = rl_arena_alloc(a, sizeof *st);
+    Riskline__V1__SourceCount **list = rl_arena_alloc(a, (v->n / 2 + 1) * sizeof *list);
+    if (!st || !list)
+        return RL_ERR_INTERNAL;
+    riskline__v1__monitor_status__init(st);
+    size_t n = 0;
+    for (size_t i = 0; i + 1 < v->n; i += 2) {
+        const char *f = v->elem[i].s, *dot = strrchr(f, '.');
+        if (!dot)
+            continue;
+        Riskline__V1__SourceCount *sc = NULL;
+        for (size_t j = 0; j < n && !sc; j++)
+            if (strlen(list[j]->source) == (size_t)(dot - f) && !strncmp(list[j]->source, f, (size_t)(dot - f)))
+                sc = list[j];
+        if (!sc) {
+            sc = rl_arena_alloc(a, sizeof *sc);
+            if (!sc)
+                return RL_ERR_INTERNAL;
+            riskline__v1__source_count__init(sc);
+            sc->source = rl_arena_strndup(a, f, (size_t)(dot - f));
+            list[n++] = sc;
+        }
+        uint64_t count = strtoull(v->elem[i + 1].s, NULL, 10);
+        if (!strcmp(dot + 1, "accepted"))
+            sc->accepted = count;
+        else if (!strcmp(dot + 1, "duplicate"))
+            sc->duplicate = count;
+        else if (!strcmp(dot + 1, "rejected"))
+            sc->rejected = count;
+    }
+    st->sources = list;
+    st->n_sources = n;
+    reply->body_case = RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS;
+    reply->monitor_status = st;
+    return RL_OK;
+}
+
+int handlers_route(rl_bus_server_t *bus)
+{
+    return rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, "event_batch", h_event_batch) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET, "monitor_status", h_status);
+}

@@ -1,0 +1,22 @@
+/* handlers.h: the monitor's request handlers: event ingestion (acked after persisting), status. */
+#ifndef HANDLERS_H
+#define HANDLERS_H
+
+#include "event.h"
+#include "rl_bus.h"
+#include "rl_clock.h"
+#include "rl_log.h"
+#include "rl_store.h"
+
+/* The service's one state object, owned by main and passed to every handler. */
+typedef struct {
+    rl_log_t *log;
+    rl_store_t *store;
+    rl_clock_t clock;
+    uint64_t accepted, duplicates, rejected;   /* since start, for the log */
+} server_t;
+
+/* Routes every monitor request on bus to its handler. 0 ok, -1 on failure. */
+int handlers_route(rl_bus_server_t *bus);
+
+#endif

@@ -58,7 +58,13 @@ typedef struct {
  *         (MEDIUM); open and updated_at older than stalled_days with progress < 100 -> stalled (LOW)
  *   review: next review day <= today -> review due (MEDIUM)
  *   acceptance: expires < today -> expired (HIGH); within acceptance_warn_days -> expiring (MEDIUM)
- * Each fills up to the findings it can conclude (inactive findings say "resolve if open"). */
+ * Each fills up to the findings it can conclude (inactive findings say "resolve if open").
+ * Every rule reports each kind it governs, active or not, in this order (up to max): milestone:
+ * overdue, due soon; plan: past target, budget overrun, stalled; review: review due; acceptance:
+ * expired, expiring. Settled milestones (done, waived) and every milestone and rule of a plan that
+ * is not open (closed, cancelled) give inactive findings only. Subjects: "TP-3/M-2", "TP-3",
+ * "R-1" (arena-owned). Stalled: updated_at_ms (created_at_ms when 0) more than stalled_days x 24 h
+ * before now_ms; exactly stalled_days is not stalled yet. */
 size_t alert_rule_milestone(const Riskline__V1__Plan *plan, const Riskline__V1__Milestone *m, int64_t today,
                             const alert_policy_t *p, rl_arena_t *arena, alert_finding_t *out, size_t max);
 size_t alert_rule_plan(const Riskline__V1__Plan *plan, int64_t today, int64_t now_ms, const alert_policy_t *p,

@@ -19,16 +19,19 @@ rl_err_t measure_validate(const metric_t *m, rl_error_t *err);
 
 typedef enum { MEASURE_OK, MEASURE_WARNING, MEASURE_BREACH } measure_level_t;
 /* Where a value stands: at or beyond breach -> BREACH, at or beyond warning -> WARNING, else OK
- * (beyond = below for higher-is-better, above for lower-is-better). */
+ * (beyond = below for higher-is-better, above for lower-is-better; NaN -> BREACH). */
 measure_level_t measure_level(const metric_t *m, double value);
 
 /* A control's effectiveness from its metrics' latest values (metrics[i]->last_at_ms 0 = never
  * measured; those measured longer ago than 2 x frequency count as not measured):
  * no measured metric -> NOT_MEASURED; weighted share of metrics at OK >= 80% -> EFFECTIVE;
- * weighted share at BREACH >= 50% -> INEFFECTIVE; else PARTIALLY_EFFECTIVE. */
+ * weighted share at BREACH >= 50% -> INEFFECTIVE; else PARTIALLY_EFFECTIVE. The shares are of
+ * the weight of all n metrics: a metric not measured is neither OK nor BREACH (evidence missing
+ * for part of a control keeps it from EFFECTIVE). NULL entries are skipped. */
 Riskline__V1__Effectiveness measure_control(const metric_t *const *metrics, size_t n, int64_t now_ms);
 
-/* 1 when metric m is overdue at now: no result within its frequency. */
+/* 1 when metric m is overdue at now: no result within its frequency, counted from its last result
+ * (or from created_at_ms when never measured); exactly frequency_days after is not overdue yet. */
 int measure_overdue(const metric_t *m, int64_t created_at_ms, int64_t now_ms);
 
 #endif

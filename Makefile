@@ -85,6 +85,8 @@ $(BUILD)/tests/test_cli_treatment: $(BUILD)/obj/tests/unit/test_cli_treatment.o 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/obj/tests/unit/test_cli_treatment.o: CFLAGS += -Icli
+# the monitor's domain rules (services/monitor/event.h)
+$(BUILD)/obj/tests/unit/test_event.o: CFLAGS += -Iservices/monitor
 
 $(BUILD)/tests/test_integ_%: $(BUILD)/obj/tests/integration/test_integ_%.o $(HARNESS_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

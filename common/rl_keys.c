@@ -217,7 +217,8 @@ rl_err_t rl_keys_lookup(rl_keys_t *self, const char *key_z85, rl_principal_t *ou
             e = bsearch(&probe, self->entries, self->n, sizeof *e, entry_cmp);
     }
     if (!e)
-        return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key", "client key %.40s is not in the key store", probe.z85);
+        return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key", "client key %.40s is not in the key store%s%s",
+                            probe.z85, ferr.message[0] ? " (key store: " : "", ferr.message[0] ? ferr.message : "");
     if (e->revoked)
         return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key", "client key %.40s of %s has been revoked", e->z85,
                             e->p.name);

@@ -23,7 +23,7 @@
  */
 #define RL_KEYS_REFRESH_MS 200
 /* An unknown key makes the table be re-read at once, at most this often. */
-#define RL_KEYS_MISS_MS 20
+#define RL_KEYS_MISS_MS 5
 
 typedef struct rl_keys rl_keys_t;
 

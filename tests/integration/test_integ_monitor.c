@@ -1,0 +1,207 @@
+/* test_integ_monitor.c: risk-event ingestion against the real monitor and Redis: exact acks for
+ * 10,000 events with duplicates and malformed ones, and nothing acknowledged lost across a SIGKILL. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "harness.h"
+#include "harness_msg.h"
+
+#define BATCH 100
+
+static int setup(void **state)
+{
+    harness_t *h = harness_new();
+    if (harness_monitor_start(h) != 0) {
+        harness_destroy(&h);
+        fail_msg("riskline-monitor did not start");
+    }
+    harness_issue_key(h, "siem", "integrator", "default");
+    *state = h;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    harness_t *h = *state;
+    harness_monitor_stop(h);
+    harness_destroy(&h);
+    return 0;
+}
+
+/* Event number k of the stream; malformed ones have no summary. */
+typedef struct {
+    char id[32];
+    int malformed;
+    Riskline__V1__RiskEvent ev;
+} gen_t;
+
+static void gen(gen_t *g, unsigned k, int malformed)
+{
+    riskline__v1__risk_event__init(&g->ev);
+    snprintf(g->id, sizeof g->id, "evt-%06u", k);
+    g->malformed = malformed;
+    g->ev.source = "siem-prod";
+    g->ev.event_id = g->id;
+    g->ev.kind = RISKLINE__V1__EVENT_KIND__EVENT_KIND_INCIDENT;
+    g->ev.severity = RISKLINE__V1__SEVERITY__SEVERITY_MEDIUM;
+    g->ev.occurred_at_ms = 1764000000000LL + k;
+    g->ev.summary = malformed ? "" : "failed logins from an unusual country";
+}
+
+/* Sends events[0..n) as one batch on sock and waits for the acks; NULL when no reply came. */
+static harness_env_t *send_batch(harness_t *h, void *sock, gen_t *g, size_t n, int wait_ms)
+{
+    Riskline__V1__RiskEvent *evs[BATCH];
+    for (size_t i = 0; i < n; i++)
+        evs[i] = &g[i].ev;
+    Riskline__V1__EventBatch b = RISKLINE__V1__EVENT_BATCH__INIT;
+    b.events = evs;
+    b.n_events = n;
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
+    env.event_batch = &b;
+    harness_env_prepare(h, &env);
+    if (harness_send_env(h, sock, &env) != 0)
+        return NULL;
+    return wait_ms ? harness_recv_env(sock, wait_ms) : NULL;
+}
+
+static void *sender(harness_t *h)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/siem.key", h->keys_dir);
+    void *s = harness_dealer_to(h, h->monitor_endpoint, "monitor", key);
+    assert_non_null(s);
+    return s;
+}
+
+static long long redis_int(harness_t *h, const char *cmd)
+{
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *r = redisCommand(c, cmd);
+    assert_non_null(r);
+    long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+    freeReplyObject(r);
+    redisFree(c);
+    return v;
+}
+
+static void test_exact_acks(void **state)
+{
+    harness_t *h = *state;
+    void *s = sender(h);
+    gen_t *g = calloc(BATCH, sizeof *g);
+    unsigned next = 0, unique = 0, dups = 0, bad = 0;
+    srand(7);
+    for (int b = 0; b < 100; b++) {
+        int expect[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            int r = rand() % 100;
+            if (r < 5 && next > 0) {          /* 5%: an event sent before, again */
+                gen(&g[i], (unsigned)(rand() % (int)next), 0);
+                expect[i] = RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE;
+            } else if (r < 7) {               /* 2%: malformed */
+                gen(&g[i], next++, 1);
+                expect[i] = RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED;
+            } else {
+                gen(&g[i], next++, 0);
+                expect[i] = RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
+            }
+        }
+        harness_env_t *r = send_batch(h, s, g, BATCH, 10000);
+        assert_non_null(r);
+        assert_int_equal(harness_code(r), 0);
+        assert_int_equal(r->body_case, RISKLINE__V1__ENVELOPE__BODY_EVENT_ACKS);
+        assert_int_equal(r->event_acks->n_acks, BATCH);
+        for (int i = 0; i < BATCH; i++) {
+            const Riskline__V1__EventAck *a = r->event_acks->acks[i];
+            assert_int_equal(a->index, i);
+            assert_string_equal(a->event_id, g[i].id);
+            if (expect[i] == RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED) {
+                assert_int_equal(a->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED);
+                char field[32];
+                snprintf(field, sizeof field, "events[%d].summary", i);
+                assert_string_equal(a->field, field);
+                bad++;
+            } else if (expect[i] == RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE) {
+                /* a resend is a duplicate, unless its original was never stored (accepted now) */
+                assert_true(a->status == RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE ||
+                            a->status == RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+                if (a->status == RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE)
+                    dups++;
+                else
+                    unique++;
+            } else {
+                assert_int_equal(a->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+                unique++;
+            }
+        }
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
+    zmq_close(s);
+    free(g);
+    /* Redis holds exactly the accepted events, and the counters agree */
+    assert_int_equal(redis_int(h, "XLEN rl:{default}:riskevent:log"), unique);
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.accepted"), unique);
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.duplicate"), dups);
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.rejected"), bad);
+    assert_true(dups > 300 && bad > 100);
+}
+
+/* The monitor is SIGKILLed while batches are in flight and restarted; the sender resends every
+ * batch it has no acks for. Every acknowledged event is stored, every event is stored once. */
+static void test_kill_and_restart(void **state)
+{
+    harness_t *h = *state;
+    gen_t *g = calloc(BATCH, sizeof *g);
+    const int batches = 40;
+    int acked_batches = 0;
+    void *s = sender(h);
+    for (int b = 0; b < batches; b++) {
+        for (int i = 0; i < BATCH; i++)
+            gen(&g[i], (unsigned)(b * BATCH + i), 0);
+        if (b == 20) {
+            /* in flight: sent, then the monitor dies before we read the acks */
+            send_batch(h, s, g, BATCH, 0);
+            assert_int_equal(harness_monitor_kill(h), 0);
+            zmq_close(s);
+            assert_int_equal(harness_monitor_start(h), 0);
+            s = sender(h);
+        }
+        harness_env_t *r = NULL;
+        for (int attempt = 0; attempt < 5 && !r; attempt++)  /* the sender's retries */
+            r = send_batch(h, s, g, BATCH, 5000);
+        assert_non_null(r);
+        assert_int_equal(harness_code(r), 0);
+        for (int i = 0; i < BATCH; i++)
+            assert_true(r->event_acks->acks[i]->status == RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED ||
+                        r->event_acks->acks[i]->status == RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
+        riskline__v1__envelope__free_unpacked(r, NULL);
+        acked_batches++;
+    }
+    zmq_close(s);
+    free(g);
+    assert_int_equal(acked_batches, batches);
+    /* exactly once: every event of every batch is stored, none twice */
+    assert_int_equal(redis_int(h, "XLEN rl:{default}:riskevent:log"), batches * BATCH);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_exact_acks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_and_restart, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -44,7 +44,9 @@ static const char WRITE_LUA[] =
     "  local op, a, b, k = ARGV[11+3*i], ARGV[12+3*i], ARGV[13+3*i], KEYS[4+i]\n"
     "  if op == 'ZA' then redis.call('ZADD', k, b, a)\n"
     "  elseif op == 'ZR' then redis.call('ZREM', k, a)\n"
-    "  elseif op == 'HL' then redis.call('RPUSH', k, sid) end\n"
+    "  elseif op == 'HL' then redis.call('RPUSH', k, sid)\n"
+    "  elseif op == 'HS' then redis.call('HSET', k, a, b)\n"
+    "  elseif op == 'HD' then redis.call('HDEL', k, a) end\n"
     "end\n"
     "redis.call('HSET', KEYS[4], 'seq', ARGV[10], 'h', ARGV[11], 'id', sid, 'signer', ARGV[12], 'sig', ARGV[13])\n"
     "redis.call('SET', KEYS[3], ARGV[6], 'EX', tonumber(ARGV[5]))\n"
@@ -403,6 +405,8 @@ static const char *opcode(rl_op_type_t t)
     case RL_OP_ZADD: return "ZA";
     case RL_OP_ZREM: return "ZR";
     case RL_OP_HISTORY: return "HL";
+    case RL_OP_HSET: return "HS";
+    case RL_OP_HDEL: return "HD";
     case RL_OP_GUARD_ZNONE: return "G0";
     case RL_OP_GUARD_HFIELD: return "GH";
     }

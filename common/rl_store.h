@@ -84,6 +84,8 @@ typedef enum {
     RL_OP_HISTORY,       /* key: RPUSH the new stream entry id */
     RL_OP_GUARD_ZNONE,   /* key, min, max: ZCOUNT key min max must be 0 */
     RL_OP_GUARD_HFIELD,  /* key, field, value: HGET key field must equal value ("" = absent) */
+    RL_OP_HSET,          /* key, field, value */
+    RL_OP_HDEL,          /* key, field */
 } rl_op_type_t;
 
 typedef struct {

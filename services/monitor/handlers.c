@@ -1,6 +1,7 @@
 /* handlers.c: monitor request handlers: risk events from other systems are checked one by one,
  * the valid ones persisted in one pipeline, and each is acknowledged only after that. */
 #include "handlers.h"
+#include "alert_store.h"
 #include "rl_codec.h"
 #include "rl_limits.h"
 
@@ -157,13 +158,84 @@ static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
     }
     st->sources = list;
     st->n_sources = n;
+    st->last_sweep_ms = srv->last_sweep_ms;
     reply->body_case = RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS;
     reply->monitor_status = st;
     return RL_OK;
 }
 
+static rl_err_t h_alert_list(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    const Riskline__V1__AlertList *q = req->env->alert_list;
+    Riskline__V1__AlertPage *page = rl_arena_alloc(req->arena, sizeof *page);
+    if (!page)
+        return RL_ERR_INTERNAL;
+    riskline__v1__alert_page__init(page);
+    rl_err_t rc = alert_store_list(srv->store, req->arena, req->tenant, q->state, q->limit, page, err);
+    if (rc)
+        return rc;
+    if (q->kind && q->kind[0]) {
+        size_t k = 0;
+        for (size_t i = 0; i < page->n_alerts; i++)
+            if (!strcmp(page->alerts[i]->kind, q->kind))
+                page->alerts[k++] = page->alerts[i];
+        page->n_alerts = k;
+    }
+    reply->body_case = RISKLINE__V1__ENVELOPE__BODY_ALERT_PAGE;
+    reply->alert_page = page;
+    return RL_OK;
+}
+
+static rl_err_t h_alert_change(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    alert_t *al;
+    rl_err_t rc = alert_store_change(srv->store, req, req->env->alert_change, rl_clock_now(&srv->clock), &al, err);
+    if (rc)
+        return rc;
+    Riskline__V1__AlertResult *res = rl_arena_alloc(req->arena, sizeof *res);
+    if (!res)
+        return RL_ERR_INTERNAL;
+    riskline__v1__alert_result__init(res);
+    res->alert = al;
+    reply->body_case = RISKLINE__V1__ENVELOPE__BODY_ALERT_RESULT;
+    reply->alert_result = res;
+    return RL_OK;
+}
+
+size_t handlers_sweep_all(server_t *srv)
+{
+    rl_arena_reset(srv->sweep_arena);
+    rl_error_t err;
+    rl_error_clear(&err);
+    const char **tenants;
+    size_t nt, total = 0;
+    int64_t now = rl_clock_now(&srv->clock);
+    if (rl_store_tenants(srv->store, srv->sweep_arena, &tenants, &nt, &err) != RL_OK)
+        return 0;
+    for (size_t i = 0; i < nt; i++) {
+        size_t changes = 0;
+        if (alert_store_sweep(srv->store, srv->sweep_arena, tenants[i], &srv->alerts, now, &changes, &err) != RL_OK)
+            rl_log_warn(srv->log, "sweep failed", "tenant", tenants[i], "reason", err.message);
+        total += changes;
+    }
+    srv->last_sweep_ms = now;
+    return total;
+}
+
+static rl_err_t h_sweep_run(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    handlers_sweep_all(srv);
+    return h_status(app, req, reply, err);
+}
+
 int handlers_route(rl_bus_server_t *bus)
 {
     return rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, "event_batch", h_event_batch) ||
-           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET, "monitor_status", h_status);
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET, "monitor_status", h_status) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST, "alert_list", h_alert_list) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE, "alert_change", h_alert_change) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN, "sweep_run", h_sweep_run);
 }

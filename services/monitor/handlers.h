@@ -2,6 +2,7 @@
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
+#include "alert.h"
 #include "event.h"
 #include "rl_bus.h"
 #include "rl_clock.h"
@@ -14,7 +15,13 @@ typedef struct {
     rl_store_t *store;
     rl_clock_t clock;
     uint64_t accepted, duplicates, rejected;   /* since start, for the log */
+    alert_policy_t alerts;
+    int64_t last_sweep_ms;
+    rl_arena_t *sweep_arena;
 } server_t;
+
+/* Sweeps every tenant's schedules (alert_store_sweep); returns the alerts raised or resolved. */
+size_t handlers_sweep_all(server_t *srv);
 
 /* Routes every monitor request on bus to its handler. 0 ok, -1 on failure. */
 int handlers_route(rl_bus_server_t *bus);

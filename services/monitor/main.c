@@ -9,7 +9,26 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     server_t *srv = p;
     srv->log = ctx->log;
     srv->store = ctx->store;
-    return 0;
+    alert_policy_defaults(&srv->alerts);
+    srv->sweep_arena = rl_arena_new(0);
+    return srv->sweep_arena ? 0 : -1;
+}
+
+/* Schedules are swept every SWEEP_INTERVAL_MS (and on demand: sweep_run). */
+#define SWEEP_INTERVAL_MS 5000
+
+static void tick(void *p, const rl_service_ctx_t *ctx)
+{
+    server_t *srv = p;
+    (void)ctx;
+    if (rl_clock_now(&srv->clock) - srv->last_sweep_ms >= SWEEP_INTERVAL_MS)
+        handlers_sweep_all(srv);
+}
+
+static void teardown(void *p)
+{
+    server_t *srv = p;
+    rl_arena_destroy(&srv->sweep_arena);
 }
 
 int main(int argc, char **argv)
@@ -19,7 +38,7 @@ int main(int argc, char **argv)
         "monitor",
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
-        endpoint, setup, handlers_route, NULL, NULL, &srv,
+        endpoint, setup, handlers_route, tick, teardown, &srv,
     };
     return rl_service_main(argc, argv, &svc);
 }

@@ -197,11 +197,128 @@ static void test_kill_and_restart(void **state)
     assert_int_equal(redis_int(h, "XLEN rl:{default}:riskevent:log"), batches * BATCH);
 }
 
+/* A request to `endpoint` of `service` as the admin CLI key; the reply (freed by the caller). */
+static harness_env_t *admin_call(harness_t *h, const char *endpoint, const char *service, harness_env_t *env)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/cli.key", h->keys_dir);
+    void *s = harness_dealer_to(h, endpoint, service, key);
+    assert_non_null(s);
+    harness_env_prepare(h, env);
+    harness_env_t *r = NULL;
+    if (harness_send_env(h, s, env) == 0)
+        r = harness_recv_env(s, 10000);
+    zmq_close(s);
+    assert_non_null(r);
+    if (harness_code(r) != 0)
+        fail_msg("%s", harness_reply_text(r));
+    return r;
+}
+
+static void sweep(harness_t *h)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__SweepRun q = RISKLINE__V1__SWEEP_RUN__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN;
+    env.sweep_run = &q;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->monitor_endpoint, "monitor", &env), NULL);
+}
+
+/* Alerts of a state, as "kind subject" lines. */
+static char *alerts(harness_t *h, Riskline__V1__AlertState st, char *buf, size_t size)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__AlertList q = RISKLINE__V1__ALERT_LIST__INIT;
+    q.state = st;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST;
+    env.alert_list = &q;
+    harness_env_t *r = admin_call(h, h->monitor_endpoint, "monitor", &env);
+    buf[0] = '\0';
+    for (size_t i = 0; i < r->alert_page->n_alerts; i++)
+        snprintf(buf + strlen(buf), size - strlen(buf), "%s %s %s;", r->alert_page->alerts[i]->id,
+                 r->alert_page->alerts[i]->kind, r->alert_page->alerts[i]->subject);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    return buf;
+}
+
+/* A milestone past its due date raises one alert, however often the sweep runs; done, it resolves. */
+static void test_milestone_overdue_alert(void **state)
+{
+    harness_t *h = *state;
+    assert_int_equal(harness_treatment_start(h), 0);
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Phishing", "local-admin", 3, 3);
+    harness_env_t *r = harness_create(h, &in.risk, NULL);
+    assert_int_equal(harness_code(r), 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanCreate pc = RISKLINE__V1__PLAN_CREATE__INIT;
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    p.risk_id = "R-1";
+    p.title = "Awareness";
+    p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
+    p.treatment_owner = "local-admin";
+    p.approver = "ann";
+    pc.plan = &p;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
+    env.plan_create = &pc;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &env), NULL);
+    char yesterday[16];
+    harness_date_in(-1, yesterday);
+    harness_env_t e2 = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MilestoneAdd ma = RISKLINE__V1__MILESTONE_ADD__INIT;
+    Riskline__V1__Milestone m = RISKLINE__V1__MILESTONE__INIT;
+    m.title = "Training";
+    m.owner = "local-admin";
+    m.due_date = yesterday;
+    ma.plan_id = "TP-1";
+    ma.expected_version = 1;
+    ma.milestone = &m;
+    e2.body_case = RISKLINE__V1__ENVELOPE__BODY_MILESTONE_ADD;
+    e2.milestone_add = &ma;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e2), NULL);
+
+    char buf[2048];
+    sweep(h);
+    sweep(h);  /* idempotent: still one alert */
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 milestone_overdue TP-1/M-1;");
+    /* a person acknowledges it; it stays until the condition clears */
+    {
+        harness_env_t e = RISKLINE__V1__ENVELOPE__INIT;
+        Riskline__V1__AlertChange q = RISKLINE__V1__ALERT_CHANGE__INIT;
+        q.id = "AL-1";
+        q.state = RISKLINE__V1__ALERT_STATE__ALERT_STATE_ACKNOWLEDGED;
+        e.body_case = RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE;
+        e.alert_change = &q;
+        harness_env_t *rr = admin_call(h, h->monitor_endpoint, "monitor", &e);
+        assert_int_equal(rr->alert_result->alert->state, RISKLINE__V1__ALERT_STATE__ALERT_STATE_ACKNOWLEDGED);
+        assert_string_equal(rr->alert_result->alert->acknowledged_by, "local-admin");
+        riskline__v1__envelope__free_unpacked(rr, NULL);
+    }
+    /* the milestone is done: the next sweep resolves the alert */
+    harness_env_t e3 = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MilestoneUpdate mu = RISKLINE__V1__MILESTONE_UPDATE__INIT;
+    mu.plan_id = "TP-1";
+    mu.milestone_id = "M-1";
+    mu.expected_version = 2;
+    mu.status = RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_DONE;
+    e3.body_case = RISKLINE__V1__ENVELOPE__BODY_MILESTONE_UPDATE;
+    e3.milestone_update = &mu;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e3), NULL);
+    sweep(h);
+    assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_RESOLVED, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 milestone_overdue TP-1/M-1;");
+    harness_treatment_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exact_acks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_and_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

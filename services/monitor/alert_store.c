@@ -122,15 +122,17 @@ rl_err_t alert_store_apply(rl_store_t *store, rl_arena_t *a, const char *tenant,
     return RL_OK;
 }
 
-/* Loads plan id of the tenant (read only: the treatment service owns it), or NULL. */
-static Riskline__V1__Plan *load_plan(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *id)
+/* Loads plan id of the tenant (read only: the treatment service owns it), or NULL; *failed says
+ * the store could not answer (then nothing may be concluded from the absence). */
+static Riskline__V1__Plan *load_plan(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *id, int *failed)
 {
     rl_cmd_t *c = rl_cmd_new(a, "HGET");
     rl_cmd_arg(c, key(a, tenant, rl_arena_printf(a, "plan:%s", id)));
     rl_cmd_arg(c, "pb");
     const rl_val_t *v;
     rl_error_t err;
-    if (rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type != RL_VAL_STR)
+    *failed = rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type == RL_VAL_ERR;
+    if (*failed || v->type != RL_VAL_STR)
         return NULL;
     Riskline__V1__Plan *p = rl_codec_unpack(&riskline__v1__plan__descriptor, v->s, v->len, RL_MAX_REPLY_BYTES, a);
     if (p)
@@ -147,7 +149,10 @@ static size_t milestone_findings(rl_store_t *store, rl_arena_t *a, const char *t
     if (!slash)
         return 0;
     char *plan_id = rl_arena_strndup(a, member, (size_t)(slash - member));
-    Riskline__V1__Plan *plan = plan_id ? load_plan(store, a, tenant, plan_id) : NULL;
+    int failed = !plan_id;
+    Riskline__V1__Plan *plan = plan_id ? load_plan(store, a, tenant, plan_id, &failed) : NULL;
+    if (failed)
+        return 0;
     const Riskline__V1__Milestone *m = NULL;
     for (size_t i = 0; plan && i < plan->n_milestones && !m; i++)
         if (plan->milestones[i]->id && !strcmp(plan->milestones[i]->id, slash + 1))
@@ -162,59 +167,193 @@ static size_t milestone_findings(rl_store_t *store, rl_arena_t *a, const char *t
     return alert_rule_milestone(plan, m, today, p, a, out, max);
 }
 
+/* The findings for one subject of a rule family (it loads what it needs). */
+typedef size_t (*findings_fn)(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *subject,
+                              int64_t today, int64_t now_ms, const alert_policy_t *p, alert_finding_t *out,
+                              size_t max);
+
+static size_t milestone_fn(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *subject, int64_t today,
+                           int64_t now_ms, const alert_policy_t *p, alert_finding_t *out, size_t max)
+{
+    (void)now_ms;
+    return milestone_findings(store, a, tenant, subject, today, p, out, max);
+}
+
+static size_t plan_fn(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *subject, int64_t today,
+                      int64_t now_ms, const alert_policy_t *p, alert_finding_t *out, size_t max)
+{
+    int failed;
+    Riskline__V1__Plan *plan = load_plan(store, a, tenant, subject, &failed);
+    if (failed)
+        return 0;
+    if (!plan) {
+        const char *kinds[3] = {ALERT_PLAN_PAST_TARGET, ALERT_BUDGET_OVERRUN, ALERT_PLAN_STALLED};
+        size_t n = 0;
+        for (; n < 3 && n < max; n++)
+            out[n] = (alert_finding_t){kinds[n], subject, RISKLINE__V1__SEVERITY__SEVERITY_MEDIUM,
+                                       rl_arena_printf(a, "plan %s no longer exists", subject), 0};
+        return n;
+    }
+    return alert_rule_plan(plan, today, now_ms, p, a, out, max);
+}
+
+/* The day a "<day>*1e9+n" index holds for member: -1 when it is not in the index, -2 when the
+ * store could not say (then nothing is concluded: an alert is never resolved on a failed read). */
+static int64_t index_day(rl_store_t *store, rl_arena_t *a, const char *idx, const char *member)
+{
+    rl_cmd_t *c = rl_cmd_new(a, "ZSCORE");
+    rl_cmd_arg(c, idx);
+    rl_cmd_arg(c, member);
+    const rl_val_t *v;
+    rl_error_t err;
+    if (rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type == RL_VAL_ERR)
+        return -2;
+    if (v->type != RL_VAL_STR)
+        return -1;
+    return (int64_t)(strtod(v->s, NULL) / SLOT);
+}
+
+static size_t review_fn(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *subject, int64_t today,
+                        int64_t now_ms, const alert_policy_t *p, alert_finding_t *out, size_t max)
+{
+    (void)now_ms;
+    (void)p;
+    int64_t day = index_day(store, a, key(a, tenant, "idx:risk:review"), subject);
+    if (day == -2)
+        return 0;
+    if (day < 0 && max) {  /* archived or gone: nothing is due */
+        out[0] = (alert_finding_t){ALERT_REVIEW_DUE, subject, RISKLINE__V1__SEVERITY__SEVERITY_MEDIUM,
+                                   rl_arena_printf(a, "risk %s has no review due", subject), 0};
+        return 1;
+    }
+    return alert_rule_review(subject, day, today, a, out, max);
+}
+
+static size_t acceptance_fn(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *subject, int64_t today,
+                            int64_t now_ms, const alert_policy_t *p, alert_finding_t *out, size_t max)
+{
+    (void)now_ms;
+    int64_t day = index_day(store, a, key(a, tenant, "idx:accept:expiry"), subject);
+    if (day == -2)
+        return 0;
+    if (day < 0) {
+        const char *kinds[2] = {ALERT_ACCEPTANCE_EXPIRING, ALERT_ACCEPTANCE_EXPIRED};
+        size_t n = 0;
+        for (; n < 2 && n < max; n++)
+            out[n] = (alert_finding_t){kinds[n], subject, RISKLINE__V1__SEVERITY__SEVERITY_MEDIUM,
+                                       rl_arena_printf(a, "risk %s has no acceptance", subject), 0};
+        return n;
+    }
+    return alert_rule_acceptance(subject, day, today, p, a, out, max);
+}
+
+/* One rule family: the index that finds its subjects, the upper score bound, its alert kinds. */
+typedef struct {
+    const char *index;          /* key after rl:{t}: */
+    int by_ms;                  /* the index scores are ms (else day*1e9+n) */
+    findings_fn fn;
+    const char *kinds[3];
+} family_t;
+
+static double upper_bound(const family_t *f, int64_t today, int64_t now_ms, const alert_policy_t *p)
+{
+    if (!strcmp(f->index, "ms:due"))
+        return (double)(today + (int64_t)p->due_soon_days + 1) * SLOT;
+    if (!strcmp(f->index, "idx:accept:expiry"))
+        return (double)(today + (int64_t)p->acceptance_warn_days + 1) * SLOT;
+    if (!strcmp(f->index, "idx:plan:updated"))
+        return (double)(now_ms - (int64_t)p->stalled_days * 86400000LL);
+    if (!strcmp(f->index, "idx:plan:overbudget"))
+        return 1e300;
+    return (double)today * SLOT;  /* past target; review due: due before tomorrow */
+}
+
+static const family_t families[] = {
+    {"ms:due", 0, milestone_fn, {ALERT_MILESTONE_OVERDUE, ALERT_MILESTONE_DUE_SOON, NULL}},
+    {"idx:plan:target", 0, plan_fn, {ALERT_PLAN_PAST_TARGET, ALERT_BUDGET_OVERRUN, ALERT_PLAN_STALLED}},
+    {"idx:plan:updated", 1, plan_fn, {NULL, NULL, NULL}},
+    {"idx:plan:overbudget", 1, plan_fn, {NULL, NULL, NULL}},
+    {"idx:risk:review", 0, review_fn, {ALERT_REVIEW_DUE, NULL, NULL}},
+    {"idx:accept:expiry", 0, acceptance_fn, {ALERT_ACCEPTANCE_EXPIRING, ALERT_ACCEPTANCE_EXPIRED, NULL}},
+};
+
+static const family_t *family_of_kind(const char *kind, size_t len)
+{
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)
+        for (int k = 0; k < 3; k++)
+            if (families[i].kinds[k] && strlen(families[i].kinds[k]) == len && !strncmp(families[i].kinds[k], kind, len))
+                return &families[i];
+    return NULL;
+}
+
+/* Applies every finding of fn for subject, unless this sweep handled the pair already. */
+static rl_err_t sweep_subject(rl_store_t *store, rl_arena_t *a, const char *tenant, findings_fn fn, const char *subject,
+                              int64_t today, int64_t now_ms, const alert_policy_t *p, const char ***seen, size_t *nseen,
+                              size_t *changes, rl_error_t *err)
+{
+    for (size_t j = 0; j < *nseen; j += 2)
+        if ((*seen)[j] == (const char *)fn && !strcmp((*seen)[j + 1], subject))
+            return RL_OK;
+    (*seen)[(*nseen)++] = (const char *)fn;
+    (*seen)[(*nseen)++] = subject;
+    alert_finding_t f[4];
+    size_t nf = fn(store, a, tenant, subject, today, now_ms, p, f, 4);
+    for (size_t k = 0; k < nf; k++) {
+        int changed = 0;
+        rl_err_t rc = alert_store_apply(store, a, tenant, &f[k], now_ms, &changed, err);
+        if (rc)
+            return rc;
+        *changes += (size_t)changed;
+    }
+    return RL_OK;
+}
+
 rl_err_t alert_store_sweep(rl_store_t *store, rl_arena_t *a, const char *tenant, const alert_policy_t *p,
                            int64_t now_ms, size_t *changes, rl_error_t *err)
 {
     *changes = 0;
     int64_t today = rl_days_from_ms(now_ms);
-    /* 1. what the index says is due: overdue or due within the window, O(log N + due) */
-    rl_cmd_t *c = rl_cmd_new(a, "ZRANGEBYSCORE");
-    rl_cmd_arg(c, key(a, tenant, "ms:due"));
-    rl_cmd_arg(c, "-inf");
-    rl_cmd_argf(c, "(%.0f", (double)(today + (int64_t)p->due_soon_days + 1) * SLOT);
-    rl_cmd_arg(c, "LIMIT");
-    rl_cmd_arg(c, "0");
-    rl_cmd_argf(c, "%d", SWEEP_MAX);
-    const rl_val_t *due;
-    rl_err_t rc = rl_store_cmd(store, a, c, &due, err);
+    size_t nfam = sizeof families / sizeof families[0];
+    rl_cmd_t *cmds[8];
+    const rl_val_t *vals[8];
+    /* 1. what each index says is due now: O(log N + due) each, one round trip */
+    for (size_t i = 0; i < nfam; i++) {
+        rl_cmd_t *c = rl_cmd_new(a, "ZRANGEBYSCORE");
+        rl_cmd_arg(c, key(a, tenant, families[i].index));
+        rl_cmd_arg(c, "-inf");
+        rl_cmd_argf(c, "(%.17g", upper_bound(&families[i], today, now_ms, p));
+        rl_cmd_arg(c, "LIMIT");
+        rl_cmd_arg(c, "0");
+        rl_cmd_argf(c, "%d", SWEEP_MAX);
+        cmds[i] = c;
+    }
+    /* 2. what is open now: each re-checked, so that a cleared condition resolves */
+    cmds[nfam] = rl_cmd_new(a, "ZRANGE");
+    rl_cmd_arg(cmds[nfam], key(a, tenant, "idx:alert:open"));
+    rl_cmd_arg(cmds[nfam], "0");
+    rl_cmd_argf(cmds[nfam], "%d", SWEEP_MAX - 1);
+    rl_err_t rc = rl_store_pipeline(store, a, nfam + 1, cmds, vals, err);
     if (rc)
         return rc;
-    /* 2. what is open now: each re-checked, so a cleared condition resolves */
-    c = rl_cmd_new(a, "ZRANGE");
-    rl_cmd_arg(c, key(a, tenant, "idx:alert:open"));
-    rl_cmd_arg(c, "0");
-    rl_cmd_argf(c, "%d", SWEEP_MAX - 1);
-    const rl_val_t *open;
-    if ((rc = rl_store_cmd(store, a, c, &open, err)))
-        return rc;
-    if (due->type != RL_VAL_ARR || open->type != RL_VAL_ARR)
-        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "sweep: unexpected reply");
-    size_t nsub = 0;
-    const char **subjects = rl_arena_alloc(a, (due->n + open->n + 1) * sizeof *subjects);
-    if (!subjects)
+    size_t total = 0;
+    for (size_t i = 0; i <= nfam; i++)
+        total += vals[i]->type == RL_VAL_ARR ? vals[i]->n : 0;
+    const char **seen = rl_arena_alloc(a, (2 * total + 2) * sizeof *seen);
+    size_t nseen = 0;
+    if (!seen)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-    for (size_t i = 0; i < due->n; i++)
-        subjects[nsub++] = due->elem[i].s;
-    for (size_t i = 0; i < open->n; i++) {
-        const char *ks = open->elem[i].s, *colon = strchr(ks, ':');
-        if (colon && (!strncmp(ks, ALERT_MILESTONE_OVERDUE ":", strlen(ALERT_MILESTONE_OVERDUE) + 1) ||
-                      !strncmp(ks, ALERT_MILESTONE_DUE_SOON ":", strlen(ALERT_MILESTONE_DUE_SOON) + 1)))
-            subjects[nsub++] = colon + 1;
-    }
-    for (size_t i = 0; i < nsub; i++) {
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = !strcmp(subjects[i], subjects[j]);
-        if (seen)
-            continue;
-        alert_finding_t f[4];
-        size_t nf = milestone_findings(store, a, tenant, subjects[i], today, p, f, 4);
-        for (size_t k = 0; k < nf; k++) {
-            int changed = 0;
-            if ((rc = alert_store_apply(store, a, tenant, &f[k], now_ms, &changed, err)))
+    for (size_t i = 0; i < nfam; i++)
+        for (size_t k = 0; vals[i]->type == RL_VAL_ARR && k < vals[i]->n; k++)
+            if ((rc = sweep_subject(store, a, tenant, families[i].fn, vals[i]->elem[k].s, today, now_ms, p, &seen,
+                                    &nseen, changes, err)))
                 return rc;
-            *changes += (size_t)changed;
-        }
+    const rl_val_t *open = vals[nfam];
+    for (size_t k = 0; open->type == RL_VAL_ARR && k < open->n; k++) {
+        const char *ks = open->elem[k].s, *colon = strchr(ks, ':');
+        const family_t *f = colon ? family_of_kind(ks, (size_t)(colon - ks)) : NULL;
+        if (f && (rc = sweep_subject(store, a, tenant, f->fn, colon + 1, today, now_ms, p, &seen, &nseen, changes,
+                                     err)))
+            return rc;
     }
     return RL_OK;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #define BATCH 100
+#define REASSESSMENT_PULL_DAYS 7  /* a reassessment brings the review to within a week */
 #define TENANTS_REFRESH_MS 2000
 
 struct follower {
@@ -67,11 +68,15 @@ static rl_err_t apply(follower_t *self, const char *tenant, const rl_stream_entr
     if (!ev)
         return RL_OK;  /* not ours to judge: audit verify reports a broken entry */
     const Riskline__V1__Plan *plan = NULL;
+    const Riskline__V1__Alert *alert = NULL;
     const char *risk_id = NULL;
     int accepted = 0;
     if (!strcmp(ev->entity_type, "plan")) {
         plan = rl_codec_unpack(&riskline__v1__plan__descriptor, ev->entity.data, ev->entity.len, RL_MAX_REPLY_BYTES, a);
         risk_id = plan ? plan->risk_id : NULL;
+    } else if (!strcmp(ev->entity_type, "alert") && !strcmp(ev->kind, "alert.raised")) {
+        alert = rl_codec_unpack(&riskline__v1__alert__descriptor, ev->entity.data, ev->entity.len, RL_MAX_REPLY_BYTES, a);
+        risk_id = alert ? alert->subject : NULL;
     } else if (!strcmp(ev->entity_type, "acceptance")) {
         Riskline__V1__Acceptance *acc = rl_codec_unpack(&riskline__v1__acceptance__descriptor, ev->entity.data,
                                                         ev->entity.len, RL_MAX_REPLY_BYTES, a);
@@ -101,7 +106,9 @@ static rl_err_t apply(follower_t *self, const char *tenant, const rl_stream_entr
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
         riskline__v1__rating__init(r->residual);
     }
-    if (!risk_follow_plan(r, ev->kind, plan, accepted))
+    int64_t now = rl_clock_now(&self->srv->clock);
+    if (alert ? !risk_follow_alert(r, alert->kind, rl_days_from_ms(now), REASSESSMENT_PULL_DAYS, a)
+              : !risk_follow_plan(r, ev->kind, plan, accepted))
         return RL_OK;
     /* the actor of the risk's change is the one who acted on the plan */
     rl_principal_t who;
@@ -110,14 +117,14 @@ static rl_err_t apply(follower_t *self, const char *tenant, const rl_stream_entr
     char rid[RL_MAX_REQUEST_ID + 1];
     snprintf(rid, sizeof rid, "follow-%s", ent->id);
     rl_bus_req_t req = {&who, NULL, tenant, rid, a};
-    int64_t now = rl_clock_now(&self->srv->clock);
     r->version = before->version + 1;
     r->updated_at_ms = now;
     r->updated_by = who.name;
     risk_derive(r, c);
     risk_schedule_review(r, c, rl_days_from_ms(now), 0, a);
-    const char *why = rl_arena_printf(a, "follows %s %s (%s)", plan ? "plan" : "acceptance", plan ? plan->id : risk_id,
-                                      ev->kind);
+    const char *why = alert ? rl_arena_printf(a, "follows alert %s (%s): %s", alert->id, alert->kind, alert->message)
+                            : rl_arena_printf(a, "follows %s %s (%s)", plan ? "plan" : "acceptance",
+                                              plan ? plan->id : risk_id, ev->kind);
     Riskline__V1__DomainEvent *out =
         rl_event_new(&req, "risk.followed", "risk", r->id, r->version, &before->base, &r->base, risk_diff_skip, why, now);
     if (!out)

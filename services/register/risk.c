@@ -306,3 +306,25 @@ int risk_follow_plan(risk_t *r, const char *kind, const Riskline__V1__Plan *plan
     }
     return changed;
 }
+
+int risk_follow_alert(risk_t *r, const char *alert_kind, int64_t today_days, uint32_t pull_days, rl_arena_t *arena)
+{
+    if (!strcmp(alert_kind, "acceptance_expired")) {
+        if (r->status != RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED)
+            return 0;
+        r->status = RISKLINE__V1__RISK_STATUS__RISK_STATUS_ASSESSED;
+        return 1;
+    }
+    if (!strcmp(alert_kind, "reassessment")) {
+        int64_t cur = 0, want = today_days + (int64_t)pull_days;
+        if (r->next_review && r->next_review[0] && rl_date_parse(r->next_review, &cur) == 0 && cur <= want)
+            return 0;
+        char buf[RL_DATE_LEN];
+        char *d = rl_arena_strdup(arena, rl_date_format(want, buf));
+        if (!d)
+            return 0;
+        r->next_review = d;
+        return 1;
+    }
+    return 0;
+}

@@ -90,4 +90,9 @@ void risk_max_axes(const risk_t *r, uint32_t *max_likelihood, uint32_t *max_impa
  * Returns 1 when r changed (then it must be saved), 0 when the event changes nothing (again). */
 int risk_follow_plan(risk_t *r, const char *kind, const Riskline__V1__Plan *plan, int residual_accepted);
 
+/* ... and the monitor's alerts raised on a risk: "acceptance_expired" reopens an accepted risk for
+ * treatment (status assessed); "reassessment" pulls the next review forward to today +
+ * pull_days when that is earlier. The date string is arena-owned. 1 when r changed. */
+int risk_follow_alert(risk_t *r, const char *alert_kind, int64_t today_days, uint32_t pull_days, rl_arena_t *arena);
+
 #endif

@@ -138,7 +138,7 @@ rl_err_t plan_store_save(plan_store_t *self, rl_arena_t *arena, const char *tena
     size_t blob_len = 0, ev_len = 0;
     uint8_t *blob = rl_codec_pack(&stored.base, arena, &blob_len);
     uint8_t *ev = rl_codec_pack(&event->base, arena, &ev_len);
-    rl_op_t *ops = rl_arena_alloc(arena, (p->n_milestones + 5) * sizeof *ops);
+    rl_op_t *ops = rl_arena_alloc(arena, (p->n_milestones + 7) * sizeof *ops);
     if (!blob || !ev || !ops)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
     const char *ek = key(arena, tenant, rl_arena_printf(arena, "plan:%s", p->id));
@@ -153,6 +153,12 @@ rl_err_t plan_store_save(plan_store_t *self, rl_arena_t *arena, const char *tena
                              p->id, NULL};
     else
         ops[k++] = (rl_op_t){RL_OP_ZREM, key(arena, tenant, "idx:plan:target"), 0, p->id, NULL};
+    /* for the monitor's sweeps: open plans by last change (stalled), and those over budget */
+    ops[k++] = open ? (rl_op_t){RL_OP_ZADD, key(arena, tenant, "idx:plan:updated"), (double)p->updated_at_ms, p->id, NULL}
+                    : (rl_op_t){RL_OP_ZREM, key(arena, tenant, "idx:plan:updated"), 0, p->id, NULL};
+    int over = open && p->resources && p->resources->over_budget;
+    ops[k++] = over ? (rl_op_t){RL_OP_ZADD, key(arena, tenant, "idx:plan:overbudget"), (double)p->updated_at_ms, p->id, NULL}
+                    : (rl_op_t){RL_OP_ZREM, key(arena, tenant, "idx:plan:overbudget"), 0, p->id, NULL};
     const char *due = key(arena, tenant, "ms:due");
     for (size_t i = 0; i < p->n_milestones; i++) {
         const plan_milestone_t *m = p->milestones[i];

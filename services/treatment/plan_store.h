@@ -14,6 +14,8 @@
  *  rl:{t}:idx:plan:risk:<R-n>    zset n -> TP-n                 (the plans of a risk)
  *  rl:{t}:idx:plan:target        zset day*1e9+n -> TP-n         (open plans by target date)
  *  rl:{t}:ms:due                 zset day*1e9+n -> TP-n/M-k     (open milestones by due date)
+ *  rl:{t}:idx:plan:updated       zset updated_at_ms -> TP-n     (open plans by last change: stalled)
+ *  rl:{t}:idx:plan:overbudget    zset updated_at_ms -> TP-n     (open plans over budget)
  *  rl:{t}:control:C-<n>          hash {v, pb: Control}          (custom controls)
  *  rl:{t}:seq:control, rl:{t}:idx:control:id
  *  rl:{t}:control:excl:<id>      hash {v, pb: SoaEntry}         (SoA exclusion record)

@@ -313,12 +313,78 @@ static void test_milestone_overdue_alert(void **state)
     harness_treatment_stop(h);
 }
 
+/* Waits up to 5 s for risk R-1 to reach status st. */
+static void wait_status(harness_t *h, Riskline__V1__RiskStatus st)
+{
+    for (int i = 0; i < 100; i++) {
+        harness_env_t *r = harness_get(h, "R-1");
+        int ok = r && harness_reply_risk(r) && harness_reply_risk(r)->status == st;
+        if (r)
+            riskline__v1__envelope__free_unpacked(r, NULL);
+        if (ok)
+            return;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("risk R-1 never reached status %d", (int)st);
+}
+
+/* A review past due raises review_due; an expired acceptance raises acceptance_expired and the
+ * register reopens the risk for treatment (it follows the alert's event). */
+static void test_review_and_expired_acceptance(void **state)
+{
+    harness_t *h = *state;
+    assert_int_equal(harness_treatment_start(h), 0);
+    char yesterday[16], later[16];
+    harness_date_in(-1, yesterday);
+    harness_date_in(60, later);
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Tailgating", "local-admin", 2, 2);
+    in.risk.next_review = yesterday;
+    harness_env_t *r = harness_create(h, &in.risk, NULL);
+    assert_int_equal(harness_code(r), 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__RiskAccept q = RISKLINE__V1__RISK_ACCEPT__INIT;
+    q.risk_id = "R-1";
+    q.justification = "low and cheap to live with";
+    q.expires = later;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_RISK_ACCEPT;
+    env.risk_accept = &q;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &env), NULL);
+    wait_status(h, RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED);
+    char buf[2048];
+    sweep(h);
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 review_due R-1;");
+    /* time passes: the acceptance's expiry is behind us (the index is what the sweep reads) */
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    long long day = (long long)(time(NULL) / 86400) - 1;
+    redisReply *rep = redisCommand(c, "ZADD rl:{default}:idx:accept:expiry %lld R-1", day * 1000000000LL + 1);
+    assert_non_null(rep);
+    freeReplyObject(rep);
+    redisFree(c);
+    sweep(h);
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_non_null(strstr(buf, "acceptance_expired R-1;"));
+    wait_status(h, RISKLINE__V1__RISK_STATUS__RISK_STATUS_ASSESSED);  /* reopened for treatment */
+    harness_run_t run;
+    harness_clif(h, &run, "risk", "history", "R-1", NULL);
+    assert_int_equal(run.status, 0);
+    assert_non_null(strstr(run.out, "follows alert"));
+    assert_non_null(strstr(run.out, "acceptance_expired"));
+    harness_run_free(&run);
+    harness_treatment_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exact_acks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

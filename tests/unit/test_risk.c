@@ -1103,6 +1103,27 @@ static void test_follow_plan(void **state)
     assert_int_equal(risk_follow_plan(&r, "acceptance.recorded", NULL, 1), 0);
 }
 
+static void test_follow_alert(void **state)
+{
+    rl_arena_t *a = *state;
+    risk_t r = RISKLINE__V1__RISK__INIT;
+    r.status = RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED;
+    r.next_review = "2027-01-31";
+    int64_t today;
+    assert_int_equal(rl_date_parse("2026-11-26", &today), 0);
+    /* an expired acceptance reopens the risk once */
+    assert_int_equal(risk_follow_alert(&r, "acceptance_expired", today, 7, a), 1);
+    assert_int_equal(r.status, RISKLINE__V1__RISK_STATUS__RISK_STATUS_ASSESSED);
+    assert_int_equal(risk_follow_alert(&r, "acceptance_expired", today, 7, a), 0);
+    /* a reassessment pulls the review forward, never back */
+    assert_int_equal(risk_follow_alert(&r, "reassessment", today, 7, a), 1);
+    assert_string_equal(r.next_review, "2026-12-03");
+    assert_int_equal(risk_follow_alert(&r, "reassessment", today, 7, a), 0);
+    r.next_review = "2026-11-28";
+    assert_int_equal(risk_follow_alert(&r, "reassessment", today, 7, a), 0);
+    assert_int_equal(risk_follow_alert(&r, "milestone_overdue", today, 7, a), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1132,6 +1153,7 @@ int main(void)
         cmocka_unit_test(test_diff_skip_list),
         cmocka_unit_test(test_check_owner),
         cmocka_unit_test(test_follow_plan),
+        cmocka_unit_test_setup_teardown(test_follow_alert, setup_arena, teardown_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include "cli_audit.h"
 #include "cli_control.h"
 #include "cli_criteria.h"
+#include "cli_event.h"
 #include "cli_keys.h"
 #include "cli_ping.h"
 #include "cli_plan.h"
@@ -33,12 +34,16 @@ static const char top_usage[] =
     "  control list|show|add                 Annex A and own controls\n"
     "  soa show|exclude|include              the Statement of Applicability\n"
     "  accept RISK                           accept a risk (risk owner), with expiry\n"
+    "  event send                            send risk events (integrating systems): one from\n"
+    "                                        options, or JSON lines from a file or stdin\n"
+    "  monitor status                        events ingested per source, alerts, stream lag\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
     "  --json            print the service's reply as JSON\n"
     "  --endpoint URL    the command's service (default: RISKLINE_REGISTER_ENDPOINT,\n"
     "                    RISKLINE_TREATMENT_ENDPOINT for plan, milestone, control, soa, accept;\n"
+    "                    RISKLINE_MONITOR_ENDPOINT for event, monitor;\n"
     "                    else tcp://127.0.0.1:7101)\n"
     "  --help            help; also after any command, e.g. 'riskline risk add --help'\n"
     "\n"
@@ -95,6 +100,10 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
         cmds = cli_control_commands(&n);
     else if (strcmp(group, "soa") == 0)
         cmds = cli_soa_commands(&n);
+    else if (strcmp(group, "event") == 0)
+        cmds = cli_event_commands(&n);
+    else if (strcmp(group, "monitor") == 0)
+        cmds = cli_monitor_commands(&n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(cmds[i].name, name) == 0)
             return &cmds[i];
@@ -127,7 +136,7 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         rl_error_clear(&err);
         if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
             return cli_usage_fail(app, &err);
-        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa or accept)");
+        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event or monitor)");
     }
     const char *word = argv[ci];
     const char *group = NULL;
@@ -149,6 +158,10 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         group_usage = cli_control_group_usage;
     else if (strcmp(word, "soa") == 0)
         group_usage = cli_soa_group_usage;
+    else if (strcmp(word, "event") == 0)
+        group_usage = cli_event_group_usage;
+    else if (strcmp(word, "monitor") == 0)
+        group_usage = cli_monitor_group_usage;
     const cli_cmd_t *cmd;
     if (group_usage) {
         group = word;
@@ -210,6 +223,8 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
     app->service = cmd->service ? cmd->service : "register";
     if (cmd->service && !strcmp(cmd->service, "treatment"))
         app->endpoint = app->cfg.treatment_endpoint;
+    else if (cmd->service && !strcmp(cmd->service, "monitor"))
+        app->endpoint = app->cfg.monitor_endpoint;
     if ((v = cli_args_get(&a, "endpoint")))
         app->endpoint = v;
     app->json = cli_args_get(&a, "json") != NULL;

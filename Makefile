@@ -38,7 +38,7 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harness*.c))
 # domain modules that unit tests link without I/O
 DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o %_consumer.o,$(SERVICE_OBJ))
-BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_treatment
+BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor
 
 .PHONY: all deps run test test-only san bench clean clang build-tests
 .SECONDARY:
@@ -95,8 +95,8 @@ $(BUILD)/tests/test_integ_%: $(BUILD)/obj/tests/integration/test_integ_%.o $(HAR
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lpthread
-# the two bench programs share their process, Redis and socket helpers
-$(BUILD)/bench/bench $(BUILD)/bench/bench_treatment: $(BUILD)/obj/tests/bench/bench_util.o
+# the bench programs share their process, Redis and socket helpers
+$(BUILD)/bench/bench $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor: $(BUILD)/obj/tests/bench/bench_util.o
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -121,9 +121,11 @@ san: deps
 	    SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" test-only
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BUILD)/bin/riskline-treatment $(BENCH_BINS)
+	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BUILD)/bin/riskline-treatment \
+	    $(BUILD)/bin/riskline-monitor $(BENCH_BINS)
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_treatment
+	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_monitor
 
 # --- fuzzing (docs/FUZZING.md): libFuzzer targets tests/fuzz/fuzz_*.c, clang, ASan + UBSan ---
 # `make fuzz` builds them into $(FUZZ_BUILD) and runs each for FUZZ_SECONDS from the seeds in

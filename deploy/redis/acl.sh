@@ -97,7 +97,10 @@ rules_of() {
   r="resetkeys resetchannels -@all$(plus "$READ_CMDS")$(plus "$WRITE_CMDS")"
   [[ ${WRITES_DOMAIN[$s]} != 1 ]] || r+="$(plus "$DOMAIN_CMDS")"
   r+=" %R~rl:*$(keys_of "$s")"
-  [[ ${CONSUMES[$s]} != 1 ]] || r+=" (~rl:{*}:events resetchannels -@all$(plus "$GROUP_CMDS"))"
+  # the monitor also consumes its own ingestion log (correlation)
+  local streams='~rl:{*}:events'
+  [[ $s != monitor ]] || streams+=' ~rl:{*}:riskevent:log'
+  [[ ${CONSUMES[$s]} != 1 ]] || r+=" ($streams resetchannels -@all$(plus "$GROUP_CMDS"))"
   printf '%s' "$r"
 }
 

@@ -18,6 +18,7 @@ typedef struct {
     alert_policy_t alerts;
     int64_t last_sweep_ms;
     rl_arena_t *sweep_arena;
+    void *correlator;      /* correlator_t (correlate_consumer.h), owned by main */
 } server_t;
 
 /* Sweeps every tenant's schedules (alert_store_sweep); returns the alerts raised or resolved. */

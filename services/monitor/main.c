@@ -1,4 +1,5 @@
 /* main.c: riskline-monitor: its state and hooks; rl_service runs the loop. */
+#include "correlate_consumer.h"
 #include "handlers.h"
 #include "rl_service.h"
 
@@ -11,7 +12,8 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->store = ctx->store;
     alert_policy_defaults(&srv->alerts);
     srv->sweep_arena = rl_arena_new(0);
-    return srv->sweep_arena ? 0 : -1;
+    srv->correlator = correlator_new(ctx->store, ctx->log, &srv->clock);
+    return srv->sweep_arena && srv->correlator ? 0 : -1;
 }
 
 /* Schedules are swept every SWEEP_INTERVAL_MS (and on demand: sweep_run). */
@@ -21,6 +23,7 @@ static void tick(void *p, const rl_service_ctx_t *ctx)
 {
     server_t *srv = p;
     (void)ctx;
+    correlator_tick(srv->correlator);
     if (rl_clock_now(&srv->clock) - srv->last_sweep_ms >= SWEEP_INTERVAL_MS)
         handlers_sweep_all(srv);
 }
@@ -28,6 +31,8 @@ static void tick(void *p, const rl_service_ctx_t *ctx)
 static void teardown(void *p)
 {
     server_t *srv = p;
+    correlator_t *c = srv->correlator;
+    correlator_destroy(&c);
     rl_arena_destroy(&srv->sweep_arena);
 }
 

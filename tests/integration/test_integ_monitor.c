@@ -378,6 +378,59 @@ static void test_review_and_expired_acceptance(void **state)
     harness_treatment_stop(h);
 }
 
+/* A critical event about an asset links to the risk that lists it, raises a reassessment, and the
+ * register pulls the risk's review forward (in its history); an event that matches nothing is kept
+ * as unlinked. */
+static void test_correlation_reassessment(void **state)
+{
+    harness_t *h = *state;
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Mail gateway compromise", "local-admin", 3, 4);
+    char *assets[] = {"mail gateway"};
+    in.risk.assets = assets;
+    in.risk.n_assets = 1;
+    char later[16];
+    in.risk.next_review = harness_date_in(200, later);
+    harness_env_t *r = harness_create(h, &in.risk, NULL);
+    assert_int_equal(harness_code(r), 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    void *s = sender(h);
+    gen_t g[2];
+    gen(&g[0], 1, 0);
+    g[0].ev.severity = RISKLINE__V1__SEVERITY__SEVERITY_CRITICAL;
+    char *ev_assets[] = {"mail gateway"};
+    g[0].ev.assets = ev_assets;
+    g[0].ev.n_assets = 1;
+    gen(&g[1], 2, 0);  /* matches nothing */
+    r = send_batch(h, s, g, 2, 5000);
+    assert_non_null(r);
+    assert_int_equal(r->event_acks->acks[0]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    zmq_close(s);
+    char buf[2048], week[16];
+    harness_date_in(7, week);
+    int ok = 0;
+    for (int i = 0; i < 100 && !ok; i++) {
+        harness_env_t *got = harness_get(h, "R-1");
+        ok = got && harness_reply_risk(got) && !strcmp(harness_reply_risk(got)->next_review, week);
+        if (got)
+            riskline__v1__envelope__free_unpacked(got, NULL);
+        if (!ok) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(ok);  /* the review came forward to within a week */
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 reassessment R-1;");
+    harness_run_t run;
+    harness_clif(h, &run, "risk", "history", "R-1", NULL);
+    assert_non_null(strstr(run.out, "reassessment"));
+    assert_non_null(strstr(run.out, "evt-000001 from siem-prod"));
+    harness_run_free(&run);
+    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -385,6 +438,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kill_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_correlation_reassessment, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,234 @@
+/* correlate_consumer.c: reads the ingestion log (a consumer group), links each event to risks
+ * directly, by asset or by the controls of open plans, and raises reassessment alerts. */
+#include "correlate_consumer.h"
+#include "alert_store.h"
+#include "rl_codec.h"
+#include "rl_limits.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BATCH 100
+#define GROUP "monitor"
+#define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
+
+static char *key(rl_arena_t *a, const char *tenant, const char *rest)
+{
+    return rl_arena_printf(a, "rl:{%s}:%s", tenant, rest);
+}
+
+/* The members of zset idx, each loaded from "<prefix><member>" field pb, decoded as desc. */
+static size_t load_all(rl_store_t *store, rl_arena_t *a, const char *idx, const char *prefix,
+                       const ProtobufCMessageDescriptor *desc, void ***out, const char ***ids)
+{
+    rl_cmd_t *c = rl_cmd_new(a, "ZRANGE");
+    rl_cmd_arg(c, idx);
+    rl_cmd_arg(c, "0");
+    rl_cmd_argf(c, "%d", RL_MAX_LIST_SCAN - 1);
+    const rl_val_t *v;
+    rl_error_t err;
+    if (rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type != RL_VAL_ARR || !v->n)
+        return 0;
+    rl_cmd_t **cmds = rl_arena_alloc(a, v->n * sizeof *cmds);
+    const rl_val_t **vals = rl_arena_alloc(a, v->n * sizeof *vals);
+    *out = rl_arena_alloc(a, v->n * sizeof **out);
+    *ids = rl_arena_alloc(a, v->n * sizeof **ids);
+    if (!cmds || !vals || !*out || !*ids)
+        return 0;
+    for (size_t i = 0; i < v->n; i++) {
+        cmds[i] = rl_cmd_new(a, "HGET");
+        rl_cmd_argf(cmds[i], "%s%s", prefix, v->elem[i].s);
+        rl_cmd_arg(cmds[i], "pb");
+    }
+    if (rl_store_pipeline(store, a, v->n, cmds, vals, &err) != RL_OK)
+        return 0;
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        if (vals[i]->type != RL_VAL_STR)
+            continue;
+        void *m = rl_codec_unpack(desc, vals[i]->s, vals[i]->len, RL_MAX_REPLY_BYTES, a);
+        if (m) {
+            (*ids)[n] = v->elem[i].s;
+            (*out)[n++] = m;
+        }
+    }
+    return n;
+}
+
+struct correlator {
+    rl_store_t *store;
+    rl_log_t *log;
+    rl_clock_t *clock;
+    event_policy_t policy;
+    rl_arena_t *arena;       /* one batch */
+    rl_arena_t *ctx_arena;   /* the tenant context below, kept between batches */
+    char ctx_tenant[RL_MAX_TENANT + 1];
+    int64_t ctx_at;
+    event_risk_t *risks;
+    size_t nrisks;
+    event_plan_t *plans;
+    size_t nplans;
+};
+
+correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock)
+{
+    correlator_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->store = store;
+    self->log = log;
+    self->clock = clock;
+    event_policy_defaults(&self->policy);
+    self->arena = rl_arena_new(0);
+    self->ctx_arena = rl_arena_new(0);
+    if (!self->arena || !self->ctx_arena)
+        correlator_destroy(&self);
+    return self;
+}
+
+void correlator_destroy(correlator_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rl_arena_destroy(&(*self_p)->arena);
+    rl_arena_destroy(&(*self_p)->ctx_arena);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* What correlation needs of a tenant: live risks with their assets, plans with their controls. */
+static void load_context(correlator_t *self, const char *tenant)
+{
+    int64_t now = rl_mono_ms();
+    if (!strcmp(self->ctx_tenant, tenant) && now - self->ctx_at < CONTEXT_REFRESH_MS)
+        return;
+    rl_arena_t *a = self->ctx_arena;
+    rl_arena_reset(a);
+    snprintf(self->ctx_tenant, sizeof self->ctx_tenant, "%s", tenant);
+    self->ctx_at = now;
+    void **risks, **plans;
+    const char **rids, **pids;
+    size_t nr = load_all(self->store, a, key(a, tenant, "idx:risk:id"), key(a, tenant, "risk:"),
+                         &riskline__v1__risk__descriptor, &risks, &rids);
+    size_t np = load_all(self->store, a, key(a, tenant, "idx:plan:id"), key(a, tenant, "plan:"),
+                         &riskline__v1__plan__descriptor, &plans, &pids);
+    self->risks = rl_arena_alloc(a, (nr + 1) * sizeof *self->risks);
+    self->plans = rl_arena_alloc(a, (np + 1) * sizeof *self->plans);
+    self->nrisks = self->nplans = 0;
+    if (!self->risks || !self->plans)
+        return;
+    for (size_t i = 0; i < nr; i++) {
+        Riskline__V1__Risk *r = risks[i];
+        self->risks[self->nrisks++] = (event_risk_t){rids[i], r->assets, r->n_assets};
+    }
+    for (size_t i = 0; i < np; i++) {
+        Riskline__V1__Plan *p = plans[i];
+        char **ctl = rl_arena_alloc(a, (p->n_controls + 1) * sizeof *ctl);
+        if (!ctl)
+            return;
+        for (size_t k = 0; k < p->n_controls; k++)
+            ctl[k] = p->controls[k]->control_id;
+        int open = p->state != RISKLINE__V1__PLAN_STATE__PLAN_STATE_CLOSED &&
+                   p->state != RISKLINE__V1__PLAN_STATE__PLAN_STATE_CANCELLED;
+        self->plans[self->nplans++] = (event_plan_t){p->risk_id, ctl, p->n_controls, open};
+    }
+}
+
+/* Links one event and raises what its links call for; RL_OK when it may be acknowledged. */
+static rl_err_t handle(correlator_t *self, const char *tenant, const rl_stream_entry_t *ent, rl_error_t *err)
+{
+    rl_arena_t *a = self->arena;
+    if (!ent->event)
+        return RL_OK;
+    Riskline__V1__RiskEvent *e =
+        rl_codec_unpack(&riskline__v1__risk_event__descriptor, ent->event, ent->event_len, RL_MAX_REPLY_BYTES, a);
+    if (!e)
+        return RL_OK;
+    load_context(self, tenant);
+    char **linked;
+    size_t nl;
+    rl_err_t rc = event_correlate(e, self->risks, self->nrisks, self->plans, self->nplans, a, &linked, &nl, err);
+    if (rc)
+        return rc;
+    int64_t now = rl_clock_now(self->clock);
+    const char *member = rl_arena_printf(a, "%s\n%s", e->source, e->event_id);
+    if (!nl) {  /* kept and reported as unlinked */
+        rl_cmd_t *c = rl_cmd_new(a, "ZADD");
+        rl_cmd_arg(c, key(a, tenant, "riskevent:unlinked"));
+        rl_cmd_argf(c, "%lld", (long long)e->occurred_at_ms);
+        rl_cmd_arg(c, member);
+        const rl_val_t *v;
+        return rl_store_cmd(self->store, a, c, &v, err);
+    }
+    for (size_t i = 0; i < nl; i++) {
+        /* the risk's recent linked events: the count in the window decides with the severity */
+        const char *lk = key(a, tenant, rl_arena_printf(a, "riskevent:linked:%s", linked[i]));
+        rl_cmd_t *cmds[2];
+        cmds[0] = rl_cmd_new(a, "ZADD");
+        rl_cmd_arg(cmds[0], lk);
+        rl_cmd_argf(cmds[0], "%lld", (long long)e->occurred_at_ms);
+        rl_cmd_arg(cmds[0], member);
+        cmds[1] = rl_cmd_new(a, "ZCOUNT");
+        rl_cmd_arg(cmds[1], lk);
+        rl_cmd_argf(cmds[1], "%lld", (long long)(now - (int64_t)self->policy.window_days * 86400000LL));
+        rl_cmd_arg(cmds[1], "+inf");
+        const rl_val_t *v[2];
+        if ((rc = rl_store_pipeline(self->store, a, 2, cmds, v, err)))
+            return rc;
+        uint32_t count = v[1]->type == RL_VAL_INT ? (uint32_t)v[1]->i : 1;
+        if (!event_triggers_reassessment(e, count, &self->policy))
+            continue;
+        char sev[16];
+        snprintf(sev, sizeof sev, "%s", event_severity_name(e->severity));
+        alert_finding_t f = {ALERT_REASSESSMENT, linked[i], e->severity,
+                             rl_arena_printf(a, "%s event %s from %s (%s, %u in %u days): %.300s", sev, e->event_id,
+                                             e->source, event_kind_name(e->kind), count, self->policy.window_days,
+                                             e->summary),
+                             1};
+        int changed;
+        if ((rc = alert_store_apply(self->store, a, tenant, &f, now, &changed, err)))
+            return rc;
+        if (changed)
+            rl_log_info(self->log, "reassessment raised", "tenant", tenant, "risk", linked[i], "event", e->event_id,
+                        "source", e->source);
+    }
+    return RL_OK;
+}
+
+size_t correlator_tick(correlator_t *self)
+{
+    rl_error_t err;
+    rl_error_clear(&err);
+    rl_arena_reset(self->arena);
+    const char **tenants;
+    size_t nt, total = 0;
+    if (rl_store_tenants(self->store, self->arena, &tenants, &nt, &err) != RL_OK)
+        return 0;
+    /* the tenant list lives in the batch arena: copy the names before resetting per tenant */
+    char (*names)[RL_MAX_TENANT + 1] = calloc(nt ? nt : 1, sizeof *names);
+    if (!names)
+        return 0;
+    for (size_t t = 0; t < nt; t++)
+        snprintf(names[t], sizeof names[t], "%s", tenants[t]);
+    for (size_t t = 0; t < nt; t++) {
+        rl_arena_reset(self->arena);
+        const char *stream = key(self->arena, names[t], "riskevent:log");
+        rl_stream_entry_t *ents;
+        size_t n;
+        if (rl_store_group_read(self->store, self->arena, stream, GROUP, GROUP, BATCH, &ents, &n, &err) != RL_OK)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (handle(self, names[t], &ents[i], &err) != RL_OK) {
+                rl_log_warn(self->log, "event not correlated yet", "tenant", names[t], "stream_id", ents[i].id,
+                            "reason", err.message);
+                break;  /* left pending: read again first next time */
+            }
+            if (rl_store_ack(self->store, self->arena, stream, GROUP, ents[i].id, &err) != RL_OK)
+                break;
+            total++;
+        }
+    }
+    free(names);
+    return total;
+}

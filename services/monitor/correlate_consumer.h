@@ -1,0 +1,23 @@
+/* correlate_consumer.h: links ingested risk events to risks and raises reassessment alerts. */
+#ifndef CORRELATE_CONSUMER_H
+#define CORRELATE_CONSUMER_H
+
+#include "event.h"
+#include "rl_clock.h"
+#include "rl_log.h"
+#include "rl_store.h"
+
+typedef struct correlator correlator_t;
+
+/* store, log and clock are borrowed. NULL when out of memory. */
+correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock);
+void correlator_destroy(correlator_t **self_p);
+
+/* Reads what waits on every tenant's ingestion log (consumer group "monitor", own pending entries
+ * first), correlates each event (event_correlate: direct ids, assets of live risks, controls of open
+ * plans), keeps unlinked ones in rl:{t}:riskevent:unlinked, counts linked ones per risk in
+ * rl:{t}:riskevent:linked:<R-n>, raises a reassessment alert when event_triggers_reassessment says
+ * so (the register then pulls the risk's review forward), and acknowledges. Returns events handled. */
+size_t correlator_tick(correlator_t *self);
+
+#endif

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #define SLOT 1e9
@@ -247,6 +248,29 @@ static size_t acceptance_fn(rl_store_t *store, rl_arena_t *a, const char *tenant
     return alert_rule_acceptance(subject, day, today, p, a, out, max);
 }
 
+static size_t metric_fn(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *subject, int64_t today,
+                        int64_t now_ms, const alert_policy_t *p, alert_finding_t *out, size_t max)
+{
+    (void)today;
+    (void)p;
+    rl_cmd_t *c = rl_cmd_new(a, "ZSCORE");
+    rl_cmd_arg(c, key(a, tenant, "idx:metric:due"));
+    rl_cmd_arg(c, subject);
+    const rl_val_t *v;
+    rl_error_t err;
+    if (!max || rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type == RL_VAL_ERR)
+        return 0;
+    int64_t due = v->type == RL_VAL_STR ? (int64_t)strtod(v->s, NULL) : INT64_MAX;
+    char date[RL_DATE_LEN];
+    rl_date_format(rl_days_from_ms(due == INT64_MAX ? now_ms : due), date);
+    out[0] = (alert_finding_t){ALERT_METRIC_NOT_MEASURED, subject, RISKLINE__V1__SEVERITY__SEVERITY_LOW,
+                               due <= now_ms ? rl_arena_printf(a, "metric %s has no result since its due date %s",
+                                                               subject, date)
+                                             : rl_arena_printf(a, "metric %s is measured (next due %s)", subject, date),
+                               due <= now_ms};
+    return 1;
+}
+
 /* One rule family: the index that finds its subjects, the upper score bound, its alert kinds. */
 typedef struct {
     const char *index;          /* key after rl:{t}: */
@@ -265,6 +289,8 @@ static double upper_bound(const family_t *f, int64_t today, int64_t now_ms, cons
         return (double)(now_ms - (int64_t)p->stalled_days * 86400000LL);
     if (!strcmp(f->index, "idx:plan:overbudget"))
         return 1e300;
+    if (!strcmp(f->index, "idx:metric:due"))
+        return (double)now_ms + 1;
     return (double)today * SLOT;  /* past target; review due: due before tomorrow */
 }
 
@@ -275,6 +301,7 @@ static const family_t families[] = {
     {"idx:plan:overbudget", 1, plan_fn, {NULL, NULL, NULL}},
     {"idx:risk:review", 0, review_fn, {ALERT_REVIEW_DUE, NULL, NULL}},
     {"idx:accept:expiry", 0, acceptance_fn, {ALERT_ACCEPTANCE_EXPIRING, ALERT_ACCEPTANCE_EXPIRED, NULL}},
+    {"idx:metric:due", 1, metric_fn, {ALERT_METRIC_NOT_MEASURED, NULL, NULL}},
 };
 
 static const family_t *family_of_kind(const char *kind, size_t len)
@@ -314,8 +341,8 @@ rl_err_t alert_store_sweep(rl_store_t *store, rl_arena_t *a, const char *tenant,
     *changes = 0;
     int64_t today = rl_days_from_ms(now_ms);
     size_t nfam = sizeof families / sizeof families[0];
-    rl_cmd_t *cmds[8];
-    const rl_val_t *vals[8];
+    rl_cmd_t *cmds[10];
+    const rl_val_t *vals[10];
     /* 1. what each index says is due now: O(log N + due) each, one round trip */
     for (size_t i = 0; i < nfam; i++) {
         rl_cmd_t *c = rl_cmd_new(a, "ZRANGEBYSCORE");

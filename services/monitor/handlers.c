@@ -2,6 +2,7 @@
  * the valid ones persisted in one pipeline, and each is acknowledged only after that. */
 #include "handlers.h"
 #include "alert_store.h"
+#include "metric_store.h"
 #include "rl_codec.h"
 #include "rl_limits.h"
 
@@ -231,11 +232,82 @@ static rl_err_t h_sweep_run(void *app, const rl_bus_req_t *req, rl_envelope_t *r
     return h_status(app, req, reply, err);
 }
 
+/* The reply of a define or record: the metric and its control's effectiveness now. */
+static rl_err_t reply_metric(server_t *srv, const rl_bus_req_t *req, rl_envelope_t *reply, metric_t *m,
+                             rl_error_t *err)
+{
+    Riskline__V1__MetricResultReply *res = rl_arena_alloc(req->arena, sizeof *res);
+    if (!res)
+        return RL_ERR_INTERNAL;
+    riskline__v1__metric_result_reply__init(res);
+    res->metric = m;
+    if (m->control_id && m->control_id[0]) {
+        metric_t **all;
+        size_t n;
+        rl_err_t rc = metric_store_all(srv->store, req->arena, req->tenant, &all, &n, err);
+        if (rc)
+            return rc;
+        res->effectiveness = metric_store_effectiveness(all, n, m->control_id, rl_clock_now(&srv->clock));
+    }
+    reply->body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_RESULT;
+    reply->metric_result = res;
+    return RL_OK;
+}
+
+static rl_err_t h_metric_define(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    const Riskline__V1__MetricDefine *q = req->env->metric_define;
+    if (!q->metric)
+        return rl_error_set(err, RL_ERR_INVALID, "metric", "is required");
+    metric_t *m;
+    rl_err_t rc = metric_store_define(srv->store, req, q->metric, rl_clock_now(&srv->clock), &m, err);
+    return rc ? rc : reply_metric(srv, req, reply, m, err);
+}
+
+static rl_err_t h_metric_record(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    const Riskline__V1__MetricRecord *q = req->env->metric_record;
+    metric_t *m;
+    rl_err_t rc = metric_store_record(srv->store, req, q->metric_id, q->value, q->at_ms, rl_clock_now(&srv->clock), &m,
+                                      err);
+    return rc ? rc : reply_metric(srv, req, reply, m, err);
+}
+
+static rl_err_t h_metric_list(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    server_t *srv = app;
+    const Riskline__V1__MetricList *q = req->env->metric_list;
+    metric_t **all;
+    size_t n;
+    rl_err_t rc = metric_store_all(srv->store, req->arena, req->tenant, &all, &n, err);
+    if (rc)
+        return rc;
+    Riskline__V1__MetricPage *page = rl_arena_alloc(req->arena, sizeof *page);
+    if (!page)
+        return RL_ERR_INTERNAL;
+    riskline__v1__metric_page__init(page);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((!q->control_id[0] || !strcmp(all[i]->control_id, q->control_id)) &&
+            (!q->risk_id[0] || !strcmp(all[i]->risk_id, q->risk_id)))
+            all[k++] = all[i];
+    page->metrics = all;
+    page->n_metrics = k;
+    reply->body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_PAGE;
+    reply->metric_page = page;
+    return RL_OK;
+}
+
 int handlers_route(rl_bus_server_t *bus)
 {
     return rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, "event_batch", h_event_batch) ||
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET, "monitor_status", h_status) ||
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST, "alert_list", h_alert_list) ||
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE, "alert_change", h_alert_change) ||
-           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN, "sweep_run", h_sweep_run);
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN, "sweep_run", h_sweep_run) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_METRIC_DEFINE, "metric_define", h_metric_define) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD, "metric_record", h_metric_record) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_METRIC_LIST, "metric_list", h_metric_list);
 }

@@ -431,6 +431,65 @@ static void test_correlation_reassessment(void **state)
     assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 1);
 }
 
+static harness_env_t *record(harness_t *h, const char *id, double value)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MetricRecord q = RISKLINE__V1__METRIC_RECORD__INIT;
+    q.metric_id = (char *)id;
+    q.value = value;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD;
+    env.metric_record = &q;
+    return admin_call(h, h->monitor_endpoint, "monitor", &env);
+}
+
+/* A metric of a control: a result beyond breach raises an alert and makes the control
+ * ineffective; a good one resolves it; a metric left unmeasured past its frequency alerts. */
+static void test_metrics_and_effectiveness(void **state)
+{
+    harness_t *h = *state;
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MetricDefine q = RISKLINE__V1__METRIC_DEFINE__INIT;
+    Riskline__V1__Metric m = RISKLINE__V1__METRIC__INIT;
+    m.name = "Patched within 14 days";
+    m.control_id = "A.8.8";
+    m.method = "share of critical patches applied within 14 days, from the scanner";
+    m.frequency_days = 30;
+    m.target = 95;
+    m.warning = 90;
+    m.breach = 80;
+    m.direction = RISKLINE__V1__METRIC_DIRECTION__METRIC_DIRECTION_HIGHER_IS_BETTER;
+    m.owner = "ops-lead";
+    q.metric = &m;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_DEFINE;
+    env.metric_define = &q;
+    harness_env_t *r = admin_call(h, h->monitor_endpoint, "monitor", &env);
+    assert_string_equal(r->metric_result->metric->id, "K-1");
+    assert_int_equal(r->metric_result->effectiveness, RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_NOT_MEASURED);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    r = record(h, "K-1", 75);
+    assert_int_equal(r->metric_result->effectiveness, RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_INEFFECTIVE);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    char buf[2048];
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 metric_breach K-1;");
+    r = record(h, "K-1", 97);
+    assert_int_equal(r->metric_result->effectiveness, RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_EFFECTIVE);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
+    /* 31 days without a result: the sweep reads the due index */
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *rep = redisCommand(c, "ZADD rl:{default}:idx:metric:due %lld K-1", (long long)time(NULL) * 1000 - 1000);
+    assert_non_null(rep);
+    freeReplyObject(rep);
+    redisFree(c);
+    sweep(h);
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_string_equal(buf, "AL-2 metric_not_measured K-1;");
+    riskline__v1__envelope__free_unpacked(record(h, "K-1", 96), NULL);
+    assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -439,6 +498,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_correlation_reassessment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_and_effectiveness, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

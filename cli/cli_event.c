@@ -378,6 +378,13 @@ static int blank(const char *s, size_t n)
     return 1;
 }
 
+static int too_long_line(batch_t *b, size_t lineno)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "the line is over %d bytes: one JSON event per line", LINE_MAX_BYTES);
+    return add_item(b, lineno, NULL, 0, "", msg);
+}
+
 /* One line of JSON into the batch (a parsed event, or why it is not sent); sends the batch
  * first when the event does not fit in it. */
 static int take_line(batch_t *b, rl_arena_t *scratch, size_t lineno, const char *line, size_t n)
@@ -392,6 +399,8 @@ static int take_line(batch_t *b, rl_arena_t *scratch, size_t lineno, const char 
         n -= 3;
     }
     rl_arena_reset(scratch);
+    if (n > LINE_MAX_BYTES)
+        return too_long_line(b, lineno);
     if (rl_riskevent_from_json(line, n, scratch, &ev, &err) != RL_OK) {
         if (err.code == RL_ERR_INTERNAL)
             return cli_fail(b->app, &err);
@@ -452,13 +461,10 @@ static int send_file(cli_app_t *app, batch_t *b, const char *path)
         if (got == 0)
             break;
         lineno++;
-        if (too_long) {
-            char msg[96];
-            snprintf(msg, sizeof msg, "the line is over %d bytes: one JSON event per line", LINE_MAX_BYTES);
-            rc = add_item(b, lineno, NULL, 0, "", msg);
-        } else if (!blank(line, n)) {
+        if (too_long)
+            rc = too_long_line(b, lineno);
+        else if (!blank(line, n))
             rc = take_line(b, scratch, lineno, line, n);
-        }
         if (rc == CLI_EXIT_OK && b->nitems == ITEM_CAP)
             rc = flush(b);
     }

@@ -273,7 +273,8 @@ static void test_file(void **state)
     stdout_is("0 events sent: 0 accepted, 0 duplicate, 0 rejected; 0 lines not sent\n");
 }
 
-/* More than one batch: 1,203 events in three EventBatch requests (500, 500, 203), acked in order. */
+/* More than one batch: 1,203 lines in three EventBatch requests, acked in order; a line over the
+ * 1 MiB limit is skipped to its end without being held. */
 static void test_many_batches(void **state)
 {
     harness_t *h = *state;
@@ -281,19 +282,28 @@ static void test_many_batches(void **state)
     snprintf(path, sizeof path, "%s/many.jsonl", h->dir);
     FILE *f = fopen(path, "w");
     assert_non_null(f);
-    for (unsigned i = 1; i <= 1203; i++)
+    for (unsigned i = 1; i <= 1203; i++) {
+        if (i == 1000) { /* 1,126,400 bytes of digits */
+            for (int k = 0; k < 1100; k++)
+                fprintf(f, "%01024d", 0);
+            fputc('\n', f);
+            continue;
+        }
         fprintf(f, "{\"source\":\"edr\",\"event_id\":\"e%u\",\"kind\":\"incident\",\"severity\":\"%s\","
                    "\"occurred_at\":\"" PAST "\",\"summary\":\"alert %u\"}\n",
                 i, i == 777 ? "severe" : "low", i);
+    }
     fclose(f);
     SEND(h, 2, "--file", path);
     assert_non_null(strstr(res.out, "line 1 e1 accepted\nline 2 e2 accepted\n"));
     assert_non_null(strstr(res.out, "line 500 e500 accepted\nline 501 e501 accepted\n"));
     assert_non_null(strstr(res.out, "line 776 e776 accepted\nline 777 not sent: severity: unknown severity "
                                     "\"severe\" (" SEVERITIES ")\nline 778 e778 accepted\n"));
+    assert_non_null(strstr(res.out, "line 999 e999 accepted\nline 1000 not sent: the line is over 1048576 bytes: "
+                                    "one JSON event per line\nline 1001 e1001 accepted\n"));
     assert_non_null(strstr(res.out, "line 1203 e1203 accepted\n"
-                                    "1202 events sent: 1202 accepted, 0 duplicate, 0 rejected; 1 line not sent\n"));
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), 1202);
+                                    "1201 events sent: 1201 accepted, 0 duplicate, 0 rejected; 2 lines not sent\n"));
+    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), 1201);
 }
 
 /* --- stdin: a stream piped in is acked as it comes --- */

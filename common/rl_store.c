@@ -76,11 +76,36 @@ static const char APPEND_LUA[] =
     "redis.call('HINCRBY', KEYS[3], ARGV[2], 1)\n"
     "return {'A', id}\n";
 
-enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_APPEND, SCRIPT_COUNT };
-static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA, APPEND_LUA};
+/* The same for a whole batch sharing one stream and one counters hash, in one call: the Lua call
+ * overhead is paid once per batch instead of once per event. KEYS: 1 stream, 2 counters,
+ * 3.. one dedupe key per event. ARGV: per event (bytes, accepted field, duplicate field).
+ * Returns {status, id} per event, in order. */
+static const char APPEND_BATCH_LUA[] =
+    "local out, counts = {}, {}\n"
+    "for i = 3, #KEYS do\n"
+    "  local a = (i - 3) * 3\n"
+    "  local first = redis.call('GET', KEYS[i])\n"
+    "  local f\n"
+    "  if first then\n"
+    "    f = ARGV[a + 3]\n"
+    "    out[#out + 1] = {'D', first}\n"
+    "  else\n"
+    "    local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[a + 1])\n"
+    "    redis.call('SET', KEYS[i], id)\n"
+    "    f = ARGV[a + 2]\n"
+    "    out[#out + 1] = {'A', id}\n"
+    "  end\n"
+    "  counts[f] = (counts[f] or 0) + 1\n"
+    "end\n"
+    "for f, c in pairs(counts) do redis.call('HINCRBY', KEYS[2], f, c) end\n"
+    "return out\n";
+
+enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_APPEND, SCRIPT_APPEND_BATCH, SCRIPT_COUNT };
+static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA, APPEND_LUA,
+                                                        APPEND_BATCH_LUA};
 /* Read-only scripts run as EVALSHA_RO: Redis then checks their keys as reads, so a service whose
  * ACL user may only read those keys (the report) can still run them. */
-static const int script_ro[SCRIPT_COUNT] = {0, 0, 1, 0};
+static const int script_ro[SCRIPT_COUNT] = {0, 0, 1, 0, 0};
 
 /* Audit chain heads last seen per stream, so a write needs no extra round trip to learn its
  * predecessor; a stale entry costs one retry (the script returns the real head). */
@@ -874,6 +899,47 @@ rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, c
 
 /* --- ingestion: append once per idempotency key, pipelined --- */
 
+/* All items share one stream and counters hash: one script call for the batch. */
+static int same_target(const rl_append_t *items, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(items[i].stream_key, items[0].stream_key) || strcmp(items[i].counter_key, items[0].counter_key))
+            return 0;
+    return 1;
+}
+
+static rl_err_t append_batch(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
+                             rl_append_outcome_t *out, const char **ids, rl_error_t *err)
+{
+    rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND_BATCH);
+    rl_cmd_argf(c, "%zu", n + 2);
+    rl_cmd_arg(c, items[0].stream_key);
+    rl_cmd_arg(c, items[0].counter_key);
+    for (size_t i = 0; i < n; i++)
+        rl_cmd_arg(c, items[i].dedupe_key);
+    for (size_t i = 0; i < n; i++) {
+        rl_cmd_argb(c, items[i].bytes, items[i].len);
+        rl_cmd_arg(c, items[i].accepted_field);
+        rl_cmd_arg(c, items[i].duplicate_field);
+    }
+    const rl_val_t *v;
+    rl_err_t rc = eval(self, arena, SCRIPT_APPEND_BATCH, c, &v, err);
+    if (rc)
+        return rc;
+    if (v->type != RL_VAL_ARR || v->n != n)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: %s",
+                            v->type == RL_VAL_ERR ? v->s : "unexpected reply");
+    for (size_t i = 0; i < n; i++) {
+        const rl_val_t *e = &v->elem[i];
+        if (e->type != RL_VAL_ARR || e->n != 2 || e->elem[0].type != RL_VAL_STR)
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: unexpected reply");
+        out[i] = e->elem[0].s[0] == 'A' ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
+        if (ids)
+            ids[i] = e->elem[1].s;
+    }
+    return RL_OK;
+}
+
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
                               rl_append_outcome_t *out, const char **ids, rl_error_t *err)
 {
@@ -882,6 +948,8 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
     rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
     if (rc)
         return rc;
+    if (n > 1 && same_target(items, n))
+        return append_batch(self, arena, items, n, out, ids, err);
     rl_cmd_t **cmds = rl_arena_alloc(arena, n * sizeof *cmds);
     const rl_val_t **vals = rl_arena_alloc(arena, n * sizeof *vals);
     if (!cmds || !vals)

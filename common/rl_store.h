@@ -163,8 +163,8 @@ typedef struct {
 
 typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
 
-/* Appends each item to its stream unless its dedupe key exists, each atomically, all in one
- * pipeline (one round trip for a batch). out[i] says which; ids[i] (may be NULL) gets the stream
+/* Appends each item to its stream unless its dedupe key exists, each atomically; items sharing one
+ * stream and counters hash go in one script call, others in one pipeline (one round trip). out[i] says which; ids[i] (may be NULL) gets the stream
  * id (of the first append, for a duplicate). RL_OK means every item is persisted or was before:
  * only then may the sender be acknowledged. */
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,

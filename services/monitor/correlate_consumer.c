@@ -2,6 +2,7 @@
  * directly, by asset or by the controls of open plans, and raises reassessment alerts. */
 #include "correlate_consumer.h"
 #include "alert_store.h"
+#include "metric_store.h"
 #include "rl_codec.h"
 #include "rl_limits.h"
 
@@ -145,6 +146,31 @@ static rl_err_t handle(correlator_t *self, const char *tenant, const rl_stream_e
         rl_codec_unpack(&riskline__v1__risk_event__descriptor, ent->event, ent->event_len, RL_MAX_REPLY_BYTES, a);
     if (!e)
         return RL_OK;
+    /* a KRI measurement is a result of the metric it names (9.1): recorded as if from the CLI */
+    if (e->kind == RISKLINE__V1__EVENT_KIND__EVENT_KIND_KRI_MEASUREMENT &&
+        e->measurement_case == RISKLINE__V1__RISK_EVENT__MEASUREMENT_VALUE) {
+        const char *metric = NULL;
+        for (size_t i = 0; i < e->n_attributes && !metric; i++)
+            if (e->attributes[i]->key && !strcmp(e->attributes[i]->key, "metric"))
+                metric = e->attributes[i]->value;
+        rl_principal_t who;
+        memset(&who, 0, sizeof who);
+        snprintf(who.name, sizeof who.name, "%s", e->received_by && e->received_by[0] ? e->received_by : "monitor");
+        char rid[RL_MAX_REQUEST_ID + 1];
+        snprintf(rid, sizeof rid, "kri-%s", ent->id);
+        rl_bus_req_t req = {&who, NULL, tenant, rid, a};
+        metric_t *m;
+        rl_error_t merr;
+        rl_error_clear(&merr);
+        rl_err_t mrc = metric ? metric_store_record(self->store, &req, metric, e->value, e->occurred_at_ms,
+                                                    rl_clock_now(self->clock), &m, &merr)
+                              : RL_OK;
+        if (mrc == RL_ERR_UNAVAILABLE)  /* not acknowledged: read again, recorded then */
+            return rl_error_set(err, mrc, merr.field, "%s", merr.message);
+        if (mrc)
+            rl_log_warn(self->log, "KRI measurement not recorded", "tenant", tenant, "metric", metric, "reason",
+                        merr.message);
+    }
     load_context(self, tenant);
     char **linked;
     size_t nl;

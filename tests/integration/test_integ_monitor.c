@@ -488,6 +488,34 @@ static void test_metrics_and_effectiveness(void **state)
     assert_string_equal(buf, "AL-2 metric_not_measured K-1;");
     riskline__v1__envelope__free_unpacked(record(h, "K-1", 96), NULL);
     assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
+    /* a KRI measurement from the scanner is a result of the metric it names */
+    void *s = sender(h);
+    gen_t g[1];
+    gen(&g[0], 7, 0);
+    g[0].ev.kind = RISKLINE__V1__EVENT_KIND__EVENT_KIND_KRI_MEASUREMENT;
+    g[0].ev.measurement_case = RISKLINE__V1__RISK_EVENT__MEASUREMENT_VALUE;
+    g[0].ev.value = 70;
+    g[0].ev.occurred_at_ms = (int64_t)time(NULL) * 1000;
+    Riskline__V1__Attribute attr = RISKLINE__V1__ATTRIBUTE__INIT;
+    Riskline__V1__Attribute *attrs[] = {&attr};
+    attr.key = "metric";
+    attr.value = "K-1";
+    g[0].ev.attributes = attrs;
+    g[0].ev.n_attributes = 1;
+    r = send_batch(h, s, g, 1, 5000);
+    assert_non_null(r);
+    assert_int_equal(r->event_acks->acks[0]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    zmq_close(s);
+    int seen = 0;
+    for (int i = 0; i < 100 && !seen; i++) {
+        seen = strstr(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "metric_breach K-1") != NULL;
+        if (!seen) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(seen);
 }
 
 int main(void)

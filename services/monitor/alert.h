@@ -25,6 +25,7 @@ typedef Riskline__V1__Alert alert_t;
 #define ALERT_METRIC_NOT_MEASURED "metric_not_measured"
 #define ALERT_METRIC_BREACH "metric_breach"
 #define ALERT_REASSESSMENT "reassessment"
+#define ALERT_CONTROL_INEFFECTIVE "control_ineffective"
 
 /* A person's change of an alert: acknowledge (open -> acknowledged) or resolve (open or
  * acknowledged -> resolved). Records who and when. RL_ERR_CONFLICT field "state" naming the

@@ -185,6 +185,24 @@ rl_err_t metric_store_record(rl_store_t *store, const rl_bus_req_t *req, const c
         if ((rc = alert_store_apply(store, a, req->tenant, &f[i], now_ms, &changed, err)))
             return rc;
     }
+    /* a control found ineffective: an alert, which the treatment service follows by marking the
+     * plans that implement the control for review; effective again, the alert resolves */
+    if (m->control_id && m->control_id[0]) {
+        metric_t **all;
+        size_t n;
+        if ((rc = metric_store_all(store, a, req->tenant, &all, &n, err)))
+            return rc;
+        Riskline__V1__Effectiveness eff = metric_store_effectiveness(all, n, m->control_id, now_ms);
+        alert_finding_t c = {ALERT_CONTROL_INEFFECTIVE, m->control_id, RISKLINE__V1__SEVERITY__SEVERITY_HIGH,
+                             rl_arena_printf(a, "control %s is %s by its metrics (latest: %s %s)", m->control_id,
+                                             eff == RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_INEFFECTIVE
+                                                 ? "ineffective" : "no longer ineffective",
+                                             m->id, comment),
+                             eff == RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_INEFFECTIVE};
+        int changed;
+        if ((rc = alert_store_apply(store, a, req->tenant, &c, now_ms, &changed, err)))
+            return rc;
+    }
     *out = m;
     return RL_OK;
 }

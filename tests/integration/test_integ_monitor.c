@@ -447,6 +447,32 @@ static harness_env_t *record(harness_t *h, const char *id, double value)
 static void test_metrics_and_effectiveness(void **state)
 {
     harness_t *h = *state;
+    /* a plan implementing A.8.8, to be marked for review when the control proves ineffective */
+    assert_int_equal(harness_treatment_start(h), 0);
+    {
+        harness_risk_in_t in;
+        harness_risk_init(&in, "Unpatched servers", "local-admin", 4, 4);
+        harness_env_t *cr = harness_create(h, &in.risk, NULL);
+        assert_int_equal(harness_code(cr), 0);
+        riskline__v1__envelope__free_unpacked(cr, NULL);
+        harness_env_t pe = RISKLINE__V1__ENVELOPE__INIT;
+        Riskline__V1__PlanCreate pc = RISKLINE__V1__PLAN_CREATE__INIT;
+        Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+        Riskline__V1__PlanControl c1 = RISKLINE__V1__PLAN_CONTROL__INIT;
+        Riskline__V1__PlanControl *cs[] = {&c1};
+        c1.control_id = "A.8.8";
+        p.risk_id = "R-1";
+        p.title = "Patch management";
+        p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
+        p.treatment_owner = "local-admin";
+        p.approver = "ann";
+        p.controls = cs;
+        p.n_controls = 1;
+        pc.plan = &p;
+        pe.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
+        pe.plan_create = &pc;
+        riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &pe), NULL);
+    }
     harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
     Riskline__V1__MetricDefine q = RISKLINE__V1__METRIC_DEFINE__INIT;
     Riskline__V1__Metric m = RISKLINE__V1__METRIC__INIT;
@@ -471,7 +497,26 @@ static void test_metrics_and_effectiveness(void **state)
     riskline__v1__envelope__free_unpacked(r, NULL);
     char buf[2048];
     alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
-    assert_string_equal(buf, "AL-1 metric_breach K-1;");
+    assert_non_null(strstr(buf, "AL-1 metric_breach K-1;"));
+    /* the treatment service marks the plan implementing the ineffective control for review */
+    int marked = 0;
+    for (int i = 0; i < 100 && !marked; i++) {
+        harness_env_t ge = RISKLINE__V1__ENVELOPE__INIT;
+        Riskline__V1__PlanGet gq = RISKLINE__V1__PLAN_GET__INIT;
+        gq.id = "TP-1";
+        ge.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_GET;
+        ge.plan_get = &gq;
+        harness_env_t *gr = admin_call(h, h->treatment_endpoint, "treatment", &ge);
+        marked = gr->plan_result->plan->review_requested && strstr(gr->plan_result->plan->review_requested,
+                                                                    "control A.8.8 is ineffective");
+        riskline__v1__envelope__free_unpacked(gr, NULL);
+        if (!marked) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(marked);
+    assert_non_null(strstr(buf, "AL-2 control_ineffective A.8.8;"));
     r = record(h, "K-1", 97);
     assert_int_equal(r->metric_result->effectiveness, RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_EFFECTIVE);
     riskline__v1__envelope__free_unpacked(r, NULL);
@@ -485,7 +530,7 @@ static void test_metrics_and_effectiveness(void **state)
     redisFree(c);
     sweep(h);
     alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
-    assert_string_equal(buf, "AL-2 metric_not_measured K-1;");
+    assert_string_equal(buf, "AL-3 metric_not_measured K-1;");
     riskline__v1__envelope__free_unpacked(record(h, "K-1", 96), NULL);
     assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
     /* a KRI measurement from the scanner is a result of the metric it names */
@@ -516,6 +561,7 @@ static void test_metrics_and_effectiveness(void **state)
         }
     }
     assert_true(seen);
+    harness_treatment_stop(h);
 }
 
 int main(void)

@@ -1,0 +1,19 @@
+/* review_consumer.h: the treatment service follows the monitor: a control found ineffective marks
+ * the open plans that implement it for review (a consumer group on every tenant's stream). */
+#ifndef REVIEW_CONSUMER_H
+#define REVIEW_CONSUMER_H
+
+#include "handlers.h"
+
+typedef struct review_consumer review_consumer_t;
+
+/* srv is borrowed. NULL when out of memory. */
+review_consumer_t *review_consumer_new(server_t *srv);
+void review_consumer_destroy(review_consumer_t **self_p);
+/* Reads what waits (group "treatment"); for each raised control_ineffective alert, every open plan
+ * implementing that control gets review_requested (the alert's message) in one write per plan
+ * (event plan.review_requested, keyed by the stream id: a re-delivery changes nothing twice), then
+ * acknowledges. Runs at most every 200 ms; returns the plans marked. */
+size_t review_consumer_tick(review_consumer_t *self);
+
+#endif

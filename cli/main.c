@@ -9,6 +9,7 @@
 #include "cli_criteria.h"
 #include "cli_event.h"
 #include "cli_keys.h"
+#include "cli_metric.h"
 #include "cli_ping.h"
 #include "cli_plan.h"
 #include "cli_risk.h"
@@ -36,14 +37,17 @@ static const char top_usage[] =
     "  accept RISK                           accept a risk (risk owner), with expiry\n"
     "  event send                            send risk events (integrating systems): one from\n"
     "                                        options, or JSON lines from a file or stdin\n"
-    "  monitor status                        events ingested per source, alerts, stream lag\n"
+    "  monitor status|sweep                  events ingested per source, stream lag; run the\n"
+    "                                        schedules now\n"
+    "  metric define|record|list|show        metrics (9.1) of controls and risks, effectiveness\n"
+    "  alert list|ack|resolve                the monitor's alerts\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
     "  --json            print the service's reply as JSON\n"
     "  --endpoint URL    the command's service (default: RISKLINE_REGISTER_ENDPOINT,\n"
     "                    RISKLINE_TREATMENT_ENDPOINT for plan, milestone, control, soa, accept;\n"
-    "                    RISKLINE_MONITOR_ENDPOINT for event, monitor;\n"
+    "                    RISKLINE_MONITOR_ENDPOINT for event, monitor, metric, alert;\n"
     "                    else tcp://127.0.0.1:7101)\n"
     "  --help            help; also after any command, e.g. 'riskline risk add --help'\n"
     "\n"
@@ -102,8 +106,14 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
         cmds = cli_soa_commands(&n);
     else if (strcmp(group, "event") == 0)
         cmds = cli_event_commands(&n);
-    else if (strcmp(group, "monitor") == 0)
+    else if (strcmp(group, "monitor") == 0) {
+        if (strcmp(name, "sweep") == 0)
+            return cli_monitor_sweep_command();
         cmds = cli_monitor_commands(&n);
+    } else if (strcmp(group, "metric") == 0)
+        cmds = cli_metric_commands(&n);
+    else if (strcmp(group, "alert") == 0)
+        cmds = cli_alert_commands(&n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(cmds[i].name, name) == 0)
             return &cmds[i];
@@ -136,7 +146,7 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         rl_error_clear(&err);
         if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
             return cli_usage_fail(app, &err);
-        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event or monitor)");
+        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event, monitor, metric or alert)");
     }
     const char *word = argv[ci];
     const char *group = NULL;
@@ -162,6 +172,10 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         group_usage = cli_event_group_usage;
     else if (strcmp(word, "monitor") == 0)
         group_usage = cli_monitor_group_usage;
+    else if (strcmp(word, "metric") == 0)
+        group_usage = cli_metric_group_usage;
+    else if (strcmp(word, "alert") == 0)
+        group_usage = cli_alert_group_usage;
     const cli_cmd_t *cmd;
     if (group_usage) {
         group = word;

@@ -16,7 +16,7 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define CELL_NAME 40
-#define CELL_MESSAGE 80
+#define CELL_MESSAGE 100
 #define CELL_KIND 32
 #define NUM_LEN 32
 

@@ -65,39 +65,43 @@ static const char CHAIN_READ_LUA[] =
     "return {redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2]),\n"
     "        redis.call('HMGET', KEYS[2], 'seq', 'h', 'id', 'signer', 'sig')}\n";
 
-/* Append to a stream once per idempotency key (ingestion). KEYS: 1 dedupe key, 2 stream,
- * 3 counters hash. ARGV: 1 bytes, 2 counter field when accepted, 3 when a duplicate. XADD comes
- * before the marker: a failing XADD leaves no marker, so the sender's retry is accepted. */
+/* Append to a stream once per idempotency key (ingestion). KEYS: 1 set of keys seen, 2 stream,
+ * 3 counters hash. ARGV: 1 key (member), 2 bytes, 3 counter field when accepted, 4 when a
+ * duplicate. SADD both checks and marks in one command; a failing XADD takes the mark back, so
+ * the sender's retry is accepted. */
 static const char APPEND_LUA[] =
-    "local first = redis.call('GET', KEYS[1])\n"
-    "if first then redis.call('HINCRBY', KEYS[3], ARGV[3], 1) return {'D', first} end\n"
-    "local id = redis.call('XADD', KEYS[2], '*', 'e', ARGV[1])\n"
-    "redis.call('SET', KEYS[1], id)\n"
-    "redis.call('HINCRBY', KEYS[3], ARGV[2], 1)\n"
+    "if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then\n"
+    "  redis.call('HINCRBY', KEYS[3], ARGV[4], 1) return {'D', ''}\n"
+    "end\n"
+    "local id = redis.pcall('XADD', KEYS[2], '*', 'e', ARGV[2])\n"
+    "if type(id) == 'table' and id.err then redis.call('SREM', KEYS[1], ARGV[1]) return id end\n"
+    "redis.call('HINCRBY', KEYS[3], ARGV[3], 1)\n"
     "return {'A', id}\n";
 
-/* The same for a whole batch sharing one stream and one counters hash, in one call: the Lua call
- * overhead is paid once per batch instead of once per event. KEYS: 1 stream, 2 counters,
- * 3.. one dedupe key per event. ARGV: per event (bytes, accepted field, duplicate field).
- * Returns {status, id} per event, in order. */
+/* The same for a whole batch sharing one set, stream and counters hash, in one call: the Lua call
+ * overhead is paid once per batch, the counters are summed. KEYS: 1 seen set, 2 stream,
+ * 3 counters. ARGV: per event (member, bytes, accepted field, duplicate field). Returns
+ * {status, id} per event, in order (id "" for a duplicate). */
 static const char APPEND_BATCH_LUA[] =
     "local out, counts = {}, {}\n"
-    "for i = 3, #KEYS do\n"
-    "  local a = (i - 3) * 3\n"
-    "  local first = redis.call('GET', KEYS[i])\n"
+    "for a = 0, #ARGV - 4, 4 do\n"
     "  local f\n"
-    "  if first then\n"
-    "    f = ARGV[a + 3]\n"
-    "    out[#out + 1] = {'D', first}\n"
+    "  if redis.call('SADD', KEYS[1], ARGV[a + 1]) == 0 then\n"
+    "    f = ARGV[a + 4]\n"
+    "    out[#out + 1] = {'D', ''}\n"
     "  else\n"
-    "    local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[a + 1])\n"
-    "    redis.call('SET', KEYS[i], id)\n"
-    "    f = ARGV[a + 2]\n"
+    "    local id = redis.pcall('XADD', KEYS[2], '*', 'e', ARGV[a + 2])\n"
+    "    if type(id) == 'table' and id.err then\n"
+    "      redis.call('SREM', KEYS[1], ARGV[a + 1])\n"
+    "      for g, c in pairs(counts) do redis.call('HINCRBY', KEYS[3], g, c) end\n"
+    "      return id\n"
+    "    end\n"
+    "    f = ARGV[a + 3]\n"
     "    out[#out + 1] = {'A', id}\n"
     "  end\n"
     "  counts[f] = (counts[f] or 0) + 1\n"
     "end\n"
-    "for f, c in pairs(counts) do redis.call('HINCRBY', KEYS[2], f, c) end\n"
+    "for f, c in pairs(counts) do redis.call('HINCRBY', KEYS[3], f, c) end\n"
     "return out\n";
 
 enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_APPEND, SCRIPT_APPEND_BATCH, SCRIPT_COUNT };
@@ -903,7 +907,8 @@ rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, c
 static int same_target(const rl_append_t *items, size_t n)
 {
     for (size_t i = 1; i < n; i++)
-        if (strcmp(items[i].stream_key, items[0].stream_key) || strcmp(items[i].counter_key, items[0].counter_key))
+        if (strcmp(items[i].stream_key, items[0].stream_key) || strcmp(items[i].counter_key, items[0].counter_key) ||
+            strcmp(items[i].seen_key, items[0].seen_key))
             return 0;
     return 1;
 }
@@ -912,12 +917,12 @@ static rl_err_t append_batch(rl_store_t *self, rl_arena_t *arena, const rl_appen
                              rl_append_outcome_t *out, const char **ids, rl_error_t *err)
 {
     rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND_BATCH);
-    rl_cmd_argf(c, "%zu", n + 2);
+    rl_cmd_arg(c, "3");
+    rl_cmd_arg(c, items[0].seen_key);
     rl_cmd_arg(c, items[0].stream_key);
     rl_cmd_arg(c, items[0].counter_key);
-    for (size_t i = 0; i < n; i++)
-        rl_cmd_arg(c, items[i].dedupe_key);
     for (size_t i = 0; i < n; i++) {
+        rl_cmd_arg(c, items[i].member);
         rl_cmd_argb(c, items[i].bytes, items[i].len);
         rl_cmd_arg(c, items[i].accepted_field);
         rl_cmd_arg(c, items[i].duplicate_field);
@@ -957,9 +962,10 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
     for (size_t i = 0; i < n; i++) {
         rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND);
         rl_cmd_arg(c, "3");
-        rl_cmd_arg(c, items[i].dedupe_key);
+        rl_cmd_arg(c, items[i].seen_key);
         rl_cmd_arg(c, items[i].stream_key);
         rl_cmd_arg(c, items[i].counter_key);
+        rl_cmd_arg(c, items[i].member);
         rl_cmd_argb(c, items[i].bytes, items[i].len);
         rl_cmd_arg(c, items[i].accepted_field);
         rl_cmd_arg(c, items[i].duplicate_field);

@@ -152,7 +152,8 @@ rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *st
 
 /* --- ingestion: append once per idempotency key --- */
 typedef struct {
-    const char *dedupe_key;       /* holds the stream id of the first append */
+    const char *seen_key;         /* a set of the idempotency keys appended so far ... */
+    const char *member;           /* ... and this item's */
     const char *stream_key;
     const char *counter_key;      /* a hash of counters */
     const char *accepted_field;   /* HINCRBY'd on an append ... */
@@ -163,8 +164,9 @@ typedef struct {
 
 typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
 
-/* Appends each item to its stream unless its dedupe key exists, each atomically; items sharing one
- * stream and counters hash go in one script call, others in one pipeline (one round trip). out[i] says which; ids[i] (may be NULL) gets the stream
+/* Appends each item to its stream unless its member is in its seen set, each atomically; items
+ * sharing one set, stream and counters hash go in one script call, others in one pipeline (one
+ * round trip). out[i] says which; ids[i] (may be NULL) gets the stream
  * id (of the first append, for a duplicate). RL_OK means every item is persisted or was before:
  * only then may the sender be acknowledged. */
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,

@@ -11,7 +11,7 @@
 #include <string.h>
 
 /*  rl:{t}:riskevent:log                 stream  field e = packed RiskEvent (as received + stamps)
- *  rl:{t}:riskevent:id:<source>\n<id>   string  stream id of its first append: stored once
+ *  rl:{t}:riskevent:seen                set     "<source>\n<event id>" of every event stored: once
  *  rl:{t}:riskevent:count               hash    "<source>.accepted|duplicate|rejected" -> n
  */
 static char *key(rl_arena_t *a, const char *tenant, const char *rest)
@@ -50,6 +50,7 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
         return RL_ERR_INTERNAL;
     size_t nrejects = 0;
     const char *stream = key(a, req->tenant, "log"), *counts = key(a, req->tenant, "count");
+    const char *seen = key(a, req->tenant, "seen");
     for (size_t i = 0; i < n; i++) {
         Riskline__V1__RiskEvent *e = b->events[i];
         riskline__v1__event_ack__init(&ack[i]);
@@ -82,9 +83,9 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
         uint8_t *bytes = rl_codec_pack(&stored.base, a, &len);
         if (!bytes)
             return RL_ERR_INTERNAL;
-        items[nitems] = (rl_append_t){
-            rl_arena_printf(a, "rl:{%s}:riskevent:id:%s\\n%s", req->tenant, e->source, e->event_id), stream, counts,
-            counter(a, e->source, "accepted"), counter(a, e->source, "duplicate"), bytes, len};
+        items[nitems] = (rl_append_t){seen, rl_arena_printf(a, "%s\n%s", e->source, e->event_id), stream, counts,
+                                      counter(a, e->source, "accepted"), counter(a, e->source, "duplicate"), bytes,
+                                      len};
         item_of[nitems++] = i;
     }
     /* persisted first, acknowledged after: on failure nothing is acked and the sender retries */

@@ -51,6 +51,7 @@ const char cli_monitor_group_usage[] =
     "\n"
     "Subcommands:\n"
     "  status    events ingested per source (accepted, duplicate, rejected), alerts, stream lag\n"
+    "  sweep     run every schedule now (admin): alerts raised or resolved at once\n"
     "\n"
     "Run 'riskline monitor status --help' for its options.\n";
 

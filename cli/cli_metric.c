@@ -128,7 +128,7 @@ static const char ack_usage[] =
     "it is resolved. Prints 'AL-1 acknowledged by <you>'.\n"
     "\n"
     "Options:\n"
-    "  --comment C          a note sent with the change (the monitor does not record it yet)\n"
+    "  --comment C          why: recorded as the comment of the alert's event (its audit trail)\n"
     "  --help               this help\n";
 
 static const char resolve_usage[] =
@@ -138,7 +138,7 @@ static const char resolve_usage[] =
     "raises a new alert. Prints 'AL-1 resolved by <you>'.\n"
     "\n"
     "Options:\n"
-    "  --comment C          a note sent with the change (the monitor does not record it yet)\n"
+    "  --comment C          why: recorded as the comment of the alert's event (its audit trail)\n"
     "  --help               this help\n";
 
 static const char sweep_usage[] =

@@ -46,8 +46,8 @@ static rl_err_t load(rl_store_t *store, rl_arena_t *a, const char *tenant, const
 
 /* Writes alert al (version = expected + 1) with its index moves and event. */
 static rl_err_t save(rl_store_t *store, rl_arena_t *a, const char *tenant, const char *ks, alert_t *al,
-                     uint64_t expected, const char *kind, const char *actor, const char *request_id, int64_t now_ms,
-                     rl_error_t *err)
+                     uint64_t expected, const char *kind, const char *actor, const char *request_id,
+                     const char *comment, int64_t now_ms, rl_error_t *err)
 {
     rl_principal_t who;
     memset(&who, 0, sizeof who);
@@ -55,7 +55,7 @@ static rl_err_t save(rl_store_t *store, rl_arena_t *a, const char *tenant, const
     rl_bus_req_t req = {&who, NULL, tenant, request_id, a};
     al->version = expected + 1;
     Riskline__V1__DomainEvent *ev = rl_event_new(&req, kind, "alert", al->id, al->version, NULL, &al->base, NULL,
-                                                 al->message, now_ms);
+                                                 comment && comment[0] ? comment : al->message, now_ms);
     size_t blob_len = 0, ev_len = 0;
     uint8_t *blob = rl_codec_pack(&al->base, a, &blob_len);
     uint8_t *evb = ev ? rl_codec_pack(&ev->base, a, &ev_len) : NULL;
@@ -110,13 +110,13 @@ rl_err_t alert_store_apply(rl_store_t *store, rl_arena_t *a, const char *tenant,
         al->message = (char *)f->message;
         al->state = RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN;
         al->raised_at_ms = now_ms;
-        if ((rc = save(store, a, tenant, ks, al, version, "alert.raised", "monitor", rid, now_ms, err)))
+        if ((rc = save(store, a, tenant, ks, al, version, "alert.raised", "monitor", rid, NULL, now_ms, err)))
             return rc;
         *changed = 1;
     } else if (!f->active && open) {
         alert_auto_resolve(cur, now_ms);
         cur->message = (char *)f->message;
-        if ((rc = save(store, a, tenant, ks, cur, version, "alert.resolved", "monitor", rid, now_ms, err)))
+        if ((rc = save(store, a, tenant, ks, cur, version, "alert.resolved", "monitor", rid, NULL, now_ms, err)))
             return rc;
         *changed = 1;
     }
@@ -450,7 +450,9 @@ rl_err_t alert_store_change(rl_store_t *store, const rl_bus_req_t *req, const Ri
     if ((rc = alert_change(al, q->state, req->principal, now_ms, a, err)))
         return rc;
     const char *kind = q->state == RISKLINE__V1__ALERT_STATE__ALERT_STATE_RESOLVED ? "alert.resolved" : "alert.acknowledged";
-    if ((rc = save(store, a, req->tenant, ks, al, version, kind, req->principal->name, req->request_id, now_ms, err)))
+    /* the person's comment is the event's: the audit trail says why it was acknowledged */
+    if ((rc = save(store, a, req->tenant, ks, al, version, kind, req->principal->name, req->request_id, q->comment,
+                   now_ms, err)))
         return rc;
     *out = al;
     return RL_OK;

@@ -120,12 +120,16 @@ static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
 {
     server_t *srv = app;
     rl_arena_t *a = req->arena;
-    rl_cmd_t *c = rl_cmd_new(a, "HGETALL");
-    rl_cmd_arg(c, key(a, req->tenant, "count"));
-    const rl_val_t *v;
-    rl_err_t rc = rl_store_cmd(srv->store, a, c, &v, err);
+    rl_cmd_t *cmds[2];
+    cmds[0] = rl_cmd_new(a, "HGETALL");
+    rl_cmd_arg(cmds[0], key(a, req->tenant, "count"));
+    cmds[1] = rl_cmd_new(a, "ZCARD");
+    rl_cmd_argf(cmds[1], "rl:{%s}:idx:alert:open", req->tenant);
+    const rl_val_t *vals[2];
+    rl_err_t rc = rl_store_pipeline(srv->store, a, 2, cmds, vals, err);
     if (rc)
         return rc;
+    const rl_val_t *v = vals[0];
     if (v->type != RL_VAL_ARR)
         return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "counters: %s", v->type == RL_VAL_ERR ? v->s : "?");
     Riskline__V1__MonitorStatus *st = rl_arena_alloc(a, sizeof *st);
@@ -161,6 +165,7 @@ static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
     st->sources = list;
     st->n_sources = n;
     st->last_sweep_ms = srv->last_sweep_ms;
+    st->alerts_open = vals[1]->type == RL_VAL_INT ? (uint64_t)vals[1]->i : 0;
     reply->body_case = RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS;
     reply->monitor_status = st;
     return RL_OK;

@@ -152,6 +152,8 @@ $(BUILD)/gen/fuzz_descriptors.inc: $(GEN_H)
 $(BUILD)/fuzz/fuzz_envelope_register: $(filter-out %/main.o,$(REGISTER_OBJ))
 $(BUILD)/fuzz/fuzz_envelope_treatment: $(filter-out %/main.o,$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/treatment/*.c)))
 $(BUILD)/obj/tests/fuzz/fuzz_envelope_treatment.o: CFLAGS += -Iservices/treatment
+$(BUILD)/fuzz/fuzz_envelope_monitor: $(filter-out %/main.o,$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/monitor/*.c)))
+$(BUILD)/obj/tests/fuzz/fuzz_envelope_monitor.o: CFLAGS += -Iservices/monitor
 $(BUILD)/fuzz/fuzz_cli_args: $(filter-out %/main.o,$(CLI_OBJ))
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_HELPER_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

@@ -66,7 +66,7 @@ rl_envelope_t *rl_codec_envelope_new(rl_arena_t *arena)
 /* Replaces each byte that does not start a well-formed UTF-8 character with '?': a message may
  * quote client bytes or be cut mid-character, and a proto3 string that is not UTF-8 makes other
  * languages' decoders refuse the whole reply. */
-static char *utf8_scrub(char *s)
+char *rl_codec_utf8_scrub(char *s)
 {
     for (size_t i = 0; s && s[i];) {
         size_t len = 1;
@@ -88,8 +88,8 @@ void rl_codec_set_status(rl_envelope_t *reply, rl_arena_t *arena, rl_err_t code,
         return;
     riskline__v1__status__init(st);
     st->code = (Riskline__V1__Code)code;
-    st->message = utf8_scrub(rl_arena_strdup(arena, err && err->message[0] ? err->message : rl_strerror(code)));
-    st->field = utf8_scrub(rl_arena_strdup(arena, err ? err->field : ""));
+    st->message = rl_codec_utf8_scrub(rl_arena_strdup(arena, err && err->message[0] ? err->message : rl_strerror(code)));
+    st->field = rl_codec_utf8_scrub(rl_arena_strdup(arena, err ? err->field : ""));
     reply->status = st;
 }
 

@@ -43,4 +43,8 @@ int rl_codec_diff(const ProtobufCMessage *before, const ProtobufCMessage *after,
 /* The value of one field of msg rendered as compact JSON text (arena-owned). */
 char *rl_codec_field_text(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, rl_arena_t *arena);
 
+/* Replaces, in place, each byte that does not start a well-formed UTF-8 character with '?';
+ * for echoing client text in replies (a proto3 string must be UTF-8). Returns s. */
+char *rl_codec_utf8_scrub(char *s);
+
 #endif

@@ -56,8 +56,9 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
         riskline__v1__event_ack__init(&ack[i]);
         ackp[i] = &ack[i];
         ack[i].index = (uint32_t)i;
-        ack[i].source = (char *)(e && e->source ? e->source : "");
-        ack[i].event_id = (char *)(e && e->event_id ? e->event_id : "");
+        /* echoed to name the event, even a rejected one: never bytes that are not UTF-8 */
+        ack[i].source = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->source ? e->source : ""));
+        ack[i].event_id = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->event_id ? e->event_id : ""));
         rl_error_t eerr;
         rl_error_clear(&eerr);
         char prefix[32];

@@ -157,6 +157,19 @@ static void test_exact_acks(void **state)
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.duplicate"), dups);
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.rejected"), bad);
     assert_true(dups > 300 && bad > 100);
+    /* a sender's bytes that are not UTF-8 are rejected and echoed scrubbed (found by fuzzing):
+     * a reply must stay decodable by every protobuf implementation */
+    s = sender(h);
+    gen_t bad_utf8;
+    gen(&bad_utf8, 99999, 0);
+    bad_utf8.ev.source = "siem\xff";
+    harness_env_t *r = send_batch(h, s, &bad_utf8, 1, 5000);
+    assert_non_null(r);
+    assert_int_equal(r->event_acks->acks[0]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED);
+    assert_string_equal(r->event_acks->acks[0]->source, "siem?");
+    assert_string_equal(r->event_acks->acks[0]->field, "events[0].source");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    zmq_close(s);
 }
 
 /* The monitor is SIGKILLed while batches are in flight and restarted; the sender resends every

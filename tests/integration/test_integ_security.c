@@ -290,6 +290,7 @@ static const char *const role_names[] = {"viewer", "risk_owner", "treatment_owne
                                          "auditor", "integrator", "admin"};
 
 static void build_treatment(harness_env_t *env, int body, const char *owner);
+static void build_monitor(harness_env_t *env, int body);
 
 /* Builds a request of body case `body` that passes validation far enough to reach the handler
  * (in tenant "default"); memory from static storage is fine: one request at a time. */
@@ -498,6 +499,58 @@ static void build_treatment(harness_env_t *env, int body, const char *owner)
         racc.risk_id = "R-99";
         env->risk_accept = &racc;
         break;
+    default:
+        build_monitor(env, body);
+    }
+}
+
+/* Monitor requests that reach their handler and write nothing. */
+static void build_monitor(harness_env_t *env, int body)
+{
+    static Riskline__V1__EventBatch batch;
+    static Riskline__V1__MetricDefine mdef;
+    static Riskline__V1__MetricRecord mrec;
+    static Riskline__V1__MetricList mlist;
+    static Riskline__V1__AlertList alist;
+    static Riskline__V1__AlertChange achange;
+    static Riskline__V1__MonitorStatusGet status;
+    static Riskline__V1__SweepRun sweep;
+    switch (body) {
+    case RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH:
+        riskline__v1__event_batch__init(&batch);  /* no events: invalid, nothing counted */
+        env->event_batch = &batch;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_METRIC_DEFINE:
+        riskline__v1__metric_define__init(&mdef);
+        env->metric_define = &mdef;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD:
+        riskline__v1__metric_record__init(&mrec);
+        mrec.metric_id = "K-99";
+        env->metric_record = &mrec;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_METRIC_LIST:
+        riskline__v1__metric_list__init(&mlist);
+        env->metric_list = &mlist;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST:
+        riskline__v1__alert_list__init(&alist);
+        env->alert_list = &alist;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE:
+        riskline__v1__alert_change__init(&achange);
+        achange.id = "AL-99";
+        achange.state = RISKLINE__V1__ALERT_STATE__ALERT_STATE_ACKNOWLEDGED;
+        env->alert_change = &achange;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET:
+        riskline__v1__monitor_status_get__init(&status);
+        env->monitor_status_get = &status;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN:
+        riskline__v1__sweep_run__init(&sweep);
+        env->sweep_run = &sweep;
+        break;
     default: fail_msg("no builder for body %d", body);
     }
 }
@@ -506,7 +559,7 @@ static const struct {
     int body;
     const char *name;
     int allowed;  /* role bits, written out here (not read from rl_acl): the test checks the table */
-    int treatment; /* sent to the treatment service */
+    int treatment; /* sent to the treatment service (1) or the monitor (2) */
 } matrix[] = {
     {RISKLINE__V1__ENVELOPE__BODY_PING, "ping", V | RO | TO | AP | AU | IN | AD, 0},
     {RISKLINE__V1__ENVELOPE__BODY_RISK_GET, "risk_get", V | RO | TO | AP | AU | AD, 0},
@@ -539,12 +592,23 @@ static const struct {
     {RISKLINE__V1__ENVELOPE__BODY_CONTROL_ADD, "control_add", AD, 1},
     {RISKLINE__V1__ENVELOPE__BODY_SOA_EXCLUDE, "soa_exclude", AD, 1},
     {RISKLINE__V1__ENVELOPE__BODY_SOA_INCLUDE, "soa_include", AD, 1},
+    /* monitor: sending events is the integrator's only right */
+    {RISKLINE__V1__ENVELOPE__BODY_PING, "ping (monitor)", V | RO | TO | AP | AU | IN | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, "event_batch", IN | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_METRIC_LIST, "metric_list", V | RO | TO | AP | AU | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST, "alert_list", V | RO | TO | AP | AU | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET, "monitor_status", V | RO | TO | AP | AU | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_METRIC_DEFINE, "metric_define", RO | TO | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD, "metric_record", RO | TO | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE, "alert_change", RO | TO | AP | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN, "sweep_run", AD, 2},
 };
 
 static void test_role_matrix(void **state)
 {
     harness_t *h = *state;
     assert_int_equal(harness_treatment_start(h), 0);
+    assert_int_equal(harness_monitor_start(h), 0);
     /* R-1 exists (owned by the risk owner of the matrix) so reads and changes reach their handler */
     harness_risk_in_t in;
     harness_risk_init(&in, "Seed", "m-risk_owner", 3, 3);
@@ -562,8 +626,9 @@ static void test_role_matrix(void **state)
             harness_env_t env;
             harness_risk_in_t risk;
             build(&env, matrix[bi].body, &risk, name);
-            reply = matrix[bi].treatment ? call_to(h, h->treatment_endpoint, "treatment", p, &env, 5000)
-                                         : call_as(h, p, &env, 5000);
+            reply = matrix[bi].treatment == 1   ? call_to(h, h->treatment_endpoint, "treatment", p, &env, 5000)
+                    : matrix[bi].treatment == 2 ? call_to(h, h->monitor_endpoint, "monitor", p, &env, 5000)
+                                                : call_as(h, p, &env, 5000);
             if (!reply)
                 fail_msg("%s as %s: no reply", matrix[bi].name, role_names[ri]);
             int allowed = (matrix[bi].allowed >> ri) & 1;

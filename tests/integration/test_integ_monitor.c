@@ -577,6 +577,112 @@ static void test_metrics_and_effectiveness(void **state)
     harness_treatment_stop(h);
 }
 
+/* The other schedule rules, each raised once by the sweep and resolved when its condition clears:
+ * a milestone due soon, a plan past its target and over budget, an acceptance expiring. */
+static void test_schedule_rules(void **state)
+{
+    harness_t *h = *state;
+    assert_int_equal(harness_treatment_start(h), 0);
+    char soon[16], past[16], far[16], month[16];
+    harness_date_in(3, soon);
+    harness_date_in(-2, past);
+    harness_date_in(300, far);
+    harness_date_in(10, month);
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Data centre outage", "local-admin", 2, 3);
+    in.risk.next_review = far;
+    harness_env_t *r = harness_create(h, &in.risk, NULL);
+    assert_int_equal(harness_code(r), 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    /* a plan past its target, with a small budget, and a milestone due in 3 days */
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanCreate pc = RISKLINE__V1__PLAN_CREATE__INIT;
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    Riskline__V1__Resources res = RISKLINE__V1__RESOURCES__INIT;
+    Riskline__V1__Money budget = RISKLINE__V1__MONEY__INIT;
+    budget.amount_minor = 10000;
+    budget.currency = "EUR";
+    res.budget = &budget;
+    p.risk_id = "R-1";
+    p.title = "Second site";
+    p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
+    p.treatment_owner = "local-admin";
+    p.approver = "ann";
+    p.resources = &res;
+    p.target_date = past;
+    pc.plan = &p;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
+    env.plan_create = &pc;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &env), NULL);
+    harness_env_t e2 = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MilestoneAdd ma = RISKLINE__V1__MILESTONE_ADD__INIT;
+    Riskline__V1__Milestone m = RISKLINE__V1__MILESTONE__INIT;
+    m.title = "Contract signed";
+    m.owner = "local-admin";
+    m.due_date = soon;
+    ma.plan_id = "TP-1";
+    ma.expected_version = 1;
+    ma.milestone = &m;
+    e2.body_case = RISKLINE__V1__ENVELOPE__BODY_MILESTONE_ADD;
+    e2.milestone_add = &ma;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e2), NULL);
+    harness_env_t e3 = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanCostAdd ca = RISKLINE__V1__PLAN_COST_ADD__INIT;
+    Riskline__V1__Cost cost = RISKLINE__V1__COST__INIT;
+    cost.date = past;
+    cost.amount_minor = 25000;  /* over the budget of 100.00 */
+    ca.id = "TP-1";
+    ca.expected_version = 2;
+    ca.cost = &cost;
+    e3.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_COST_ADD;
+    e3.plan_cost_add = &ca;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e3), NULL);
+    /* an acceptance expiring in 10 days */
+    harness_env_t e4 = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__RiskAccept acc = RISKLINE__V1__RISK_ACCEPT__INIT;
+    acc.risk_id = "R-1";
+    acc.justification = "until the second site runs";
+    acc.expires = month;
+    e4.body_case = RISKLINE__V1__ENVELOPE__BODY_RISK_ACCEPT;
+    e4.risk_accept = &acc;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e4), NULL);
+    /* (stalled plans: the rule reads the plan's own last change, which cannot be made 30 days old
+     * here without a clock hook; its boundaries are unit-tested in test_alert) */
+    char buf[4096];
+    sweep(h);
+    sweep(h);  /* idempotent */
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    const char *want[] = {"milestone_due_soon TP-1/M-1;", "plan_past_target TP-1;", "budget_overrun TP-1;",
+                          "acceptance_expiring R-1;"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(buf, want[i]))
+            fail_msg("missing %s in: %s", want[i], buf);
+    int n = 0;
+    for (const char *q = buf; (q = strchr(q, ';')); q++)
+        n++;
+    assert_int_equal(n, 4);  /* each once */
+    /* the plan is cancelled: its alerts clear; a longer acceptance clears the expiring one */
+    harness_env_t e5 = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanTransition t = RISKLINE__V1__PLAN_TRANSITION__INIT;
+    t.id = "TP-1";
+    t.expected_version = 3;
+    t.action = RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_CANCEL;
+    t.comment = "site bought instead";
+    e5.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_TRANSITION;
+    e5.plan_transition = &t;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e5), NULL);
+    acc.expires = far;
+    e4.request_id = "";  /* a new request, not a retry of the first */
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e4), NULL);
+    sweep(h);
+    assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_RESOLVED, buf, sizeof buf);
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(buf, want[i]))
+            fail_msg("not resolved: %s in: %s", want[i], buf);
+    harness_treatment_stop(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -586,6 +692,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_correlation_reassessment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_and_effectiveness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schedule_rules, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

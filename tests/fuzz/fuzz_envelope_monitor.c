@@ -66,31 +66,12 @@ static void write_seeds(const char *dir)
     ac.id = "AL-1";
     ac.state = RISKLINE__V1__ALERT_STATE__ALERT_STATE_ACKNOWLEDGED;
     Riskline__V1__SweepRun sw = RISKLINE__V1__SWEEP_RUN__INIT;
-    Riskline__V1__Envelope env = RISKLINE__V1__ENVELOPE__INIT;
-    env.schema_version = 1;
-    env.request_id = "seed";
-    env.tenant = "default";
-    struct {
-        int body;
-        void *msg;
-    } seeds[] = {
+    const fz_seed_t seeds[] = {
         {RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, &batch}, {RISKLINE__V1__ENVELOPE__BODY_METRIC_DEFINE, &md},
         {RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD, &mr},  {RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST, &al},
         {RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE, &ac},   {RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN, &sw},
     };
-    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
-        env.body_case = seeds[i].body;
-        env.event_batch = seeds[i].msg;  /* any member of the oneof: they share the storage */
-        uint8_t buf[4096];
-        size_t len = riskline__v1__envelope__pack(&env, buf);
-        char path[512];
-        snprintf(path, sizeof path, "%s/seed-%02zu", dir, i);
-        FILE *f = fopen(path, "wb");
-        if (!f || fwrite(buf, 1, len, f) != len)
-            abort();
-        fclose(f);
-    }
-    exit(0);
+    fz_bus_write_seeds(dir, seeds, sizeof seeds / sizeof seeds[0]);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -75,33 +75,14 @@ static void write_seeds(const char *dir)
     acc.risk_id = "R-1";
     acc.justification = "within appetite";
     acc.expires = "2026-12-31";
-    Riskline__V1__Envelope env = RISKLINE__V1__ENVELOPE__INIT;
-    env.schema_version = 1;
-    env.request_id = "seed";
-    env.tenant = "default";
-    struct {
-        int body;
-        void *msg;
-    } seeds[] = {
+    const fz_seed_t seeds[] = {
         {RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE, &create}, {RISKLINE__V1__ENVELOPE__BODY_PLAN_GET, &get},
         {RISKLINE__V1__ENVELOPE__BODY_PLAN_TRANSITION, &tr}, {RISKLINE__V1__ENVELOPE__BODY_MILESTONE_ADD, &ma},
         {RISKLINE__V1__ENVELOPE__BODY_PLAN_COST_ADD, &ca},   {RISKLINE__V1__ENVELOPE__BODY_SOA_GET, &soa},
         {RISKLINE__V1__ENVELOPE__BODY_SOA_EXCLUDE, &ex},     {RISKLINE__V1__ENVELOPE__BODY_CONTROL_ADD, &cadd},
         {RISKLINE__V1__ENVELOPE__BODY_RISK_ACCEPT, &acc},
     };
-    for (size_t i = 0; i < sizeof seeds / sizeof seeds[0]; i++) {
-        env.body_case = seeds[i].body;
-        env.plan_create = seeds[i].msg;  /* any member of the oneof: they share the storage */
-        uint8_t buf[4096];
-        size_t len = riskline__v1__envelope__pack(&env, buf);
-        char path[512];
-        snprintf(path, sizeof path, "%s/seed-%02zu", dir, i);
-        FILE *f = fopen(path, "wb");
-        if (!f || fwrite(buf, 1, len, f) != len)
-            abort();
-        fclose(f);
-    }
-    exit(0);
+    fz_bus_write_seeds(dir, seeds, sizeof seeds / sizeof seeds[0]);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -39,4 +39,12 @@ int fz_bus_store_opts(fz_bus_t *fz, rl_store_opts_t *opts);
  * every string in the reply is valid UTF-8; the reply packs and decodes again). */
 void fz_bus_run(fz_bus_t *fz, void *app, const uint8_t *data, size_t size);
 
+/* Writes env (schema 1, tenant "default", request id "seed") with each body case/message of
+ * bodies[0..n) as <dir>/seed-NN (the committed seed corpus of an envelope target), then exits. */
+typedef struct {
+    int body;
+    void *msg;
+} fz_seed_t;
+void fz_bus_write_seeds(const char *dir, const fz_seed_t *bodies, size_t n);
+
 #endif

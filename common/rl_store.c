@@ -890,10 +890,19 @@ rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *st
 rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group, const char *id,
                       rl_error_t *err)
 {
+    return rl_store_ack_many(self, arena, stream, group, &id, 1, err);
+}
+
+rl_err_t rl_store_ack_many(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
+                           const char *const *ids, size_t n, rl_error_t *err)
+{
+    if (!n)
+        return RL_OK;
     rl_cmd_t *c = rl_cmd_new(arena, "XACK");
     rl_cmd_arg(c, stream);
     rl_cmd_arg(c, group);
-    rl_cmd_arg(c, id);
+    for (size_t i = 0; i < n; i++)
+        rl_cmd_arg(c, ids[i]);
     const rl_val_t *v;
     rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
     if (rc == RL_OK && v->type == RL_VAL_ERR)

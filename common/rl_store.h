@@ -190,5 +190,8 @@ rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *st
                              const char *consumer, uint32_t count, rl_stream_entry_t **out, size_t *n, rl_error_t *err);
 rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group, const char *id,
                       rl_error_t *err);
+/* The same for ids[0..n) in one command (a consumer acks a handled batch at once). */
+rl_err_t rl_store_ack_many(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
+                           const char *const *ids, size_t n, rl_error_t *err);
 
 #endif

@@ -244,16 +244,19 @@ size_t correlator_tick(correlator_t *self)
         size_t n;
         if (rl_store_group_read(self->store, self->arena, stream, GROUP, GROUP, BATCH, &ents, &n, &err) != RL_OK)
             continue;
-        for (size_t i = 0; i < n; i++) {
+        /* handled entries are acknowledged together; one that fails stays pending with the rest */
+        const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
+        size_t ndone = 0;
+        for (size_t i = 0; done && i < n; i++) {
             if (handle(self, names[t], &ents[i], &err) != RL_OK) {
                 rl_log_warn(self->log, "event not correlated yet", "tenant", names[t], "stream_id", ents[i].id,
                             "reason", err.message);
                 break;  /* left pending: read again first next time */
             }
-            if (rl_store_ack(self->store, self->arena, stream, GROUP, ents[i].id, &err) != RL_OK)
-                break;
-            total++;
+            done[ndone++] = ents[i].id;
         }
+        if (done && rl_store_ack_many(self->store, self->arena, stream, GROUP, done, ndone, &err) == RL_OK)
+            total += ndone;
     }
     free(names);
     return total;

@@ -58,7 +58,7 @@ $(BUILD)/obj/gen/%.o: $(BUILD)/gen/%.c $(GEN_H)
 
 $(BUILD)/obj/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Iservices/register -Iservices/treatment -Iservices/monitor $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) -Iservices/register -Iservices/treatment -Iservices/monitor -Iservices/report $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

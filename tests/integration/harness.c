@@ -117,6 +117,7 @@ static void cleanup_all(void)
             kill_now(&h->register_pid);
             kill_now(&h->treatment_pid);
             kill_now(&h->monitor_pid);
+            kill_now(&h->report_pid);
             kill_now(&h->redis_pid);
             rm_rf(h->dir);
             g_live[i] = NULL;
@@ -706,7 +707,7 @@ int harness_treatment_alive(harness_t *h) { return h->treatment_pid > 0 && wait_
 
 /* Starts riskline-<name> as ACL user <name> on a free port, waits for its ping over CURVE. */
 static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, size_t esize, char *logp,
-                     size_t lsize, pid_t *pidp)
+                     size_t lsize, pid_t *pidp, const char *extra_env)
 {
     char path[600], upper[32];
     snprintf(path, sizeof path, "%s/bin/riskline-%s", h->build, name);
@@ -729,6 +730,7 @@ static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, 
         snprintf(e3, sizeof e3, "RISKLINE_%s_ENDPOINT=%s", upper, endpoint);
         snprintf(e4, sizeof e4, "RISKLINE_REDIS_USER=%s", name);
         const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", e4, e1, e2, e3, h->keys_env,
+                             extra_env ? extra_env : "RISKLINE_LOG_LEVEL=info",
                              h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
         char *argv[] = {path, NULL};
         pid_t pid = spawn(path, argv, logp, 1, NULL, env);
@@ -761,13 +763,24 @@ static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, 
 int harness_treatment_start(harness_t *h)
 {
     return svc_start(h, "treatment", &h->treatment_port, h->treatment_endpoint, sizeof h->treatment_endpoint,
-                     h->treatment_log, sizeof h->treatment_log, &h->treatment_pid);
+                     h->treatment_log, sizeof h->treatment_log, &h->treatment_pid, NULL);
 }
 
 int harness_monitor_start(harness_t *h)
 {
     return svc_start(h, "monitor", &h->monitor_port, h->monitor_endpoint, sizeof h->monitor_endpoint,
-                     h->monitor_log, sizeof h->monitor_log, &h->monitor_pid);
+                     h->monitor_log, sizeof h->monitor_log, &h->monitor_pid, NULL);
+}
+
+int harness_report_start(harness_t *h)
+{
+    if (!h->report_pub_port)
+        h->report_pub_port = harness_free_port();
+    snprintf(h->report_pub_endpoint, sizeof h->report_pub_endpoint, "tcp://127.0.0.1:%d", h->report_pub_port);
+    char pub[128];
+    snprintf(pub, sizeof pub, "RISKLINE_REPORT_PUB_ENDPOINT=%s", h->report_pub_endpoint);
+    return svc_start(h, "report", &h->report_port, h->report_endpoint, sizeof h->report_endpoint, h->report_log,
+                     sizeof h->report_log, &h->report_pid, pub);
 }
 
 int harness_monitor_stop(harness_t *h)
@@ -860,6 +873,9 @@ void harness_destroy(harness_t **hp)
     if (h->monitor_pid > 0 && stop_pid(h->monitor_pid, 2000) != 0)
         fprintf(stderr, "harness: monitor did not stop cleanly\n");
     h->monitor_pid = 0;
+    if (h->report_pid > 0 && stop_pid(h->report_pid, 2000) != 0)
+        fprintf(stderr, "harness: report did not stop cleanly\n");
+    h->report_pid = 0;
     if (h->redis_pid > 0)
         stop_pid(h->redis_pid, 2000);
     h->redis_pid = 0;

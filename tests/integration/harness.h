@@ -44,6 +44,11 @@ typedef struct harness {
     char monitor_endpoint[64];
     char monitor_log[512];
     pid_t monitor_pid;
+    /* the report service, once harness_report_start ran */
+    int report_port, report_pub_port;
+    char report_endpoint[64], report_pub_endpoint[64];
+    char report_log[512];
+    pid_t report_pid;
 } harness_t;
 
 /* Starts Redis and the register; fails the test on error. */
@@ -127,6 +132,9 @@ int harness_monitor_start(harness_t *h);
 int harness_monitor_stop(harness_t *h);
 /* SIGKILL: no clean shutdown (for crash tests). */
 int harness_monitor_kill(harness_t *h);
+
+/* --- the report service: requests on report_endpoint, updates published on report_pub_endpoint --- */
+int harness_report_start(harness_t *h);
 /* Sends nframes frames; 0 ok, -1 on failure. */
 int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len);
 /* Receives one whole message; returns the number of frames (the first is in *data, malloc'd,

@@ -9,6 +9,10 @@
 #include "rl_secure.h"
 #include "rl_store.h"
 
+/* The loop calls a service's tick hook (its consumers, sweeps) at most this often (ms); when
+ * idle, at least every 200 ms (the poll timeout). */
+#define RL_TICK_MS 10
+
 /* What the service's hooks get: everything wired, owned by rl_service_main. */
 typedef struct {
     const rl_config_t *cfg;
@@ -27,7 +31,8 @@ typedef struct {
     int (*setup)(void *app, const rl_service_ctx_t *ctx);
     /* Routes its requests; 0 ok. */
     int (*route)(rl_bus_server_t *rpc);
-    /* Called every loop turn (at least every 200 ms), e.g. for consumers; may be NULL. */
+    /* Called between request batches, every RL_TICK_MS at most and every 200 ms at least, e.g.
+     * for consumers; may be NULL. */
     void (*tick)(void *app, const rl_service_ctx_t *ctx);
     /* Frees what setup made; may be NULL. */
     void (*teardown)(void *app);

@@ -7,6 +7,7 @@
 #include "rl_riskevent_names.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,23 @@ static const char *fname(char *buf, size_t size, const char *prefix, const char 
     else
         snprintf(buf, size, "%s", name);
     return buf;
+}
+
+/* rc, with err->field set to "<prefix>.<name>" (name a printf format): field names are built only
+ * for a failure, so checking a batch's valid events never formats one. */
+static rl_err_t named(rl_err_t rc, rl_error_t *err, const char *prefix, const char *name_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static rl_err_t named(rl_err_t rc, rl_error_t *err, const char *prefix, const char *name_fmt, ...)
+{
+    if (rc == RL_OK)
+        return rc;
+    char name[48];
+    va_list ap;
+    va_start(ap, name_fmt);
+    vsnprintf(name, sizeof name, name_fmt, ap);
+    va_end(ap);
+    fname(err->field, sizeof err->field, prefix, name);
+    return rc;
 }
 
 /* 1..max bytes of [A-Za-z0-9._-] */
@@ -80,11 +98,9 @@ static rl_err_t check_list(char *const *items, size_t n, const char *prefix, con
         return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, prefix, name),
                             "has %zu entries, over the limit of %d", n, EVENT_MAX_LINKS);
     for (size_t i = 0; i < n; i++) {
-        char item[32];
-        snprintf(item, sizeof item, "%s[%zu]", name, i);
-        rl_err_t rc = one(items[i], fname(field, sizeof field, prefix, item), err);
+        rl_err_t rc = one(items[i], "", err);
         if (rc)
-            return rc;
+            return named(rc, err, prefix, "%s[%zu]", name, i);
     }
     return RL_OK;
 }
@@ -112,24 +128,22 @@ static rl_err_t one_control(const char *s, const char *field, rl_error_t *err)
 
 static rl_err_t check_attributes(const event_t *e, const char *prefix, rl_error_t *err)
 {
-    char field[64], item[48];
+    char field[64];
     if (e->n_attributes > EVENT_MAX_ATTRIBUTES)
         return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, prefix, "attributes"),
                             "has %zu entries, over the limit of %d", e->n_attributes, EVENT_MAX_ATTRIBUTES);
     for (size_t i = 0; i < e->n_attributes; i++) {
         const Riskline__V1__Attribute *a = e->attributes[i];
-        snprintf(item, sizeof item, "attributes[%zu].key", i);
         if (!a || !token_valid(a->key, EVENT_MAX_ATTR_KEY))
-            return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, prefix, item),
-                                "must be 1..%d of [A-Za-z0-9._-]", EVENT_MAX_ATTR_KEY);
+            return named(rl_error_set(err, RL_ERR_INVALID, "", "must be 1..%d of [A-Za-z0-9._-]", EVENT_MAX_ATTR_KEY),
+                         err, prefix, "attributes[%zu].key", i);
         for (size_t j = 0; j < i; j++)
             if (strcmp(e->attributes[j]->key, a->key) == 0)
-                return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, prefix, item),
-                                    "repeats the key of attributes[%zu]", j);
-        snprintf(item, sizeof item, "attributes[%zu].value", i);
-        rl_err_t rc = rl_check_text(a->value, 0, RL_MAX_TEXT, 1, fname(field, sizeof field, prefix, item), err);
+                return named(rl_error_set(err, RL_ERR_INVALID, "", "repeats the key of attributes[%zu]", j), err,
+                             prefix, "attributes[%zu].key", i);
+        rl_err_t rc = rl_check_text(a->value, 0, RL_MAX_TEXT, 1, "", err);
         if (rc)
-            return rc;
+            return named(rc, err, prefix, "attributes[%zu].value", i);
     }
     return RL_OK;
 }
@@ -147,6 +161,8 @@ static rl_err_t check_value(const event_t *e, const char *prefix, rl_error_t *er
     char field[64];
     int has = e->measurement_case == RISKLINE__V1__RISK_EVENT__MEASUREMENT_VALUE;
     int kri = e->kind == KIND(KRI_MEASUREMENT), test = e->kind == KIND(CONTROL_TEST);
+    if (!kri && !test && !has)
+        return RL_OK;  /* the common case: no value, none needed */
     fname(field, sizeof field, prefix, "value");
     if (!kri && !test) {
         if (has)
@@ -185,8 +201,8 @@ rl_err_t event_validate(const event_t *e, int64_t now_ms, const char *field_pref
     if (!token_valid(e->source, EVENT_MAX_SOURCE))
         return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, p, "source"),
                             "must be 1..%d of [A-Za-z0-9._-]", EVENT_MAX_SOURCE);
-    if ((rc = rl_check_text(e->event_id, 1, EVENT_MAX_EVENT_ID, 0, fname(field, sizeof field, p, "event_id"), err)))
-        return rc;
+    if ((rc = rl_check_text(e->event_id, 1, EVENT_MAX_EVENT_ID, 0, "", err)))
+        return named(rc, err, p, "event_id");
     /* a newer peer's value is refused, not guessed */
     if (e->kind == KIND(UNSPECIFIED))
         return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, p, "kind"), "is required (%s)",
@@ -207,7 +223,7 @@ rl_err_t event_validate(const event_t *e, int64_t now_ms, const char *field_pref
     if (e->occurred_at_ms > latest)
         return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, p, "occurred_at_ms"),
                             "is more than a day in the future");
-    if ((rc = rl_check_text(e->summary, 1, RL_MAX_TEXT, 1, fname(field, sizeof field, p, "summary"), err)) ||
+    if ((rc = named(rl_check_text(e->summary, 1, RL_MAX_TEXT, 1, "", err), err, p, "summary")) ||
         (rc = check_list(e->risk_ids, e->n_risk_ids, p, "risk_ids", err, one_risk_id)) ||
         (rc = check_list(e->assets, e->n_assets, p, "assets", err, one_asset)) ||
         (rc = check_list(e->controls, e->n_controls, p, "controls", err, one_control)) ||

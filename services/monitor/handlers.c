@@ -27,6 +27,19 @@ static const char *counter(rl_arena_t *a, const char *source, const char *what)
     return rl_arena_printf(a, "%s.%s", ok ? source : "(invalid)", what);
 }
 
+/* "<source>\n<event id>": the idempotency key of an event (the set rl:{t}:riskevent:seen). */
+static char *seen_member(rl_arena_t *a, const Riskline__V1__RiskEvent *e)
+{
+    size_t ls = strlen(e->source), li = strlen(e->event_id);
+    char *m = rl_arena_alloc(a, ls + li + 2);
+    if (m) {
+        memcpy(m, e->source, ls);
+        m[ls] = '\n';
+        memcpy(m + ls + 1, e->event_id, li + 1);
+    }
+    return m;
+}
+
 static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
 {
     server_t *srv = app;
@@ -51,19 +64,20 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
     size_t nrejects = 0;
     const char *stream = key(a, req->tenant, "log"), *counts = key(a, req->tenant, "count");
     const char *seen = key(a, req->tenant, "seen");
+    const char *last_source = NULL, *acc_field = NULL, *dup_field = NULL;
     for (size_t i = 0; i < n; i++) {
         Riskline__V1__RiskEvent *e = b->events[i];
         riskline__v1__event_ack__init(&ack[i]);
         ackp[i] = &ack[i];
         ack[i].index = (uint32_t)i;
-        /* echoed to name the event, even a rejected one: never bytes that are not UTF-8 */
-        ack[i].source = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->source ? e->source : ""));
-        ack[i].event_id = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->event_id ? e->event_id : ""));
         rl_error_t eerr;
         rl_error_clear(&eerr);
         char prefix[32];
         snprintf(prefix, sizeof prefix, "events[%zu]", i);
         if (!e || event_validate(e, now, prefix, &eerr) != RL_OK) {
+            /* echoed to name the event, even a rejected one: never bytes that are not UTF-8 */
+            ack[i].source = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->source ? e->source : ""));
+            ack[i].event_id = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->event_id ? e->event_id : ""));
             ack[i].status = RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED;
             ack[i].reason = rl_arena_strdup(a, e ? eerr.message : "empty event");
             ack[i].field = rl_arena_strdup(a, e ? eerr.field : prefix);
@@ -73,6 +87,15 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
             rl_cmd_arg(c, "1");
             rejects[nrejects++] = c;
             continue;
+        }
+        /* valid: its source and id are checked text; the reply is packed before the request's
+         * arena is reset, so the ack can point at them */
+        ack[i].source = e->source;
+        ack[i].event_id = e->event_id;
+        if (!last_source || strcmp(last_source, e->source)) {  /* a batch is mostly one source */
+            last_source = e->source;
+            acc_field = counter(a, e->source, "accepted");
+            dup_field = counter(a, e->source, "duplicate");
         }
         /* what is stored: the event as sent, stamped with when and by whom it was received */
         Riskline__V1__RiskEvent stored = *e;
@@ -84,9 +107,10 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
         uint8_t *bytes = rl_codec_pack(&stored.base, a, &len);
         if (!bytes)
             return RL_ERR_INTERNAL;
-        items[nitems] = (rl_append_t){seen, rl_arena_printf(a, "%s\n%s", e->source, e->event_id), stream, counts,
-                                      counter(a, e->source, "accepted"), counter(a, e->source, "duplicate"), bytes,
-                                      len};
+        char *member = seen_member(a, e);
+        if (!member || !acc_field || !dup_field)
+            return RL_ERR_INTERNAL;
+        items[nitems] = (rl_append_t){seen, member, stream, counts, acc_field, dup_field, bytes, len};
         item_of[nitems++] = i;
     }
     /* persisted first, acknowledged after: on failure nothing is acked and the sender retries */

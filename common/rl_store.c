@@ -78,31 +78,41 @@ static const char APPEND_LUA[] =
     "redis.call('HINCRBY', KEYS[3], ARGV[3], 1)\n"
     "return {'A', id}\n";
 
-/* The same for a whole batch sharing one set, stream and counters hash, in one call: the Lua call
- * overhead is paid once per batch, the counters are summed. KEYS: 1 seen set, 2 stream,
- * 3 counters. ARGV: per event (member, bytes, accepted field, duplicate field). Returns
- * {status, id} per event, in order (id "" for a duplicate). */
+/* The same for a whole batch sharing one set, stream and counters hash, in one call, and stored
+ * as ONE stream entry holding every new event as a field `e`, in order:
+ *
+ *   XADD rl:{t}:riskevent:log * e <event 1> e <event 2> ... e <event k>
+ *
+ * so Redis pays one XADD, one SMISMEMBER, one SADD and a HINCRBY per counter for the batch, not
+ * two Lua calls per event. An event repeated inside the batch counts as a duplicate after its
+ * first copy. The XADD goes first: if it fails nothing is marked and the sender's retry is
+ * accepted. KEYS: 1 seen set, 2 stream, 3 counters. ARGV: 1 n, then n members, n payloads, n
+ * accepted fields, n duplicate fields. Returns {entry id or "", one 'A' or 'D' per event}. */
 static const char APPEND_BATCH_LUA[] =
-    "local out, counts = {}, {}\n"
-    "for a = 0, #ARGV - 4, 4 do\n"
-    "  local f\n"
-    "  if redis.call('SADD', KEYS[1], ARGV[a + 1]) == 0 then\n"
-    "    f = ARGV[a + 4]\n"
-    "    out[#out + 1] = {'D', ''}\n"
+    "local n = tonumber(ARGV[1])\n"
+    "local members = {}\n"
+    "for i = 1, n do members[i] = ARGV[1 + i] end\n"
+    "local known = redis.call('SMISMEMBER', KEYS[1], unpack(members))\n"
+    "local flags, new, fields, counts, inbatch = {}, {}, {}, {}, {}\n"
+    "for i = 1, n do\n"
+    "  local m, f = members[i]\n"
+    "  if known[i] == 1 or inbatch[m] then\n"
+    "    flags[i] = 'D' f = ARGV[1 + 3 * n + i]\n"
     "  else\n"
-    "    local id = redis.pcall('XADD', KEYS[2], '*', 'e', ARGV[a + 2])\n"
-    "    if type(id) == 'table' and id.err then\n"
-    "      redis.call('SREM', KEYS[1], ARGV[a + 1])\n"
-    "      for g, c in pairs(counts) do redis.call('HINCRBY', KEYS[3], g, c) end\n"
-    "      return id\n"
-    "    end\n"
-    "    f = ARGV[a + 3]\n"
-    "    out[#out + 1] = {'A', id}\n"
+    "    inbatch[m] = true new[#new + 1] = m\n"
+    "    fields[#fields + 1] = 'e' fields[#fields + 1] = ARGV[1 + n + i]\n"
+    "    flags[i] = 'A' f = ARGV[1 + 2 * n + i]\n"
     "  end\n"
     "  counts[f] = (counts[f] or 0) + 1\n"
     "end\n"
+    "local id = ''\n"
+    "if #new > 0 then\n"
+    "  id = redis.pcall('XADD', KEYS[2], '*', unpack(fields))\n"
+    "  if type(id) == 'table' and id.err then return id end\n"
+    "  redis.call('SADD', KEYS[1], unpack(new))\n"
+    "end\n"
     "for f, c in pairs(counts) do redis.call('HINCRBY', KEYS[3], f, c) end\n"
-    "return out\n";
+    "return {id, table.concat(flags)}\n";
 
 enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_APPEND, SCRIPT_APPEND_BATCH, SCRIPT_COUNT };
 static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA, APPEND_LUA,
@@ -817,7 +827,7 @@ rl_err_t rl_store_tenants(rl_store_t *self, rl_arena_t *arena, const char ***out
     return RL_OK;
 }
 
-/* XREADGROUP reply [[stream, [[id, [f, v, ...]], ...]]] -> entries with field `e`. */
+/* XREADGROUP reply [[stream, [[id, [f, v, ...]], ...]]] -> entries; `event` is the first field `e`. */
 static size_t group_entries(const rl_val_t *v, rl_stream_entry_t *out, size_t max)
 {
     size_t n = 0;
@@ -831,14 +841,23 @@ static size_t group_entries(const rl_val_t *v, rl_stream_entry_t *out, size_t ma
         rl_stream_entry_t *o = &out[n++];
         memset(o, 0, sizeof *o);
         o->id = ent->elem[0].s;
-        const rl_val_t *fv = &ent->elem[1];
-        for (size_t k = 0; fv->type == RL_VAL_ARR && k + 1 < fv->n; k += 2)
-            if (fv->elem[k].type == RL_VAL_STR && !strcmp(fv->elem[k].s, "e")) {
-                o->event = fv->elem[k + 1].s;
-                o->event_len = fv->elem[k + 1].len;
-            }
+        o->fields = &ent->elem[1];
+        rl_stream_entry_event(o, 0, &o->event, &o->event_len);
     }
     return n;
+}
+
+int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len)
+{
+    const rl_val_t *fv = ent->fields;
+    for (size_t i = 0; fv && fv->type == RL_VAL_ARR && i + 1 < fv->n; i += 2)
+        if (fv->elem[i].type == RL_VAL_STR && fv->elem[i + 1].type == RL_VAL_STR && !strcmp(fv->elem[i].s, "e") &&
+            k-- == 0) {
+            *bytes = fv->elem[i + 1].s;
+            *len = fv->elem[i + 1].len;
+            return 0;
+        }
+    return -1;
 }
 
 rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
@@ -930,26 +949,27 @@ static rl_err_t append_batch(rl_store_t *self, rl_arena_t *arena, const rl_appen
     rl_cmd_arg(c, items[0].seen_key);
     rl_cmd_arg(c, items[0].stream_key);
     rl_cmd_arg(c, items[0].counter_key);
-    for (size_t i = 0; i < n; i++) {
+    rl_cmd_argf(c, "%zu", n);
+    for (size_t i = 0; i < n; i++)
         rl_cmd_arg(c, items[i].member);
+    for (size_t i = 0; i < n; i++)
         rl_cmd_argb(c, items[i].bytes, items[i].len);
+    for (size_t i = 0; i < n; i++)
         rl_cmd_arg(c, items[i].accepted_field);
+    for (size_t i = 0; i < n; i++)
         rl_cmd_arg(c, items[i].duplicate_field);
-    }
     const rl_val_t *v;
     rl_err_t rc = eval(self, arena, SCRIPT_APPEND_BATCH, c, &v, err);
     if (rc)
         return rc;
-    if (v->type != RL_VAL_ARR || v->n != n)
+    if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR || v->elem[1].type != RL_VAL_STR ||
+        v->elem[1].len != n)
         return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: %s",
                             v->type == RL_VAL_ERR ? v->s : "unexpected reply");
     for (size_t i = 0; i < n; i++) {
-        const rl_val_t *e = &v->elem[i];
-        if (e->type != RL_VAL_ARR || e->n != 2 || e->elem[0].type != RL_VAL_STR)
-            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: unexpected reply");
-        out[i] = e->elem[0].s[0] == 'A' ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
+        out[i] = v->elem[1].s[i] == 'A' ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
         if (ids)
-            ids[i] = e->elem[1].s;
+            ids[i] = out[i] == RL_APPEND_ACCEPTED ? v->elem[0].s : "";
     }
     return RL_OK;
 }

@@ -165,9 +165,10 @@ typedef struct {
 typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
 
 /* Appends each item to its stream unless its member is in its seen set, each atomically; items
- * sharing one set, stream and counters hash go in one script call, others in one pipeline (one
- * round trip). out[i] says which; ids[i] (may be NULL) gets the stream
- * id (of the first append, for a duplicate). RL_OK means every item is persisted or was before:
+ * sharing one set, stream and counters hash go in one script call and ONE stream entry (a field
+ * `e` per new item, in order: read them with rl_stream_entry_event), others in one pipeline of an
+ * entry each (one round trip). out[i] says which; ids[i] (may be NULL) gets the entry id ("" for a
+ * duplicate). RL_OK means every item is persisted or was before:
  * only then may the sender be acknowledged. */
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
                               rl_append_outcome_t *out, const char **ids, rl_error_t *err);
@@ -179,9 +180,13 @@ rl_err_t rl_store_tenants(rl_store_t *self, rl_arena_t *arena, const char ***out
 
 typedef struct {
     const char *id;         /* stream entry id */
-    const char *event;      /* field `e`: packed DomainEvent (NULL when absent) */
+    const char *event;      /* the first field `e`: packed DomainEvent (NULL when absent) */
     size_t event_len;
+    const rl_val_t *fields; /* every field and value of the entry */
 } rl_stream_entry_t;
+
+/* The k-th field `e` of an entry (an ingestion batch holds one per event): 0, or -1 past the last. */
+int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len);
 
 /* Up to count entries for consumer of group on stream: first those delivered to it before and
  * not acknowledged (it stopped mid-way), then new ones. The group is created on first use, from

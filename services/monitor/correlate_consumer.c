@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 100
+#define BATCH 100         /* entries read at once: each a batch of up to RL_MAX_BATCH events */
+#define TICK_EVENTS 2000  /* events handled per tick at most: the loop keeps serving requests */
 #define GROUP "monitor"
 #define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
 
@@ -136,14 +137,14 @@ static void load_context(correlator_t *self, const char *tenant)
     }
 }
 
-/* Links one event and raises what its links call for; RL_OK when it may be acknowledged. */
-static rl_err_t handle(correlator_t *self, const char *tenant, const rl_stream_entry_t *ent, rl_error_t *err)
+/* Links event k of entry `id` and raises what its links call for; RL_OK when it may be
+ * acknowledged. Handling it again (the entry stayed pending) changes nothing more. */
+static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, size_t k, const char *bytes,
+                       size_t len, rl_error_t *err)
 {
     rl_arena_t *a = self->arena;
-    if (!ent->event)
-        return RL_OK;
     Riskline__V1__RiskEvent *e =
-        rl_codec_unpack(&riskline__v1__risk_event__descriptor, ent->event, ent->event_len, RL_MAX_REPLY_BYTES, a);
+        rl_codec_unpack(&riskline__v1__risk_event__descriptor, bytes, len, RL_MAX_REPLY_BYTES, a);
     if (!e)
         return RL_OK;
     /* a KRI measurement is a result of the metric it names (9.1): recorded as if from the CLI */
@@ -157,7 +158,7 @@ static rl_err_t handle(correlator_t *self, const char *tenant, const rl_stream_e
         memset(&who, 0, sizeof who);
         snprintf(who.name, sizeof who.name, "%s", e->received_by && e->received_by[0] ? e->received_by : "monitor");
         char rid[RL_MAX_REQUEST_ID + 1];
-        snprintf(rid, sizeof rid, "kri-%s", ent->id);
+        snprintf(rid, sizeof rid, "kri-%s-%zu", id, k);
         rl_bus_req_t req = {&who, NULL, tenant, rid, a};
         metric_t *m;
         rl_error_t merr;
@@ -246,15 +247,22 @@ size_t correlator_tick(correlator_t *self)
             continue;
         /* handled entries are acknowledged together; one that fails stays pending with the rest */
         const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
-        size_t ndone = 0;
-        for (size_t i = 0; done && i < n; i++) {
-            if (handle(self, names[t], &ents[i], &err) != RL_OK) {
+        size_t ndone = 0, nevents = 0;
+        for (size_t i = 0; done && i < n && nevents < TICK_EVENTS; i++) {
+            /* an entry is an ingestion batch: a field `e` per event */
+            const char *bytes;
+            size_t len, k = 0;
+            rl_err_t rc = RL_OK;
+            while (rc == RL_OK && rl_stream_entry_event(&ents[i], k, &bytes, &len) == 0)
+                rc = handle(self, names[t], ents[i].id, k++, bytes, len, &err);
+            nevents += k;
+            if (rc != RL_OK) {
                 rl_log_warn(self->log, "event not correlated yet", "tenant", names[t], "stream_id", ents[i].id,
                             "reason", err.message);
                 break;  /* left pending: read again first next time */
             }
             done[ndone++] = ents[i].id;
-        }
+        }  /* entries read but not reached stay pending: read again first next tick */
         if (done && rl_store_ack_many(self->store, self->arena, stream, GROUP, done, ndone, &err) == RL_OK)
             total += ndone;
     }

@@ -19,7 +19,8 @@
  *                  are sent again until the run has lasted 1 s (sustained, an fsync included); after
  *                  each run its stream must hold exactly the XADDs that got an id, and is deleted.
  * with 1 and 4 senders at batch 100, and 1 sender at batch 1 (latency of a lone event). Afterwards
- * the monitor's stream must hold exactly the events it acknowledged as accepted. redis-server's
+ * the monitor's stream must hold exactly the events it acknowledged as accepted (a batch is one
+ * stream entry with a field `e` per accepted event). redis-server's
  * and riskline-monitor's CPU time per event is shown too (where the time goes).
  * Then the sweep: rl:{bench}:ms:due is filled (pipelined ZADDs) with 1,000,000 milestones scored
  * day*1e9+n as services/treatment/plan_store.c does, 100 of them due before today. Timed, median
@@ -436,6 +437,21 @@ static double redis_cpu_s(const cfg_t *cfg)
     return v;
 }
 
+/* Where redis-server's time went over the whole benchmark: INFO commandstats, top lines by usec. */
+static void print_commandstats(const cfg_t *cfg)
+{
+    redisContext *c = bench_redis_connect(cfg->redis_port, cfg->password);
+    redisReply *r = c ? redisCommand(c, "INFO commandstats") : NULL;
+    if (r && r->type == REDIS_REPLY_STRING) {
+        printf("\nredis-server time by command (INFO commandstats, whole benchmark):\n");
+        for (char *line = strtok(r->str, "\r\n"); line; line = strtok(NULL, "\r\n"))
+            if (!strncmp(line, "cmdstat_", 8) && !strstr(line, "usec=0,") && !strstr(line, "usec=1,"))
+                printf("  %s\n", line + 8);
+    }
+    freeReplyObject(r);
+    redisFree(c);
+}
+
 /* CPU seconds (user + system) of process pid from /proc, or -1. */
 static double proc_cpu_s(pid_t pid)
 {
@@ -795,18 +811,44 @@ static void baseline_reset(const cfg_t *cfg, result_t *x)
 }
 
 /* The monitor's stream holds exactly what it acknowledged as accepted; prints the check. 0 when it holds. */
+/* Events held in the monitor's stream: an entry per batch, a field `e` per event. -1 on error. */
+static long long stream_events(redisContext *c)
+{
+    long long n = 0;
+    char start[64] = "-";
+    for (;;) {
+        redisReply *r = redisCommand(c, "XRANGE %s %s + COUNT 1000", EVENT_STREAM, start);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            return -1;
+        }
+        size_t got = r->elements;
+        for (size_t i = 0; i < got; i++) {
+            redisReply *fv = r->element[i]->element[1];
+            for (size_t k = 0; k + 1 < fv->elements; k += 2)
+                n += !strcmp(fv->element[k]->str, "e");
+            snprintf(start, sizeof start, "(%s", r->element[i]->element[0]->str);
+        }
+        freeReplyObject(r);
+        if (got < 1000)
+            return n;
+    }
+}
+
 static int check_persisted(const cfg_t *cfg, size_t acked)
 {
     redisContext *c = bench_redis_connect(cfg->redis_port, cfg->password);
-    long long xmon = c ? redis_number(c, "XLEN %s", EVENT_STREAM, NULL) : -1;
+    long long stored = c ? stream_events(c) : -1;
+    long long entries = c ? redis_number(c, "XLEN %s", EVENT_STREAM, NULL) : -1;
     long long cnt = c ? redis_number(c, "HGET %s %s", EVENT_COUNTS, SOURCE ".accepted") : -1;
     redisReply *r = c ? redisCommand(c, "CONFIG GET appendfsync") : NULL;
-    printf("persisted: XLEN %s = %lld, counted accepted %lld, acknowledged accepted %zu (appendfsync %s); the "
-           "baseline's stream held exactly its XADD ids after each run\n",
-           EVENT_STREAM, xmon, cnt, acked, r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ? r->element[1]->str : "?");
+    printf("persisted: %s holds %lld events (in %lld entries: one per batch), counted accepted %lld, acknowledged "
+           "accepted %zu (appendfsync %s); the baseline's stream held exactly its XADD ids after each run\n",
+           EVENT_STREAM, stored, entries, cnt, acked,
+           r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 ? r->element[1]->str : "?");
     freeReplyObject(r);
     redisFree(c);
-    return xmon == (long long)acked && cnt == xmon ? 0 : -1;
+    return stored == (long long)acked && cnt == stored ? 0 : -1;
 }
 
 static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t milestones, double scale,
@@ -871,6 +913,7 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
             print_row((scenario_t)sc, sh, &med[sh][sc], &med[sh][SC_BASE]);
     printf("\nlatency: per request (a batch until its acks; a pipeline until its last reply); redis, monitor: CPU us "
            "per event; events: %.0f bytes packed on average\n", bytes);
+    print_commandstats(cfg);
     int persisted_ok = check_persisted(cfg, acked[SC_MON]) == 0;
     printf("\n%-22s %7s %5s %7s %8s  %s\n", "ratio", "senders", "batch", "value", "goal", "result");
     for (int sh = 0; sh < NSHAPES; sh++) {

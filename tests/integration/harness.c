@@ -3,6 +3,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "harness.h"
 #include "rl_keyfile.h"
+#include "riskline/v1/monitor.pb-c.h"
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -1142,4 +1143,77 @@ void harness_snapshot_free(harness_snapshot_t **sp)
     free((*sp)->keys);
     free(*sp);
     *sp = NULL;
+}
+
+/* Sorted "<source>\n<event id>" keys: distinct ones counted after qsort. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int harness_riskevents(const harness_t *h, const char *tenant, long long *total, long long *distinct)
+{
+    redisContext *c = harness_redis_connect(h);
+    if (!c)
+        return -1;
+    char key[300], start[64] = "-";
+    snprintf(key, sizeof key, "rl:{%s}:riskevent:log", tenant);
+    char **ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (;;) {
+        redisReply *r = redisCommand(c, "XRANGE %s %s + COUNT 1000", key, start);
+        if (!r || r->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(r);
+            rc = -1;
+            break;
+        }
+        size_t got = r->elements;
+        for (size_t i = 0; i < got && rc == 0; i++) {
+            redisReply *ent = r->element[i], *fv = ent->element[1];
+            snprintf(start, sizeof start, "(%s", ent->element[0]->str);
+            for (size_t k = 0; k + 1 < fv->elements && rc == 0; k += 2) {
+                if (strcmp(fv->element[k]->str, "e"))
+                    continue;
+                Riskline__V1__RiskEvent *e = riskline__v1__risk_event__unpack(
+                    NULL, fv->element[k + 1]->len, (const uint8_t *)fv->element[k + 1]->str);
+                if (!e) {
+                    rc = -1;
+                    break;
+                }
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 1024;
+                    char **grown = realloc(ids, cap * sizeof *ids);
+                    if (!grown) {
+                        riskline__v1__risk_event__free_unpacked(e, NULL);
+                        rc = -1;
+                        break;
+                    }
+                    ids = grown;
+                }
+                size_t len = strlen(e->source) + strlen(e->event_id) + 2;
+                ids[n] = malloc(len);
+                if (ids[n])
+                    snprintf(ids[n++], len, "%s\n%s", e->source, e->event_id);
+                else
+                    rc = -1;
+                riskline__v1__risk_event__free_unpacked(e, NULL);
+            }
+        }
+        freeReplyObject(r);
+        if (rc || got < 1000)
+            break;
+    }
+    redisFree(c);
+    long long d = 0;
+    if (n)
+        qsort(ids, n, sizeof *ids, cmp_str);
+    for (size_t i = 0; i < n; i++)
+        d += i == 0 || strcmp(ids[i], ids[i - 1]);
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    free(ids);
+    *total = (long long)n;
+    *distinct = d;
+    return rc;
 }

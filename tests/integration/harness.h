@@ -74,6 +74,12 @@ void *harness_redis_connect(const harness_t *h);
  * its generated password; NULL when the user has no password file or AUTH fails. */
 void *harness_redis_connect_as(const harness_t *h, const char *user);
 
+/* The risk events stored in rl:{tenant}:riskevent:log (an ingestion batch is one entry with a
+ * field `e` per event): how many, and how many distinct (source, event id) among them, so a test
+ * can assert that each accepted event is stored exactly once. 0 ok, -1 when Redis or an event
+ * cannot be read. */
+int harness_riskevents(const harness_t *h, const char *tenant, long long *total, long long *distinct);
+
 /* --- the register --- */
 /* Starts build/bin/riskline-register and waits until it answers a ping (10 s). 0 ok, -1 failure. */
 int harness_register_start(harness_t *h);

@@ -97,6 +97,15 @@ static long long redis_int(harness_t *h, const char *cmd)
     return v;
 }
 
+/* Risk events stored for tenant "default", each asserted stored once. */
+static long long stored_events(harness_t *h)
+{
+    long long total = -1, distinct = -2;
+    assert_int_equal(harness_riskevents(h, "default", &total, &distinct), 0);
+    assert_int_equal(total, distinct);
+    return total;
+}
+
 static void test_exact_acks(void **state)
 {
     harness_t *h = *state;
@@ -152,7 +161,7 @@ static void test_exact_acks(void **state)
     zmq_close(s);
     free(g);
     /* Redis holds exactly the accepted events, and the counters agree */
-    assert_int_equal(redis_int(h, "XLEN rl:{default}:riskevent:log"), unique);
+    assert_int_equal(stored_events(h), unique);
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.accepted"), unique);
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.duplicate"), dups);
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.rejected"), bad);
@@ -169,6 +178,19 @@ static void test_exact_acks(void **state)
     assert_string_equal(r->event_acks->acks[0]->source, "siem?");
     assert_string_equal(r->event_acks->acks[0]->field, "events[0].source");
     riskline__v1__envelope__free_unpacked(r, NULL);
+    /* the same event three times in one batch: stored once, the copies acked as duplicates */
+    gen_t same[3];
+    for (int i = 0; i < 3; i++)
+        gen(&same[i], 88888, 0);
+    r = send_batch(h, s, same, 3, 5000);
+    assert_non_null(r);
+    assert_int_equal(r->event_acks->n_acks, 3);
+    assert_int_equal(r->event_acks->acks[0]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    assert_int_equal(r->event_acks->acks[1]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
+    assert_int_equal(r->event_acks->acks[2]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    assert_int_equal(stored_events(h), unique + 1);
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.duplicate"), dups + 2);
     zmq_close(s);
 }
 
@@ -207,7 +229,7 @@ static void test_kill_and_restart(void **state)
     free(g);
     assert_int_equal(acked_batches, batches);
     /* exactly once: every event of every batch is stored, none twice */
-    assert_int_equal(redis_int(h, "XLEN rl:{default}:riskevent:log"), batches * BATCH);
+    assert_int_equal(stored_events(h), batches * BATCH);
 }
 
 /* A request to `endpoint` of `service` as the admin CLI key; the reply (freed by the caller). */

@@ -89,6 +89,15 @@ static long long redis_ll(harness_t *h, const char *cmd)
     return v;
 }
 
+/* Risk events stored for tenant "default", each asserted stored once. */
+static long long stored_events(harness_t *h)
+{
+    long long total = -1, distinct = -2;
+    assert_int_equal(harness_riskevents(h, "default", &total, &distinct), 0);
+    assert_int_equal(total, distinct);
+    return total;
+}
+
 /* --- one event from options --- */
 
 static void test_one_event(void **state)
@@ -102,7 +111,7 @@ static void test_one_event(void **state)
     SEND(h, 0, "--source", "siem-prod", "--id", "evt-1", "--kind", "incident", "--severity", "high", "--summary",
          "failed logins from an unusual country", "--occurred-at", PAST);
     stdout_is("evt-1 duplicate\n");
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), 1);
+    assert_int_equal(stored_events(h), 1);
 
     /* occurred-at defaults to now; a measurement with its value; --json */
     cli_env(h, "siem", NULL, 0,
@@ -118,7 +127,7 @@ static void test_one_event(void **state)
     SEND(h, 2, "--source", "scanner", "--id", "v-1", "--kind", "vulnerability", "--severity", "high", "--summary",
          "CVE-2026-0001 on fs01", "--control", "A.99.1");
     stdout_starts("v-1 rejected: controls[0]: ");
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), 2);
+    assert_int_equal(stored_events(h), 2);
 
     /* usage errors: exit 1, nothing sent */
     SEND(h, 1, "--source", "grc", "--id", "x", "--kind", "incident", "--severity", "high");
@@ -141,7 +150,7 @@ static void test_one_event(void **state)
     stderr_has("--file: reads every event from the file: --source goes in its lines");
     SEND(h, 1, "--file", "/nonexistent/events.jsonl");
     stderr_has("--file: cannot open '/nonexistent/events.jsonl'");
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), 2);
+    assert_int_equal(stored_events(h), 2);
 
     /* the help says what a resend does */
     cli_env(h, "siem", NULL, 0, (const char *const[]){"event", "send", "--help", NULL});
@@ -213,7 +222,7 @@ static void test_file(void **state)
     assert_string_equal(res.err, "");
     /* Redis holds exactly the accepted ones */
     long long accepted = NLINES - 5; /* bad JSON, bad key, invalid, duplicate, blank */
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), accepted);
+    assert_int_equal(stored_events(h), accepted);
     assert_int_equal(redis_ll(h, "HGET rl:{default}:riskevent:count siem-prod.accepted"), accepted);
     assert_int_equal(redis_ll(h, "HGET rl:{default}:riskevent:count siem-prod.duplicate"), 1);
     assert_int_equal(redis_ll(h, "HGET rl:{default}:riskevent:count siem-prod.rejected"), 1);
@@ -229,7 +238,7 @@ static void test_file(void **state)
     snprintf(line, sizeof line, "%lld events sent: 0 accepted, %lld duplicate, 1 rejected; 2 lines not sent\n",
              accepted + 2, accepted + 1);
     assert_non_null(strstr(res.out, line));
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), accepted);
+    assert_int_equal(stored_events(h), accepted);
 
     /* only good lines: exit 0; --json prints one object per line */
     snprintf(path, sizeof path, "%s/good.jsonl", h->dir);
@@ -303,7 +312,7 @@ static void test_many_batches(void **state)
                                     "one JSON event per line\nline 1001 e1001 accepted\n"));
     assert_non_null(strstr(res.out, "line 1203 e1203 accepted\n"
                                     "1201 events sent: 1201 accepted, 0 duplicate, 0 rejected; 2 lines not sent\n"));
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), 1201);
+    assert_int_equal(stored_events(h), 1201);
 }
 
 /* --- stdin: a stream piped in is acked as it comes --- */
@@ -408,7 +417,7 @@ static void test_stdin(void **state)
                              "line 4 not sent: occurred_at: must be a timestamp string like "
                              "\"2026-11-26T10:00:00Z\", got null\n"
                              "3 events sent: 2 accepted, 1 duplicate, 0 rejected; 1 line not sent\n");
-    assert_int_equal(redis_ll(h, "XLEN rl:{default}:riskevent:log"), 2);
+    assert_int_equal(stored_events(h), 2);
 }
 
 /* --- status, roles, the monitor down --- */

@@ -108,7 +108,11 @@ static const char status_usage[] =
     "\n"
     "Prints the events ingested per source as a table (SOURCE ACCEPTED DUPLICATE REJECTED, sources\n"
     "in name order; rejected events whose source was not valid count under '(invalid)'), then the\n"
-    "open alerts, the stream lag (events the monitor has not processed yet) and the last sweep.\n";
+    "open alerts, the stream lag and the last sweep. The lag counts entries of the tenant's ingestion\n"
+    "log (one entry per batch of events sent): unread by the monitor's correlation yet (the whole log\n"
+    "before it started on the tenant; 'unknown' when Redis cannot tell), and pending: read but not\n"
+    "acknowledged (being handled, or waiting for a retry). --json: stream_lag, stream_pending,\n"
+    "stream_length, stream_lag_unknown.\n";
 
 static const cli_opt_t send_opts[] = {
     {"source", CLI_OPT_VALUE}, {"id", CLI_OPT_VALUE},       {"kind", CLI_OPT_VALUE},
@@ -668,8 +672,14 @@ static int cmd_status(cli_app_t *app, const cli_args_t *a)
     fprintf(f, "%zu source%s: %" PRIu64 " accepted, %" PRIu64 " duplicate, %" PRIu64 " rejected\n", n,
             n == 1 ? "" : "s", total[0], total[1], total[2]);
     char ts[RL_TS_LEN];
-    fprintf(f, "alerts open: %" PRIu64 "\nstream lag:  %" PRIu64 "\nlast sweep:  %s\n", st->alerts_open,
-            st->stream_lag, st->last_sweep_ms > 0 ? rl_ts_format(st->last_sweep_ms, ts) : "never");
+    /* the lag is in stream entries: an ingestion batch of events is one entry */
+    char lag[32];
+    snprintf(lag, sizeof lag, "%" PRIu64, st->stream_lag);
+    fprintf(f,
+            "alerts open: %" PRIu64 "\nstream lag:  %s entries unread, %" PRIu64 " pending (log: %" PRIu64
+            " entries)\nlast sweep:  %s\n",
+            st->alerts_open, st->stream_lag_unknown ? "unknown" : lag, st->stream_pending, st->stream_length,
+            st->last_sweep_ms > 0 ? rl_ts_format(st->last_sweep_ms, ts) : "never");
     return CLI_EXIT_OK;
 }
 

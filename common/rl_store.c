@@ -932,6 +932,54 @@ rl_err_t rl_store_ack_many(rl_store_t *self, rl_arena_t *arena, const char *stre
 /* --- ingestion: append once per idempotency key, pipelined --- */
 
 /* All items share one stream and counters hash: one script call for the batch. */
+/* The value after `name` in a flat [name, value, ...] reply, or NULL. */
+static const rl_val_t *field_of(const rl_val_t *kv, const char *name)
+{
+    for (size_t i = 0; kv->type == RL_VAL_ARR && i + 1 < kv->n; i += 2)
+        if (kv->elem[i].type == RL_VAL_STR && !strcmp(kv->elem[i].s, name))
+            return &kv->elem[i + 1];
+    return NULL;
+}
+
+rl_err_t rl_store_group_info(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
+                             rl_group_info_t *out, rl_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    rl_cmd_t *cmds[2] = {rl_cmd_new(arena, "XINFO"), rl_cmd_new(arena, "XLEN")};
+    rl_cmd_arg(cmds[0], "GROUPS");
+    rl_cmd_arg(cmds[0], stream);
+    rl_cmd_arg(cmds[1], stream);
+    const rl_val_t *v[2];
+    rl_err_t rc = rl_store_pipeline(self, arena, 2, cmds, v, err);
+    if (rc)
+        return rc;
+    if (v[1]->type != RL_VAL_INT)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "XLEN %s: %s", stream, v[1]->type == RL_VAL_ERR ? v[1]->s : "?");
+    out->length = v[1]->i > 0 ? (uint64_t)v[1]->i : 0;
+    out->lag_known = 1;
+    if (v[0]->type == RL_VAL_ERR && strstr(v[0]->s, "no such key")) {
+        out->lag = out->length;  /* nothing was ever written: 0 */
+        return RL_OK;
+    }
+    if (v[0]->type != RL_VAL_ARR)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "XINFO GROUPS %s: %s", stream,
+                            v[0]->type == RL_VAL_ERR ? v[0]->s : "?");
+    for (size_t i = 0; i < v[0]->n; i++) {
+        const rl_val_t *g = &v[0]->elem[i], *name = field_of(g, "name");
+        if (!name || name->type != RL_VAL_STR || strcmp(name->s, group))
+            continue;
+        const rl_val_t *pending = field_of(g, "pending"), *lag = field_of(g, "lag");
+        out->group_exists = 1;
+        out->pending = pending && pending->type == RL_VAL_INT && pending->i > 0 ? (uint64_t)pending->i : 0;
+        /* Redis answers nil when deletions make the lag unknowable */
+        out->lag_known = lag && lag->type == RL_VAL_INT;
+        out->lag = out->lag_known && lag->i > 0 ? (uint64_t)lag->i : 0;
+        return RL_OK;
+    }
+    out->lag = out->length;  /* no group yet: its consumer has not started on this stream */
+    return RL_OK;
+}
+
 static int same_target(const rl_append_t *items, size_t n)
 {
     for (size_t i = 1; i < n; i++)

@@ -199,4 +199,17 @@ rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, c
 rl_err_t rl_store_ack_many(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
                            const char *const *ids, size_t n, rl_error_t *err);
 
+/* How far a consumer group is behind on a stream, in stream ENTRIES (an ingestion batch is one
+ * entry holding many events): XINFO GROUPS (Redis >= 7.0) and XLEN, one round trip. */
+typedef struct {
+    uint64_t length;       /* entries in the stream now (0 when it does not exist) */
+    int group_exists;      /* 0: the group was not created yet: every entry is unread (lag = length) */
+    int lag_known;         /* 0: Redis cannot tell (entries were deleted or trimmed): lag is 0 */
+    uint64_t lag;          /* entries not delivered to the group yet */
+    uint64_t pending;      /* entries delivered to a consumer of the group and not acknowledged */
+} rl_group_info_t;
+
+rl_err_t rl_store_group_info(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
+                             rl_group_info_t *out, rl_error_t *err);
+
 #endif

@@ -101,6 +101,9 @@ rules_of() {
   local streams='~rl:{*}:events'
   [[ $s != monitor ]] || streams+=' ~rl:{*}:riskevent:log'
   [[ ${CONSUMES[$s]} != 1 ]] || r+=" ($streams resetchannels -@all$(plus "$GROUP_CMDS"))"
+  # `riskline monitor status` reports how far correlation is behind: the group's lag and pending
+  # count, and the log's length, on the monitor's own ingestion log and nothing else
+  [[ $s != monitor ]] || r+=" (~rl:{*}:riskevent:log resetchannels -@all +xinfo|groups +xlen)"
   printf '%s' "$r"
 }
 

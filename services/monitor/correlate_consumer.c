@@ -12,7 +12,6 @@
 
 #define BATCH 100         /* entries read at once: each a batch of up to RL_MAX_BATCH events */
 #define TICK_EVENTS 2000  /* events handled per tick at most: the loop keeps serving requests */
-#define GROUP "monitor"
 #define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
 
 static char *key(rl_arena_t *a, const char *tenant, const char *rest)
@@ -243,7 +242,8 @@ size_t correlator_tick(correlator_t *self)
         const char *stream = key(self->arena, names[t], "riskevent:log");
         rl_stream_entry_t *ents;
         size_t n;
-        if (rl_store_group_read(self->store, self->arena, stream, GROUP, GROUP, BATCH, &ents, &n, &err) != RL_OK)
+        if (rl_store_group_read(self->store, self->arena, stream, CORRELATOR_GROUP, CORRELATOR_GROUP, BATCH, &ents,
+                                &n, &err) != RL_OK)
             continue;
         /* handled entries are acknowledged together; one that fails stays pending with the rest */
         const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
@@ -263,7 +263,7 @@ size_t correlator_tick(correlator_t *self)
             }
             done[ndone++] = ents[i].id;
         }  /* entries read but not reached stay pending: read again first next tick */
-        if (done && rl_store_ack_many(self->store, self->arena, stream, GROUP, done, ndone, &err) == RL_OK)
+        if (done && rl_store_ack_many(self->store, self->arena, stream, CORRELATOR_GROUP, done, ndone, &err) == RL_OK)
             total += ndone;
     }
     free(names);

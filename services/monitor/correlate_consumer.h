@@ -7,6 +7,10 @@
 #include "rl_log.h"
 #include "rl_store.h"
 
+/* The consumer group (and its one consumer) on every tenant's rl:{t}:riskevent:log; monitor
+ * status reports its lag. */
+#define CORRELATOR_GROUP "monitor"
+
 typedef struct correlator correlator_t;
 
 /* store, log and clock are borrowed. NULL when out of memory. */

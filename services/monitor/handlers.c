@@ -2,6 +2,7 @@
  * the valid ones persisted in one pipeline, and each is acknowledged only after that. */
 #include "handlers.h"
 #include "alert_store.h"
+#include "correlate_consumer.h"
 #include "metric_store.h"
 #include "rl_codec.h"
 #include "rl_limits.h"
@@ -191,6 +192,13 @@ static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
     st->n_sources = n;
     st->last_sweep_ms = srv->last_sweep_ms;
     st->alerts_open = vals[1]->type == RL_VAL_INT ? (uint64_t)vals[1]->i : 0;
+    rl_group_info_t gi;
+    if ((rc = rl_store_group_info(srv->store, a, key(a, req->tenant, "log"), CORRELATOR_GROUP, &gi, err)))
+        return rc;
+    st->stream_lag = gi.lag;
+    st->stream_lag_unknown = !gi.lag_known;
+    st->stream_pending = gi.pending;
+    st->stream_length = gi.length;
     reply->body_case = RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS;
     reply->monitor_status = st;
     return RL_OK;

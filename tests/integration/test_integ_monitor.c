@@ -76,6 +76,17 @@ static harness_env_t *send_batch(harness_t *h, void *sock, gen_t *g, size_t n, i
     return wait_ms ? harness_recv_env(sock, wait_ms) : NULL;
 }
 
+/* Sends g[0..n) as one batch and asserts that every event was accepted. */
+static void send_accepted(harness_t *h, void *sock, gen_t *g, size_t n)
+{
+    harness_env_t *r = send_batch(h, sock, g, n, 5000);
+    assert_non_null(r);
+    assert_int_equal(r->event_acks->n_acks, n);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(r->event_acks->acks[i]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
 static void *sender(harness_t *h)
 {
     char key[600];
@@ -582,10 +593,7 @@ static void test_metrics_and_effectiveness(void **state)
     attr.value = "K-1";
     g[0].ev.attributes = attrs;
     g[0].ev.n_attributes = 1;
-    r = send_batch(h, s, g, 1, 5000);
-    assert_non_null(r);
-    assert_int_equal(r->event_acks->acks[0]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
-    riskline__v1__envelope__free_unpacked(r, NULL);
+    send_accepted(h, s, g, 1);
     zmq_close(s);
     int seen = 0;
     for (int i = 0; i < 100 && !seen; i++) {
@@ -705,6 +713,139 @@ static void test_schedule_rules(void **state)
     harness_treatment_stop(h);
 }
 
+/* The monitor's status for tenant "default", asserted to be one. */
+static Riskline__V1__MonitorStatus *status(harness_t *h, harness_env_t **reply)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MonitorStatusGet q = RISKLINE__V1__MONITOR_STATUS_GET__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET;
+    env.monitor_status_get = &q;
+    *reply = admin_call(h, h->monitor_endpoint, "monitor", &env);
+    assert_int_equal((*reply)->body_case, RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS);
+    return (*reply)->monitor_status;
+}
+
+/* What Redis itself says of group "monitor" on the ingestion log: "length/lag/pending/entries-read". */
+static void xinfo(harness_t *h, char *buf, size_t size)
+{
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *len = redisCommand(c, "XLEN rl:{default}:riskevent:log");
+    redisReply *g = redisCommand(c, "XINFO GROUPS rl:{default}:riskevent:log");
+    assert_non_null(len);
+    assert_non_null(g);
+    assert_int_equal(g->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(g->elements, 1);
+    long long lag = -1, pending = -1, read = -1;
+    const redisReply *grp = g->element[0];
+    for (size_t i = 0; i + 1 < grp->elements; i += 2) {
+        const char *k = grp->element[i]->str;
+        long long v = grp->element[i + 1]->type == REDIS_REPLY_INTEGER ? grp->element[i + 1]->integer : -2;
+        if (!strcmp(k, "lag"))
+            lag = v;
+        else if (!strcmp(k, "pending"))
+            pending = v;
+        else if (!strcmp(k, "entries-read"))
+            read = v;
+    }
+    snprintf(buf, size, "%lld/%lld/%lld/%lld", len->integer, lag, pending, read);
+    freeReplyObject(len);
+    freeReplyObject(g);
+    redisFree(c);
+}
+
+/* `monitor status` reports how far correlation is behind on the ingestion log, in stream entries
+ * (a batch of events is one entry), as Redis's XINFO GROUPS says: unread entries and pending ones. */
+static void test_status_stream_lag(void **state)
+{
+    harness_t *h = *state;
+    harness_env_t *r;
+    /* nothing ingested yet: an empty log */
+    Riskline__V1__MonitorStatus *st = status(h, &r);
+    assert_int_equal(st->stream_length, 0);
+    assert_int_equal(st->stream_lag, 0);
+    assert_int_equal(st->stream_pending, 0);
+    assert_false(st->stream_lag_unknown);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    /* one batch of 2 events is one entry; the correlator starts on a tenant once a domain write has
+     * listed it (rl:{_sys}:tenants), so until then the whole log is unread */
+    void *s = sender(h);
+    gen_t g[2];
+    gen(&g[0], 1, 0);
+    gen(&g[1], 2, 0);
+    send_accepted(h, s, g, 2);
+    st = status(h, &r);
+    assert_int_equal(st->stream_length, 1);
+    assert_int_equal(st->stream_lag, 1);
+    assert_int_equal(st->stream_pending, 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    /* a risk lists the tenant; two more batches; the correlator reads all three and catches up */
+    harness_risk_in_t in;
+    harness_risk_init(&in, "Phishing", "local-admin", 3, 3);
+    r = harness_create(h, &in.risk, NULL);
+    assert_int_equal(harness_code(r), 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    for (unsigned b = 1; b <= 2; b++) {
+        gen(&g[0], 10 * b + 1, 0);
+        gen(&g[1], 10 * b + 2, 0);
+        send_accepted(h, s, g, 2);
+    }
+    zmq_close(s);
+    int caught_up = 0;
+    for (int i = 0; i < 100 && !caught_up; i++) {
+        st = status(h, &r);
+        caught_up = st->stream_lag == 0 && st->stream_pending == 0;
+        riskline__v1__envelope__free_unpacked(r, NULL);
+        if (!caught_up) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(caught_up);
+    char buf[128];
+    xinfo(h, buf, sizeof buf);
+    assert_string_equal(buf, "3/0/0/3");  /* 3 entries, none unread or pending, 3 read */
+    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 6);  /* every event handled */
+    /* a group state made directly, atomically against the correlator: entry 1 delivered to another
+     * consumer and never acknowledged (pending), entries 2 and 3 unread (lag); the correlator reads
+     * only its own pending entries and new ones, so this state stays */
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    const char *cmds[] = {"MULTI", "XGROUP SETID rl:{default}:riskevent:log monitor 0 ENTRIESREAD 0",
+                          "XREADGROUP GROUP monitor probe COUNT 1 STREAMS rl:{default}:riskevent:log >",
+                          "XGROUP SETID rl:{default}:riskevent:log monitor $ ENTRIESREAD 1", "EXEC"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        redisReply *x = redisCommand(c, cmds[i]);
+        assert_non_null(x);
+        assert_int_not_equal(x->type, REDIS_REPLY_ERROR);
+        freeReplyObject(x);
+    }
+    redisFree(c);
+    xinfo(h, buf, sizeof buf);
+    assert_string_equal(buf, "3/2/1/1");
+    st = status(h, &r);
+    assert_int_equal(st->stream_length, 3);
+    assert_int_equal(st->stream_lag, 2);
+    assert_int_equal(st->stream_pending, 1);
+    assert_false(st->stream_lag_unknown);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    /* the CLI prints the same, in words and in JSON */
+    harness_run_t run;
+    harness_clif(h, &run, "monitor", "status", NULL);
+    assert_int_equal(run.status, 0);
+    if (!strstr(run.out, "\nstream lag:  2 entries unread, 1 pending (log: 3 entries)\n"))
+        fail_msg("no stream lag line in:\n%s", run.out);
+    harness_run_free(&run);
+    harness_clif(h, &run, "monitor", "status", "--json", NULL);
+    cJSON *j = harness_json(&run, 0);
+    assert_int_equal((int)harness_jnum(j, "stream_lag"), 2);
+    assert_int_equal((int)harness_jnum(j, "stream_pending"), 1);
+    assert_int_equal((int)harness_jnum(j, "stream_length"), 3);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "stream_lag_unknown")));
+    cJSON_Delete(j);
+    harness_run_free(&run);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -715,6 +856,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_correlation_reassessment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_and_effectiveness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_stream_lag, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,8 +111,10 @@ static const char status_usage[] =
     "open alerts, the stream lag and the last sweep. The lag counts entries of the tenant's ingestion\n"
     "log (one entry per batch of events sent): unread by the monitor's correlation yet (the whole log\n"
     "before it started on the tenant; 'unknown' when Redis cannot tell), and pending: read but not\n"
-    "acknowledged (being handled, or waiting for a retry). --json: stream_lag, stream_pending,\n"
-    "stream_length, stream_lag_unknown.\n";
+    "acknowledged (being handled, or waiting for a retry). Then the control-test events that no\n"
+    "metric took (no metric of their controls holds a pass rate, or the metric they named does not\n"
+    "exist). --json: stream_lag, stream_pending, stream_length, stream_lag_unknown,\n"
+    "control_tests_unmeasured.\n";
 
 static const cli_opt_t send_opts[] = {
     {"source", CLI_OPT_VALUE}, {"id", CLI_OPT_VALUE},       {"kind", CLI_OPT_VALUE},
@@ -677,8 +679,9 @@ static int cmd_status(cli_app_t *app, const cli_args_t *a)
     snprintf(lag, sizeof lag, "%" PRIu64, st->stream_lag);
     fprintf(f,
             "alerts open: %" PRIu64 "\nstream lag:  %s entries unread, %" PRIu64 " pending (log: %" PRIu64
-            " entries)\nlast sweep:  %s\n",
+            " entries)\ncontrol tests no metric took: %" PRIu64 "\nlast sweep:  %s\n",
             st->alerts_open, st->stream_lag_unknown ? "unknown" : lag, st->stream_pending, st->stream_length,
+            st->control_tests_unmeasured,
             st->last_sweep_ms > 0 ? rl_ts_format(st->last_sweep_ms, ts) : "never");
     return CLI_EXIT_OK;
 }

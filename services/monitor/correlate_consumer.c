@@ -136,6 +136,72 @@ static void load_context(correlator_t *self, const char *tenant)
     }
 }
 
+/* A KRI measurement or a control test is a result of metrics (9.1), recorded as if from the CLI
+ * (alerts, effectiveness): the KRI's named metric; the control test's metrics as
+ * measure_control_test_targets picks them. A control test that no metric takes is kept in
+ * rl:{t}:riskevent:unmeasured (ZADD: counted once however often it is handled) and logged. Request
+ * ids per entry id, event index (and metric): a redelivered entry records nothing twice.
+ * RL_ERR_UNAVAILABLE leaves the entry pending; other failures are logged and passed over. */
+static rl_err_t record_measurement(correlator_t *self, const char *tenant, const char *id, size_t k,
+                                   const Riskline__V1__RiskEvent *e, rl_error_t *err)
+{
+    int kri = e->kind == RISKLINE__V1__EVENT_KIND__EVENT_KIND_KRI_MEASUREMENT;
+    if ((!kri && e->kind != RISKLINE__V1__EVENT_KIND__EVENT_KIND_CONTROL_TEST) ||
+        e->measurement_case != RISKLINE__V1__RISK_EVENT__MEASUREMENT_VALUE)
+        return RL_OK;
+    rl_arena_t *a = self->arena;
+    const char *named = event_attribute(e, "metric");
+    const char **ids = &named;
+    size_t nids = named ? 1 : 0;
+    rl_error_t merr;
+    rl_error_clear(&merr);
+    if (!kri) {
+        metric_t **all;
+        size_t n, idx[RL_MAX_PAGE];
+        rl_err_t rc = metric_store_all(self->store, a, tenant, &all, &n, &merr);
+        if (rc == RL_ERR_UNAVAILABLE)
+            return rl_error_set(err, rc, merr.field, "%s", merr.message);
+        nids = rc ? 0 : measure_control_test_targets(named, e->controls, e->n_controls, all, n, idx, RL_MAX_PAGE);
+        ids = rl_arena_alloc(a, (nids + 1) * sizeof *ids);
+        if (!ids)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+        for (size_t i = 0; i < nids; i++)
+            ids[i] = all[idx[i]]->id;
+        if (!nids) {
+            rl_log_warn(self->log, "control test measures no metric: kept as unmeasured", "tenant", tenant,
+                        "source", e->source, "event", e->event_id, "metric", named ? named : "",
+                        "reason", rc ? merr.message : "no metric takes it");
+            rl_cmd_t *c = rl_cmd_new(a, "ZADD");
+            rl_cmd_arg(c, key(a, tenant, "riskevent:unmeasured"));
+            rl_cmd_argf(c, "%lld", (long long)e->occurred_at_ms);
+            rl_cmd_arg(c, rl_arena_printf(a, "%s\n%s", e->source, e->event_id));
+            const rl_val_t *v;
+            return rl_store_cmd(self->store, a, c, &v, err);
+        }
+    }
+    rl_principal_t who;
+    memset(&who, 0, sizeof who);
+    snprintf(who.name, sizeof who.name, "%s", e->received_by && e->received_by[0] ? e->received_by : "monitor");
+    for (size_t i = 0; i < nids; i++) {
+        char rid[RL_MAX_REQUEST_ID + 1];
+        if (kri)
+            snprintf(rid, sizeof rid, "kri-%s-%zu", id, k);
+        else
+            snprintf(rid, sizeof rid, "ct-%s-%zu-%s", id, k, ids[i]);
+        rl_bus_req_t req = {&who, NULL, tenant, rid, a};
+        metric_t *m;
+        rl_error_clear(&merr);
+        rl_err_t rc = metric_store_record(self->store, &req, ids[i], e->value, e->occurred_at_ms,
+                                          rl_clock_now(self->clock), &m, &merr);
+        if (rc == RL_ERR_UNAVAILABLE)  /* not acknowledged: read again, recorded then */
+            return rl_error_set(err, rc, merr.field, "%s", merr.message);
+        if (rc)
+            rl_log_warn(self->log, kri ? "KRI measurement not recorded" : "control test not recorded", "tenant",
+                        tenant, "metric", ids[i], "reason", merr.message);
+    }
+    return RL_OK;
+}
+
 /* Links event k of entry `id` and raises what its links call for; RL_OK when it may be
  * acknowledged. Handling it again (the entry stayed pending) changes nothing more. */
 static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, size_t k, const char *bytes,
@@ -146,35 +212,13 @@ static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, s
         rl_codec_unpack(&riskline__v1__risk_event__descriptor, bytes, len, RL_MAX_REPLY_BYTES, a);
     if (!e)
         return RL_OK;
-    /* a KRI measurement is a result of the metric it names (9.1): recorded as if from the CLI */
-    if (e->kind == RISKLINE__V1__EVENT_KIND__EVENT_KIND_KRI_MEASUREMENT &&
-        e->measurement_case == RISKLINE__V1__RISK_EVENT__MEASUREMENT_VALUE) {
-        const char *metric = NULL;
-        for (size_t i = 0; i < e->n_attributes && !metric; i++)
-            if (e->attributes[i]->key && !strcmp(e->attributes[i]->key, "metric"))
-                metric = e->attributes[i]->value;
-        rl_principal_t who;
-        memset(&who, 0, sizeof who);
-        snprintf(who.name, sizeof who.name, "%s", e->received_by && e->received_by[0] ? e->received_by : "monitor");
-        char rid[RL_MAX_REQUEST_ID + 1];
-        snprintf(rid, sizeof rid, "kri-%s-%zu", id, k);
-        rl_bus_req_t req = {&who, NULL, tenant, rid, a};
-        metric_t *m;
-        rl_error_t merr;
-        rl_error_clear(&merr);
-        rl_err_t mrc = metric ? metric_store_record(self->store, &req, metric, e->value, e->occurred_at_ms,
-                                                    rl_clock_now(self->clock), &m, &merr)
-                              : RL_OK;
-        if (mrc == RL_ERR_UNAVAILABLE)  /* not acknowledged: read again, recorded then */
-            return rl_error_set(err, mrc, merr.field, "%s", merr.message);
-        if (mrc)
-            rl_log_warn(self->log, "KRI measurement not recorded", "tenant", tenant, "metric", metric, "reason",
-                        merr.message);
-    }
+    rl_err_t rc = record_measurement(self, tenant, id, k, e, err);
+    if (rc)
+        return rc;
     load_context(self, tenant);
     char **linked;
     size_t nl;
-    rl_err_t rc = event_correlate(e, self->risks, self->nrisks, self->plans, self->nplans, a, &linked, &nl, err);
+    rc = event_correlate(e, self->risks, self->nrisks, self->plans, self->nplans, a, &linked, &nl, err);
     if (rc)
         return rc;
     int64_t now = rl_clock_now(self->clock);

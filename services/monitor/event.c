@@ -148,7 +148,7 @@ static rl_err_t check_attributes(const event_t *e, const char *prefix, rl_error_
     return RL_OK;
 }
 
-static const char *attribute(const event_t *e, const char *key)
+const char *event_attribute(const event_t *e, const char *key)
 {
     for (size_t i = 0; i < e->n_attributes; i++)
         if (e->attributes[i] && e->attributes[i]->key && strcmp(e->attributes[i]->key, key) == 0)
@@ -177,7 +177,7 @@ static rl_err_t check_value(const event_t *e, const char *prefix, rl_error_t *er
     if (test && (e->value < 0 || e->value > 100))
         return rl_error_set(err, RL_ERR_INVALID, field, "must be 0..100 (%% of the test passed), got %g", e->value);
     if (kri) {
-        const char *metric = attribute(e, "metric");
+        const char *metric = event_attribute(e, "metric");
         if (!metric || !metric[0])
             return rl_error_set(err, RL_ERR_INVALID, fname(field, sizeof field, prefix, "attributes"),
                                 "a kri event names its metric in the attribute \"metric\"");

@@ -23,6 +23,9 @@ typedef Riskline__V1__RiskEvent event_t;
  *   other kinds must not carry one; a KRI measurement names its metric in attribute "metric". */
 rl_err_t event_validate(const event_t *e, int64_t now_ms, const char *field_prefix, rl_error_t *err);
 
+/* The value of the event's attribute `key`, or NULL when it has none. */
+const char *event_attribute(const event_t *e, const char *key);
+
 /* Text <-> enum: "incident", "vulnerability", "threat_intel" (also "threat-intelligence"),
  * "audit_finding", "nonconformity", "kri" (also "kri_measurement"), "control_test", "change";
  * "info", "low", "medium", "high", "critical". -1 when unknown. */

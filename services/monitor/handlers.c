@@ -14,6 +14,8 @@
 /*  rl:{t}:riskevent:log                 stream  field e = packed RiskEvent (as received + stamps)
  *  rl:{t}:riskevent:seen                set     "<source>\n<event id>" of every event stored: once
  *  rl:{t}:riskevent:count               hash    "<source>.accepted|duplicate|rejected" -> n
+ *  rl:{t}:riskevent:unmeasured          zset    occurred_at -> "<source>\n<event id>": control tests no
+ *                                                metric took (correlate_consumer.c)
  */
 static char *key(rl_arena_t *a, const char *tenant, const char *rest)
 {
@@ -146,13 +148,15 @@ static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
 {
     server_t *srv = app;
     rl_arena_t *a = req->arena;
-    rl_cmd_t *cmds[2];
+    rl_cmd_t *cmds[3];
     cmds[0] = rl_cmd_new(a, "HGETALL");
     rl_cmd_arg(cmds[0], key(a, req->tenant, "count"));
     cmds[1] = rl_cmd_new(a, "ZCARD");
     rl_cmd_argf(cmds[1], "rl:{%s}:idx:alert:open", req->tenant);
-    const rl_val_t *vals[2];
-    rl_err_t rc = rl_store_pipeline(srv->store, a, 2, cmds, vals, err);
+    cmds[2] = rl_cmd_new(a, "ZCARD");
+    rl_cmd_arg(cmds[2], key(a, req->tenant, "unmeasured"));
+    const rl_val_t *vals[3];
+    rl_err_t rc = rl_store_pipeline(srv->store, a, 3, cmds, vals, err);
     if (rc)
         return rc;
     const rl_val_t *v = vals[0];
@@ -192,6 +196,7 @@ static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
     st->n_sources = n;
     st->last_sweep_ms = srv->last_sweep_ms;
     st->alerts_open = vals[1]->type == RL_VAL_INT ? (uint64_t)vals[1]->i : 0;
+    st->control_tests_unmeasured = vals[2]->type == RL_VAL_INT ? (uint64_t)vals[2]->i : 0;
     rl_group_info_t gi;
     if ((rc = rl_store_group_info(srv->store, a, key(a, req->tenant, "log"), CORRELATOR_GROUP, &gi, err)))
         return rc;

@@ -187,3 +187,33 @@ int measure_overdue(const metric_t *m, int64_t created_at_ms, int64_t now_ms)
     int64_t since = m->last_at_ms > 0 ? m->last_at_ms : created_at_ms;
     return older_than(since, now_ms, frequency_ms(m));
 }
+
+/* --- control tests ----------------------------------------------------------------------------- */
+
+static int holds_pass_rate(const metric_t *m)
+{
+    return m->direction == DIR(HIGHER_IS_BETTER) && m->target >= 0 && m->target <= 100 && m->warning >= 0 &&
+           m->warning <= 100 && m->breach >= 0 && m->breach <= 100;
+}
+
+size_t measure_control_test_targets(const char *named, char *const *controls, size_t ncontrols, metric_t *const *all,
+                                    size_t n, size_t *out, size_t max)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        const metric_t *m = all[i];
+        if (!m)
+            continue;
+        if (named && named[0]) {
+            if (m->id && !strcmp(m->id, named))
+                out[k++] = i;
+            continue;
+        }
+        int tested = 0;
+        for (size_t c = 0; c < ncontrols && !tested; c++)
+            tested = controls[c] && m->control_id && m->control_id[0] && !strcmp(m->control_id, controls[c]);
+        if (tested && holds_pass_rate(m))
+            out[k++] = i;
+    }
+    return k;
+}

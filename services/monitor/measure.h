@@ -34,4 +34,16 @@ Riskline__V1__Effectiveness measure_control(const metric_t *const *metrics, size
  * (or from created_at_ms when never measured); exactly frequency_days after is not overdue yet. */
 int measure_overdue(const metric_t *m, int64_t created_at_ms, int64_t now_ms);
 
+/* Which metrics a control-test event's value (% of the test passed, 0..100) is a result of, as
+ * indexes into all[0..n) (NULL entries skipped), at most max, in all's order; returns how many:
+ *   - the event names a metric (attribute "metric", `named` non-empty): that metric, whatever it
+ *     measures (the sender decided); none when no metric has that id;
+ *   - otherwise every metric whose control_id is one of controls[0..ncontrols) (exact "A.8.8",
+ *     "C-3") and that can hold a pass rate: higher is better, and target, warning and breach all
+ *     within 0..100. A metric of the same control in other units ("days to patch", lower is
+ *     better; "findings open", over 100) is left alone: a pass rate is no result of it.
+ * 0 means no metric measures the tested controls: the caller keeps the event and counts it. */
+size_t measure_control_test_targets(const char *named, char *const *controls, size_t ncontrols, metric_t *const *all,
+                                    size_t n, size_t *out, size_t max);
+
 #endif

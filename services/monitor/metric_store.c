@@ -23,8 +23,9 @@ static double due_ms(const metric_t *m, int64_t created_at_ms)
     return (double)(from + (int64_t)m->frequency_days * 86400000LL);
 }
 
+/* *outcome (may be NULL) says whether this request id was written before (then nothing is). */
 static rl_err_t save(rl_store_t *store, const rl_bus_req_t *req, metric_t *m, uint64_t expected, const char *kind,
-                     const char *comment, int64_t now_ms, rl_error_t *err)
+                     const char *comment, int64_t now_ms, rl_write_outcome_t *outcome, rl_error_t *err)
 {
     rl_arena_t *a = req->arena;
     uint64_t n;
@@ -54,6 +55,8 @@ static rl_err_t save(rl_store_t *store, const rl_bus_req_t *req, metric_t *m, ui
     rl_err_t rc = rl_store_write(store, a, &w, &res, err);
     if (rc == RL_ERR_CONFLICT)
         return rl_error_set(err, RL_ERR_CONFLICT, "metric_id", "metric %s changed meanwhile: try again", m->id);
+    if (outcome)
+        *outcome = res.outcome;
     return rc;
 }
 
@@ -142,10 +145,19 @@ rl_err_t metric_store_define(rl_store_t *store, const rl_bus_req_t *req, const m
     if (!m->weight)
         m->weight = 1;
     m->base.n_unknown_fields = 0;
-    if ((rc = save(store, req, m, 0, "metric.defined", m->name, now_ms, err)))
+    if ((rc = save(store, req, m, 0, "metric.defined", m->name, now_ms, NULL, err)))
         return rc;
     *out = m;
     return RL_OK;
+}
+
+/* The metric's last value against its thresholds: the level and a comment for events and alerts. */
+static const char *describe(rl_arena_t *a, const metric_t *m, measure_level_t *lvl, const char **level)
+{
+    *lvl = measure_level(m, m->last_value);
+    *level = *lvl == MEASURE_BREACH ? "breach" : *lvl == MEASURE_WARNING ? "warning" : "ok";
+    return rl_arena_printf(a, "%g (%s; target %g, warning %g, breach %g)", m->last_value, *level, m->target,
+                           m->warning, m->breach);
 }
 
 rl_err_t metric_store_record(rl_store_t *store, const rl_bus_req_t *req, const char *id, double value, int64_t at_ms,
@@ -163,12 +175,18 @@ rl_err_t metric_store_record(rl_store_t *store, const rl_bus_req_t *req, const c
     uint64_t expected = m->version;
     m->last_at_ms = at_ms ? at_ms : now_ms;
     m->last_value = value;
-    measure_level_t lvl = measure_level(m, value);
-    const char *level = lvl == MEASURE_BREACH ? "breach" : lvl == MEASURE_WARNING ? "warning" : "ok";
-    const char *comment = rl_arena_printf(a, "%g (%s; target %g, warning %g, breach %g)", value, level, m->target,
-                                          m->warning, m->breach);
-    if ((rc = save(store, req, m, expected, "metric.recorded", comment, now_ms, err)))
+    measure_level_t lvl;
+    const char *level, *comment = describe(a, m, &lvl, &level);
+    rl_write_outcome_t outcome;
+    if ((rc = save(store, req, m, expected, "metric.recorded", comment, now_ms, &outcome, err)))
         return rc;
+    if (outcome == RL_WRITE_DUPLICATE) {
+        /* recorded before (a retried request, a redelivered event): the alerts follow the metric
+         * as it is now, which a newer result may have changed since */
+        if ((rc = metric_store_get(store, a, req->tenant, id, &m, err)))
+            return rc;
+        comment = describe(a, m, &lvl, &level);
+    }
     /* a breach raises its alert; a result back in range resolves it; a fresh result clears "not measured" */
     alert_finding_t f[2] = {
         {ALERT_METRIC_BREACH, m->id,

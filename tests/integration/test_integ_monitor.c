@@ -108,6 +108,21 @@ static long long redis_int(harness_t *h, const char *cmd)
     return v;
 }
 
+/* Runs each command as ops, asserting that none fails. */
+static void redis_run(harness_t *h, const char *const *cmds, size_t n)
+{
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    for (size_t i = 0; i < n; i++) {
+        redisReply *x = redisCommand(c, cmds[i]);
+        assert_non_null(x);
+        if (x->type == REDIS_REPLY_ERROR)
+            fail_msg("%s: %s", cmds[i], x->str);
+        freeReplyObject(x);
+    }
+    redisFree(c);
+}
+
 /* Risk events stored for tenant "default", each asserted stored once. */
 static long long stored_events(harness_t *h)
 {
@@ -488,6 +503,27 @@ static harness_env_t *record(harness_t *h, const char *id, double value)
     return admin_call(h, h->monitor_endpoint, "monitor", &env);
 }
 
+/* Defines a metric of control A.8.8 (frequency 30 days, owner ops-lead); the reply (freed by the caller). */
+static harness_env_t *define_a88(harness_t *h, const char *name, Riskline__V1__MetricDirection dir, double target,
+                                 double warning, double breach)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MetricDefine q = RISKLINE__V1__METRIC_DEFINE__INIT;
+    Riskline__V1__Metric m = RISKLINE__V1__METRIC__INIT;
+    m.name = (char *)name;
+    m.control_id = "A.8.8";
+    m.frequency_days = 30;
+    m.target = target;
+    m.warning = warning;
+    m.breach = breach;
+    m.direction = dir;
+    m.owner = "ops-lead";
+    q.metric = &m;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_DEFINE;
+    env.metric_define = &q;
+    return admin_call(h, h->monitor_endpoint, "monitor", &env);
+}
+
 /* A metric of a control: a result beyond breach raises an alert and makes the control
  * ineffective; a good one resolves it; a metric left unmeasured past its frequency alerts. */
 static void test_metrics_and_effectiveness(void **state)
@@ -519,22 +555,8 @@ static void test_metrics_and_effectiveness(void **state)
         pe.plan_create = &pc;
         riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &pe), NULL);
     }
-    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
-    Riskline__V1__MetricDefine q = RISKLINE__V1__METRIC_DEFINE__INIT;
-    Riskline__V1__Metric m = RISKLINE__V1__METRIC__INIT;
-    m.name = "Patched within 14 days";
-    m.control_id = "A.8.8";
-    m.method = "share of critical patches applied within 14 days, from the scanner";
-    m.frequency_days = 30;
-    m.target = 95;
-    m.warning = 90;
-    m.breach = 80;
-    m.direction = RISKLINE__V1__METRIC_DIRECTION__METRIC_DIRECTION_HIGHER_IS_BETTER;
-    m.owner = "ops-lead";
-    q.metric = &m;
-    env.body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_DEFINE;
-    env.metric_define = &q;
-    harness_env_t *r = admin_call(h, h->monitor_endpoint, "monitor", &env);
+    harness_env_t *r = define_a88(h, "Patched within 14 days",
+                                  RISKLINE__V1__METRIC_DIRECTION__METRIC_DIRECTION_HIGHER_IS_BETTER, 95, 90, 80);
     assert_string_equal(r->metric_result->metric->id, "K-1");
     assert_int_equal(r->metric_result->effectiveness, RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_NOT_MEASURED);
     riskline__v1__envelope__free_unpacked(r, NULL);
@@ -809,18 +831,10 @@ static void test_status_stream_lag(void **state)
     /* a group state made directly, atomically against the correlator: entry 1 delivered to another
      * consumer and never acknowledged (pending), entries 2 and 3 unread (lag); the correlator reads
      * only its own pending entries and new ones, so this state stays */
-    redisContext *c = harness_redis_connect(h);
-    assert_non_null(c);
     const char *cmds[] = {"MULTI", "XGROUP SETID rl:{default}:riskevent:log monitor 0 ENTRIESREAD 0",
                           "XREADGROUP GROUP monitor probe COUNT 1 STREAMS rl:{default}:riskevent:log >",
                           "XGROUP SETID rl:{default}:riskevent:log monitor $ ENTRIESREAD 1", "EXEC"};
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
-        redisReply *x = redisCommand(c, cmds[i]);
-        assert_non_null(x);
-        assert_int_not_equal(x->type, REDIS_REPLY_ERROR);
-        freeReplyObject(x);
-    }
-    redisFree(c);
+    redis_run(h, cmds, sizeof cmds / sizeof cmds[0]);
     xinfo(h, buf, sizeof buf);
     assert_string_equal(buf, "3/2/1/1");
     st = status(h, &r);
@@ -846,6 +860,130 @@ static void test_status_stream_lag(void **state)
     harness_run_free(&run);
 }
 
+/* Metric id's last result as "<value>@<at ms>" ("-" when never measured) and its version. */
+static char *metric_last(harness_t *h, const char *id, char *buf, size_t size, uint64_t *version)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MetricList q = RISKLINE__V1__METRIC_LIST__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_LIST;
+    env.metric_list = &q;
+    harness_env_t *r = admin_call(h, h->monitor_endpoint, "monitor", &env);
+    snprintf(buf, size, "no %s", id);
+    for (size_t i = 0; i < r->metric_page->n_metrics; i++) {
+        const Riskline__V1__Metric *m = r->metric_page->metrics[i];
+        if (strcmp(m->id, id))
+            continue;
+        if (m->last_at_ms)
+            snprintf(buf, size, "%g@%lld", m->last_value, (long long)m->last_at_ms);
+        else
+            snprintf(buf, size, "-");
+        *version = m->version;
+    }
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    return buf;
+}
+
+/* Waits up to 5 s until the correlator has read and acknowledged every entry of the log. */
+static void wait_caught_up(harness_t *h)
+{
+    for (int i = 0; i < 100; i++) {
+        harness_env_t *r;
+        Riskline__V1__MonitorStatus *st = status(h, &r);
+        int ok = st->stream_lag == 0 && st->stream_pending == 0 && !st->stream_lag_unknown;
+        riskline__v1__envelope__free_unpacked(r, NULL);
+        if (ok)
+            return;
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("the correlator did not catch up with the ingestion log");
+}
+
+/* The open alerts are exactly the two "AL-n kind subject;" given, in any order (raised in the
+ * same millisecond, their order is the index's tie-break). */
+static void expect_open(harness_t *h, const char *a, const char *b)
+{
+    char buf[2048];
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    if (strlen(buf) != strlen(a) + strlen(b) || !strstr(buf, a) || !strstr(buf, b))
+        fail_msg("open alerts: %s; want %s%s", buf, a, b);
+}
+
+/* A control test (40 % passed) naming A.8.8 is a result of the control's pass-rate metric: the
+ * metric shows it, it breaches (alert), the control turns ineffective; a metric of the same control
+ * in other units is left alone; a test of a control nobody measures is counted; and the whole log
+ * read again (redelivery) records nothing twice. */
+static void test_control_test_results(void **state)
+{
+    harness_t *h = *state;
+    harness_env_t *r = define_a88(h, "Patch tests passed",
+                                  RISKLINE__V1__METRIC_DIRECTION__METRIC_DIRECTION_HIGHER_IS_BETTER, 95, 90, 80);
+    assert_int_equal(r->metric_result->effectiveness, RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_NOT_MEASURED);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    r = define_a88(h, "Days to patch", RISKLINE__V1__METRIC_DIRECTION__METRIC_DIRECTION_LOWER_IS_BETTER, 7, 14, 30);
+    assert_string_equal(r->metric_result->metric->id, "K-2");
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    void *s = sender(h);
+    gen_t g[2];
+    char *a888[] = {"A.8.8"}, *a63[] = {"A.6.3"};
+    int64_t at = (int64_t)time(NULL) * 1000 - 60000;
+    for (int i = 0; i < 2; i++) {
+        gen(&g[i], 31 + (unsigned)i, 0);
+        g[i].ev.kind = RISKLINE__V1__EVENT_KIND__EVENT_KIND_CONTROL_TEST;
+        g[i].ev.measurement_case = RISKLINE__V1__RISK_EVENT__MEASUREMENT_VALUE;
+        g[i].ev.occurred_at_ms = at;
+        g[i].ev.n_controls = 1;
+    }
+    g[0].ev.value = 40;
+    g[0].ev.controls = a888;
+    g[1].ev.value = 90;
+    g[1].ev.controls = a63;  /* no metric measures it */
+    send_accepted(h, s, g, 2);
+    zmq_close(s);
+    char last[64], want[64];
+    uint64_t v1 = 0, v2 = 0;
+    snprintf(want, sizeof want, "40@%lld", (long long)at);
+    int seen = 0;
+    for (int i = 0; i < 100 && !seen; i++) {
+        seen = !strcmp(metric_last(h, "K-1", last, sizeof last, &v1), want);
+        if (!seen) {
+            struct timespec ts = {0, 50 * 1000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (!seen)
+        fail_msg("K-1 never showed %s, last %s", want, last);
+    wait_caught_up(h);
+    assert_string_equal(metric_last(h, "K-2", last, sizeof last, &v2), "-");  /* days, not a pass rate */
+    /* a breach, as a recorded result raises it; with K-1 at breach the control is ineffective */
+    expect_open(h, "AL-1 metric_breach K-1;", "AL-2 control_ineffective A.8.8;");
+    /* K-2 in range: half the weight ok, half at breach: still ineffective (without the test's
+     * result it would be partially effective) */
+    r = record(h, "K-2", 5);
+    assert_int_equal(r->metric_result->effectiveness, RISKLINE__V1__EFFECTIVENESS__EFFECTIVENESS_INEFFECTIVE);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    metric_last(h, "K-2", last, sizeof last, &v2);
+    Riskline__V1__MonitorStatus *st = status(h, &r);
+    assert_int_equal(st->control_tests_unmeasured, 1);
+    assert_int_equal(st->alerts_open, 2);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    long long hist = redis_int(h, "LLEN rl:{default}:metric:K-1:hist");
+    assert_int_equal(hist, 2);  /* defined, one result */
+    /* redelivery: the group set back to the start of the log, every entry is handled again */
+    redis_run(h, (const char *const[]){"XGROUP SETID rl:{default}:riskevent:log monitor 0 ENTRIESREAD 0"}, 1);
+    wait_caught_up(h);
+    uint64_t v1b = 0, v2b = 0;
+    assert_string_equal(metric_last(h, "K-1", last, sizeof last, &v1b), want);
+    metric_last(h, "K-2", last, sizeof last, &v2b);
+    assert_int_equal(v1b, v1);
+    assert_int_equal(v2b, v2);
+    assert_int_equal(redis_int(h, "LLEN rl:{default}:metric:K-1:hist"), hist);
+    expect_open(h, "AL-1 metric_breach K-1;", "AL-2 control_ineffective A.8.8;");
+    st = status(h, &r);
+    assert_int_equal(st->control_tests_unmeasured, 1);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -857,6 +995,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics_and_effectiveness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_stream_lag, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_control_test_results, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

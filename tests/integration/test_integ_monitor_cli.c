@@ -445,6 +445,7 @@ static void test_status_and_roles(void **state)
               /* 3 batches stored; no domain write has listed tenant "default" yet, so the
                * correlator has not started on its log: all of it is unread */
               "stream lag:  3 entries unread, 0 pending (log: 3 entries)\n"
+              "control tests no metric took: 0\n"
               "last sweep:  ");
     /* the monitor sweeps every few seconds: its time, or never when none ran yet */
     const char *sweep = res.out + strlen("SOURCE");

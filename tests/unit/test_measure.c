@@ -525,6 +525,67 @@ static void test_overdue(void **state)
     assert_false(measure_overdue(&m, INT64_MAX, INT64_MIN));
 }
 
+/* --- control tests ----------------------------------------------------------------------------- */
+
+/* The ids measure_control_test_targets picks, as "K-1 K-3" ("" for none). */
+static const char *targets(const char *named, char *const *controls, size_t nc, metric_t *const *all, size_t n,
+                           size_t max)
+{
+    static char buf[128];
+    size_t idx[8];
+    size_t k = measure_control_test_targets(named, controls, nc, all, n, idx, max);
+    assert_true(k <= max);
+    buf[0] = '\0';
+    for (size_t i = 0; i < k; i++) {
+        assert_true(idx[i] < n);
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s", i ? " " : "", all[idx[i]]->id);
+    }
+    return buf;
+}
+
+static void test_control_test_targets(void **state)
+{
+    (void)state;
+    /* K-1 pass rate of A.8.8 (95/90/80); K-2 open findings of A.8.8 (lower is better); K-3 a pass
+     * rate of A.5.1; K-4 of A.8.8 higher is better but in units over 100; K-5 a risk's metric */
+    metric_t m[5] = {metric(), metric_lower(), metric(), metric(), metric()};
+    m[1].id = "K-2";
+    m[2].id = "K-3";
+    m[2].control_id = "A.5.1";
+    m[3].id = "K-4";
+    m[3].target = 500;
+    m[3].warning = 300;
+    m[3].breach = 100;
+    m[4].id = "K-5";
+    m[4].control_id = "";
+    m[4].risk_id = "R-1";
+    metric_t *all[6] = {&m[0], &m[1], NULL, &m[2], &m[3], &m[4]};
+    char *a888[] = {"A.8.8"}, *both[] = {"A.5.1", "A.8.8"}, *none[] = {"A.6.3"}, *prefix[] = {"A.8"};
+    /* the tested control's pass-rate metrics only */
+    assert_string_equal(targets(NULL, a888, 1, all, 6, 8), "K-1");
+    assert_string_equal(targets("", both, 2, all, 6, 8), "K-1 K-3");
+    /* a control nobody measures, a prefix that is no control, no controls at all: none */
+    assert_string_equal(targets(NULL, none, 1, all, 6, 8), "");
+    assert_string_equal(targets(NULL, prefix, 1, all, 6, 8), "");
+    assert_string_equal(targets(NULL, NULL, 0, all, 6, 8), "");
+    /* the boundaries of a pass rate: 0 and 100 are in, just over 100 or below 0 is out */
+    m[0].target = 100;
+    m[0].breach = 0;
+    assert_string_equal(targets(NULL, a888, 1, all, 6, 8), "K-1");
+    m[0].target = 100.5;
+    assert_string_equal(targets(NULL, a888, 1, all, 6, 8), "");
+    m[0].target = 95;
+    m[0].breach = -1;
+    assert_string_equal(targets(NULL, a888, 1, all, 6, 8), "");
+    m[0].breach = 80;
+    /* a named metric wins over the controls, whatever it measures; an unknown one is none */
+    assert_string_equal(targets("K-2", a888, 1, all, 6, 8), "K-2");
+    assert_string_equal(targets("K-5", none, 1, all, 6, 8), "K-5");
+    assert_string_equal(targets("K-9", a888, 1, all, 6, 8), "");
+    /* at most max */
+    assert_string_equal(targets(NULL, both, 2, all, 6, 1), "K-1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +598,7 @@ int main(void)
         cmocka_unit_test(test_control_weights),
         cmocka_unit_test(test_control_stale),
         cmocka_unit_test(test_overdue),
+        cmocka_unit_test(test_control_test_targets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* rl_clock.c: system and fixed clocks. */
+/* rl_clock.c: system, fixed and offset clocks. */
 #include "rl_clock.h"
 
 #include <time.h>
@@ -15,6 +15,10 @@ static int64_t fixed_now(void *ctx) { return *(int64_t *)ctx; }
 
 rl_clock_t rl_clock_system(void) { return (rl_clock_t){system_now, NULL}; }
 rl_clock_t rl_clock_fixed(int64_t *ms) { return (rl_clock_t){fixed_now, ms}; }
+
+static int64_t offset_now(void *ctx) { return system_now(NULL) + *(int64_t *)ctx; }
+
+rl_clock_t rl_clock_offset(int64_t *offset_ms) { return (rl_clock_t){offset_now, offset_ms}; }
 
 int64_t rl_mono_ns(void)
 {

@@ -13,6 +13,8 @@ typedef struct {
 rl_clock_t rl_clock_system(void);
 /* A clock that always reads *ms (the caller owns and may change it). */
 rl_clock_t rl_clock_fixed(int64_t *ms);
+/* The wall clock plus *offset_ms (the caller owns it; tests' RISKLINE_CLOCK_OFFSET_S). */
+rl_clock_t rl_clock_offset(int64_t *offset_ms);
 
 static inline int64_t rl_clock_now(const rl_clock_t *c) { return c->now_ms(c->ctx); }
 

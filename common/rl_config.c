@@ -30,7 +30,7 @@ static const field_t fields[] = {
     S(treatment_endpoint), S(monitor_endpoint), S(report_endpoint), S(report_pub_endpoint),
     S(tenant), S(principal), S(log_level), I(timeout_ms, 10, 600000), I(retries, 0, 100),
     S(var_dir), S(keys_dir), S(key_file), I(insecure, 0, 1), I(reapproval_budget_pct, 0, 1000),
-    I(max_acceptance_days, 1, 3650),
+    I(max_acceptance_days, 1, 3650), I(clock_offset_s, -315360000, 315360000),
 };
 
 void rl_config_defaults(rl_config_t *cfg)

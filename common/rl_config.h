@@ -28,6 +28,13 @@ typedef struct {
     int insecure;                  /* RISKLINE_INSECURE         0; 1 = plaintext transport (warned) */
     int reapproval_budget_pct;     /* RISKLINE_REAPPROVAL_BUDGET_PCT 10: budget rise that outdates an approval */
     int max_acceptance_days;       /* RISKLINE_MAX_ACCEPTANCE_DAYS 365: longest risk acceptance */
+    /* RISKLINE_CLOCK_OFFSET_S 0, -315360000..315360000 (10 years): FOR TESTS ONLY. The services'
+     * clock (rl_service_ctx_t.clock: every time they stamp or decide by) runs this many seconds
+     * ahead of the wall clock (behind when negative), so a test can make a plan 30 days old or a
+     * schedule 40 days late without waiting. Logs keep the wall clock. A service started with an
+     * offset logs a warning; it stamps shifted times into entities and the audit trail, so it is
+     * never set in production (nothing else refuses it: there is no production switch). */
+    int clock_offset_s;
 } rl_config_t;
 
 /* Fills cfg from defaults, the JSON file named by RISKLINE_CONFIG (if set), then the environment.

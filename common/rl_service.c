@@ -40,13 +40,16 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_config_t cfg;
     rl_error_t err;
     rl_error_clear(&err);
-    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL};
+    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system()};
+    int64_t clock_offset_ms = 0;  /* read by ctx.clock while the service runs */
     rl_bus_server_t *rpc = NULL;
     if (rl_config_load(&cfg, &err) != RL_OK) {
         fprintf(stderr, "riskline-%s: configuration: %s: %s\n", svc->name, err.field, err.message);
         return 1;
     }
     const char *endpoint = svc->endpoint(&cfg);
+    clock_offset_ms = (int64_t)cfg.clock_offset_s * 1000;
+    ctx.clock = rl_clock_offset(&clock_offset_ms);
     ctx.log = rl_log_new(svc->name, (rl_log_level_t)rl_log_level_parse(cfg.log_level), stdout, NULL);
     rl_store_opts_t so = {cfg.redis_host, cfg.redis_port, cfg.redis_user, cfg.redis_password, cfg.redis_timeout_ms};
     ctx.store = rl_store_new(&so, ctx.log);
@@ -67,6 +70,12 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     /* Audit chain heads are signed with the service's key; without one (insecure) they are not. */
     const rl_keyfile_t *kf = rl_secure_keyfile(ctx.sec);
     rl_store_set_signer(ctx.store, svc->name, kf && kf->has_sign_secret ? kf->sign_secret : NULL, &err);
+    if (cfg.clock_offset_s) {
+        char off[24];
+        snprintf(off, sizeof off, "%d", cfg.clock_offset_s);
+        rl_log_warn(ctx.log, "clock shifted by RISKLINE_CLOCK_OFFSET_S: for tests only, never in production",
+                    "clock_offset_s", off);
+    }
     if (svc->setup(svc->app, &ctx) != 0) {
         fprintf(stderr, "riskline-%s: cannot set up the service\n", svc->name);
         status = 1;

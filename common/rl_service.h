@@ -4,6 +4,7 @@
 #define RL_SERVICE_H
 
 #include "rl_bus.h"
+#include "rl_clock.h"
 #include "rl_config.h"
 #include "rl_log.h"
 #include "rl_secure.h"
@@ -20,6 +21,9 @@ typedef struct {
     rl_store_t *store;
     rl_secure_t *sec;
     rl_bus_t *bus;
+    /* The service's clock: the wall clock, shifted by RISKLINE_CLOCK_OFFSET_S (tests only). A
+     * service's setup takes it as its own (srv->clock = ctx->clock). */
+    rl_clock_t clock;
 } rl_service_ctx_t;
 
 typedef struct {

@@ -10,6 +10,7 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     server_t *srv = p;
     srv->log = ctx->log;
     srv->store = ctx->store;
+    srv->clock = ctx->clock;
     alert_policy_defaults(&srv->alerts);
     srv->sweep_arena = rl_arena_new(0);
     srv->correlator = correlator_new(ctx->store, ctx->log, &srv->clock);

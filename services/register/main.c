@@ -40,6 +40,7 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     app_t *app = p;
     app->srv.log = ctx->log;
     app->srv.store = ctx->store;
+    app->srv.clock = ctx->clock;
     app->srv.keys = rl_secure_keys(ctx->sec);
     app->srv.risks = risk_store_new(ctx->store);
     app->follower = follower_new(&app->srv);

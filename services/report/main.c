@@ -10,6 +10,7 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     rl_error_t err;
     srv->log = ctx->log;
     srv->store = ctx->store;
+    srv->clock = ctx->clock;
     srv->keys = rl_secure_keys(ctx->sec);
     srv->revocations = UINT64_MAX;  /* the first read sets the baseline */
     srv->arena = rl_arena_new(0);

@@ -16,6 +16,7 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     server_t *srv = &app->srv;
     srv->log = ctx->log;
     srv->store = ctx->store;
+    srv->clock = ctx->clock;
     plan_policy_defaults(&srv->policy);
     srv->policy.reapproval_budget_pct = (uint32_t)ctx->cfg->reapproval_budget_pct;
     srv->policy.max_acceptance_days = (uint32_t)ctx->cfg->max_acceptance_days;

@@ -761,10 +761,12 @@ static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, 
     return -1;
 }
 
-int harness_treatment_start(harness_t *h)
+int harness_treatment_start(harness_t *h) { return harness_treatment_start_with(h, NULL); }
+
+int harness_treatment_start_with(harness_t *h, const char *env)
 {
     return svc_start(h, "treatment", &h->treatment_port, h->treatment_endpoint, sizeof h->treatment_endpoint,
-                     h->treatment_log, sizeof h->treatment_log, &h->treatment_pid, NULL);
+                     h->treatment_log, sizeof h->treatment_log, &h->treatment_pid, env);
 }
 
 int harness_monitor_start(harness_t *h)

@@ -129,6 +129,9 @@ int harness_ping_to(harness_t *h, const char *endpoint, const char *service, int
 
 /* --- the treatment service (started on demand; the CLI then gets RISKLINE_TREATMENT_ENDPOINT) --- */
 int harness_treatment_start(harness_t *h);
+/* The same with one more "K=V" in its environment, e.g. "RISKLINE_CLOCK_OFFSET_S=-2764800" (a
+ * treatment service living 32 days ago); NULL = none. */
+int harness_treatment_start_with(harness_t *h, const char *env);
 /* SIGTERM, wait up to 5 s; 0 = clean exit, like harness_register_stop. */
 int harness_treatment_stop(harness_t *h);
 int harness_treatment_alive(harness_t *h);

@@ -302,13 +302,12 @@ static char *alerts(harness_t *h, Riskline__V1__AlertState st, char *buf, size_t
     return buf;
 }
 
-/* A milestone past its due date raises one alert, however often the sweep runs; done, it resolves. */
-static void test_milestone_overdue_alert(void **state)
+/* Creates risk R-1 (`risk`) and its plan TP-1 (`plan`, reduce, owner local-admin), both as the
+ * admin; the plan's updated_at_ms. */
+static int64_t risk_and_plan(harness_t *h, const char *risk, const char *plan)
 {
-    harness_t *h = *state;
-    assert_int_equal(harness_treatment_start(h), 0);
     harness_risk_in_t in;
-    harness_risk_init(&in, "Phishing", "local-admin", 3, 3);
+    harness_risk_init(&in, risk, "local-admin", 3, 3);
     harness_env_t *r = harness_create(h, &in.risk, NULL);
     assert_int_equal(harness_code(r), 0);
     riskline__v1__envelope__free_unpacked(r, NULL);
@@ -316,28 +315,63 @@ static void test_milestone_overdue_alert(void **state)
     Riskline__V1__PlanCreate pc = RISKLINE__V1__PLAN_CREATE__INIT;
     Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
     p.risk_id = "R-1";
-    p.title = "Awareness";
+    p.title = (char *)plan;
     p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
     p.treatment_owner = "local-admin";
     p.approver = "ann";
     pc.plan = &p;
     env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
     env.plan_create = &pc;
-    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &env), NULL);
-    char yesterday[16];
-    harness_date_in(-1, yesterday);
-    harness_env_t e2 = RISKLINE__V1__ENVELOPE__INIT;
+    r = admin_call(h, h->treatment_endpoint, "treatment", &env);
+    assert_string_equal(r->plan_result->plan->id, "TP-1");
+    int64_t at = r->plan_result->plan->updated_at_ms;
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    return at;
+}
+
+/* Adds milestone `title` due in `days` to TP-1 at plan version `version`, as the admin. */
+static void add_milestone(harness_t *h, const char *title, int days, uint64_t version)
+{
+    char due[16];
+    harness_date_in(days, due);
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
     Riskline__V1__MilestoneAdd ma = RISKLINE__V1__MILESTONE_ADD__INIT;
     Riskline__V1__Milestone m = RISKLINE__V1__MILESTONE__INIT;
-    m.title = "Training";
+    m.title = (char *)title;
     m.owner = "local-admin";
-    m.due_date = yesterday;
+    m.due_date = due;
     ma.plan_id = "TP-1";
-    ma.expected_version = 1;
+    ma.expected_version = version;
     ma.milestone = &m;
-    e2.body_case = RISKLINE__V1__ENVELOPE__BODY_MILESTONE_ADD;
-    e2.milestone_add = &ma;
-    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e2), NULL);
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_MILESTONE_ADD;
+    env.milestone_add = &ma;
+    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &env), NULL);
+}
+
+/* Marks milestone M-1 of TP-1 done at plan version `version`; the plan's progress after. */
+static uint32_t first_milestone_done(harness_t *h, uint64_t version)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__MilestoneUpdate mu = RISKLINE__V1__MILESTONE_UPDATE__INIT;
+    mu.plan_id = "TP-1";
+    mu.milestone_id = "M-1";
+    mu.expected_version = version;
+    mu.status = RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_DONE;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_MILESTONE_UPDATE;
+    env.milestone_update = &mu;
+    harness_env_t *r = admin_call(h, h->treatment_endpoint, "treatment", &env);
+    uint32_t progress = r->plan_result->plan->progress_pct;
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    return progress;
+}
+
+/* A milestone past its due date raises one alert, however often the sweep runs; done, it resolves. */
+static void test_milestone_overdue_alert(void **state)
+{
+    harness_t *h = *state;
+    assert_int_equal(harness_treatment_start(h), 0);
+    risk_and_plan(h, "Phishing", "Awareness");
+    add_milestone(h, "Training", -1, 1);  /* due yesterday */
 
     char buf[2048];
     sweep(h);
@@ -358,15 +392,7 @@ static void test_milestone_overdue_alert(void **state)
         riskline__v1__envelope__free_unpacked(rr, NULL);
     }
     /* the milestone is done: the next sweep resolves the alert */
-    harness_env_t e3 = RISKLINE__V1__ENVELOPE__INIT;
-    Riskline__V1__MilestoneUpdate mu = RISKLINE__V1__MILESTONE_UPDATE__INIT;
-    mu.plan_id = "TP-1";
-    mu.milestone_id = "M-1";
-    mu.expected_version = 2;
-    mu.status = RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_DONE;
-    e3.body_case = RISKLINE__V1__ENVELOPE__BODY_MILESTONE_UPDATE;
-    e3.milestone_update = &mu;
-    riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e3), NULL);
+    assert_int_equal(first_milestone_done(h, 2), 100);
     sweep(h);
     assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
     alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_RESOLVED, buf, sizeof buf);
@@ -501,6 +527,57 @@ static harness_env_t *record(harness_t *h, const char *id, double value)
     env.body_case = RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD;
     env.metric_record = &q;
     return admin_call(h, h->monitor_endpoint, "monitor", &env);
+}
+
+/* A plan without progress for longer than the stalled threshold (30 days) raises exactly one
+ * plan_stalled alert however often the sweep runs, and it resolves when progress is made. The
+ * plan is made 32 days old by a treatment service whose clock runs 32 days behind
+ * (RISKLINE_CLOCK_OFFSET_S, tests only); the monitor keeps the wall clock. */
+static void test_plan_stalled(void **state)
+{
+    harness_t *h = *state;
+    assert_int_equal(harness_treatment_start_with(h, "RISKLINE_CLOCK_OFFSET_S=-2764800"), 0);
+    int64_t created = risk_and_plan(h, "Backups not restorable", "Restore drills");
+    /* the treatment service's clock is 32 days behind (give or take the test's own seconds) */
+    int64_t wall = (int64_t)time(NULL) * 1000;
+    assert_true(created <= wall - 2764800000LL + 60000 && created >= wall - 2764800000LL - 60000);
+    add_milestone(h, "First drill", 200, 1);
+    add_milestone(h, "Second drill", 220, 2);
+    assert_int_equal(harness_treatment_stop(h), 0);
+    char *log = harness_read_file(h->treatment_log, NULL);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "\"clock_offset_s\":\"-2764800\""));
+    free(log);
+    /* its last change 32 days ago, at 0 % progress: stalled, once however often the sweep runs */
+    char buf[2048], since[16];
+    harness_date_in(-32, since);
+    sweep(h);
+    sweep(h);
+    sweep(h);
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 plan_stalled TP-1;");
+    {
+        harness_env_t e = RISKLINE__V1__ENVELOPE__INIT;
+        Riskline__V1__AlertList q = RISKLINE__V1__ALERT_LIST__INIT;
+        e.body_case = RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST;
+        e.alert_list = &q;
+        harness_env_t *rr = admin_call(h, h->monitor_endpoint, "monitor", &e);
+        assert_int_equal(rr->alert_page->n_alerts, 1);
+        const char *msg = rr->alert_page->alerts[0]->message;
+        if (!strstr(msg, "has not changed since") || !strstr(msg, since) || !strstr(msg, "at 0% progress"))
+            fail_msg("plan_stalled message: %s (want the date %s)", msg, since);
+        assert_int_equal(rr->alert_page->alerts[0]->severity, RISKLINE__V1__SEVERITY__SEVERITY_LOW);
+        riskline__v1__envelope__free_unpacked(rr, NULL);
+    }
+    /* progress now, at the wall clock: the first drill done; the next sweep resolves the alert */
+    assert_int_equal(harness_treatment_start(h), 0);
+    assert_int_equal(first_milestone_done(h, 3), 50);  /* progress, not done: the change clears it */
+    sweep(h);
+    sweep(h);
+    assert_string_equal(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "");
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_RESOLVED, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 plan_stalled TP-1;");
+    harness_treatment_stop(h);
 }
 
 /* Defines a metric of control A.8.8 (frequency 30 days, owner ops-lead); the reply (freed by the caller). */
@@ -698,8 +775,7 @@ static void test_schedule_rules(void **state)
     e4.body_case = RISKLINE__V1__ENVELOPE__BODY_RISK_ACCEPT;
     e4.risk_accept = &acc;
     riskline__v1__envelope__free_unpacked(admin_call(h, h->treatment_endpoint, "treatment", &e4), NULL);
-    /* (stalled plans: the rule reads the plan's own last change, which cannot be made 30 days old
-     * here without a clock hook; its boundaries are unit-tested in test_alert) */
+    /* (stalled plans: test_plan_stalled, with a treatment service whose clock runs behind) */
     char buf[4096];
     sweep(h);
     sweep(h);  /* idempotent */
@@ -996,6 +1072,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schedule_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_stream_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_test_results, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_stalled, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include <cmocka.h>
 
+#include "rl_clock.h"
 #include "rl_config.h"
 
 /* --- fake environment ---------------------------------------------------------------------- */
@@ -222,6 +223,37 @@ static void test_bad_ints(void **state)
     assert_invalid(&env, "RISKLINE_TIMEOUT_MS");
     env.vars[0] = (env_var_t){"RISKLINE_REDIS_TIMEOUT_MS", "600001"};
     assert_invalid(&env, "RISKLINE_REDIS_TIMEOUT_MS");
+}
+
+/* RISKLINE_CLOCK_OFFSET_S (tests only): 0 by default, +-10 years, and the clock it makes. */
+static void test_clock_offset(void **state)
+{
+    (void)state;
+    env_t env = {0};
+    rl_config_t cfg;
+    load_ok(&env, &cfg);
+    assert_int_equal(cfg.clock_offset_s, 0);
+    env_set(&env, "RISKLINE_CLOCK_OFFSET_S", "-2764800");  /* 32 days back */
+    load_ok(&env, &cfg);
+    assert_int_equal(cfg.clock_offset_s, -2764800);
+    env.vars[0].value = "315360000";
+    load_ok(&env, &cfg);
+    assert_int_equal(cfg.clock_offset_s, 315360000);
+    static const char *const bad[] = {"315360001", "-315360001", "1.5", "1d", ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        env.vars[0].value = bad[i];
+        assert_invalid(&env, "RISKLINE_CLOCK_OFFSET_S");
+    }
+    /* the clock: the wall clock plus the offset, read live (the owner may change it) */
+    int64_t off = -2764800000LL;
+    rl_clock_t sys = rl_clock_system(), shifted = rl_clock_offset(&off);
+    int64_t before = rl_clock_now(&sys), got = rl_clock_now(&shifted), after = rl_clock_now(&sys);
+    assert_true(got >= before + off && got <= after + off);
+    off = 0;
+    before = rl_clock_now(&sys);
+    got = rl_clock_now(&shifted);
+    after = rl_clock_now(&sys);
+    assert_true(got >= before && got <= after);
 }
 
 static void test_bad_tenant(void **state)
@@ -437,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_port_bounds),
         cmocka_unit_test(test_bad_port),
         cmocka_unit_test(test_bad_ints),
+        cmocka_unit_test(test_clock_offset),
         cmocka_unit_test(test_bad_tenant),
         cmocka_unit_test(test_bad_log_level),
         cmocka_unit_test(test_empty_principal_and_long_strings),

@@ -501,6 +501,28 @@ static head_slot_t *head_slot(rl_store_t *self, const char *stream_key)
     return s;
 }
 
+/* The tenant directory lets consumers find every tenant's streams (domain events, ingestion
+ * log); SADD is idempotent and done once per stream per process (a "_" pseudo-tenant such as the
+ * key store is not listed). */
+static rl_err_t list_tenant(rl_store_t *self, rl_arena_t *arena, head_slot_t *slot, const char *tenant,
+                            rl_error_t *err)
+{
+    if (slot->listed || tenant[0] == '_')
+        return RL_OK;
+    rl_cmd_t *c = rl_cmd_new(arena, "SADD");
+    rl_cmd_arg(c, RL_STORE_TENANTS_KEY);
+    rl_cmd_arg(c, tenant);
+    const rl_val_t *v;
+    rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
+    if (rc)
+        return rc;
+    if (v->type == RL_VAL_ERR)
+        rl_log_error(self->log, "cannot list the tenant", "tenant", tenant, "error", v->s);
+    else
+        slot->listed = 1;
+    return RL_OK;
+}
+
 /* The event as it joins the chain after the head in slot. */
 typedef struct {
     const char *key;                  /* rl:{t}:chain */
@@ -633,21 +655,9 @@ rl_err_t rl_store_write(rl_store_t *self, rl_arena_t *arena, const rl_write_t *w
     if (!ch.event)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
     head_slot_t *slot = head_slot(self, w->stream_key);
-    /* The tenant directory lets consumers find every tenant's stream; SADD is idempotent and done
-     * once per stream per process (a "_" pseudo-tenant such as the key store is not listed). */
-    if (!slot->listed && tenant[0] != '_') {
-        rl_cmd_t *c = rl_cmd_new(arena, "SADD");
-        rl_cmd_arg(c, RL_STORE_TENANTS_KEY);
-        rl_cmd_arg(c, tenant);
-        const rl_val_t *v;
-        rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
-        if (rc)
-            return rc;
-        if (v->type == RL_VAL_ERR)
-            rl_log_error(self->log, "cannot list the tenant", "tenant", tenant, "error", v->s);
-        else
-            slot->listed = 1;
-    }
+    rl_err_t lrc = list_tenant(self, arena, slot, tenant, err);
+    if (lrc)
+        return lrc;
     for (int attempt = 0; attempt < CHAIN_TRIES; attempt++) {
         rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
         if (rc || (rc = chain_event(self, tenant, w, slot, &ch, err)))
@@ -1030,6 +1040,14 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
     rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
     if (rc)
         return rc;
+    /* listed like a domain stream, so the consumers find a tenant that only ever sent events */
+    char tenant[RL_MAX_TENANT * 2 + 1];
+    const char *unused;
+    for (size_t i = 0; i < n; i++)
+        if ((i == 0 || strcmp(items[i].stream_key, items[i - 1].stream_key)) &&
+            chain_names(arena, items[i].stream_key, tenant, sizeof tenant, &unused) == 0 &&
+            (rc = list_tenant(self, arena, head_slot(self, items[i].stream_key), tenant, err)))
+            return rc;
     if (n > 1 && same_target(items, n))
         return append_batch(self, arena, items, n, out, ids, err);
     rl_cmd_t **cmds = rl_arena_alloc(arena, n * sizeof *cmds);

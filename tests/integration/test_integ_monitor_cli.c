@@ -434,17 +434,22 @@ static void test_status_and_roles(void **state)
     SEND(h, 2, "--source", "bad source", "--id", "a", "--kind", "incident", "--severity", "low", "--summary", "s");
     stdout_is("a rejected: source: must be 1..64 of [A-Za-z0-9._-]\n");
 
-    /* reading the status is for the readers (the admin here), not for the integrator */
-    cli_env(h, NULL, NULL, 0, (const char *const[]){"monitor", "status", NULL});
+    /* reading the status is for the readers (the admin here), not for the integrator; the first
+     * batch listed tenant "default", so the correlator reads its log: wait until it caught up */
+    for (int i = 0; i < 100; i++) {
+        cli_env(h, NULL, NULL, 0, (const char *const[]){"monitor", "status", NULL});
+        if (strstr(res.out, "stream lag:  0 entries unread"))
+            break;
+        usleep(50 * 1000);
+    }
     stdout_starts("SOURCE         ACCEPTED  DUPLICATE  REJECTED\n"
               "(invalid)      0         0          1\n"
               "aws-guardduty  1         0          0\n"
               "siem-prod      2         1          1\n"
               "3 sources: 3 accepted, 1 duplicate, 2 rejected\n"
               "alerts open: 0\n"
-              /* 3 batches stored; no domain write has listed tenant "default" yet, so the
-               * correlator has not started on its log: all of it is unread */
-              "stream lag:  3 entries unread, 0 pending (log: 3 entries)\n"
+              /* 3 batches stored (one entry each), all read and acknowledged */
+              "stream lag:  0 entries unread, 0 pending (log: 3 entries)\n"
               "control tests no metric took: 0\n"
               "last sweep:  ");
     /* the monitor sweeps every few seconds: its time, or never when none ran yet */
@@ -461,7 +466,7 @@ static void test_status_and_roles(void **state)
     assert_int_equal((int)harness_jnum(siem, "accepted"), 2);
     assert_int_equal((int)harness_jnum(siem, "duplicate"), 1);
     assert_int_equal((int)harness_jnum(siem, "rejected"), 1);
-    assert_int_equal((int)harness_jnum(j, "stream_lag"), 3);
+    assert_int_equal((int)harness_jnum(j, "stream_lag"), 0);
     assert_int_equal((int)harness_jnum(j, "stream_pending"), 0);
     assert_int_equal((int)harness_jnum(j, "stream_length"), 3);
     cJSON_Delete(j);

@@ -85,6 +85,11 @@ $(BUILD)/tests/test_cli_treatment: $(BUILD)/obj/tests/unit/test_cli_treatment.o 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/obj/tests/unit/test_cli_treatment.o: CFLAGS += -Icli
+# the rules of `riskline watch` (gap and duplicate decisions), on their own
+$(BUILD)/tests/test_watch_seq: $(BUILD)/obj/tests/unit/test_watch_seq.o $(BUILD)/obj/cli/cli_watch_seq.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+$(BUILD)/obj/tests/unit/test_watch_seq.o: CFLAGS += -Icli
 # the monitor's domain rules (services/monitor/event.h)
 $(BUILD)/obj/tests/unit/test_event.o: CFLAGS += -Iservices/monitor
 

@@ -1,7 +1,8 @@
 /* test_integ_watch.c: `riskline watch` against the real register, treatment, report and Redis:
  * every update printed once and in order while others change state (compared with the tenant's
  * stream itself), a stopped watcher resumes from its state file with nothing missing or repeated,
- * --kind filters, a key of one tenant cannot watch another, the text line format. */
+ * --kind filters, a key of one tenant cannot watch another, a restarted publisher loses nothing, a
+ * revoked key is cut off, the text line format. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -340,6 +341,8 @@ static void test_kind_filter(void **state)
 static void test_other_tenant_refused(void **state)
 {
     harness_t *h = *state;
+    if (h->insecure)
+        skip();  /* plaintext: every client is the local principal, of every tenant */
     char key[700];
     const char *env[] = {key, NULL};
     snprintf(key, sizeof key, "RISKLINE_KEY_FILE=%s/view-a.key", h->keys_dir);
@@ -379,6 +382,27 @@ static void test_publisher_restart(void **state)
     size_t n = watch_stop(w, &r, got, MAX_UPD);
     assert_int_equal(n, 7);
     assert_stream_prefix(h, got, n, NULL);
+    harness_run_free(&r);
+}
+
+/* A watcher whose key is revoked is cut off: the publisher drops its subscribers, the reconnect
+ * is refused, and watch says so (exit 2) instead of waiting for updates that never come. */
+static void test_revoked_key_stops_watch(void **state)
+{
+    harness_t *h = *state;
+    if (h->insecure)
+        skip();
+    harness_proc_t *w = WATCH(h, "view-a", "--since", "0");
+    create_risk(h, 1);
+    wait_for(w, "risk.created", "R-1");
+    harness_run_t r;
+    harness_clif(h, &r, "keys", "revoke", "view-a", "--reason", "left the company", NULL);
+    assert_int_equal(r.status, 0);
+    harness_run_free(&r);
+    harness_cli_wait(w, &r);  /* ends by itself */
+    assert_int_equal(r.status, 2);
+    if (!strstr(r.err, "riskline: unauthenticated: key: the publisher refused this client's key"))
+        fail_msg("stderr: %s", r.err);
     harness_run_free(&r);
 }
 
@@ -423,6 +447,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kind_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_tenant_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_key_stops_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_line, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

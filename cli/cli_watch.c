@@ -210,7 +210,7 @@ static int state_load(watch_t *w)
     char text[64];
     size_t n = fread(text, 1, sizeof text, f);
     fclose(f);
-    if (cli_watch_state_parse(text, n, &w->pos) != 0)
+    if (cli_watch_parse_seq(text, n, &w->pos) != 0)
         return cli_usage(w->app, "--state", "%.300s does not hold a sequence (one decimal number); remove it "
                                             "or give --since", w->state);
     w->known = 1;
@@ -381,10 +381,11 @@ static int cmd_watch(cli_app_t *app, const cli_args_t *a)
     int rc = w.state ? state_load(&w) : CLI_EXIT_OK;
     if (rc != CLI_EXIT_OK)
         return rc;
-    int has_since = cli_args_u64(a, "since", &w.pos, &err);
-    if (has_since < 0)
-        return cli_usage_fail(app, &err);
-    if (has_since)
+    /* sequences use all 64 bits (ms << 20): the CLI's number parser stops at 2^53 */
+    const char *since = cli_args_get(a, "since");
+    if (since && cli_watch_parse_seq(since, strlen(since), &w.pos) != 0)
+        return cli_usage(app, "--since", "expected a sequence (decimal, 0..18446744073709551615), got '%.40s'", since);
+    if (since)
         w.known = 1;
     rl_bus_client_keys_t keys;
     int plaintext = 0;

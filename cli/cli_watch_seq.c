@@ -38,7 +38,7 @@ int cli_watch_kind_selected(const char *const *kinds, size_t n, const char *kind
     return 0;
 }
 
-int cli_watch_state_parse(const char *text, size_t len, uint64_t *pos)
+int cli_watch_parse_seq(const char *text, size_t len, uint64_t *pos)
 {
     if (len > 0 && text[len - 1] == '\n')
         len--;

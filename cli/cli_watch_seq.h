@@ -1,5 +1,5 @@
 /* cli_watch_seq.h: the rules of `riskline watch`, pure: print, drop or catch up before a live
- * update; kind filters; the position saved in a state file. */
+ * update; kind filters; sequences as --since and the state file give them. */
 #ifndef CLI_WATCH_SEQ_H
 #define CLI_WATCH_SEQ_H
 
@@ -38,8 +38,8 @@ int cli_watch_kind_valid(const char *kind);
 /* 1 when kind is one of kinds[0..n), or when n is 0 (no filter). */
 int cli_watch_kind_selected(const char *const *kinds, size_t n, const char *kind);
 
-/* The position in a state file's text: decimal digits, an optional final newline, nothing else.
- * 0 ok, -1 otherwise. */
-int cli_watch_state_parse(const char *text, size_t len, uint64_t *pos);
+/* A sequence as --since gives it or a state file holds it: decimal digits (all 64 bits), an optional
+ * final newline, nothing else. 0 ok, -1 otherwise (*pos untouched). */
+int cli_watch_parse_seq(const char *text, size_t len, uint64_t *pos);
 
 #endif

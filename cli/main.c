@@ -42,6 +42,8 @@ static const char top_usage[] =
     "                                        schedules now\n"
     "  metric define|record|list|show        metrics (9.1) of controls and risks, effectiveness\n"
     "  alert list|ack|resolve                the monitor's alerts\n"
+    "  watch [--kind K]... [--since SEQ] [--state FILE]\n"
+    "                                        the tenant's changes live (report service)\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"

@@ -406,17 +406,20 @@ static void test_revoked_key_stops_watch(void **state)
     harness_run_free(&r);
 }
 
-/* The text line: SEQUENCE  TIME  EVENT  ENTITY  ACTOR. */
+/* The text line: SEQUENCE  TIME  EVENT  ENTITY  ACTOR; --since a real (64-bit) sequence. */
 static void test_text_line(void **state)
 {
     harness_t *h = *state;
     create_risk(h, 1);
+    create_risk(h, 2);
     static upd_t all[4];
-    assert_int_equal(stream_updates(h, "default", all, 4), 1);
-    char key[700];
+    assert_int_equal(stream_updates(h, "default", all, 4), 2);
+    assert_true(all[0].seq > (1ULL << 53));  /* beyond what a JSON number or a double holds */
+    char key[700], since[24];
     const char *env[] = {key, NULL};
     snprintf(key, sizeof key, "RISKLINE_KEY_FILE=%s/view-a.key", h->keys_dir);
-    const char *argv[] = {"watch", "--since", "0", NULL};
+    snprintf(since, sizeof since, "%" PRIu64, all[0].seq);
+    const char *argv[] = {"watch", "--since", since, NULL};
     harness_proc_t *p = harness_cli_spawn(h, env, argv);
     assert_non_null(p);
     char *out = NULL;
@@ -431,11 +434,19 @@ static void test_text_line(void **state)
     assert_int_equal(harness_cli_signal(p, SIGTERM), 0);
     harness_cli_wait(p, &r);
     assert_int_equal(r.status, 0);
+    /* only what came after R-1's sequence */
     char want[128];
-    snprintf(want, sizeof want, "%" PRIu64 "  ", all[0].seq);
+    snprintf(want, sizeof want, "%" PRIu64 "  ", all[1].seq);
     assert_memory_equal(r.out, want, strlen(want));
-    assert_non_null(strstr(r.out, "Z  risk.created  R-1  local-admin\n"));
+    assert_non_null(strstr(r.out, "Z  risk.created  R-2  local-admin\n"));
+    assert_null(strstr(r.out, "R-1"));
     free(out);
+    harness_run_free(&r);
+    /* a sequence that is not a number is a usage error naming the option */
+    const char *bad[] = {"watch", "--since", "12x", NULL};
+    harness_cli(h, env, bad, &r);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "--since"));
     harness_run_free(&r);
 }
 

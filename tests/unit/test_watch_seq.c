@@ -85,20 +85,20 @@ static void test_state_text(void **state)
 {
     (void)state;
     uint64_t v = 7;
-    assert_int_equal(cli_watch_state_parse("1849000000000000001\n", 20, &v), 0);
+    assert_int_equal(cli_watch_parse_seq("1849000000000000001\n", 20, &v), 0);
     assert_true(v == 1849000000000000001ULL);
-    assert_int_equal(cli_watch_state_parse("0", 1, &v), 0);
+    assert_int_equal(cli_watch_parse_seq("0", 1, &v), 0);
     assert_true(v == 0);
-    assert_int_equal(cli_watch_state_parse("18446744073709551615", 20, &v), 0);
+    assert_int_equal(cli_watch_parse_seq("18446744073709551615", 20, &v), 0);
     assert_true(v == UINT64_MAX);
     v = 7;
-    assert_int_equal(cli_watch_state_parse("18446744073709551616", 20, &v), -1);  /* overflow */
-    assert_int_equal(cli_watch_state_parse("", 0, &v), -1);
-    assert_int_equal(cli_watch_state_parse("\n", 1, &v), -1);
-    assert_int_equal(cli_watch_state_parse("12 \n", 4, &v), -1);
-    assert_int_equal(cli_watch_state_parse("-1", 2, &v), -1);
-    assert_int_equal(cli_watch_state_parse("12\n\n", 4, &v), -1);
-    assert_int_equal(cli_watch_state_parse("1x", 2, &v), -1);
+    assert_int_equal(cli_watch_parse_seq("18446744073709551616", 20, &v), -1);  /* overflow */
+    assert_int_equal(cli_watch_parse_seq("", 0, &v), -1);
+    assert_int_equal(cli_watch_parse_seq("\n", 1, &v), -1);
+    assert_int_equal(cli_watch_parse_seq("12 \n", 4, &v), -1);
+    assert_int_equal(cli_watch_parse_seq("-1", 2, &v), -1);
+    assert_int_equal(cli_watch_parse_seq("12\n\n", 4, &v), -1);
+    assert_int_equal(cli_watch_parse_seq("1x", 2, &v), -1);
     assert_true(v == 7);  /* untouched on failure */
 }
 

@@ -685,6 +685,34 @@ static void client_close(rl_bus_client_t *self)
     self->sock = self->mon = NULL;
 }
 
+/* A PAIR receiving sock's handshake events: the handshake outcome arrives as a monitor event, so
+ * a refused key is reported as such at once instead of as a timeout. 0, or -1 (*mon may be set:
+ * the caller closes it). */
+static int monitor_open(rl_bus_t *bus, void *sock, const void *owner, char *mon_ep, size_t ep_size, void **mon)
+{
+    snprintf(mon_ep, ep_size, "inproc://rl-mon-%p-%u", owner, bus->clients++);
+    if (zmq_socket_monitor(sock, mon_ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED) != 0)
+        return -1;
+    *mon = zmq_socket(bus->zctx, ZMQ_PAIR);
+    if (!*mon)
+        return -1;
+    set_int(*mon, ZMQ_LINGER, 0);
+    return zmq_connect(*mon, mon_ep);
+}
+
+/* A CURVE client's keys on sock and its handshake monitor. 0, or -1. */
+static int client_curve(rl_bus_t *bus, void *sock, const rl_bus_client_keys_t *keys, const void *owner,
+                        char *mon_ep, size_t ep_size, void **mon)
+{
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, keys->server_public, 40) ||
+        zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, keys->public_key, 40) ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, keys->secret_key, 40))
+        return -1;
+    return monitor_open(bus, sock, owner, mon_ep, ep_size, mon);
+}
+
 static int client_open(rl_bus_client_t *self)
 {
     client_close(self);
@@ -692,26 +720,10 @@ static int client_open(rl_bus_client_t *self)
     if (!self->sock)
         return -1;
     set_common_opts(self->sock, 0, RL_MAX_REPLY_BYTES);
-    if (self->curve) {
-        if (zmq_setsockopt(self->sock, ZMQ_CURVE_SERVERKEY, self->keys.server_public, 40) ||
-            zmq_setsockopt(self->sock, ZMQ_CURVE_PUBLICKEY, self->keys.public_key, 40) ||
-            zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, self->keys.secret_key, 40))
-            return -1;
-        /* The handshake outcome arrives as a monitor event: a refused key is reported as such
-         * at once instead of as a timeout. */
-        snprintf(self->mon_ep, sizeof self->mon_ep, "inproc://rl-mon-%p-%u", (void *)self, self->bus->clients++);
-        self->handshaken = 0;
-        if (zmq_socket_monitor(self->sock, self->mon_ep,
-                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                                   ZMQ_EVENT_HANDSHAKE_SUCCEEDED) != 0)
-            return -1;
-        self->mon = zmq_socket(self->bus->zctx, ZMQ_PAIR);
-        if (!self->mon)
-            return -1;
-        set_int(self->mon, ZMQ_LINGER, 0);
-        if (zmq_connect(self->mon, self->mon_ep) != 0)
-            return -1;
-    }
+    self->handshaken = 0;
+    if (self->curve && client_curve(self->bus, self->sock, &self->keys, self, self->mon_ep, sizeof self->mon_ep,
+                                    &self->mon) != 0)
+        return -1;
     return zmq_connect(self->sock, self->endpoint);
 }
 
@@ -873,4 +885,177 @@ rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_
                         : !self->handshaken ? " (no CURVE handshake: the service is down, or its public key is "
                                               "not the one this client holds)"
                                             : "");
+}
+
+/* --- subscriber --- */
+
+#define SUB_MAX_TOPICS 32
+
+struct rl_bus_sub {
+    rl_bus_t *bus;
+    void *sock;
+    void *mon;               /* PAIR receiving the SUB's handshake events */
+    char mon_ep[64];
+    int connected;           /* handshakes seen: from the second on, subscriptions are sent again */
+    uint64_t malformed;
+    size_t ntopics;
+    char topics[SUB_MAX_TOPICS][80];
+};
+
+rl_bus_sub_t *rl_bus_sub_new(rl_bus_t *bus, const char *endpoint, const rl_bus_client_keys_t *keys,
+                             int64_t max_bytes, rl_error_t *err)
+{
+    rl_bus_sub_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+        return NULL;
+    }
+    self->bus = bus;
+    self->sock = zmq_socket(bus->zctx, ZMQ_SUB);
+    if (!self->sock) {
+        rl_error_set(err, RL_ERR_INTERNAL, "", "cannot create socket: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    set_common_opts(self->sock, 0, max_bytes);
+    /* plaintext too: the handshake events tell the caller when it (re)connected */
+    if (keys ? client_curve(bus, self->sock, keys, self, self->mon_ep, sizeof self->mon_ep, &self->mon)
+             : monitor_open(bus, self->sock, self, self->mon_ep, sizeof self->mon_ep, &self->mon)) {
+        rl_error_set(err, RL_ERR_INVALID, "key", "the client's or the publisher's CURVE key is not valid Z85");
+        goto fail;
+    }
+    if (zmq_connect(self->sock, endpoint) != 0) {
+        rl_error_set(err, RL_ERR_INVALID, "endpoint", "cannot connect to '%.200s': %s", endpoint,
+                     zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    return self;
+fail:
+    rl_bus_sub_destroy(&self);
+    return NULL;
+}
+
+void rl_bus_sub_destroy(rl_bus_sub_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rl_bus_sub_t *self = *self_p;
+    if (self->sock) {
+        if (self->mon)
+            zmq_socket_monitor(self->sock, NULL, 0);
+        zmq_close(self->sock);
+    }
+    if (self->mon)
+        zmq_close(self->mon);
+    free(self);
+    *self_p = NULL;
+}
+
+int rl_bus_sub_subscribe(rl_bus_sub_t *self, const char *prefix)
+{
+    if (self->ntopics == SUB_MAX_TOPICS || strlen(prefix) >= sizeof self->topics[0])
+        return -1;
+    snprintf(self->topics[self->ntopics++], sizeof self->topics[0], "%s", prefix);
+    return zmq_setsockopt(self->sock, ZMQ_SUBSCRIBE, prefix, strlen(prefix)) == 0 ? 0 : -1;
+}
+
+uint64_t rl_bus_sub_malformed(const rl_bus_sub_t *self) { return self->malformed; }
+
+/* Copy of a frame into arena, NUL-terminated (bodies are binary; the NUL is not counted). */
+static uint8_t *frame_copy(rl_arena_t *arena, zmq_msg_t *m)
+{
+    size_t len = zmq_msg_size(m);
+    uint8_t *p = rl_arena_alloc(arena, len + 1);
+    if (p) {
+        memcpy(p, zmq_msg_data(m), len);
+        p[len] = '\0';
+    }
+    return p;
+}
+
+/* Reads one whole message. 1: it was [topic][body], copied into arena; 0: none waiting, or dropped
+ * (counted); -1: out of memory; -2: receive failure. */
+static int sub_read(rl_bus_sub_t *self, rl_arena_t *arena, rl_bus_sub_msg_t *out)
+{
+    int n = 0, more = 1, oom = 0;
+    while (more) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, self->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
+            zmq_msg_close(&m);
+            if (n == 0)
+                return 0;
+            if (zmq_errno() == EINTR)
+                continue;  /* the rest of the message is queued: keep its frames together */
+            return -2;
+        }
+        more = zmq_msg_more(&m);
+        if (n == 0 && !(out->topic = (char *)frame_copy(arena, &m)))
+            oom = 1;
+        if (n == 1 && !oom && !(out->body = frame_copy(arena, &m)))
+            oom = 1;
+        if (n == 1)
+            out->len = zmq_msg_size(&m);
+        n++;
+        zmq_msg_close(&m);
+    }
+    if (oom)
+        return -1;
+    if (n != 2) {
+        self->malformed++;
+        return 0;
+    }
+    return 1;
+}
+
+rl_err_t rl_bus_sub_recv(rl_bus_sub_t *self, int timeout_ms, rl_arena_t *arena, rl_bus_sub_msg_t *out,
+                         rl_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t deadline = rl_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        int64_t left = deadline - rl_mono_ms();
+        zmq_pollitem_t items[2] = {{self->sock, 0, ZMQ_POLLIN, 0}, {self->mon, 0, ZMQ_POLLIN, 0}};
+        int rc = zmq_poll(items, self->mon ? 2 : 1, left > 0 ? (long)left : 0);
+        if (rc < 0 && zmq_errno() == EINTR)
+            return RL_OK;  /* a signal: the caller looks at its stop flag */
+        if (rc < 0)
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "poll failed: %s", zmq_strerror(zmq_errno()));
+        if (rc == 0)
+            return RL_OK;
+        if (self->mon && (items[1].revents & ZMQ_POLLIN)) {
+            uint32_t value = 0;
+            int ev = read_event(self->mon, &value);
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+                return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key",
+                                    "the publisher refused this client's key: it is not in the key store, or it "
+                                    "was revoked");
+            if (ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+                return rl_error_set(err, RL_ERR_UNAUTHENTICATED, "key",
+                                    "CURVE handshake with the publisher failed: is its public key the right one?");
+            if (ev == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+                /* after a reconnect: say again what we want, a re-made publisher knows nothing */
+                for (size_t i = 0; self->connected && i < self->ntopics; i++)
+                    zmq_setsockopt(self->sock, ZMQ_SUBSCRIBE, self->topics[i], strlen(self->topics[i]));
+                self->connected++;
+                out->event = RL_BUS_SUB_CONNECTED;
+                return RL_OK;
+            }
+            if (ev == ZMQ_EVENT_DISCONNECTED) {
+                out->event = RL_BUS_SUB_DISCONNECTED;
+                return RL_OK;
+            }
+            continue;
+        }
+        int got = sub_read(self, arena, out);
+        if (got < 0)
+            return got == -1 ? rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory")
+                             : rl_error_set(err, RL_ERR_UNAVAILABLE, "", "receive failed: %s",
+                                            zmq_strerror(zmq_errno()));
+        if (got == 1) {
+            out->event = RL_BUS_SUB_MESSAGE;
+            return RL_OK;
+        }
+        if (left <= 0)
+            return RL_OK;
+    }
 }

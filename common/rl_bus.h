@@ -139,4 +139,40 @@ void rl_bus_client_destroy(rl_bus_client_t **self_p);
 rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_t *arena,
                             rl_envelope_t **reply, rl_error_t *err);
 
+/* --- subscriber (the report's updates) --- */
+typedef struct rl_bus_sub rl_bus_sub_t;
+
+/* A SUB connected to a publisher's endpoint: CURVE client with keys (plaintext when NULL),
+ * linger 0, inbound frames over max_bytes drop the connection (ZMQ_MAXMSGSIZE). NULL with err. */
+rl_bus_sub_t *rl_bus_sub_new(rl_bus_t *bus, const char *endpoint, const rl_bus_client_keys_t *keys,
+                             int64_t max_bytes, rl_error_t *err);
+void rl_bus_sub_destroy(rl_bus_sub_t **self_p);
+/* Subscribes to topics starting with prefix; kept and sent again after every reconnect (a re-made
+ * publisher does not get a SUB's subscriptions by itself). 0, or -1 when the table is full. */
+int rl_bus_sub_subscribe(rl_bus_sub_t *self, const char *prefix);
+
+typedef enum {
+    RL_BUS_SUB_TIMEOUT = 0,   /* nothing within the wait */
+    RL_BUS_SUB_MESSAGE,       /* topic, body, len set (arena-owned, each NUL-terminated) */
+    RL_BUS_SUB_CONNECTED,     /* a handshake with the publisher succeeded: the first one, or a
+                               * reconnect after which updates may have been missed meanwhile */
+    RL_BUS_SUB_DISCONNECTED,  /* the connection dropped (libzmq reconnects by itself) */
+} rl_bus_sub_event_t;
+
+typedef struct {
+    rl_bus_sub_event_t event;
+    char *topic;              /* NUL-terminated copy of the first frame */
+    uint8_t *body;
+    size_t len;
+} rl_bus_sub_msg_t;
+
+/* Waits up to timeout_ms for one update ([topic][body]; other frame layouts are dropped and
+ * counted) or a connection event. RL_OK with out->event set (RL_BUS_SUB_TIMEOUT also when a signal
+ * interrupted the wait); RL_ERR_UNAUTHENTICATED when the publisher refused our key or the CURVE
+ * handshake failed; RL_ERR_UNAVAILABLE on a socket failure; RL_ERR_INTERNAL out of memory. */
+rl_err_t rl_bus_sub_recv(rl_bus_sub_t *self, int timeout_ms, rl_arena_t *arena, rl_bus_sub_msg_t *out,
+                         rl_error_t *err);
+/* Messages dropped because they were not [topic][body]. */
+uint64_t rl_bus_sub_malformed(const rl_bus_sub_t *self);
+
 #endif

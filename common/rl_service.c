@@ -107,6 +107,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "version",
                 RL_VERSION);
     int64_t last_tick = 0;
+    int idle_ms = svc->tick_ms > 0 ? svc->tick_ms : RL_IDLE_TICK_MS;
     while (!stop_flag) {
         /* at most every RL_TICK_MS: under load the loop turns per request batch, and a tick costs
          * the consumers Redis round trips that would otherwise come with every request */
@@ -115,7 +116,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
             svc->tick(svc->app, &ctx);
             last_tick = now;
         }
-        if (rl_bus_server_poll(rpc, svc->app, 200) < 0) {
+        if (rl_bus_server_poll(rpc, svc->app, idle_ms) < 0) {
             status = 1;
             break;
         }

@@ -11,8 +11,9 @@
 #include "rl_store.h"
 
 /* The loop calls a service's tick hook (its consumers, sweeps) at most this often (ms); when
- * idle, at least every 200 ms (the poll timeout). */
+ * idle, at least every RL_IDLE_TICK_MS (the poll timeout), or the service's own tick_ms. */
 #define RL_TICK_MS 10
+#define RL_IDLE_TICK_MS 200
 
 /* What the service's hooks get: everything wired, owned by rl_service_main. */
 typedef struct {
@@ -35,12 +36,15 @@ typedef struct {
     int (*setup)(void *app, const rl_service_ctx_t *ctx);
     /* Routes its requests; 0 ok. */
     int (*route)(rl_bus_server_t *rpc);
-    /* Called between request batches, every RL_TICK_MS at most and every 200 ms at least, e.g.
+    /* Called between request batches, every RL_TICK_MS at most and every tick_ms at least, e.g.
      * for consumers; may be NULL. */
     void (*tick)(void *app, const rl_service_ctx_t *ctx);
     /* Frees what setup made; may be NULL. */
     void (*teardown)(void *app);
     void *app;               /* the service's server_t */
+    /* Longest wait between ticks when no request arrives (the poll timeout), ms; 0 = RL_IDLE_TICK_MS.
+     * A service whose tick is latency-bound (the report's publisher) sets a short one. */
+    int tick_ms;
 } rl_service_t;
 
 /* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,

@@ -44,7 +44,7 @@ int main(int argc, char **argv)
         "monitor",
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
-        endpoint, setup, handlers_route, tick, teardown, &srv,
+        endpoint, setup, handlers_route, tick, teardown, &srv, 0 /* default idle tick */,
     };
     return rl_service_main(argc, argv, &svc);
 }

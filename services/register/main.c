@@ -71,7 +71,7 @@ int main(int argc, char **argv)
     app_t app = {.srv = {.clock = rl_clock_system()}};
     const rl_service_t svc = {
         "register", "Serves the risk register on RISKLINE_REGISTER_ENDPOINT (default tcp://127.0.0.1:7101).",
-        endpoint, setup, handlers_route, tick, teardown, &app,
+        endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
     };
     return rl_service_main(argc, argv, &svc);
 }

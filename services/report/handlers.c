@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PUBLISH_INTERVAL_MS 50
 #define PUBLISH_BATCH 500
 #define KEYS_INTERVAL_MS 500
 
@@ -75,12 +74,15 @@ static rl_err_t h_updates_after(void *app, const rl_bus_req_t *req, rl_envelope_
     page->more = n > limit;
     if (n > limit)
         n = limit;
+    /* nothing lies between the sequence asked for and the first entry after it, nor between two
+     * entries of the range: each update's previous_sequence is the position before it */
+    uint64_t previous = q->after_sequence;
     for (size_t i = 0; i < n; i++) {
         Riskline__V1__Update *u;
         rl_error_t uerr;
-        if (update_from_event(req->tenant, ids[i], es[i]->s, es[i]->len, req->arena, &u, &uerr) == RL_OK)
+        if (update_from_event(req->tenant, ids[i], previous, es[i]->s, es[i]->len, req->arena, &u, &uerr) == RL_OK)
             list[page->n_updates++] = u;
-        page->next_sequence = update_sequence(ids[i]);
+        page->next_sequence = previous = update_sequence(ids[i]);
     }
     page->updates = list;
     reply->body_case = RISKLINE__V1__ENVELOPE__BODY_UPDATE_PAGE;
@@ -146,7 +148,8 @@ size_t handlers_publish(server_t *srv)
     }
     if (!srv->pub || now < srv->next_publish_ms)
         return 0;
-    srv->next_publish_ms = now + PUBLISH_INTERVAL_MS;
+    /* half the tick: an idle poll that returns a little early must not skip a whole round */
+    srv->next_publish_ms = now + REPORT_TICK_MS / 2;
     rl_arena_reset(srv->arena);
     const char **tenants;
     size_t nt, sent = 0;
@@ -166,7 +169,9 @@ size_t handlers_publish(server_t *srv)
             Riskline__V1__Update *u;
             size_t len = 0;
             uint8_t *bytes;
-            if (update_from_event(tenants[t], ids[i], es[i]->s, es[i]->len, srv->arena, &u, &err) == RL_OK &&
+            /* the exact predecessor in the stream: a subscriber that has not seen it missed updates */
+            if (update_from_event(tenants[t], ids[i], update_sequence(last), es[i]->s, es[i]->len, srv->arena, &u,
+                                  &err) == RL_OK &&
                 (bytes = rl_codec_pack(&u->base, srv->arena, &len)) != NULL) {
                 char topic[80];
                 snprintf(topic, sizeof topic, "%s.%s", tenants[t], u->kind);

@@ -10,6 +10,9 @@
 #include "update.h"
 
 #define REPORT_MAX_TENANTS 256
+/* How often the publisher reads the tenants' streams, and the service's idle tick (ms): the bound
+ * on the time an event waits in Redis before it is published. */
+#define REPORT_TICK_MS 20
 
 /* The service's one state object, owned by main and passed to every handler. */
 typedef struct {

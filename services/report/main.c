@@ -49,6 +49,8 @@ int main(int argc, char **argv)
         "Publishes every domain event as [<tenant>.<kind>][Update] on RISKLINE_REPORT_PUB_ENDPOINT (default\n"
         "tcp://127.0.0.1:7105) and answers catch-up requests on RISKLINE_REPORT_ENDPOINT (default :7104).",
         endpoint, setup, handlers_route, tick, teardown, &srv,
+        /* updates reach subscribers within about one tick even when no request wakes the loop */
+        REPORT_TICK_MS,
     };
     return rl_service_main(argc, argv, &svc);
 }

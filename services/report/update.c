@@ -44,8 +44,8 @@ const char *update_topic_kind(const char *event_kind, char *buf, size_t size)
     return buf;
 }
 
-rl_err_t update_from_event(const char *tenant, const char *stream_id, const void *bytes, size_t len,
-                           rl_arena_t *arena, Riskline__V1__Update **out, rl_error_t *err)
+rl_err_t update_from_event(const char *tenant, const char *stream_id, uint64_t previous, const void *bytes,
+                           size_t len, rl_arena_t *arena, Riskline__V1__Update **out, rl_error_t *err)
 {
     Riskline__V1__DomainEvent *ev =
         rl_codec_unpack(&riskline__v1__domain_event__descriptor, bytes, len, RL_MAX_REPLY_BYTES, arena);
@@ -65,6 +65,8 @@ rl_err_t update_from_event(const char *tenant, const char *stream_id, const void
     u->actor = ev->actor;
     u->entity = ev->entity;
     u->stream_id = (char *)stream_id;
+    u->entity_type = ev->entity_type;
+    u->previous_sequence = previous;
     *out = u;
     return RL_OK;
 }

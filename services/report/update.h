@@ -20,9 +20,10 @@ char *update_stream_id(uint64_t sequence, char *buf, size_t size);
  * written into buf; "event" when there is no dot or the prefix is not [a-z_]{1,31}. */
 const char *update_topic_kind(const char *event_kind, char *buf, size_t size);
 
-/* The Update of the stored event bytes of tenant's entry stream_id (arena-owned). RL_ERR_MALFORMED
- * when the bytes are not a DomainEvent. */
-rl_err_t update_from_event(const char *tenant, const char *stream_id, const void *bytes, size_t len,
-                           rl_arena_t *arena, Riskline__V1__Update **out, rl_error_t *err);
+/* The Update of the stored event bytes of tenant's entry stream_id (arena-owned); `previous` is
+ * its previous_sequence: no entry of the stream lies strictly between it and stream_id.
+ * RL_ERR_MALFORMED when the bytes are not a DomainEvent. */
+rl_err_t update_from_event(const char *tenant, const char *stream_id, uint64_t previous, const void *bytes,
+                           size_t len, rl_arena_t *arena, Riskline__V1__Update **out, rl_error_t *err);
 
 #endif

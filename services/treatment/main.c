@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         "treatment",
         "Serves treatment plans, controls, milestones, approvals, acceptances and the SoA on\n"
         "RISKLINE_TREATMENT_ENDPOINT (default tcp://127.0.0.1:7102).",
-        endpoint, setup, handlers_route, tick, teardown, &app,
+        endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
     };
     return rl_service_main(argc, argv, &svc);
 }

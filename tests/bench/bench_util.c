@@ -491,3 +491,14 @@ int bench_start_and_wait(bench_child_t *c, char *const argv[], char *const extra
     }
     return bench_wait_ping(c, zctx, endpoint, keys, want_pong);
 }
+
+int bench_service_start(bench_child_t *c, const char *build, const char *dir, const char *exe, char *const env[],
+                        void *zctx, const char *endpoint, const bench_keys_t *keys)
+{
+    char path[BENCH_PATH_BUF];
+    if (bench_fmt(path, sizeof path, "%s/bin/%s", build, exe) || bench_fmt(c->log, sizeof c->log, "%s/%s.log", dir, exe))
+        return -1;
+    c->name = exe;
+    char *argv[] = {path, NULL};
+    return bench_start_and_wait(c, argv, env, zctx, endpoint, 1, keys);
+}

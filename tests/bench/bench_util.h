@@ -78,6 +78,11 @@ int bench_wait_ping(bench_child_t *c, void *zctx, const char *endpoint, const be
 int bench_start_and_wait(bench_child_t *c, char *const argv[], char *const extra[], void *zctx, const char *endpoint,
                          int want_pong, const bench_keys_t *keys);
 
+/* Starts <build>/bin/<exe> (exe a string literal, e.g. "riskline-register": it names the child)
+ * with env, its log in <dir>/<exe>.log, and waits for its pong with keys. 0 ok. */
+int bench_service_start(bench_child_t *c, const char *build, const char *dir, const char *exe, char *const env[],
+                        void *zctx, const char *endpoint, const bench_keys_t *keys);
+
 /* qsort comparator of uint64_t, and the nearest-rank percentile (ns -> us) of a sorted array. */
 int bench_cmp_u64(const void *a, const void *b);
 double bench_pct_us(const uint64_t *v, size_t n, double p);

@@ -786,6 +786,15 @@ int harness_report_start(harness_t *h)
                      sizeof h->report_log, &h->report_pid, pub);
 }
 
+int harness_report_stop(harness_t *h)
+{
+    if (h->report_pid <= 0)
+        return 0;
+    int st = stop_pid(h->report_pid, STOP_TIMEOUT_MS);
+    h->report_pid = 0;
+    return st;
+}
+
 int harness_monitor_stop(harness_t *h)
 {
     if (h->monitor_pid <= 0)
@@ -919,7 +928,7 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
     size_t envc = 0;
     while (env && env[envc])
         envc++;
-    ev = calloc(envc + 10, sizeof *ev);
+    ev = calloc(envc + 12, sizeof *ev);
     if (!av || !ev) {
         free(av);
         free(ev);
@@ -946,6 +955,13 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
     if (h->monitor_endpoint[0]) {
         snprintf(e5, sizeof e5, "RISKLINE_MONITOR_ENDPOINT=%s", h->monitor_endpoint);
         ev[k++] = e5;
+    }
+    char e6[128], e7[128];
+    if (h->report_endpoint[0]) {
+        snprintf(e6, sizeof e6, "RISKLINE_REPORT_ENDPOINT=%s", h->report_endpoint);
+        snprintf(e7, sizeof e7, "RISKLINE_REPORT_PUB_ENDPOINT=%s", h->report_pub_endpoint);
+        ev[k++] = e6;
+        ev[k++] = e7;
     }
     if (h->insecure)
         ev[k++] = "RISKLINE_INSECURE=1";
@@ -984,6 +1000,17 @@ done:
         r->out = calloc(1, 1);
     if (!r->err)
         r->err = calloc(1, 1);
+}
+
+char *harness_cli_output(const harness_proc_t *p)
+{
+    char *out = p ? harness_read_file(p->out_path, NULL) : NULL;
+    return out ? out : calloc(1, 1);
+}
+
+int harness_cli_signal(const harness_proc_t *p, int sig)
+{
+    return p && p->pid > 0 ? kill(p->pid, sig) : -1;
 }
 
 void harness_cli(harness_t *h, const char *const *env, const char *const *argv, harness_run_t *r)

@@ -116,6 +116,10 @@ void harness_cli(harness_t *h, const char *const *env, const char *const *argv, 
 /* Same with a variadic argv, NULL-terminated: harness_clif(h, &r, "risk", "show", "R-1", NULL). */
 void harness_clif(harness_t *h, harness_run_t *r, ...);
 void harness_run_free(harness_run_t *r);
+/* What a running CLI wrote to stdout so far (malloc'd, NUL-terminated; never NULL). */
+char *harness_cli_output(const harness_proc_t *p);
+/* Sends sig to a running CLI (e.g. SIGTERM to stop `riskline watch`). 0 ok. */
+int harness_cli_signal(const harness_proc_t *p, int sig);
 
 /* --- raw ZeroMQ --- */
 /* A DEALER connected to the register (linger 0) with the CLI's key (all roles). zmq_close it. */
@@ -144,6 +148,8 @@ int harness_monitor_kill(harness_t *h);
 
 /* --- the report service: requests on report_endpoint, updates published on report_pub_endpoint --- */
 int harness_report_start(harness_t *h);
+/* SIGTERM, wait up to 5 s; 0 = clean exit. A new harness_report_start reuses both ports. */
+int harness_report_stop(harness_t *h);
 /* Sends nframes frames; 0 ok, -1 on failure. */
 int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len);
 /* Receives one whole message; returns the number of frames (the first is in *data, malloc'd,

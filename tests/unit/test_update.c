@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "riskline/v1/risk.pb-c.h"
 #include "update.h"
 
 static void test_sequence_round_trip(void **state)
@@ -44,11 +45,43 @@ static void test_topic_kind(void **state)
     assert_string_equal(update_topic_kind(NULL, buf, sizeof buf), "event");
 }
 
+static void test_update_of_event(void **state)
+{
+    (void)state;
+    Riskline__V1__DomainEvent ev = RISKLINE__V1__DOMAIN_EVENT__INIT;
+    ev.kind = "plan.approve";
+    ev.entity_type = "plan";
+    ev.entity_id = "TP-3";
+    ev.actor = "ann";
+    ev.at_ms = 1764000000123;
+    uint8_t buf[256];
+    size_t len = riskline__v1__domain_event__pack(&ev, buf);
+    rl_arena_t *a = rl_arena_new(0);
+    Riskline__V1__Update *u = NULL;
+    rl_error_t err;
+    uint64_t prev = update_sequence("1764000000000-4");
+    assert_int_equal(update_from_event("acme", "1764000000123-0", prev, buf, len, a, &u, &err), RL_OK);
+    assert_true(u->sequence == update_sequence("1764000000123-0"));
+    assert_true(u->previous_sequence == prev);  /* what a subscriber checks its position against */
+    assert_string_equal(u->kind, "plan");
+    assert_string_equal(u->event, "plan.approve");
+    assert_string_equal(u->entity_type, "plan");
+    assert_string_equal(u->entity_id, "TP-3");
+    assert_string_equal(u->actor, "ann");
+    assert_string_equal(u->tenant, "acme");
+    assert_true(u->at_ms == 1764000000123);
+    /* bytes that are not an event */
+    const uint8_t junk[] = {0xff, 0xff, 0xff};
+    assert_int_equal(update_from_event("acme", "1-0", 0, junk, sizeof junk, a, &u, &err), RL_ERR_MALFORMED);
+    rl_arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sequence_round_trip),
         cmocka_unit_test(test_topic_kind),
+        cmocka_unit_test(test_update_of_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,40 +19,52 @@ static char *key(rl_arena_t *a, const char *tenant, const char *rest)
     return rl_arena_printf(a, "rl:{%s}:%s", tenant, rest);
 }
 
-/* The members of zset idx, each loaded from "<prefix><member>" field pb, decoded as desc. */
+#define CONTEXT_MAX 200000  /* risks or plans of a tenant held for correlation, at most */
+
+/* The members of zset idx (every one, read a page of RL_MAX_LIST_SCAN at a time), each loaded from
+ * "<prefix><member>" field pb, decoded as desc. */
 static size_t load_all(rl_store_t *store, rl_arena_t *a, const char *idx, const char *prefix,
                        const ProtobufCMessageDescriptor *desc, void ***out, const char ***ids)
 {
-    rl_cmd_t *c = rl_cmd_new(a, "ZRANGE");
-    rl_cmd_arg(c, idx);
-    rl_cmd_arg(c, "0");
-    rl_cmd_argf(c, "%d", RL_MAX_LIST_SCAN - 1);
-    const rl_val_t *v;
     rl_error_t err;
-    if (rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type != RL_VAL_ARR || !v->n)
+    const rl_val_t *v;
+    rl_cmd_t *c = rl_cmd_new(a, "ZCARD");
+    rl_cmd_arg(c, idx);
+    if (rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type != RL_VAL_INT || v->i <= 0)
         return 0;
-    rl_cmd_t **cmds = rl_arena_alloc(a, v->n * sizeof *cmds);
-    const rl_val_t **vals = rl_arena_alloc(a, v->n * sizeof *vals);
-    *out = rl_arena_alloc(a, v->n * sizeof **out);
-    *ids = rl_arena_alloc(a, v->n * sizeof **ids);
-    if (!cmds || !vals || !*out || !*ids)
+    /* sized once: the arena does not grow an array */
+    size_t total = v->i > CONTEXT_MAX ? CONTEXT_MAX : (size_t)v->i, n = 0;
+    *out = rl_arena_alloc(a, total * sizeof **out);
+    *ids = rl_arena_alloc(a, total * sizeof **ids);
+    rl_cmd_t **cmds = rl_arena_alloc(a, RL_MAX_LIST_SCAN * sizeof *cmds);
+    const rl_val_t **vals = rl_arena_alloc(a, RL_MAX_LIST_SCAN * sizeof *vals);
+    if (!*out || !*ids || !cmds || !vals)
         return 0;
-    for (size_t i = 0; i < v->n; i++) {
-        cmds[i] = rl_cmd_new(a, "HGET");
-        rl_cmd_argf(cmds[i], "%s%s", prefix, v->elem[i].s);
-        rl_cmd_arg(cmds[i], "pb");
-    }
-    if (rl_store_pipeline(store, a, v->n, cmds, vals, &err) != RL_OK)
-        return 0;
-    size_t n = 0;
-    for (size_t i = 0; i < v->n; i++) {
-        if (vals[i]->type != RL_VAL_STR)
-            continue;
-        void *m = rl_codec_unpack(desc, vals[i]->s, vals[i]->len, RL_MAX_REPLY_BYTES, a);
-        if (m) {
-            (*ids)[n] = v->elem[i].s;
-            (*out)[n++] = m;
+    for (size_t off = 0; off < total;) {
+        c = rl_cmd_new(a, "ZRANGE");
+        rl_cmd_arg(c, idx);
+        rl_cmd_argf(c, "%zu", off);
+        rl_cmd_argf(c, "%zu", off + RL_MAX_LIST_SCAN - 1);
+        if (rl_store_cmd(store, a, c, &v, &err) != RL_OK || v->type != RL_VAL_ARR || !v->n)
+            break;
+        size_t page = v->n;
+        for (size_t i = 0; i < page; i++) {
+            cmds[i] = rl_cmd_new(a, "HGET");
+            rl_cmd_argf(cmds[i], "%s%s", prefix, v->elem[i].s);
+            rl_cmd_arg(cmds[i], "pb");
         }
+        if (rl_store_pipeline(store, a, page, cmds, vals, &err) != RL_OK)
+            break;
+        for (size_t i = 0; i < page && n < total; i++) {
+            if (vals[i]->type != RL_VAL_STR)
+                continue;
+            void *m = rl_codec_unpack(desc, vals[i]->s, vals[i]->len, RL_MAX_REPLY_BYTES, a);
+            if (m) {
+                (*ids)[n] = v->elem[i].s;
+                (*out)[n++] = m;
+            }
+        }
+        off += page;
     }
     return n;
 }

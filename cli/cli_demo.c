@@ -833,34 +833,45 @@ static int load_events(demo_t *d)
 
 /* --- the monitor: correlation, schedules, alerts --- */
 
-static int monitor_status(demo_t *d, int body_case, const Riskline__V1__MonitorStatus **st)
+/* Runs every schedule of the monitor now (admin), as the periodic sweep would within seconds. */
+static int sweep(demo_t *d)
 {
     rl_arena_reset(d->scratch);
-    Riskline__V1__MonitorStatusGet g = RISKLINE__V1__MONITOR_STATUS_GET__INIT;
     Riskline__V1__SweepRun s = RISKLINE__V1__SWEEP_RUN__INIT;
     conn_t *c = as(d, ADMIN, "monitor");
-    rl_envelope_t *req = request(c, body_case), *reply = NULL;
-    if (req && body_case == BODY(SWEEP_RUN))
+    rl_envelope_t *req = request(c, BODY(SWEEP_RUN)), *reply = NULL;
+    if (req)
         req->sweep_run = &s;
-    else if (req)
-        req->monitor_status_get = &g;
-    int rc = send(d, c, req, BODY(MONITOR_STATUS), &reply, "%s",
-                  body_case == BODY(SWEEP_RUN) ? "the sweep of the schedules" : "the monitor's status");
-    *st = rc == CLI_EXIT_OK ? reply->monitor_status : NULL;
-    return rc;
+    return send(d, c, req, BODY(MONITOR_STATUS), &reply, "the sweep of the schedules");
 }
 
 /* Waits (up to 5 s) until the monitor has correlated every event sent, so that the sweep and the
- * summary see the KRI result and the reassessments. */
+ * summary see the reassessments: the last event sent is a KRI measurement, and the monitor
+ * records its metric's result when it correlates it (cli_demo_data.h). */
 static int await_correlation(demo_t *d)
 {
+    size_t ne;
+    const demo_event_t *evs = demo_events(&ne), *kri = NULL;
+    for (size_t i = 0; i < ne; i++)
+        if (evs[i].metric >= 0)
+            kri = &evs[i];
+    if (!kri)
+        return CLI_EXIT_OK;
+    int64_t at = d->now_ms - kri->hours_ago * HOUR_MS;
+    conn_t *c = as(d, ADMIN, "monitor");
     for (int i = 0; i < 50; i++) {
-        const Riskline__V1__MonitorStatus *st;
-        int rc = monitor_status(d, BODY(MONITOR_STATUS_GET), &st);
+        rl_arena_reset(d->scratch);
+        Riskline__V1__MetricList q = RISKLINE__V1__METRIC_LIST__INIT;
+        rl_envelope_t *req = request(c, BODY(METRIC_LIST)), *reply = NULL;
+        if (req)
+            req->metric_list = &q;
+        int rc = send(d, c, req, BODY(METRIC_PAGE), &reply, "listing the metrics");
         if (rc != CLI_EXIT_OK)
             return rc;
-        if (st && st->stream_lag == 0)
-            return CLI_EXIT_OK;
+        const Riskline__V1__MetricPage *page = reply->metric_page;
+        for (size_t k = 0; page && k < page->n_metrics; k++)
+            if (!strcmp(page->metrics[k]->id, d->metric_ids[kri->metric]) && page->metrics[k]->last_at_ms == at)
+                return CLI_EXIT_OK;
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
@@ -1013,10 +1024,9 @@ static int load(demo_t *d)
     for (size_t i = 0; i < nm; i++)
         if ((rc = load_metric(d, i, &metrics[i])) != CLI_EXIT_OK)
             return rc;
-    const Riskline__V1__MonitorStatus *st;
     const Riskline__V1__AlertPage *alerts;
     if ((rc = load_events(d)) != CLI_EXIT_OK || (rc = await_correlation(d)) != CLI_EXIT_OK ||
-        (rc = monitor_status(d, BODY(SWEEP_RUN), &st)) != CLI_EXIT_OK ||
+        (rc = sweep(d)) != CLI_EXIT_OK ||
         (d->over_budget[0] && (rc = acknowledge_budget(d)) != CLI_EXIT_OK))
         return rc;
     if ((rc = list_alerts(d, as(d, ADMIN, "monitor"), "", &alerts)) != CLI_EXIT_OK)

@@ -305,8 +305,10 @@ static const demo_metric_t metrics[K_COUNT] = {
                       "david", DEMO_NO_RISK, 30, 1, HIGHER, 100, 95, 85, {{-25, 71}, {-1, 91}}},
 };
 
-static const char *const sources[] = {"siem-prod", "vuln-scanner"};
-enum { SIEM, SCANNER };
+/* The scanner's batch goes first and the SIEM's ends with its KRI measurement: once the monitor
+ * has recorded that result, it has correlated every event before it. */
+static const char *const sources[] = {"vuln-scanner", "siem-prod"};
+enum { SCANNER, SIEM };
 
 static const demo_event_t events[] = {
     {SIEM, "INC-4698", KIND(INCIDENT), SEV(MEDIUM), 140,
@@ -322,10 +324,10 @@ static const demo_event_t events[] = {
     {SIEM, "TI-0193", KIND(THREAT_INTEL), SEV(MEDIUM), 30,
      "Sector advisory: DDoS-for-hire campaigns against logistics customer portals", DEMO_NO_RISK,
      {"customer portal"}, {0}, "feed", "logistics-isac", -1, 0, 0},
-    {SIEM, "KRI-VPN-FAILED-24H", KIND(KRI_MEASUREMENT), SEV(MEDIUM), 2, "Failed VPN logins in the last 24 hours",
-     R_VPN, {"vpn gateway"}, {0}, "window", "24h", K_VPN_LOGINS, 1, 640},
     {SIEM, "INC-4730", KIND(INCIDENT), SEV(LOW), 3, "Unusual sign-in to lab VM lab-vm-17 from a new country",
      DEMO_NO_RISK, {"lab-vm-17"}, {0}, "rule", "AUTH-GEO-01", -1, 0, 0},
+    {SIEM, "KRI-VPN-FAILED-24H", KIND(KRI_MEASUREMENT), SEV(MEDIUM), 2, "Failed VPN logins in the last 24 hours",
+     R_VPN, {"vpn gateway"}, {0}, "window", "24h", K_VPN_LOGINS, 1, 640},
     {SCANNER, "VS-2026-88213", KIND(VULNERABILITY), SEV(CRITICAL), 70,
      "CVE-2026-0042: pre-authentication remote code execution in the VPN gateway firmware", DEMO_NO_RISK,
      {"vpn gateway"}, {"A.8.8"}, "cvss", "9.8", -1, 0, 0},
@@ -451,6 +453,12 @@ rl_err_t demo_data_check(rl_error_t *err)
             e->metric >= K_COUNT || (e->kind == KIND(KRI_MEASUREMENT)) != (e->metric >= 0))
             return rl_error_set(err, RL_ERR_INTERNAL, "events", "event %s is inconsistent", e->event_id);
     }
+    size_t last = N(events);
+    for (size_t k = 0; k < N(events); k++)
+        if ((size_t)events[k].source == N(sources) - 1)
+            last = k;
+    if (last == N(events) || events[last].metric < 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "events", "the last event sent is not a KRI measurement");
     for (size_t k = 0; k < N(acceptances); k++)
         if (!has_role(risks[acceptances[k].risk].owner, "risk_owner"))
             return rl_error_set(err, RL_ERR_INTERNAL, "acceptances", "acceptance %zu: the risk owner needs a key", k);

@@ -102,6 +102,7 @@ typedef struct {
     demo_result_t results[DEMO_MAX_LIST];  /* oldest first; day 0 ends the list */
 } demo_metric_t;
 
+/* The last event of the last source is a KRI measurement (demo_data_check says so). */
 typedef struct {
     int source;            /* index into demo_sources() */
     const char *event_id;
@@ -133,7 +134,8 @@ const demo_risk_t *demo_risks(size_t *n);
 const demo_control_t *demo_controls(size_t *n);
 const demo_plan_t *demo_plans(size_t *n);
 const demo_metric_t *demo_metrics(size_t *n);
-const char *const *demo_sources(size_t *n);   /* the integrating systems: principal = source name */
+/* The integrating systems (principal = source name), in the order their batches are sent. */
+const char *const *demo_sources(size_t *n);
 const demo_event_t *demo_events(size_t *n);
 const demo_acceptance_t *demo_acceptances(size_t *n);
 const demo_exclusion_t *demo_exclusions(size_t *n);

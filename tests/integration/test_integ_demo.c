@@ -158,8 +158,11 @@ static void check_risks(harness_t *h)
 
 /* --- the plans: every state, segregation of duties, milestones, costs --- */
 
+/* Segregation of duties shows in who did what; in plaintext mode everything is the one local
+ * principal, so only the secure run checks the actors. */
 static void check_plans(harness_t *h)
 {
+    int secure = !h->insecure;
     harness_env_t *r = ok(read_all(h, BODY(PLAN_LIST), NULL, "demo"), BODY(PLAN_PAGE), "plan list");
     const Riskline__V1__PlanPage *page = r->plan_page;
     assert_int_equal(page->n_plans, 14);
@@ -172,12 +175,14 @@ static void check_plans(harness_t *h)
         assert_true((unsigned)p->state < 10);
         states[p->state]++;
         /* the treatment owner made it; the approver is someone else */
-        assert_string_equal(p->created_by, p->treatment_owner);
         assert_string_not_equal(p->approver, p->treatment_owner);
-        if (p->approval)
-            assert_string_equal(p->approval->approver, "sofia");
-        if (p->verification)
-            assert_string_equal(p->verification->verified_by, "sofia");
+        if (secure) {
+            assert_string_equal(p->created_by, p->treatment_owner);
+            if (p->approval)
+                assert_string_equal(p->approval->approver, "sofia");
+            if (p->verification)
+                assert_string_equal(p->verification->verified_by, "sofia");
+        }
         if (p->resources) {
             over_budget += p->resources->over_budget;
             costs += p->resources->n_costs;
@@ -191,7 +196,8 @@ static void check_plans(harness_t *h)
             if (ms->status == RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_DONE) {
                 assert_true(ms->n_evidence >= 1);
                 assert_int_equal(strlen(ms->evidence[0]->sha256), 64);
-                assert_string_equal(ms->completed_by, p->treatment_owner);
+                if (secure)
+                    assert_string_equal(ms->completed_by, p->treatment_owner);
                 evidenced++;
             } else if (strcmp(ms->due_date, today) < 0) {
                 overdue++;
@@ -224,7 +230,8 @@ static void check_plans(harness_t *h)
         const Riskline__V1__DomainEvent *e = hist->history_page->events[i];
         if (!strcmp(e->kind, "plan.reject")) {
             rejected++;
-            assert_string_equal(e->actor, "sofia");
+            if (secure)
+                assert_string_equal(e->actor, "sofia");
             assert_non_null(strstr(e->comment, "CDN"));
         }
     }
@@ -281,9 +288,10 @@ static void check_monitor(harness_t *h)
     riskline__v1__envelope__free_unpacked(r, NULL);
 
     r = ok(read_all(h, BODY(ALERT_LIST), NULL, "demo"), BODY(ALERT_PAGE), "alert list");
-    static const char *const kinds[] = {"milestone_overdue", "budget_overrun", "acceptance_expiring", "metric_breach",
-                                        "plan_past_target", "review_due"};
-    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+    /* acceptances need the risk owner's own key: none in plaintext mode */
+    static const char *const kinds[] = {"milestone_overdue", "budget_overrun", "metric_breach", "plan_past_target",
+                                        "review_due",        "reassessment",   "acceptance_expiring"};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0] - (h->insecure ? 1 : 0); k++) {
         int seen = 0;
         for (size_t i = 0; i < r->alert_page->n_alerts; i++)
             seen += !strcmp(r->alert_page->alerts[i]->kind, kinds[k]);
@@ -295,7 +303,7 @@ static void check_monitor(harness_t *h)
         const Riskline__V1__Alert *al = r->alert_page->alerts[i];
         if (!strcmp(al->kind, "budget_overrun")) {
             assert_int_equal(al->state, RISKLINE__V1__ALERT_STATE__ALERT_STATE_ACKNOWLEDGED);
-            assert_string_equal(al->acknowledged_by, "david");
+            assert_string_equal(al->acknowledged_by, h->insecure ? "local-admin" : "david");
         }
         if (!strcmp(al->kind, "acceptance_expiring")) {
             harness_env_t *k = ok(risk_get(h, al->subject), BODY(RISK_RESULT), "risk get");
@@ -326,7 +334,8 @@ static void test_demo_load(void **state)
     harness_t *h = *state;
     load(h, 0);
     if (!strstr(res.out, "risks        30: 4 critical, 8 high, 13 medium, 5 low\n") ||
-        !strstr(res.out, "plan approve TP-"))
+        !strstr(res.out, "events       6 from vuln-scanner and 7 from siem-prod: 13 accepted, 0 duplicate\n") ||
+        !strstr(res.out, "reassessment") || (!h->insecure && !strstr(res.out, "plan approve TP-")))
         fail_msg("summary:\n%s", res.out);
     check_risks(h);
     check_plans(h);
@@ -355,25 +364,25 @@ static void test_other_tenant(void **state)
     if (h->insecure)
         skip();
     harness_issue_key(h, "outsider", "viewer", "other");
-    harness_env_t *r = ok(read_all(h, BODY(RISK_LIST), "outsider", "other"), BODY(RISK_PAGE), "risk list");
-    assert_int_equal(r->risk_page->n_risks, 0);
-    riskline__v1__envelope__free_unpacked(r, NULL);
-    r = ok(read_all(h, BODY(PLAN_LIST), "outsider", "other"), BODY(PLAN_PAGE), "plan list");
-    assert_int_equal(r->plan_page->n_plans, 0);
-    riskline__v1__envelope__free_unpacked(r, NULL);
-    r = ok(read_all(h, BODY(METRIC_LIST), "outsider", "other"), BODY(METRIC_PAGE), "metric list");
-    assert_int_equal(r->metric_page->n_metrics, 0);
-    riskline__v1__envelope__free_unpacked(r, NULL);
-    r = ok(read_all(h, BODY(ALERT_LIST), "outsider", "other"), BODY(ALERT_PAGE), "alert list");
-    assert_int_equal(r->alert_page->n_alerts, 0);
-    riskline__v1__envelope__free_unpacked(r, NULL);
-    r = ok(read_all(h, BODY(MONITOR_STATUS_GET), "outsider", "other"), BODY(MONITOR_STATUS), "monitor status");
-    assert_int_equal(r->monitor_status->n_sources, 0);
-    riskline__v1__envelope__free_unpacked(r, NULL);
-    /* and the demo tenant is refused outright */
     static const int reads[] = {BODY(RISK_LIST), BODY(PLAN_LIST), BODY(METRIC_LIST), BODY(ALERT_LIST),
                                 BODY(MONITOR_STATUS_GET)};
     for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++) {
+        /* its own tenant is empty ... */
+        harness_env_t *r = read_all(h, reads[i], "outsider", "other");
+        if (harness_code(r) != 0)
+            fail_msg("read %d in tenant other: %s", reads[i], harness_reply_text(r));
+        size_t n = 99;
+        switch (r->body_case) {
+        case BODY(RISK_PAGE): n = r->risk_page->n_risks; break;
+        case BODY(PLAN_PAGE): n = r->plan_page->n_plans; break;
+        case BODY(METRIC_PAGE): n = r->metric_page->n_metrics; break;
+        case BODY(ALERT_PAGE): n = r->alert_page->n_alerts; break;
+        case BODY(MONITOR_STATUS): n = r->monitor_status->n_sources; break;
+        default: fail_msg("read %d: reply body %d", reads[i], r->body_case);
+        }
+        assert_int_equal(n, 0);
+        riskline__v1__envelope__free_unpacked(r, NULL);
+        /* ... and the demo's is refused outright */
         r = read_all(h, reads[i], "outsider", "demo");
         assert_int_equal(harness_code(r), FORBIDDEN);
         assert_string_equal(harness_field(r), "tenant");

@@ -85,6 +85,9 @@ $(BUILD)/tests/test_cli_treatment: $(BUILD)/obj/tests/unit/test_cli_treatment.o 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/obj/tests/unit/test_cli_treatment.o: CFLAGS += -Icli
+# the demo's example organisation, checked against the services' domain rules
+$(BUILD)/tests/test_demo_data: $(BUILD)/obj/cli/cli_demo_data.o
+$(BUILD)/obj/tests/unit/test_demo_data.o: CFLAGS += -Icli
 # the monitor's domain rules (services/monitor/event.h)
 $(BUILD)/obj/tests/unit/test_event.o: CFLAGS += -Iservices/monitor
 

@@ -66,6 +66,22 @@ static harness_env_t *ok(harness_env_t *reply, int want, const char *what)
     return reply;
 }
 
+static void run(harness_t *h, const char *const *env, int want, const char *const *argv)
+{
+    harness_run_free(&res);
+    harness_cli(h, env, argv, &res);
+    if (res.status != want)
+        fail_msg("riskline %s ...: exit %d, want %d\nstdout: %s\nstderr: %s", argv[0], res.status, want, res.out,
+                 res.err);
+}
+#define RUN(h, env, want, ...) run(h, env, want, (const char *const[]){__VA_ARGS__, NULL})
+
+static void stderr_has(const char *want)
+{
+    if (!strstr(res.err, want))
+        fail_msg("stderr lacks \"%s\":\n%s", want, res.err);
+}
+
 /* A whole list (risks, plans, metrics, alerts) or the monitor status of `tenant`, as `key`. */
 static harness_env_t *read_all(harness_t *h, int body, const char *key, const char *tenant)
 {
@@ -109,13 +125,6 @@ static harness_env_t *risk_get(harness_t *h, const char *id)
     return ask(h, "register", NULL, "demo", &env);
 }
 
-static void load(harness_t *h, int want)
-{
-    harness_run_free(&res);
-    harness_clif(h, &res, "demo", "load", "--tenant", "demo", NULL);
-    if (res.status != want)
-        fail_msg("riskline demo load: exit %d, want %d\nstdout: %s\nstderr: %s", res.status, want, res.out, res.err);
-}
 
 static const Riskline__V1__Plan *plan_titled(const Riskline__V1__PlanPage *page, const char *prefix)
 {
@@ -332,7 +341,7 @@ static void check_keys(harness_t *h)
 static void test_demo_load(void **state)
 {
     harness_t *h = *state;
-    load(h, 0);
+    RUN(h, NULL, 0, "demo", "load", "--tenant", "demo");
     if (!strstr(res.out, "risks        30: 4 critical, 8 high, 13 medium, 5 low\n") ||
         !strstr(res.out, "events       6 from vuln-scanner and 7 from siem-prod: 13 accepted, 0 duplicate\n") ||
         !strstr(res.out, "reassessment") || (!h->insecure && !strstr(res.out, "plan approve TP-")))
@@ -345,7 +354,7 @@ static void test_demo_load(void **state)
 
     /* a second load is refused and writes nothing */
     harness_snapshot_t *before = harness_snapshot(h);
-    load(h, 4);
+    RUN(h, NULL, 4, "demo", "load", "--tenant", "demo");
     if (!strstr(res.err, "riskline: conflict: tenant: tenant demo already has 30 risks;") ||
         !strstr(res.err, "--tenant"))
         fail_msg("stderr: %s", res.err);
@@ -390,11 +399,48 @@ static void test_other_tenant(void **state)
     }
 }
 
+/* Bad invocations are refused naming what is wrong, before any request. */
+static void test_usage(void **state)
+{
+    harness_t *h = *state;
+    RUN(h, NULL, 0, "demo", "load", "--help");
+    if (!strstr(res.out, "usage: riskline [global options] demo load [--tenant T]"))
+        fail_msg("help: %s", res.out);
+    RUN(h, NULL, 1, "demo");
+    stderr_has("riskline: usage: missing demo subcommand");
+    RUN(h, NULL, 1, "demo", "unload");
+    stderr_has("unknown demo subcommand 'unload'");
+    RUN(h, NULL, 1, "demo", "load", "extra");
+    stderr_has("unexpected argument 'extra'");
+    RUN(h, NULL, 1, "demo", "load", "--tenant", "Bad Tenant");
+    stderr_has("--tenant: invalid tenant");
+    RUN(h, NULL, 1, "demo", "load", "--tenant", "t3", "--endpoint", "tcp://127.0.0.1:1");
+    stderr_has("riskline: usage: --endpoint: demo load talks to three services");
+}
+
+/* With a service down, the demo stops before writing anything. */
+static void test_service_down(void **state)
+{
+    harness_t *h = *state;
+    assert_int_equal(harness_monitor_stop(h), 0);
+    static const char *const fast[] = {"RISKLINE_TIMEOUT_MS=200", "RISKLINE_RETRIES=0", NULL};
+    RUN(h, fast, 3, "demo", "load", "--tenant", "t2");
+    stderr_has("riskline: demo load stopped at a ping of the monitor service (as local-admin)");
+    harness_env_t *r = ok(read_all(h, BODY(RISK_LIST), NULL, "t2"), BODY(RISK_PAGE), "risk list");
+    assert_int_equal(r->risk_page->n_risks, 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    char path[600];
+    snprintf(path, sizeof path, "%s/demo-t2-sofia.key", h->keys_dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_demo_load),
         cmocka_unit_test(test_other_tenant),
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_service_down), /* last: it stops the monitor */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

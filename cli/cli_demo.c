@@ -36,7 +36,7 @@ static const char load_usage[] =
     "(some breaching); risk events from two integrating systems (siem-prod, vuln-scanner), linked\n"
     "to risks by id and by asset, one a KRI measurement; two risk acceptances, one expiring within\n"
     "30 days; then a sweep of the monitor's schedules raises the alerts. Prints a summary and\n"
-    "commands to try.\n"
+    "commands to try (--json: the summary as one JSON object).\n"
     "\n"
     "Every change is made by the principal whose job it is. With the CLI's admin key the demo\n"
     "issues keys for tenant T only to maria (risk owner), sofia (approver), david, lena, grace\n"
@@ -937,6 +937,82 @@ static void print_counts(FILE *f, const ProtobufCEnumDescriptor *e, const size_t
     fputs(any ? "" : "none", f);
 }
 
+/* {"<name>": count, ...} of the non-zero counts by enum value. */
+static cJSON *counts_json(const ProtobufCEnumDescriptor *e, const size_t *counts, int n)
+{
+    cJSON *o = cJSON_CreateObject();
+    for (int v = 0; o && v < n; v++) {
+        char name[32];
+        if (counts[v] && !cJSON_AddNumberToObject(o, cli_enum_text(e, v, "-", name, sizeof name), (double)counts[v])) {
+            cJSON_Delete(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
+/* The summary for scripts (--json): the same figures as the text. */
+static int print_json(demo_t *d, const Riskline__V1__AlertPage *alerts)
+{
+    size_t np, ns;
+    const demo_person_t *people = demo_people(&np);
+    const char *const *sources = demo_sources(&ns);
+    cJSON *j = cJSON_CreateObject(), *o = NULL;
+    int ok = j && cJSON_AddStringToObject(j, "tenant", d->app->tenant) &&
+             cJSON_AddStringToObject(j, "organisation", demo_organisation());
+    if (ok && !d->app->cfg.insecure) {
+        cJSON *keys = cJSON_AddArrayToObject(j, "keys");
+        for (size_t i = 0; ok && i < np; i++) {
+            ok = keys && (o = cJSON_CreateObject()) && cJSON_AddItemToArray(keys, o) &&
+                 cJSON_AddStringToObject(o, "name", people[i].name) &&
+                 cJSON_AddStringToObject(o, "roles", people[i].roles) &&
+                 cJSON_AddStringToObject(o, "key_file", d->key_files[i]);
+        }
+    }
+    ok = ok && (o = cJSON_AddObjectToObject(j, "risks")) && cJSON_AddNumberToObject(o, "total", (double)d->n.risks) &&
+         cJSON_AddItemToObject(o, "by_level", counts_json(&riskline__v1__level__descriptor, d->n.levels, NLEVELS));
+    ok = ok && (o = cJSON_AddObjectToObject(j, "plans")) && cJSON_AddNumberToObject(o, "total", (double)d->n.plans) &&
+         cJSON_AddItemToObject(o, "by_state",
+                               counts_json(&riskline__v1__plan_state__descriptor, d->n.states, NSTATES)) &&
+         cJSON_AddNumberToObject(o, "rejected", (double)d->n.rejected) &&
+         cJSON_AddNumberToObject(o, "verified_ineffective", (double)d->n.ineffective) &&
+         cJSON_AddStringToObject(o, "over_budget", d->over_budget) &&
+         cJSON_AddStringToObject(o, "submitted", d->submitted);
+    ok = ok && (o = cJSON_AddObjectToObject(j, "milestones")) &&
+         cJSON_AddNumberToObject(o, "total", (double)d->n.milestones) &&
+         cJSON_AddNumberToObject(o, "done", (double)d->n.done) &&
+         cJSON_AddNumberToObject(o, "overdue", (double)d->n.overdue) &&
+         cJSON_AddNumberToObject(j, "costs", (double)d->n.costs);
+    ok = ok && (o = cJSON_AddObjectToObject(j, "acceptances")) &&
+         cJSON_AddNumberToObject(o, "total", (double)d->n.acceptances) &&
+         cJSON_AddStringToObject(o, "expiring_risk", d->expiring_risk) &&
+         cJSON_AddStringToObject(o, "expires", d->expiring_on);
+    ok = ok && (o = cJSON_AddObjectToObject(j, "metrics")) &&
+         cJSON_AddNumberToObject(o, "total", (double)d->n.metrics) &&
+         cJSON_AddNumberToObject(o, "results", (double)d->n.results);
+    ok = ok && (o = cJSON_AddObjectToObject(j, "events"));
+    for (size_t i = 0; ok && i < ns && i < N(d->n.events); i++)
+        ok = cJSON_AddNumberToObject(o, sources[i], (double)d->n.events[i]) != NULL;
+    ok = ok && cJSON_AddNumberToObject(o, "accepted", (double)d->n.accepted) &&
+         cJSON_AddNumberToObject(o, "duplicate", (double)d->n.duplicate);
+    cJSON *kinds = NULL;
+    ok = ok && (o = cJSON_AddObjectToObject(j, "alerts")) &&
+         cJSON_AddNumberToObject(o, "total", (double)(alerts ? alerts->n_alerts : 0)) &&
+         (kinds = cJSON_AddObjectToObject(o, "by_kind"));
+    for (size_t i = 0; ok && alerts && i < alerts->n_alerts; i++) {
+        cJSON *k = cJSON_GetObjectItemCaseSensitive(kinds, alerts->alerts[i]->kind);
+        if (k)
+            cJSON_SetNumberValue(k, k->valuedouble + 1);
+        else
+            ok = cJSON_AddNumberToObject(kinds, alerts->alerts[i]->kind, 1) != NULL;
+    }
+    if (!ok) {
+        cJSON_Delete(j);
+        j = NULL;
+    }
+    return cli_print_json(d->app, j);
+}
+
 static int print_summary(demo_t *d, const Riskline__V1__AlertPage *alerts)
 {
     FILE *f = d->app->out;
@@ -1031,7 +1107,7 @@ static int load(demo_t *d)
         return rc;
     if ((rc = list_alerts(d, as(d, ADMIN, "monitor"), "", &alerts)) != CLI_EXIT_OK)
         return rc;
-    return print_summary(d, alerts);
+    return d->app->json ? print_json(d, alerts) : print_summary(d, alerts);
 }
 
 static int cmd_load(cli_app_t *app, const cli_args_t *a)

@@ -173,7 +173,7 @@ static const demo_plan_t plans[] = {
     {.risk = R_VPN, .title = "Patch and harden the VPN gateway; phishing-resistant MFA for remote access",
      .owner = "lena", .approver = "sofia", .rationale = "Close the exploited class of flaws and stop password-only access.",
      .option = TR(REDUCE), .controls = {"A.8.8", "A.8.5", "A.8.20"}, .budget_minor = 800000, .currency = "EUR",
-     .start = -90, .target = -10, .residual_l = 2, .residual_i = 4,
+     .start = -90, .target = 5, .residual_l = 2, .residual_i = 4,
      .people = {"Paul Meyer:network engineer:60"}, .tools = {"FIDO2 security keys"}, .effort_days = 20,
      .milestones = {{"Emergency patch to the fixed firmware", "paul", -85, MS(DONE), TICKET "CHG-2305", 0},
                     {"FIDO2 keys for all remote users", "lena", -40, MS(DONE), WIKI "remote-access/fido2-rollout", 0},

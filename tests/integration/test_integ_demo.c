@@ -418,6 +418,42 @@ static void test_usage(void **state)
     stderr_has("riskline: usage: --endpoint: demo load talks to three services");
 }
 
+/* --json: the summary for scripts, with the same figures; another tenant loads beside the first. */
+static void test_json(void **state)
+{
+    harness_t *h = *state;
+    RUN(h, NULL, 0, "--json", "demo", "load", "--tenant", "json");
+    cJSON *j = harness_json(&res, 0);
+    assert_string_equal(harness_jstr(j, "tenant"), "json");
+    const cJSON *risks = cJSON_GetObjectItemCaseSensitive(j, "risks");
+    assert_int_equal((int)harness_jnum(risks, "total"), 30);
+    const cJSON *levels = cJSON_GetObjectItemCaseSensitive(risks, "by_level");
+    assert_int_equal((int)harness_jnum(levels, "critical"), 4);
+    assert_int_equal((int)harness_jnum(levels, "low"), 5);
+    const cJSON *plans = cJSON_GetObjectItemCaseSensitive(j, "plans");
+    assert_int_equal((int)harness_jnum(plans, "total"), 14);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plans, "by_state")), 9);
+    assert_int_equal((int)harness_jnum(plans, "rejected"), 1);
+    assert_int_equal((int)harness_jnum(plans, "verified_ineffective"), 1);
+    assert_true(!strncmp(harness_jstr(plans, "over_budget"), "TP-", 3));
+    const cJSON *events = cJSON_GetObjectItemCaseSensitive(j, "events");
+    assert_int_equal((int)harness_jnum(events, "siem-prod"), 7);
+    assert_int_equal((int)harness_jnum(events, "vuln-scanner"), 6);
+    assert_int_equal((int)harness_jnum(events, "accepted"), 13);
+    const cJSON *alerts = cJSON_GetObjectItemCaseSensitive(j, "alerts");
+    assert_true(harness_jnum(alerts, "total") >= 10);
+    assert_int_equal((int)harness_jnum(cJSON_GetObjectItemCaseSensitive(alerts, "by_kind"), "budget_overrun"), 1);
+    if (!h->insecure) {
+        assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "keys")), 7);
+        assert_int_equal((int)harness_jnum(cJSON_GetObjectItemCaseSensitive(j, "acceptances"), "total"), 2);
+    }
+    cJSON_Delete(j);
+    /* the figures are the services': the new tenant holds them too */
+    harness_env_t *r = ok(read_all(h, BODY(PLAN_LIST), NULL, "json"), BODY(PLAN_PAGE), "plan list");
+    assert_int_equal(r->plan_page->n_plans, 14);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
 /* With a service down, the demo stops before writing anything. */
 static void test_service_down(void **state)
 {
@@ -440,6 +476,7 @@ int main(void)
         cmocka_unit_test(test_demo_load),
         cmocka_unit_test(test_other_tenant),
         cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_json),
         cmocka_unit_test(test_service_down), /* last: it stops the monitor */
     };
     return cmocka_run_group_tests(tests, setup, teardown);

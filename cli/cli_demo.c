@@ -94,6 +94,7 @@ typedef struct {
     uint64_t version;      /* of the plan being loaded ... */
     int state;             /* ... and its state after the last step */
     char over_budget[ID_LEN], expiring_risk[ID_LEN], expiring_on[RL_DATE_LEN], submitted[ID_LEN];
+    char admin[RL_MAX_NAME + 1];  /* the principal of the CLI's own key, as the services see it */
     counts_t n;
 } demo_t;
 
@@ -103,7 +104,7 @@ typedef struct {
 static const char *who_name(const demo_t *d, int who)
 {
     size_t np;
-    return who == ADMIN ? d->app->cfg.principal : demo_people(&np)[who].name;
+    return who != ADMIN ? demo_people(&np)[who].name : d->admin[0] ? d->admin : d->app->cfg.principal;
 }
 
 /* The connection of `who` to `service` (made on first use; every request of the insecure mode
@@ -133,6 +134,14 @@ static conn_t *as(demo_t *d, int who, const char *service)
     return c;
 }
 
+/* After a failed step (its error printed): which step, as whom. Returns rc. */
+static int stopped(demo_t *d, int who, const char *step, int rc)
+{
+    fprintf(d->app->errf, "riskline: demo load stopped at %s (as %s); what was loaded before stays\n", step,
+            who_name(d, who));
+    return rc;
+}
+
 /* A request envelope of the tenant on connection c, or NULL (out of memory). */
 static rl_envelope_t *request(conn_t *c, int body_case)
 {
@@ -158,9 +167,7 @@ static int send(demo_t *d, conn_t *c, rl_envelope_t *req, int want, rl_envelope_
     va_start(ap, fmt);
     vsnprintf(step, sizeof step, fmt, ap);
     va_end(ap);
-    fprintf(d->app->errf, "riskline: demo load stopped at %s (as %s); what was loaded before stays\n", step,
-            who_name(d, c->who));
-    return rc;
+    return stopped(d, c->who, step, rc);
 }
 
 static char *date_in(const demo_t *d, int days, char *buf)
@@ -213,6 +220,8 @@ static int check_services(demo_t *d)
         int rc = send(d, c, req, BODY(PONG), &reply, "a ping of the %s service", services[i]);
         if (rc != CLI_EXIT_OK)
             return rc;
+        if (reply->pong && reply->pong->principal)
+            snprintf(d->admin, sizeof d->admin, "%s", reply->pong->principal);
     }
     return CLI_EXIT_OK;
 }
@@ -262,8 +271,9 @@ static int load_keys(demo_t *d)
         rl_envelope_t *issued = NULL;
         if ((rc = cli_keys_issue(&c->app, people[i].name, people[i].roles, d->app->tenant, comment, NULL,
                                  d->app->cfg.keys_dir, file, 1, &issued)) != CLI_EXIT_OK) {
-            fprintf(d->app->errf, "riskline: demo load stopped at issuing the key of %s\n", people[i].name);
-            return rc;
+            char step[200];
+            snprintf(step, sizeof step, "issuing the key of %s", people[i].name);
+            return stopped(d, ADMIN, step, rc);
         }
         d->n.keys_issued++;
     }

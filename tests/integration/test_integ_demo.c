@@ -418,6 +418,25 @@ static void test_usage(void **state)
     stderr_has("riskline: usage: --endpoint: demo load talks to three services");
 }
 
+/* Only an admin key loads the demo (it issues keys): another key is refused at its first write,
+ * the first key issued, and nothing is written. */
+static void test_not_admin(void **state)
+{
+    harness_t *h = *state;
+    if (h->insecure)
+        skip();
+    harness_issue_key(h, "clerk", "viewer,auditor", "t4");
+    char env_key[700];
+    snprintf(env_key, sizeof env_key, "RISKLINE_KEY_FILE=%s/clerk.key", h->keys_dir);
+    const char *const env[] = {env_key, NULL};
+    RUN(h, env, 2, "demo", "load", "--tenant", "t4");
+    stderr_has("riskline: forbidden: body: needs the role admin; clerk has");
+    stderr_has("riskline: demo load stopped at issuing the key of maria (as clerk)");
+    harness_env_t *r = ok(read_all(h, BODY(RISK_LIST), NULL, "t4"), BODY(RISK_PAGE), "risk list");
+    assert_int_equal(r->risk_page->n_risks, 0);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
 /* --json: the summary for scripts, with the same figures; another tenant loads beside the first. */
 static void test_json(void **state)
 {
@@ -476,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_demo_load),
         cmocka_unit_test(test_other_tenant),
         cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_not_admin),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_service_down), /* last: it stops the monitor */
     };

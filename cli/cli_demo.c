@@ -855,6 +855,13 @@ static int sweep(demo_t *d)
     return send(d, c, req, BODY(MONITOR_STATUS), &reply, "the sweep of the schedules");
 }
 
+/* The pause between two polls of a consumer's progress (up to 50 of them). */
+static void nap(void)
+{
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+}
+
 /* Waits (up to 5 s) until the monitor has correlated every event sent, so that the sweep and the
  * summary see the reassessments: the last event sent is a KRI measurement, and the monitor
  * records its metric's result when it correlates it (cli_demo_data.h). */
@@ -882,10 +889,36 @@ static int await_correlation(demo_t *d)
         for (size_t k = 0; page && k < page->n_metrics; k++)
             if (!strcmp(page->metrics[k]->id, d->metric_ids[kri->metric]) && page->metrics[k]->last_at_ms == at)
                 return CLI_EXIT_OK;
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        nap();
     }
     return CLI_EXIT_OK; /* still busy: the summary counts what is there */
+}
+
+/* Waits (up to 5 s) until the register has followed the plans and acceptances (a consumer of the
+ * treatment's events, in their order): the last risk accepted shows as accepted. */
+static int await_register(demo_t *d)
+{
+    size_t n;
+    const demo_acceptance_t *acc = demo_acceptances(&n);
+    if (!n || !d->n.acceptances)
+        return CLI_EXIT_OK;
+    conn_t *c = as(d, ADMIN, "register");
+    for (int i = 0; i < 50; i++) {
+        rl_arena_reset(d->scratch);
+        Riskline__V1__RiskGet q = RISKLINE__V1__RISK_GET__INIT;
+        q.id = d->risk_ids[acc[n - 1].risk];
+        rl_envelope_t *req = request(c, BODY(RISK_GET)), *reply = NULL;
+        if (req)
+            req->risk_get = &q;
+        int rc = send(d, c, req, BODY(RISK_RESULT), &reply, "reading %s", q.id);
+        if (rc != CLI_EXIT_OK)
+            return rc;
+        const Riskline__V1__Risk *r = reply->risk_result ? reply->risk_result->risk : NULL;
+        if (r && r->status == RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED)
+            return CLI_EXIT_OK;
+        nap();
+    }
+    return CLI_EXIT_OK; /* still busy: it catches up on its own */
 }
 
 static int list_alerts(demo_t *d, conn_t *c, const char *kind, const Riskline__V1__AlertPage **page)
@@ -1115,7 +1148,8 @@ static int load(demo_t *d)
         (rc = sweep(d)) != CLI_EXIT_OK ||
         (d->over_budget[0] && (rc = acknowledge_budget(d)) != CLI_EXIT_OK))
         return rc;
-    if ((rc = list_alerts(d, as(d, ADMIN, "monitor"), "", &alerts)) != CLI_EXIT_OK)
+    if ((rc = await_register(d)) != CLI_EXIT_OK ||
+        (rc = list_alerts(d, as(d, ADMIN, "monitor"), "", &alerts)) != CLI_EXIT_OK)
         return rc;
     return d->app->json ? print_json(d, alerts) : print_summary(d, alerts);
 }

@@ -162,6 +162,22 @@ static void check_risks(harness_t *h)
     assert_int_equal(levels[RISKLINE__V1__LEVEL__LEVEL_LOW], 5);
     assert_int_equal(with_assets, 30);
     assert_true(owners_maria > 5 && owners_maria < 30); /* several owners */
+    /* the register followed the plans and acceptances before the demo ended (it waits for it) */
+    size_t statuses[8] = {0};
+    for (size_t i = 0; i < page->n_risks; i++) {
+        const Riskline__V1__Risk *k = page->risks[i];
+        statuses[k->status % 8]++;
+        if (!strcmp(k->title, "Ransomware encrypts the file servers") && !h->insecure) {
+            assert_int_equal(k->status, RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATED);
+            assert_int_equal(k->residual_score, 6);
+        }
+    }
+    if (!h->insecure) {
+        assert_int_equal(statuses[RISKLINE__V1__RISK_STATUS__RISK_STATUS_ACCEPTED], 2);
+        assert_true(statuses[RISKLINE__V1__RISK_STATUS__RISK_STATUS_IN_TREATMENT] >= 5);
+        assert_true(statuses[RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATMENT_PLANNED] >= 3);
+        assert_true(statuses[RISKLINE__V1__RISK_STATUS__RISK_STATUS_TREATED] >= 2);
+    }
     riskline__v1__envelope__free_unpacked(r, NULL);
 }
 

@@ -71,7 +71,7 @@ declare -A CONSUMES=([register]=1 [treatment]=1 [monitor]=1 [report]=1)
 # EVAL/EVALSHA need write access to every key they declare (Redis checks declared keys as
 # read-write), so a script that only reads keys another service owns runs as EVAL_RO/EVALSHA_RO.
 READ_CMDS='ping get hget hmget exists lrange xrange xrevrange zrange zrangebyscore zrevrangebyscore zcount
-  eval_ro evalsha_ro smembers smismember hgetall zrevrange zscore'
+  eval_ro evalsha_ro smembers smismember hgetall zrevrange zscore zcard'
 WRITE_CMDS='eval evalsha script|load set hset zadd zrem rpush incrby sadd hincrby'
 DOMAIN_CMDS='xadd'
 # Consumer-group state lives in the stream, so these are writes to the stream key: they get a

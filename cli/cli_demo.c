@@ -1,7 +1,6 @@
 /* cli_demo.c: `riskline demo load`: fills an empty tenant with the example organisation of cli_demo_data through the services' own requests, each sent by the principal whose job it is, then runs the monitor's schedules and prints what it made. */
 #include "cli_demo.h"
 
-#include <inttypes.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -75,10 +74,10 @@ typedef struct {
     size_t risks, levels[NLEVELS];
     size_t plans, states[NSTATES], rejected, ineffective;
     size_t milestones, done, overdue, costs, over_budget;
-    size_t acceptances, expiring;
+    size_t acceptances;
     size_t metrics, results;
     size_t events[2], accepted, duplicate, rejected_events;
-    size_t alerts, ack;
+    size_t ack;
 } counts_t;
 
 typedef struct {
@@ -696,8 +695,7 @@ static int load_acceptances(demo_t *d)
         if (rc != CLI_EXIT_OK)
             return rc;
         d->n.acceptances++;
-        if (acc[i].expires_in <= 30) {
-            d->n.expiring++;
+        if (acc[i].expires_in <= 30) { /* within the monitor's warning window */
             copy_id(d->expiring_risk, q.risk_id);
             snprintf(d->expiring_on, sizeof d->expiring_on, "%s", expires);
         }
@@ -1087,7 +1085,8 @@ static int print_summary(demo_t *d, const Riskline__V1__AlertPage *alerts)
     fprintf(f, "  metrics      %zu with %zu results\n", d->n.metrics, d->n.results);
     fprintf(f, "  events       %zu from %s and %zu from %s: %zu accepted, %zu duplicate\n", d->n.events[0], sources[0],
             d->n.events[1], sources[1], d->n.accepted, d->n.duplicate);
-    fprintf(f, "  alerts       %zu open or acknowledged after the sweep", alerts ? alerts->n_alerts : 0);
+    fprintf(f, "  alerts       %zu open or acknowledged after the sweep (%zu acknowledged by its plan's owner)",
+            alerts ? alerts->n_alerts : 0, d->n.ack);
     for (size_t i = 0; alerts && i < alerts->n_alerts; i++) {
         const char *kind = alerts->alerts[i]->kind;
         size_t seen = 0, count = 0;
@@ -1162,9 +1161,11 @@ static int cmd_load(cli_app_t *app, const cli_args_t *a)
                          "RISKLINE_TREATMENT_ENDPOINT and RISKLINE_MONITOR_ENDPOINT instead");
     rl_error_t err;
     rl_error_clear(&err);
-    size_t np;
-    demo_people(&np);
-    if (demo_data_check(&err) != RL_OK || np > MAX_PEOPLE)
+    size_t np, nr, nk, nm, nc;
+    demo_people(&np), demo_risks(&nr), demo_plans(&nk), demo_metrics(&nm), demo_controls(&nc);
+    if (np > MAX_PEOPLE || nr > MAX_ITEMS || nk > MAX_ITEMS || nm > MAX_ITEMS || nc > MAX_ITEMS)
+        rl_error_set(&err, RL_ERR_INTERNAL, "", "the demo's tables outgrew the room kept for their ids");
+    if (err.code != RL_OK || demo_data_check(&err) != RL_OK)
         return cli_fail(app, &err);
     if (sodium_init() < 0) {
         rl_error_set(&err, RL_ERR_INTERNAL, "", "libsodium cannot start");

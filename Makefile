@@ -91,6 +91,9 @@ $(BUILD)/tests/test_watch_seq: $(BUILD)/obj/tests/unit/test_watch_seq.o $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 $(BUILD)/obj/tests/unit/test_watch_seq.o: CFLAGS += -Icli
+# the demo's example organisation, checked against the services' domain rules
+$(BUILD)/tests/test_demo_data: $(BUILD)/obj/cli/cli_demo_data.o
+$(BUILD)/obj/tests/unit/test_demo_data.o: CFLAGS += -Icli
 # the monitor's domain rules (services/monitor/event.h)
 $(BUILD)/obj/tests/unit/test_event.o: CFLAGS += -Iservices/monitor
 

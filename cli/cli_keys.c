@@ -168,6 +168,52 @@ static int print_keys(cli_app_t *app, const rl_envelope_t *reply)
     return CLI_EXIT_OK;
 }
 
+int cli_keys_issue(cli_app_t *app, const char *name, const char *roles, const char *tenants, const char *comment,
+                   const char *pub, const char *dir, const char *file, int reuse, rl_envelope_t **reply)
+{
+    rl_envelope_t *req = cli_request(app);
+    Riskline__V1__KeyIssue *ki = rl_arena_alloc(app->arena, sizeof *ki);
+    if (!req || !ki)
+        return cli_oom(app);
+    riskline__v1__key_issue__init(ki);
+    ki->name = (char *)name;
+    ki->roles = split_list(app, roles, &ki->n_roles);
+    ki->tenants = split_list(app, tenants, &ki->n_tenants);
+    ki->comment = (char *)(comment ? comment : "");
+    if (!ki->roles || !ki->tenants)
+        return cli_oom(app);
+    rl_keyfile_t kf;
+    memset(&kf, 0, sizeof kf);
+    rl_error_t err;
+    rl_error_clear(&err);
+    int fresh = 0;
+    if (!pub) {
+        char path[1100];
+        if (rl_keyfile_path(path, sizeof path, dir, file, "key"))
+            return cli_usage(app, "--out", "too long");
+        rl_err_t lrc = rl_keyfile_load(&kf, path, &err);
+        if (lrc == RL_OK && !reuse)
+            return cli_usage(app, "NAME", "%s already exists: choose another name or --out directory", path);
+        if (lrc != RL_OK && lrc != RL_ERR_NOT_FOUND)
+            return cli_fail(app, &err);
+        if (lrc == RL_ERR_NOT_FOUND) {
+            if (rl_keyfile_generate(&kf, 0, &err))
+                return cli_fail(app, &err);
+            fresh = 1;
+        }
+        pub = rl_arena_strdup(app->arena, kf.curve_public);
+    }
+    ki->public_key = (char *)pub;
+    req->body_case = RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE;
+    req->key_issue = ki;
+    int rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_KEY_RESULT, reply);
+    /* The secret is written only once the store accepted the public half. */
+    if (rc == CLI_EXIT_OK && fresh && rl_keyfile_save(&kf, dir, file, &err) != RL_OK)
+        rc = cli_fail(app, &err);
+    memset(&kf, 0, sizeof kf);
+    return rc;
+}
+
 static int run_issue(cli_app_t *app, const cli_args_t *args)
 {
     const char *name = args->pos[0], *roles = cli_args_get(args, "roles"), *tenants = cli_args_get(args, "tenants");
@@ -180,48 +226,13 @@ static int run_issue(cli_app_t *app, const cli_args_t *args)
         return cli_usage(app, "--out", "only applies when the key pair is made here (no --public-key)");
     if (pub && !rl_keyfile_z85_valid(pub))
         return cli_usage(app, "--public-key", "must be a 40-character Z85 CURVE public key");
-    rl_envelope_t *req = cli_request(app), *reply = NULL;
-    Riskline__V1__KeyIssue *ki = rl_arena_alloc(app->arena, sizeof *ki);
-    if (!req || !ki)
-        return cli_oom(app);
-    riskline__v1__key_issue__init(ki);
-    ki->name = (char *)name;
-    ki->roles = split_list(app, roles, &ki->n_roles);
-    ki->tenants = split_list(app, tenants, &ki->n_tenants);
-    ki->comment = (char *)(cli_args_get(args, "comment") ? cli_args_get(args, "comment") : "");
-    if (!ki->roles || !ki->tenants)
-        return cli_oom(app);
-    rl_keyfile_t kf;
-    memset(&kf, 0, sizeof kf);
-    rl_error_t err;
-    rl_error_clear(&err);
     const char *dir = out ? out : app->cfg.keys_dir;
-    if (!pub) {
-        char path[1100];
-        if (rl_keyfile_path(path, sizeof path, dir, name, "key"))
-            return cli_usage(app, "--out", "too long");
-        if (rl_keyfile_load(&kf, path, &err) == RL_OK)
-            return cli_usage(app, "NAME", "%s already exists: choose another name or --out directory", path);
-        if (rl_keyfile_generate(&kf, 0, &err))
-            return cli_fail(app, &err);
-        pub = rl_arena_strdup(app->arena, kf.curve_public);
-    }
-    ki->public_key = (char *)pub;
-    req->body_case = RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE;
-    req->key_issue = ki;
-    int rc = cli_call(app, req, RISKLINE__V1__ENVELOPE__BODY_KEY_RESULT, &reply);
-    /* The secret is written only once the store accepted the public half. */
-    if (rc == CLI_EXIT_OK && kf.curve_secret[0] && !cli_args_get(args, "public-key")) {
-        if (rl_keyfile_save(&kf, dir, name, &err) != RL_OK) {
-            memset(&kf, 0, sizeof kf);
-            return cli_fail(app, &err);
-        }
-        if (!app->json)
-            fprintf(app->out, "wrote %s/%s.key (secret: give it to %s only) and %s.pub\n", dir, name, name, name);
-    }
-    memset(&kf, 0, sizeof kf);
+    rl_envelope_t *reply = NULL;
+    int rc = cli_keys_issue(app, name, roles, tenants, cli_args_get(args, "comment"), pub, dir, name, 0, &reply);
     if (rc != CLI_EXIT_OK)
         return rc;
+    if (!pub && !app->json)
+        fprintf(app->out, "wrote %s/%s.key (secret: give it to %s only) and %s.pub\n", dir, name, name, name);
     return print_keys(app, reply);
 }
 

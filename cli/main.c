@@ -7,6 +7,7 @@
 #include "cli_audit.h"
 #include "cli_control.h"
 #include "cli_criteria.h"
+#include "cli_demo.h"
 #include "cli_event.h"
 #include "cli_keys.h"
 #include "cli_metric.h"
@@ -44,6 +45,7 @@ static const char top_usage[] =
     "  alert list|ack|resolve                the monitor's alerts\n"
     "  watch [--kind K]... [--since SEQ] [--state FILE]\n"
     "                                        the tenant's changes live (report service)\n"
+    "  demo load                             fill an empty tenant with an example organisation\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
@@ -120,6 +122,8 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
         cmds = cli_metric_commands(&n);
     else if (strcmp(group, "alert") == 0)
         cmds = cli_alert_commands(&n);
+    else if (strcmp(group, "demo") == 0)
+        cmds = cli_demo_commands(&n);
     for (size_t i = 0; i < n; i++)
         if (strcmp(cmds[i].name, name) == 0)
             return &cmds[i];
@@ -152,7 +156,7 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         rl_error_clear(&err);
         if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
             return cli_usage_fail(app, &err);
-        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event, monitor, metric, alert or watch)");
+        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event, monitor, metric, alert, watch or demo)");
     }
     const char *word = argv[ci];
     const char *group = NULL;
@@ -182,6 +186,8 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         group_usage = cli_metric_group_usage;
     else if (strcmp(word, "alert") == 0)
         group_usage = cli_alert_group_usage;
+    else if (strcmp(word, "demo") == 0)
+        group_usage = cli_demo_group_usage;
     const cli_cmd_t *cmd;
     if (group_usage) {
         group = word;

@@ -563,9 +563,9 @@ harness_env_t *harness_recv_env(void *sock, int timeout_ms)
     return env;
 }
 
-harness_env_t *harness_call(harness_t *h, harness_env_t *env)
+/* One request on socket s (then closed): the reply or NULL (timeout 5 s). */
+static harness_env_t *call_on(harness_t *h, void *s, harness_env_t *env)
 {
-    void *s = harness_dealer(h);
     if (!s)
         return NULL;
     harness_env_t *reply = NULL;
@@ -573,6 +573,17 @@ harness_env_t *harness_call(harness_t *h, harness_env_t *env)
         reply = harness_recv_env(s, 5000);
     zmq_close(s);
     return reply;
+}
+
+harness_env_t *harness_call(harness_t *h, harness_env_t *env)
+{
+    return call_on(h, harness_dealer(h), env);
+}
+
+harness_env_t *harness_call_to(harness_t *h, const char *endpoint, const char *service, const char *key_file,
+                               harness_env_t *env)
+{
+    return call_on(h, harness_dealer_to(h, endpoint, service, h->insecure ? NULL : key_file), env);
 }
 
 int harness_code(const harness_env_t *reply) { return reply && reply->status ? (int)reply->status->code : 0; }

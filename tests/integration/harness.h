@@ -167,6 +167,10 @@ int harness_send_env(harness_t *h, void *sock, harness_env_t *env);
 harness_env_t *harness_recv_env(void *sock, int timeout_ms);
 /* One request on a fresh DEALER; the reply or NULL (timeout 5 s). */
 harness_env_t *harness_call(harness_t *h, harness_env_t *env);
+/* The same to another service's endpoint with the client key in key_file (plaintext when the
+ * harness runs insecure). */
+harness_env_t *harness_call_to(harness_t *h, const char *endpoint, const char *service, const char *key_file,
+                               harness_env_t *env);
 /* Reply status code (0 when the status is absent). */
 int harness_code(const harness_env_t *reply);
 const char *harness_field(const harness_env_t *reply);

@@ -68,9 +68,14 @@ $(LIB): $(LIB_OBJ)
 define service_bin
 $$(BUILD)/bin/riskline-$(1): $$(patsubst %.c,$$(BUILD)/obj/%.o,$$(wildcard services/$(1)/*.c)) $$(LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LDLIBS)
 endef
 $(foreach s,$(SERVICE_NAMES),$(eval $(call service_bin,$(s))))
+# the report reads the register's and treatment's entities through their stores' read functions and
+# derives levels and the SoA with their pure rules (it writes none of their keys)
+$(BUILD)/bin/riskline-report: $(BUILD)/obj/services/register/risk.o \
+    $(BUILD)/obj/services/register/risk_store.o $(BUILD)/obj/services/treatment/plan.o \
+    $(BUILD)/obj/services/treatment/plan_store.o $(BUILD)/obj/services/treatment/catalogue.o
 
 $(BUILD)/bin/riskline: $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

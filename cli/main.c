@@ -12,6 +12,7 @@
 #include "cli_metric.h"
 #include "cli_ping.h"
 #include "cli_plan.h"
+#include "cli_report.h"
 #include "cli_risk.h"
 #include "rl_ids.h"
 
@@ -41,6 +42,9 @@ static const char top_usage[] =
     "                                        schedules now\n"
     "  metric define|record|list|show        metrics (9.1) of controls and risks, effectiveness\n"
     "  alert list|ack|resolve                the monitor's alerts\n"
+    "  report NAME --format json|csv|html [--out FILE]\n"
+    "                                        risk_register, soa, heatmap: documents for\n"
+    "                                        audits and reviews (the report service)\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
@@ -48,6 +52,7 @@ static const char top_usage[] =
     "  --endpoint URL    the command's service (default: RISKLINE_REGISTER_ENDPOINT,\n"
     "                    RISKLINE_TREATMENT_ENDPOINT for plan, milestone, control, soa, accept;\n"
     "                    RISKLINE_MONITOR_ENDPOINT for event, monitor, metric, alert;\n"
+    "                    RISKLINE_REPORT_ENDPOINT for report;\n"
     "                    else tcp://127.0.0.1:7101)\n"
     "  --help            help; also after any command, e.g. 'riskline risk add --help'\n"
     "\n"
@@ -87,6 +92,7 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
     if (!group)
         return strcmp(name, "ping") == 0     ? cli_ping_command()
                : strcmp(name, "accept") == 0 ? cli_accept_command()
+               : strcmp(name, "report") == 0 ? cli_report_command()
                                              : NULL;
     if (strcmp(group, "risk") == 0)
         cmds = cli_risk_commands(&n);
@@ -146,7 +152,7 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         rl_error_clear(&err);
         if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
             return cli_usage_fail(app, &err);
-        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event, monitor, metric or alert)");
+        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event, monitor, metric, alert or report)");
     }
     const char *word = argv[ci];
     const char *group = NULL;
@@ -239,6 +245,8 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         app->endpoint = app->cfg.treatment_endpoint;
     else if (cmd->service && !strcmp(cmd->service, "monitor"))
         app->endpoint = app->cfg.monitor_endpoint;
+    else if (cmd->service && !strcmp(cmd->service, "report"))
+        app->endpoint = app->cfg.report_endpoint;
     if ((v = cli_args_get(&a, "endpoint")))
         app->endpoint = v;
     app->json = cli_args_get(&a, "json") != NULL;

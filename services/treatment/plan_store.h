@@ -70,6 +70,12 @@ rl_err_t plan_store_exclusions(plan_store_t *self, rl_arena_t *arena, const char
 rl_err_t plan_store_save_exclusion(plan_store_t *self, rl_arena_t *arena, const char *tenant,
                                    const Riskline__V1__SoaEntry *e, const Riskline__V1__DomainEvent *event,
                                    const char *request_id, rl_write_result_t *res, rl_error_t *err);
+/* The Statement of Applicability now: catalogue.h soa_derive over every plan, custom control and
+ * exclusion in force of the tenant (theme and status filters as there); entries arena-owned.
+ * Shared by the treatment's soa_get and the report service's SoA report (read only). */
+rl_err_t plan_store_soa(plan_store_t *self, rl_arena_t *arena, const char *tenant, Riskline__V1__ControlTheme theme,
+                       Riskline__V1__ImplementationStatus status, Riskline__V1__SoaEntry ***out, size_t *nout,
+                       rl_error_t *err);
 /* The risk's acceptance record (version 0 when none), and writing it. */
 rl_err_t plan_store_save_acceptance(plan_store_t *self, rl_arena_t *arena, const char *tenant,
                                     const Riskline__V1__Acceptance *a, const Riskline__V1__DomainEvent *event,

@@ -116,6 +116,10 @@ void harness_cli(harness_t *h, const char *const *env, const char *const *argv, 
 /* Same with a variadic argv, NULL-terminated: harness_clif(h, &r, "risk", "show", "R-1", NULL). */
 void harness_clif(harness_t *h, harness_run_t *r, ...);
 void harness_run_free(harness_run_t *r);
+/* Runs the CLI as `who` (RISKLINE_KEY_FILE=<keys_dir>/<who>.key; NULL = the local admin's cli.key)
+ * into r (freed first) and fails the test, naming the command and its output, unless it exits
+ * with `want`. */
+void harness_cli_as(harness_t *h, const char *who, int want, const char *const *argv, harness_run_t *r);
 
 /* --- raw ZeroMQ --- */
 /* A DEALER connected to the register (linger 0) with the CLI's key (all roles). zmq_close it. */

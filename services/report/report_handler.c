@@ -1,0 +1,381 @@
+/* report_handler.c: report_get: one chunk of a report, rendered from a bounded page of entities
+ * read from the register's and treatment's keys (read only), with the cursor of the next chunk. */
+#include "handlers.h"
+#include "render.h"
+#include "report.h"
+#include "rl_ids.h"
+#include "rl_json.h"
+#include "rl_time.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* A chunk holds at most this many entities (rows), and stops taking more past CHUNK_BYTES of output
+ * or READ_BUDGET of request memory (sparse filters): chunks stay well under the 1 MiB frame. */
+#define CHUNK_ROWS 200
+#define CHUNK_BYTES (256 * 1024)
+#define READ_BUDGET (16u * 1024 * 1024)
+#define MATRIX_PAGE 500
+
+/* Phases of the risk register. */
+enum { REG_START = 0, REG_ROWS = 1, REG_END = 2 };
+
+typedef struct {
+    server_t *srv;
+    const rl_bus_req_t *req;
+    const Riskline__V1__ReportGet *q;
+    Riskline__V1__RiskList filters;   /* the request's, limit and cursor ours */
+    int64_t since_ms;                 /* 0 = no since filter */
+    report_cursor_t cur;
+    render_t *out;
+    int done;
+    char generated[40];               /* the document's time (first chunk only) */
+} chunk_t;
+
+/* A store error on the filters names the request's field: "filters.owner". */
+static rl_err_t filters_err(rl_err_t rc, rl_error_t *err)
+{
+    if (rc == RL_ERR_INVALID && err->field[0] && strncmp(err->field, "filters.", 8) != 0) {
+        char f[sizeof err->field];
+        memcpy(f, err->field, sizeof f);
+        size_t n = strnlen(f, sizeof f - 1);
+        if (n + 8 < sizeof err->field) {
+            memcpy(err->field, "filters.", 8);
+            memcpy(err->field + 8, f, n + 1);
+        }
+    }
+    return rc;
+}
+
+/* The parameters a document states (name/value pairs, NULL-ended, arena-owned). */
+static const char *const *params(chunk_t *c)
+{
+    rl_arena_t *a = c->req->arena;
+    const char **p = rl_arena_alloc(a, 20 * sizeof *p);
+    if (!p)
+        return NULL;
+    size_t n = 0;
+    const Riskline__V1__RiskList *f = &c->filters;
+    char buf[64];
+    if (f->owner && f->owner[0])
+        p[n++] = "Owner", p[n++] = f->owner;
+    if (f->category && f->category[0])
+        p[n++] = "Category", p[n++] = f->category;
+    if (f->level)
+        p[n++] = "Inherent level", p[n++] = report_level_name(f->level);
+    if (f->status)
+        p[n++] = "Status",
+        p[n++] = rl_arena_strdup(a, rl_json_enum_name(&riskline__v1__risk_status__descriptor, f->status, buf, sizeof buf));
+    if (f->review_before && f->review_before[0])
+        p[n++] = "Review before", p[n++] = f->review_before;
+    if (f->archived)
+        p[n++] = "Archived risks", p[n++] = "yes";
+    if (c->q->since && c->q->since[0])
+        p[n++] = "Changed since", p[n++] = c->q->since;
+    p[n] = NULL;
+    return p;
+}
+
+/* The plan ids of each risk of the page (space-separated), from the treatment's per-risk index. */
+static rl_err_t plans_of(chunk_t *c, Riskline__V1__Risk *const *risks, size_t n, const char **out, rl_error_t *err)
+{
+    rl_arena_t *a = c->req->arena;
+    if (n == 0)
+        return RL_OK;
+    rl_cmd_t **cmds = rl_arena_alloc(a, n * sizeof *cmds);
+    const rl_val_t **vals = rl_arena_alloc(a, n * sizeof *vals);
+    if (!cmds || !vals)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    for (size_t i = 0; i < n; i++) {
+        cmds[i] = rl_cmd_new(a, "ZRANGE");
+        rl_cmd_argf(cmds[i], "rl:{%s}:idx:plan:risk:%s", c->req->tenant, risks[i]->id);
+        rl_cmd_arg(cmds[i], "0");
+        rl_cmd_arg(cmds[i], "-1");
+    }
+    rl_err_t rc = rl_store_pipeline(c->srv->store, a, n, cmds, vals, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        const rl_val_t *v = vals[i];
+        out[i] = "";
+        if (v->type == RL_VAL_ERR)
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "redis: %s", v->s);
+        for (size_t k = 0; v->type == RL_VAL_ARR && k < v->n; k++)
+            out[i] = rl_arena_printf(a, "%s%s%s", out[i], k ? " " : "", v->elem[k].s);
+        if (!out[i])
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    }
+    return RL_OK;
+}
+
+static int changed_since(const chunk_t *c, const Riskline__V1__Risk *r)
+{
+    return !c->since_ms || r->updated_at_ms >= c->since_ms;
+}
+
+static rl_err_t register_chunk(chunk_t *c, rl_error_t *err)
+{
+    render_t *out = c->out;
+    rl_arena_t *a = c->req->arena;
+    report_cursor_t *cur = &c->cur;
+    if (cur->phase == REG_START) {
+        const char *const *p = params(c);
+        if (!p)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+        render_doc_begin(out, "risk_register", "Risk register", c->req->tenant, c->generated, p);
+        render_table_begin(out, "risks", "Risks", report_risk_cols, REPORT_RISK_NCOLS, 1);
+        cur->phase = REG_ROWS;
+    }
+    uint32_t rows = 0;
+    while (cur->phase == REG_ROWS && rows < CHUNK_ROWS) {
+        size_t len;
+        render_data(out, &len);
+        if (len >= CHUNK_BYTES || rl_arena_used(a) >= READ_BUDGET)
+            break;
+        Riskline__V1__RiskList q = c->filters;
+        q.limit = CHUNK_ROWS - rows;
+        q.cursor = cur->inner;
+        Riskline__V1__RiskPage page = RISKLINE__V1__RISK_PAGE__INIT;
+        rl_err_t rc = risk_store_list(c->srv->risks, a, c->req->tenant, &q, &page, err);
+        if (rc)
+            return filters_err(rc, err);
+        const char **plans = rl_arena_alloc(a, (page.n_risks ? page.n_risks : 1) * sizeof *plans);
+        if (!plans)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+        if ((rc = plans_of(c, page.risks, page.n_risks, plans, err)))
+            return rc;
+        for (size_t i = 0; i < page.n_risks; i++) {
+            const char *cells[REPORT_RISK_NCOLS];
+            if (!changed_since(c, page.risks[i]))
+                continue;
+            if (report_risk_cells(page.risks[i], plans[i], a, cells) != 0)
+                return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+            render_row(out, report_risk_cols, REPORT_RISK_NCOLS, cells);
+            report_risk_count(page.risks[i], cur->counts);
+            rows++;
+        }
+        if (strlen(page.next_cursor) > RL_MAX_CURSOR)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "the risk list returned a cursor over %d bytes", RL_MAX_CURSOR);
+        snprintf(cur->inner, sizeof cur->inner, "%s", page.next_cursor);
+        if (!page.next_cursor[0])
+            cur->phase = REG_END;
+    }
+    if (cur->phase == REG_END) {
+        render_table_end(out);
+        static const render_col_t cols[] = {
+            {"level", "Level", RENDER_LEVEL}, {"inherent", "Inherent", RENDER_NUM}, {"residual", "Residual", RENDER_NUM}};
+        render_table_begin(out, "summary", "Risks by level", cols, 3, 0);
+        uint64_t tin = 0, tres = 0;
+        const char *labels[4];
+        double values[4];
+        for (int lv = 1; lv <= 4; lv++) {
+            uint64_t in = cur->counts[lv - 1], res = cur->counts[4 + lv - 1];
+            const char *cells[3] = {report_level_name(lv), rl_arena_printf(a, "%" PRIu64, in),
+                                    rl_arena_printf(a, "%" PRIu64, res)};
+            render_row(out, cols, 3, cells);
+            labels[lv - 1] = report_level_name(lv);
+            values[lv - 1] = (double)in;
+            tin += in;
+            tres += res;
+        }
+        const char *total[3] = {"total", rl_arena_printf(a, "%" PRIu64, tin), rl_arena_printf(a, "%" PRIu64, tres)};
+        render_row(out, cols, 3, total);
+        render_table_end(out);
+        render_bars_svg(out, "Risks by inherent level", labels, values, 4);
+        render_doc_end(out);
+        c->done = 1;
+    }
+    return RL_OK;
+}
+
+/* Every risk the filters select, page by page in the scratch arena, into the matrix. */
+static rl_err_t matrix_fill(chunk_t *c, report_matrix_t *m, rl_error_t *err)
+{
+    rl_arena_t *s = c->srv->scratch;
+    char cursor[RL_MAX_CURSOR + 1] = "";
+    do {
+        rl_arena_reset(s);
+        Riskline__V1__RiskList q = c->filters;
+        q.limit = MATRIX_PAGE;
+        q.cursor = cursor;
+        Riskline__V1__RiskPage page = RISKLINE__V1__RISK_PAGE__INIT;
+        rl_err_t rc = risk_store_list(c->srv->risks, s, c->req->tenant, &q, &page, err);
+        if (rc)
+            return filters_err(rc, err);
+        for (size_t i = 0; i < page.n_risks; i++)
+            if (changed_since(c, page.risks[i]))
+                report_matrix_add(m, page.risks[i]);
+        snprintf(cursor, sizeof cursor, "%s", page.next_cursor);
+    } while (cursor[0]);
+    rl_arena_reset(s);
+    return RL_OK;
+}
+
+static rl_err_t heatmap_chunk(chunk_t *c, rl_error_t *err)
+{
+    rl_arena_t *a = c->req->arena;
+    const Riskline__V1__Criteria *crit;
+    uint64_t cver;
+    rl_err_t rc = risk_store_criteria(c->srv->risks, a, c->req->tenant, 1, &crit, &cver, err);
+    if (rc)
+        return rc;
+    report_matrix_t *m = rl_arena_alloc(a, sizeof *m);
+    if (!m)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    if (report_matrix_init(m, crit) != 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "the criteria's matrix is beyond 10 x 10");
+    if ((rc = matrix_fill(c, m, err)))
+        return rc;
+    const char *const *p = params(c);
+    if (!p)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    render_t *out = c->out;
+    render_doc_begin(out, "heatmap", "Risk heat map", c->req->tenant, c->generated, p);
+    render_heatmap_svg(out, "Inherent risk", m->nl, m->ni, m->inherent, m->level);
+    render_heatmap_svg(out, "Residual risk", m->nl, m->ni, m->residual, m->level);
+    render_table_begin(out, "cells", "Risks by position on the matrix", report_matrix_cols, REPORT_MATRIX_NCOLS, 1);
+    for (int basis = 0; basis < 2; basis++)
+        for (uint32_t l = m->nl; l >= 1; l--)
+            for (uint32_t i = 1; i <= m->ni; i++) {
+                size_t k = (size_t)(l - 1) * m->ni + (i - 1);
+                const char *cells[REPORT_MATRIX_NCOLS] = {
+                    basis ? "residual" : "inherent", rl_arena_printf(a, "%u", l), rl_arena_printf(a, "%u", i),
+                    rl_arena_printf(a, "%u", l * i), report_level_name(m->level[k]),
+                    rl_arena_printf(a, "%u", basis ? m->residual[k] : m->inherent[k])};
+                render_row(out, report_matrix_cols, REPORT_MATRIX_NCOLS, cells);
+            }
+    render_table_end(out);
+    static const render_col_t tcols[] = {{"risks", "Risks", RENDER_NUM},
+                                         {"residual_rated", "With a residual rating", RENDER_NUM},
+                                         {"off_matrix", "Ratings off the matrix", RENDER_NUM},
+                                         {"likelihood_levels", "Likelihood levels", RENDER_NUM},
+                                         {"impact_levels", "Impact levels", RENDER_NUM}};
+    render_table_begin(out, "totals", "Totals", tcols, 5, 0);
+    const char *tc[5] = {rl_arena_printf(a, "%u", m->risks), rl_arena_printf(a, "%u", m->residual_rated),
+                         rl_arena_printf(a, "%u", m->off_matrix), rl_arena_printf(a, "%u", m->nl),
+                         rl_arena_printf(a, "%u", m->ni)};
+    render_row(out, tcols, 5, tc);
+    render_table_end(out);
+    render_doc_end(out);
+    c->done = 1;
+    return RL_OK;
+}
+
+static rl_err_t soa_chunk(chunk_t *c, rl_error_t *err)
+{
+    rl_arena_t *a = c->req->arena;
+    Riskline__V1__SoaEntry **entries;
+    size_t n;
+    rl_err_t rc = plan_store_soa(c->srv->plans, a, c->req->tenant, 0, 0, &entries, &n, err);
+    if (rc)
+        return rc;
+    render_t *out = c->out;
+    render_doc_begin(out, "soa", "Statement of Applicability", c->req->tenant, c->generated, NULL);
+    render_note(out, "ISO/IEC 27001:2022 6.1.3 d): every Annex A control and the organisation's own controls, "
+                     "whether applicable, the justification (the risks and treatment plans that select it, or the "
+                     "reason for its exclusion) and its implementation status.");
+    render_table_begin(out, "controls", "Controls", report_soa_cols, REPORT_SOA_NCOLS, 1);
+    uint32_t applicable = 0, by_status[5] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const char *cells[REPORT_SOA_NCOLS];
+        if (report_soa_cells(entries[i], a, cells) != 0)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+        render_row(out, report_soa_cols, REPORT_SOA_NCOLS, cells);
+        applicable += entries[i]->applicable != 0;
+        if (entries[i]->applicable && entries[i]->status <= 4)
+            by_status[entries[i]->status]++;
+    }
+    render_table_end(out);
+    static const render_col_t scols[] = {{"controls", "Controls", RENDER_NUM}, {"applicable", "Applicable", RENDER_NUM},
+                                         {"not_applicable", "Not applicable", RENDER_NUM},
+                                         {"not_started", "Not started", RENDER_NUM},
+                                         {"in_progress", "In progress", RENDER_NUM},
+                                         {"implemented", "Implemented", RENDER_NUM},
+                                         {"verified", "Verified", RENDER_NUM}};
+    render_table_begin(out, "summary", "Summary", scols, 7, 0);
+    const char *sc[7] = {rl_arena_printf(a, "%zu", n), rl_arena_printf(a, "%u", applicable),
+                         rl_arena_printf(a, "%zu", n - applicable), rl_arena_printf(a, "%u", by_status[1]),
+                         rl_arena_printf(a, "%u", by_status[2]), rl_arena_printf(a, "%u", by_status[3]),
+                         rl_arena_printf(a, "%u", by_status[4])};
+    render_row(out, scols, 7, sc);
+    render_table_end(out);
+    const char *labels[] = {"Not started", "In progress", "Implemented", "Verified"};
+    double values[] = {by_status[1], by_status[2], by_status[3], by_status[4]};
+    render_bars_svg(out, "Applicable controls by implementation status", labels, values, 4);
+    render_doc_end(out);
+    c->done = 1;
+    return RL_OK;
+}
+
+rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+{
+    const Riskline__V1__ReportGet *q = req->env->report_get;
+    chunk_t c = {.srv = app, .req = req, .q = q};
+    report_name_t name = report_name_parse(q->name);
+    if (!name)
+        return rl_error_set(err, RL_ERR_INVALID, "name", "unknown report '%.40s': one of %s", q->name ? q->name : "",
+                            report_names());
+    if (name == REPORT_PLANS)
+        return rl_error_set(err, RL_ERR_UNSUPPORTED, "name", "the plans report is not built yet");
+    if (q->format < RISKLINE__V1__REPORT_FORMAT__REPORT_FORMAT_JSON ||
+        q->format > RISKLINE__V1__REPORT_FORMAT__REPORT_FORMAT_HTML)
+        return rl_error_set(err, RL_ERR_INVALID, "format", "must be json, csv or html (1..3), got %d", (int)q->format);
+    if (q->since && q->since[0]) {
+        int64_t day;
+        if (rl_date_parse(q->since, &day) != 0)
+            return rl_error_set(err, RL_ERR_INVALID, "since", "must be a date YYYY-MM-DD");
+        c.since_ms = day * 86400000LL;
+    }
+    if (q->plan_id && q->plan_id[0])
+        return rl_error_set(err, RL_ERR_INVALID, "plan_id", "only the plans report takes a plan");
+    if (q->filters)
+        c.filters = *q->filters;
+    else
+        riskline__v1__risk_list__init(&c.filters);
+    c.filters.limit = 0;
+    c.filters.cursor = NULL;
+    if (name != REPORT_RISK_REGISTER && name != REPORT_HEATMAP && q->filters &&
+        protobuf_c_message_get_packed_size(&q->filters->base) > 0)
+        return rl_error_set(err, RL_ERR_INVALID, "filters", "only the risk register and the heat map take filters");
+    if (q->cursor && q->cursor[0]) {
+        if (report_cursor_parse(q->cursor, &c.cur) != 0 || c.cur.phase == 0 || name != REPORT_RISK_REGISTER)
+            return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
+    } else {
+        rl_ts_format(rl_clock_now(&c.srv->clock), c.generated);
+    }
+    c.out = render_new((render_format_t)q->format);
+    if (!c.out)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    if (c.cur.phase)
+        render_resume(c.out, c.cur.tables, c.cur.rows, (int)c.cur.csv_table);
+    rl_err_t rc = name == REPORT_RISK_REGISTER ? register_chunk(&c, err)
+                  : name == REPORT_HEATMAP     ? heatmap_chunk(&c, err)
+                                               : soa_chunk(&c, err);
+    Riskline__V1__ReportChunk *chunk = rl_arena_alloc(req->arena, sizeof *chunk);
+    size_t len;
+    const char *data = render_data(c.out, &len);
+    uint8_t *copy = rl_arena_alloc(req->arena, len + 1);
+    if (!rc && (!chunk || !copy || render_failed(c.out)))
+        rc = rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    if (!rc) {
+        memcpy(copy, data, len);
+        riskline__v1__report_chunk__init(chunk);
+        chunk->data.data = copy;
+        chunk->data.len = len;
+        chunk->done = c.done;
+        if (!c.done) {
+            c.cur.tables = render_tables(c.out);
+            c.cur.rows = render_rows(c.out);
+            c.cur.csv_table = (uint32_t)render_csv_table(c.out);
+            char buf[REPORT_CURSOR_MAX];
+            chunk->cursor = rl_arena_strdup(req->arena, report_cursor_format(&c.cur, buf, sizeof buf));
+        } else {
+            chunk->cursor = (char *)protobuf_c_empty_string;
+        }
+        reply->body_case = RISKLINE__V1__ENVELOPE__BODY_REPORT_CHUNK;
+        reply->report_chunk = chunk;
+    }
+    render_destroy(&c.out);
+    return rc;
+}

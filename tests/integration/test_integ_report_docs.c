@@ -1,0 +1,489 @@
+/* test_integ_report_docs.c: reports (risk register, heat map, SoA) from the real report service through
+ * `riskline report`, each in JSON, CSV and HTML: figures match the data, CSV parses back (RFC 4180)
+ * to the JSON rows, HTML/SVG are well-formed XML (python3 xml.dom.minidom) with the data, a report
+ * of many chunks is whole, and a key of another tenant is refused. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include <cjson/cJSON.h>
+
+#include "harness.h"
+#include "harness_msg.h"
+
+static harness_run_t last;
+
+static int setup(void **state)
+{
+    harness_t *h = harness_new();
+    if (harness_treatment_start(h) != 0 || harness_report_start(h) != 0) {
+        harness_destroy(&h);
+        fail_msg("riskline-treatment or riskline-report did not start");
+    }
+    harness_issue_key(h, "tom", "treatment_owner", "default");
+    harness_issue_key(h, "ann", "approver", "default");
+    harness_issue_key(h, "vic", "viewer", "default");
+    harness_issue_key(h, "bea", "viewer,auditor", "beta");
+    *state = h;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    harness_t *h = *state;
+    harness_run_free(&last);
+    harness_destroy(&h);
+    return 0;
+}
+
+static void run_as(harness_t *h, const char *who, int want, const char *const *argv)
+{
+    harness_cli_as(h, who, want, argv, &last);
+}
+#define RUN(h, who, want, ...) run_as(h, who, want, (const char *const[]){__VA_ARGS__, NULL})
+
+/* --- RFC 4180 --- */
+typedef struct {
+    size_t nrows;
+    size_t nfields[400];
+    char *fields[400][24];
+} csv_t;
+
+/* Parses text as RFC 4180 (quoted fields, "" inside quotes, CRLF record ends; a bare LF or CR outside
+ * quotes, or a quote inside an unquoted field, fails the test). */
+static void csv_parse(const char *text, csv_t *c)
+{
+    memset(c, 0, sizeof *c);
+    const char *p = text;
+    while (*p) {
+        assert_true(c->nrows < 400);
+        size_t nf = 0;
+        for (;;) {
+            assert_true(nf < 24);
+            size_t cap = strlen(p) + 1, n = 0;
+            char *f = malloc(cap);
+            assert_non_null(f);
+            if (*p == '"') {
+                p++;
+                for (;;) {
+                    if (!*p)
+                        fail_msg("CSV: unterminated quoted field");
+                    if (p[0] == '"' && p[1] == '"') {
+                        f[n++] = '"';
+                        p += 2;
+                    } else if (p[0] == '"') {
+                        p++;
+                        break;
+                    } else {
+                        f[n++] = *p++;
+                    }
+                }
+            } else {
+                while (*p && *p != ',' && *p != '\r' && *p != '\n') {
+                    if (*p == '"')
+                        fail_msg("CSV: a quote inside an unquoted field");
+                    f[n++] = *p++;
+                }
+            }
+            f[n] = '\0';
+            c->fields[c->nrows][nf++] = f;
+            if (*p == ',') {
+                p++;
+                continue;
+            }
+            if (p[0] == '\r' && p[1] == '\n') {
+                p += 2;
+                break;
+            }
+            fail_msg("CSV: record %zu does not end in CRLF (at \"%.20s\")", c->nrows + 1, p);
+        }
+        c->nfields[c->nrows++] = nf;
+    }
+}
+
+static void csv_free(csv_t *c)
+{
+    for (size_t r = 0; r < c->nrows; r++)
+        for (size_t i = 0; i < c->nfields[r]; i++)
+            free(c->fields[r][i]);
+}
+
+static int csv_col(const csv_t *c, const char *name)
+{
+    for (size_t i = 0; i < c->nfields[0]; i++)
+        if (!strcmp(c->fields[0][i], name))
+            return (int)i;
+    fail_msg("CSV has no column %s", name);
+    return -1;
+}
+
+/* --- files --- */
+static char *report_file(harness_t *h, const char *who, const char *name, const char *fmt, const char *const *extra)
+{
+    static char path[600];
+    snprintf(path, sizeof path, "%s/%s.%s", h->dir, name, fmt);
+    const char *argv[24] = {"report", name, "--format", fmt, "--out", path};
+    size_t k = 6;
+    for (size_t i = 0; extra && extra[i] && k < 22; i++)
+        argv[k++] = extra[i];
+    argv[k] = NULL;
+    run_as(h, who, 0, argv);
+    size_t len;
+    char *text = harness_read_file(path, &len);
+    assert_non_null(text);
+    assert_int_equal(strlen(text), len);
+    return text;
+}
+
+static cJSON *report_json(harness_t *h, const char *name, const char *const *extra)
+{
+    char *text = report_file(h, NULL, name, "json", extra);
+    cJSON *j = cJSON_Parse(text);
+    if (!j)
+        fail_msg("not JSON: %.300s", text);
+    free(text);
+    return j;
+}
+
+/* The HTML file is well-formed XML with at least min_svg SVG images, no external asset, and every
+ * string of need in its text. Checked by python3's XML parser (xml.dom.minidom). */
+static void html_check(harness_t *h, const char *name, int min_svg, const char *const *need)
+{
+    char *text = report_file(h, NULL, name, "html", NULL);
+    free(text);
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof cmd,
+                     "python3 -c '\n"
+                     "import sys, xml.dom.minidom as m\n"
+                     "d = m.parse(sys.argv[1])\n"
+                     "def text(n):\n"
+                     "    if n.nodeType in (3, 4): return n.data\n"
+                     "    return \"\".join(text(c) for c in n.childNodes)\n"
+                     "t = text(d.documentElement)\n"
+                     "svg = d.getElementsByTagNameNS(\"http://www.w3.org/2000/svg\", \"svg\")\n"
+                     "if len(svg) < int(sys.argv[2]): sys.exit(\"svg images: %%d\" %% len(svg))\n"
+                     "for tag in (\"link\", \"script\", \"img\", \"iframe\", \"object\"):\n"
+                     "    if d.getElementsByTagName(tag): sys.exit(\"external asset: \" + tag)\n"
+                     "for s in sys.argv[3:]:\n"
+                     "    if s not in t: sys.exit(\"missing: \" + s)\n"
+                     "' %s/%s.html %d",
+                     h->dir, name, min_svg);
+    for (size_t i = 0; need && need[i]; i++) {
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, " '");
+        for (const char *s = need[i]; *s; s++)  /* shell single quotes: ' -> '\'' */
+            n += *s == '\'' ? snprintf(cmd + n, sizeof cmd - (size_t)n, "'\\''")
+                            : snprintf(cmd + n, sizeof cmd - (size_t)n, "%c", *s);
+        n += snprintf(cmd + n, sizeof cmd - (size_t)n, "'");
+    }
+    assert_true((size_t)n < sizeof cmd);
+    int st = system(cmd);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("%s.html is not well-formed or lacks its data (status %d)", name, st);
+}
+
+static const cJSON *table(const cJSON *doc, const char *name)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "tables"), name);
+    if (!cJSON_IsArray(t))
+        fail_msg("no table %s", name);
+    return t;
+}
+
+static const cJSON *row_with(const cJSON *t, const char *key, const char *value)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, t)
+    if (!strcmp(harness_jstr(r, key), value))
+        return r;
+    fail_msg("no row with %s = %s", key, value);
+    return NULL;
+}
+
+/* The cell of a JSON row as CSV writes it. */
+static void cell_text(const cJSON *v, char *buf, size_t size)
+{
+    if (cJSON_IsString(v))
+        snprintf(buf, size, "%s", v->valuestring);
+    else if (cJSON_IsNumber(v))
+        snprintf(buf, size, "%.15g", v->valuedouble);
+    else
+        buf[0] = '\0';
+}
+
+/* The CSV's rows are the JSON table's rows, field by field. */
+static void csv_equals_json(const csv_t *c, const cJSON *t)
+{
+    assert_int_equal(c->nrows - 1, (size_t)cJSON_GetArraySize(t));
+    size_t r = 1;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, t)
+    {
+        assert_int_equal(c->nfields[r], (size_t)cJSON_GetArraySize(row));
+        size_t i = 0;
+        const cJSON *cell;
+        cJSON_ArrayForEach(cell, row)
+        {
+            char want[2048];
+            cell_text(cell, want, sizeof want);
+            assert_string_equal(c->fields[0][i], cell->string);
+            assert_string_equal(c->fields[r][i], want);
+            i++;
+        }
+        r++;
+    }
+}
+
+/* The report's CSV parses (RFC 4180) back to the JSON table's rows. */
+static void csv_check(harness_t *h, const char *name, const cJSON *t)
+{
+    char *text = report_file(h, NULL, name, "csv", NULL);
+    csv_t *c = malloc(sizeof *c);
+    assert_non_null(c);
+    csv_parse(text, c);
+    csv_equals_json(c, t);
+    csv_free(c);
+    free(c);
+    free(text);
+}
+
+#define TITLE1 "Phishing, \"CEO\" fraud <urgent> & wire"
+#define TITLE3 "Données perdues — 東京 backup"
+
+/* Five risks across the levels, a plan on R-1 selecting two controls. */
+static void seed(harness_t *h)
+{
+    RUN(h, NULL, 0, "risk", "add", "--title", TITLE1, "--owner", "alice", "--likelihood", "4", "--impact", "5",
+        "--category", "people, process", "--residual-likelihood", "2", "--residual-impact", "3");
+    RUN(h, NULL, 0, "risk", "add", "--title", "Ransomware", "--owner", "bob", "--likelihood", "3", "--impact", "4",
+        "--category", "technology");
+    RUN(h, NULL, 0, "risk", "add", "--title", TITLE3, "--owner", "alice", "--likelihood", "1", "--impact", "2",
+        "--category", "=cmd|' /C calc'!A0");
+    RUN(h, NULL, 0, "risk", "add", "--title", "Supplier outage", "--owner", "bob", "--likelihood", "2", "--impact",
+        "3", "--category", "supplier");
+    RUN(h, NULL, 0, "risk", "add", "--title", "Data centre flood", "--owner", "carol", "--likelihood", "5", "--impact",
+        "5", "--residual-likelihood", "4", "--residual-impact", "5");
+    RUN(h, NULL, 0, "plan", "create", "--risk", "R-1", "--title", "Awareness and payment checks", "--option",
+        "reduce", "--owner", "tom", "--approver", "ann", "--control", "5.1", "--control", "A.8.8:in_progress");
+}
+
+static void test_risk_register(void **state)
+{
+    harness_t *h = *state;
+    seed(h);
+    cJSON *doc = report_json(h, "risk_register", NULL);
+    assert_string_equal(harness_jstr(doc, "report"), "risk_register");
+    assert_string_equal(harness_jstr(doc, "tenant"), "default");
+    const cJSON *risks = table(doc, "risks");
+    assert_int_equal(cJSON_GetArraySize(risks), 5);
+    const cJSON *r1 = row_with(risks, "id", "R-1");
+    assert_string_equal(harness_jstr(r1, "title"), TITLE1);
+    assert_string_equal(harness_jstr(r1, "category"), "people, process");
+    assert_int_equal((int)harness_jnum(r1, "inherent_score"), 20);
+    assert_string_equal(harness_jstr(r1, "inherent_level"), "critical");
+    assert_int_equal((int)harness_jnum(r1, "residual_score"), 6);
+    assert_string_equal(harness_jstr(r1, "residual_level"), "medium");
+    assert_string_equal(harness_jstr(r1, "plans"), "TP-1");
+    /* (R-1's status follows its plan asynchronously: the register's consumer) */
+    assert_string_equal(harness_jstr(row_with(risks, "id", "R-2"), "status"), "identified");
+    assert_string_equal(harness_jstr(row_with(risks, "id", "R-2"), "plans"), "");
+    const cJSON *r3 = row_with(risks, "id", "R-3");
+    assert_string_equal(harness_jstr(r3, "title"), TITLE3);
+    assert_string_equal(harness_jstr(r3, "inherent_level"), "low");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(r3, "residual_score")));
+    /* the summary counts the risks by level */
+    const cJSON *sum = table(doc, "summary");
+    assert_int_equal((int)harness_jnum(row_with(sum, "level", "critical"), "inherent"), 2);
+    assert_int_equal((int)harness_jnum(row_with(sum, "level", "high"), "inherent"), 1);
+    assert_int_equal((int)harness_jnum(row_with(sum, "level", "medium"), "inherent"), 1);
+    assert_int_equal((int)harness_jnum(row_with(sum, "level", "low"), "inherent"), 1);
+    assert_int_equal((int)harness_jnum(row_with(sum, "level", "total"), "inherent"), 5);
+    assert_int_equal((int)harness_jnum(row_with(sum, "level", "medium"), "residual"), 1);
+    assert_int_equal((int)harness_jnum(row_with(sum, "level", "critical"), "residual"), 1);
+
+    /* CSV: the same rows, except the formula guard on a text cell starting with '=' */
+    char *text = report_file(h, NULL, "risk_register", "csv", NULL);
+    csv_t *c = malloc(sizeof *c);
+    assert_non_null(c);
+    csv_parse(text, c);
+    assert_string_equal(c->fields[0][0], "id");
+    assert_string_equal(c->fields[3][csv_col(c, "category")], "'=cmd|' /C calc'!A0");
+    free(c->fields[3][csv_col(c, "category")]);
+    c->fields[3][csv_col(c, "category")] = strdup("=cmd|' /C calc'!A0");
+    csv_equals_json(c, risks);
+    csv_free(c);
+    free(c);
+    free(text);
+
+    /* filters as in risk list, and their refusals */
+    const char *crit[] = {"--level", "critical", NULL};
+    cJSON *f = report_json(h, "risk_register", crit);
+    assert_int_equal(cJSON_GetArraySize(table(f, "risks")), 2);
+    assert_string_equal(harness_jstr(cJSON_GetObjectItemCaseSensitive(f, "parameters"), "Inherent level"), "critical");
+    cJSON_Delete(f);
+    const char *own[] = {"--owner", "alice", "--sort", "score", NULL};
+    f = report_json(h, "risk_register", own);
+    assert_int_equal(cJSON_GetArraySize(table(f, "risks")), 2);
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(table(f, "risks"), 0), "id"), "R-1");
+    cJSON_Delete(f);
+    const char *later[] = {"--since", "2999-01-01", NULL};
+    f = report_json(h, "risk_register", later);
+    assert_int_equal(cJSON_GetArraySize(table(f, "risks")), 0);
+    cJSON_Delete(f);
+
+    const char *need[] = {TITLE1, TITLE3, "Risks by level", "critical", "TP-1", NULL};
+    html_check(h, "risk_register", 1, need);
+    cJSON_Delete(doc);
+}
+
+static void test_heatmap(void **state)
+{
+    harness_t *h = *state;
+    seed(h);
+    cJSON *doc = report_json(h, "heatmap", NULL);
+    const cJSON *cells = table(doc, "cells");
+    assert_int_equal(cJSON_GetArraySize(cells), 50);  /* 5 x 5, inherent and residual */
+    int in = 0, res = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cells)
+    {
+        int n = (int)harness_jnum(r, "risks");
+        int l = (int)harness_jnum(r, "likelihood"), i = (int)harness_jnum(r, "impact");
+        assert_int_equal((int)harness_jnum(r, "score"), l * i);
+        int inh = !strcmp(harness_jstr(r, "basis"), "inherent");
+        if (inh)
+            in += n;
+        else
+            res += n;
+        int want = 0;
+        if (inh)
+            want = (l == 4 && i == 5) || (l == 3 && i == 4) || (l == 1 && i == 2) || (l == 2 && i == 3) ||
+                   (l == 5 && i == 5);
+        else
+            want = (l == 2 && i == 3) || (l == 4 && i == 5);
+        if (n != want)
+            fail_msg("%s %d x %d: %d risks, want %d", harness_jstr(r, "basis"), l, i, n, want);
+        const char *lv = harness_jstr(r, "level");
+        const char *wl = l * i >= 16 ? "critical" : l * i >= 10 ? "high" : l * i >= 5 ? "medium" : "low";
+        assert_string_equal(lv, wl);
+    }
+    assert_int_equal(in, 5);
+    assert_int_equal(res, 2);
+    const cJSON *tot = cJSON_GetArrayItem(table(doc, "totals"), 0);
+    assert_int_equal((int)harness_jnum(tot, "risks"), 5);
+    assert_int_equal((int)harness_jnum(tot, "residual_rated"), 2);
+
+    csv_check(h, "heatmap", cells);
+    const char *need[] = {"Inherent risk", "Residual risk", "Likelihood", "Impact", NULL};
+    html_check(h, "heatmap", 2, need);
+    cJSON_Delete(doc);
+}
+
+static void test_soa(void **state)
+{
+    harness_t *h = *state;
+    seed(h);
+    RUN(h, NULL, 0, "soa", "exclude", "A.7.4", "--reason", "no premises of our own, \"cloud only\"");
+    cJSON *doc = report_json(h, "soa", NULL);
+    const cJSON *ctl = table(doc, "controls");
+    assert_int_equal(cJSON_GetArraySize(ctl), 93);
+    const cJSON *a51 = row_with(ctl, "control", "A.5.1");
+    assert_string_equal(harness_jstr(a51, "applicable"), "yes");
+    assert_string_equal(harness_jstr(a51, "risks"), "R-1");
+    assert_string_equal(harness_jstr(a51, "plans"), "TP-1");
+    assert_string_equal(harness_jstr(a51, "status"), "not_started");
+    assert_string_equal(harness_jstr(row_with(ctl, "control", "A.8.8"), "status"), "in_progress");
+    const cJSON *a74 = row_with(ctl, "control", "A.7.4");
+    assert_string_equal(harness_jstr(a74, "applicable"), "no");
+    assert_string_equal(harness_jstr(a74, "exclusion_reason"), "no premises of our own, \"cloud only\"");
+    const cJSON *sum = cJSON_GetArrayItem(table(doc, "summary"), 0);
+    assert_int_equal((int)harness_jnum(sum, "applicable"), 2);
+    assert_int_equal((int)harness_jnum(sum, "not_applicable"), 91);
+    assert_int_equal((int)harness_jnum(sum, "in_progress"), 1);
+    csv_check(h, "soa", ctl);
+    const char *need[] = {"Statement of Applicability", "Policies for information security",
+                          "no premises of our own, \"cloud only\"", NULL};
+    html_check(h, "soa", 1, need);
+    cJSON_Delete(doc);
+}
+
+/* A register of more risks than one chunk holds: every risk once, in id order, in each format. */
+static void test_many_chunks(void **state)
+{
+    harness_t *h = *state;
+    enum { N = 230 };
+    for (int i = 0; i < N; i++) {
+        harness_risk_in_t in;
+        char title[64];
+        snprintf(title, sizeof title, "Risk number %d, bulk", i + 1);
+        harness_risk_init(&in, title, "local-admin", (unsigned)(i % 5 + 1), (unsigned)((i / 5) % 5 + 1));
+        harness_env_t *r = harness_create(h, &in.risk, NULL);
+        assert_non_null(r);
+        assert_int_equal(harness_code(r), 0);
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
+    const char *json[] = {"--json", NULL};
+    cJSON *doc = report_json(h, "risk_register", json);
+    cJSON *meta = cJSON_Parse(last.out);
+    assert_non_null(meta);
+    assert_true(harness_jnum(meta, "chunks") >= 2);
+    cJSON_Delete(meta);
+    const cJSON *risks = table(doc, "risks");
+    assert_int_equal(cJSON_GetArraySize(risks), N);
+    for (int i = 0; i < N; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "R-%d", i + 1);
+        assert_string_equal(harness_jstr(cJSON_GetArrayItem(risks, i), "id"), id);
+    }
+    assert_int_equal((int)harness_jnum(row_with(table(doc, "summary"), "level", "total"), "inherent"), N);
+    csv_check(h, "risk_register", risks);
+    const char *need[] = {"Risk number 1, bulk", "Risk number 230, bulk", NULL};
+    html_check(h, "risk_register", 1, need);
+    cJSON_Delete(doc);
+}
+
+static void test_refusals(void **state)
+{
+    harness_t *h = *state;
+    seed(h);
+    char path[600];
+    snprintf(path, sizeof path, "%s/refused.json", h->dir);
+    /* a reader of the tenant may; a key of another tenant may not */
+    char *text = report_file(h, "vic", "risk_register", "json", NULL);
+    assert_non_null(strstr(text, "Phishing, \\\"CEO\\\" fraud"));
+    free(text);
+    RUN(h, "bea", 2, "report", "risk_register", "--format", "json", "--out", path);
+    assert_non_null(strstr(last.err, "forbidden: tenant"));
+    assert_null(harness_read_file(path, NULL));
+    RUN(h, "bea", 2, "--tenant", "default", "report", "heatmap", "--format", "html");
+    assert_string_equal(last.out, "");
+    /* hostile or wrong input: named, nothing written */
+    RUN(h, NULL, 2, "report", "budget", "--format", "json", "--out", path);
+    assert_non_null(strstr(last.err, "invalid_argument: name: unknown report 'budget'"));
+    RUN(h, NULL, 1, "report", "soa", "--format", "pdf");
+    assert_non_null(strstr(last.err, "--format"));
+    RUN(h, NULL, 1, "report", "soa");
+    RUN(h, NULL, 2, "report", "soa", "--format", "csv", "--owner", "alice");
+    assert_non_null(strstr(last.err, "filters"));
+    assert_null(harness_read_file(path, NULL));
+    RUN(h, NULL, 0, "report", "--help");
+    assert_non_null(strstr(last.out, "risk_register"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_risk_register, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_heatmap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_soa, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_chunks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -13,7 +13,7 @@
 static const char report_usage[] =
     "usage: riskline [global options] report NAME --format json|csv|html [--out FILE]\n"
     "         [--owner O] [--level L] [--status S] [--category C] [--review-before YYYY-MM-DD]\n"
-    "         [--sort id|score|review] [--archived] [--since YYYY-MM-DD]\n"
+    "         [--sort id|score|review] [--archived] [--since YYYY-MM-DD] [--plan TP-N]\n"
     "\n"
     "Renders a report on the report service (RISKLINE_REPORT_ENDPOINT, default\n"
     "tcp://127.0.0.1:7104) and writes it to FILE (default: stdout). NAME:\n"
@@ -23,9 +23,12 @@ static const char report_usage[] =
     "                  why not, the risks and plans selecting it, implementation status\n"
     "  heatmap         the risk matrix with the number of risks at each inherent and residual\n"
     "                  position (filters as for risk_register)\n"
+    "  plans           the risk treatment plan document: every plan (or --plan TP-N) with owner,\n"
+    "                  controls, budget, costs, people, milestones and evidence, approval,\n"
+    "                  verification, acceptance, and its history\n"
     "Formats: json (one document), csv (RFC 4180, one table: the main one), html (one\n"
     "self-contained page with inline CSS and SVG charts; prints to PDF).\n"
-    "--since: only risks changed on or after that day. The report comes in chunks of at most 200\n"
+    "--since: only risks (plans) changed on or after that day. The report comes in chunks of at most 200\n"
     "entities: memory stays small on both sides whatever the tenant's size. FILE is written as\n"
     "FILE.part and renamed when the last chunk arrived, so a failed run leaves no half report.\n"
     "Exit 0 written; 1 usage; 2 refused (forbidden, unknown report, bad filter); 3 no reply.\n";
@@ -34,7 +37,7 @@ static const cli_opt_t report_opts[] = {
     {"format", CLI_OPT_VALUE},   {"out", CLI_OPT_VALUE},      {"owner", CLI_OPT_VALUE},
     {"level", CLI_OPT_VALUE},    {"status", CLI_OPT_VALUE},   {"category", CLI_OPT_VALUE},
     {"review-before", CLI_OPT_VALUE}, {"sort", CLI_OPT_VALUE}, {"archived", CLI_OPT_FLAG},
-    {"since", CLI_OPT_VALUE},
+    {"since", CLI_OPT_VALUE}, {"plan", CLI_OPT_VALUE},
 };
 
 /* Writes all of data; 0 ok. */
@@ -64,6 +67,7 @@ static int cmd_report(cli_app_t *app, const cli_args_t *a)
     const char *since = cli_args_get(a, "since");
     if (since && cli_parse_date("--since", since, &err) != 0)
         return cli_usage_fail(app, &err);
+    const char *plan = cli_args_get(a, "plan");
     const char *path = cli_args_get(a, "out");
     if (path && !path[0])
         return cli_usage(app, "--out", "empty file name");
@@ -94,6 +98,7 @@ static int cmd_report(cli_app_t *app, const cli_args_t *a)
         q->filters = filters;
         q->since = since ? (char *)since : (char *)protobuf_c_empty_string;
         q->cursor = cursor;
+        q->plan_id = plan ? (char *)plan : (char *)protobuf_c_empty_string;
         req->schema_version = RL_SCHEMA_VERSION;
         req->tenant = (char *)app->tenant;
         req->body_case = RISKLINE__V1__ENVELOPE__BODY_REPORT_GET;

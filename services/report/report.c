@@ -77,25 +77,24 @@ const char *report_level_name(int level)
     return level >= 0 && level <= 4 ? lv[level] : "";
 }
 
-static const char *enum_name(rl_arena_t *a, const ProtobufCEnumDescriptor *e, int v)
+const char *report_enum(rl_arena_t *a, const ProtobufCEnumDescriptor *e, int v)
 {
     char buf[64];
     return v ? rl_arena_strdup(a, rl_json_enum_name(e, v, buf, sizeof buf)) : "";
 }
 
-static const char *num(rl_arena_t *a, uint64_t v, int blank_zero)
+const char *report_uint(rl_arena_t *a, uint64_t v, int blank_zero)
 {
     return blank_zero && v == 0 ? "" : rl_arena_printf(a, "%" PRIu64, v);
 }
 
-static const char *when(rl_arena_t *a, int64_t ms)
+const char *report_time(rl_arena_t *a, int64_t ms)
 {
     char buf[RL_TS_LEN + 8];
     return ms > 0 ? rl_arena_strdup(a, rl_ts_format(ms, buf)) : "";
 }
 
-/* The strings of list joined by sep (arena-owned). */
-static const char *join(rl_arena_t *a, char *const *list, size_t n, const char *sep)
+const char *report_join(rl_arena_t *a, char *const *list, size_t n, const char *sep)
 {
     size_t len = 1;
     for (size_t i = 0; i < n; i++)
@@ -109,6 +108,14 @@ static const char *join(rl_arena_t *a, char *const *list, size_t n, const char *
         strcat(out, list[i]);
     }
     return out;
+}
+
+int report_cells_ok(const char *const *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!cells[i])
+            return -1;
+    return 0;
 }
 
 const render_col_t report_risk_cols[REPORT_RISK_NCOLS] = {
@@ -143,26 +150,23 @@ int report_risk_cells(const Riskline__V1__Risk *r, const char *plans, rl_arena_t
     cells[k++] = r->title;
     cells[k++] = r->owner;
     cells[k++] = r->category;
-    cells[k++] = enum_name(a, &riskline__v1__risk_status__descriptor, r->status);
-    cells[k++] = enum_name(a, &riskline__v1__treatment__descriptor, r->treatment);
-    cells[k++] = num(a, in ? in->likelihood : 0, 1);
-    cells[k++] = num(a, in ? in->impact : 0, 1);
-    cells[k++] = num(a, r->inherent_score, 1);
+    cells[k++] = report_enum(a, &riskline__v1__risk_status__descriptor, r->status);
+    cells[k++] = report_enum(a, &riskline__v1__treatment__descriptor, r->treatment);
+    cells[k++] = report_uint(a, in ? in->likelihood : 0, 1);
+    cells[k++] = report_uint(a, in ? in->impact : 0, 1);
+    cells[k++] = report_uint(a, r->inherent_score, 1);
     cells[k++] = report_level_name(r->inherent_level);
-    cells[k++] = num(a, res ? res->likelihood : 0, 1);
-    cells[k++] = num(a, res ? res->impact : 0, 1);
-    cells[k++] = num(a, r->residual_score, 1);
+    cells[k++] = report_uint(a, res ? res->likelihood : 0, 1);
+    cells[k++] = report_uint(a, res ? res->impact : 0, 1);
+    cells[k++] = report_uint(a, r->residual_score, 1);
     cells[k++] = report_level_name(r->residual_level);
     cells[k++] = r->within_appetite ? "yes" : "no";
     cells[k++] = plans ? plans : "";
     cells[k++] = r->next_review;
-    cells[k++] = join(a, r->assets, r->n_assets, "; ");
-    cells[k++] = when(a, r->updated_at_ms);
+    cells[k++] = report_join(a, r->assets, r->n_assets, "; ");
+    cells[k++] = report_time(a, r->updated_at_ms);
     cells[k++] = r->updated_by;
-    for (size_t i = 0; i < k; i++)
-        if (!cells[i])
-            return -1;
-    return 0;
+    return report_cells_ok(cells, k);
 }
 
 void report_risk_count(const Riskline__V1__Risk *r, uint64_t counts[REPORT_NCOUNTS])
@@ -238,16 +242,13 @@ int report_soa_cells(const Riskline__V1__SoaEntry *e, rl_arena_t *a, const char 
     size_t k = 0;
     cells[k++] = c ? c->id : "";
     cells[k++] = c ? c->title : "";
-    cells[k++] = enum_name(a, &riskline__v1__control_theme__descriptor, c ? (int)c->theme : 0);
+    cells[k++] = report_enum(a, &riskline__v1__control_theme__descriptor, c ? (int)c->theme : 0);
     cells[k++] = c && c->custom ? "yes" : "no";
     cells[k++] = e->applicable ? "yes" : "no";
-    cells[k++] = enum_name(a, &riskline__v1__implementation_status__descriptor, e->status);
-    cells[k++] = join(a, e->risk_ids, e->n_risk_ids, " ");
-    cells[k++] = join(a, e->plan_ids, e->n_plan_ids, " ");
+    cells[k++] = report_enum(a, &riskline__v1__implementation_status__descriptor, e->status);
+    cells[k++] = report_join(a, e->risk_ids, e->n_risk_ids, " ");
+    cells[k++] = report_join(a, e->plan_ids, e->n_plan_ids, " ");
     cells[k++] = e->exclusion_reason;
     cells[k++] = e->excluded_by;
-    for (size_t i = 0; i < k; i++)
-        if (!cells[i])
-            return -1;
-    return 0;
+    return report_cells_ok(cells, k);
 }

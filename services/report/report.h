@@ -41,6 +41,16 @@ int report_cursor_parse(const char *s, report_cursor_t *c);
 /* Into buf (REPORT_CURSOR_MAX bytes); returns buf. */
 char *report_cursor_format(const report_cursor_t *c, char *buf, size_t size);
 
+/* Cell text helpers (arena-owned; NULL when out of memory): an enum value's short name ("" for 0),
+ * a number ("" for 0 when blank_zero), a time "YYYY-MM-DDTHH:MM:SS.mmmZ" ("" for 0), and the
+ * strings of list joined by sep. */
+const char *report_enum(rl_arena_t *a, const ProtobufCEnumDescriptor *e, int v);
+const char *report_uint(rl_arena_t *a, uint64_t v, int blank_zero);
+const char *report_time(rl_arena_t *a, int64_t ms);
+const char *report_join(rl_arena_t *a, char *const *list, size_t n, const char *sep);
+/* 0 when none of the n cells is NULL (an allocation failed), else -1. */
+int report_cells_ok(const char *const *cells, size_t n);
+
 /* Level name ("low" .. "critical"), "" for unspecified. */
 const char *report_level_name(int level);
 

@@ -3,12 +3,14 @@
 #include "handlers.h"
 #include "render.h"
 #include "report.h"
+#include "report_plan.h"
 #include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_time.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A chunk holds at most this many entities (rows), and stops taking more past CHUNK_BYTES of output
@@ -17,6 +19,7 @@
 #define CHUNK_BYTES (256 * 1024)
 #define READ_BUDGET (16u * 1024 * 1024)
 #define MATRIX_PAGE 500
+#define PLAN_PAGE 20
 
 /* Phases of the risk register. */
 enum { REG_START = 0, REG_ROWS = 1, REG_END = 2 };
@@ -109,6 +112,22 @@ static rl_err_t plans_of(chunk_t *c, Riskline__V1__Risk *const *risks, size_t n,
     return RL_OK;
 }
 
+static rl_err_t set_inner(report_cursor_t *cur, const char *next, rl_error_t *err)
+{
+    if (strlen(next) > RL_MAX_CURSOR)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "a list returned a cursor over %d bytes", RL_MAX_CURSOR);
+    snprintf(cur->inner, sizeof cur->inner, "%s", next);
+    return RL_OK;
+}
+
+/* 1 while the chunk may take more rows. */
+static int room(const chunk_t *c, uint32_t rows)
+{
+    size_t len;
+    render_data(c->out, &len);
+    return rows < CHUNK_ROWS && len < CHUNK_BYTES && rl_arena_used(c->req->arena) < READ_BUDGET;
+}
+
 static int changed_since(const chunk_t *c, const Riskline__V1__Risk *r)
 {
     return !c->since_ms || r->updated_at_ms >= c->since_ms;
@@ -128,11 +147,7 @@ static rl_err_t register_chunk(chunk_t *c, rl_error_t *err)
         cur->phase = REG_ROWS;
     }
     uint32_t rows = 0;
-    while (cur->phase == REG_ROWS && rows < CHUNK_ROWS) {
-        size_t len;
-        render_data(out, &len);
-        if (len >= CHUNK_BYTES || rl_arena_used(a) >= READ_BUDGET)
-            break;
+    while (cur->phase == REG_ROWS && room(c, rows)) {
         Riskline__V1__RiskList q = c->filters;
         q.limit = CHUNK_ROWS - rows;
         q.cursor = cur->inner;
@@ -155,9 +170,8 @@ static rl_err_t register_chunk(chunk_t *c, rl_error_t *err)
             report_risk_count(page.risks[i], cur->counts);
             rows++;
         }
-        if (strlen(page.next_cursor) > RL_MAX_CURSOR)
-            return rl_error_set(err, RL_ERR_INTERNAL, "", "the risk list returned a cursor over %d bytes", RL_MAX_CURSOR);
-        snprintf(cur->inner, sizeof cur->inner, "%s", page.next_cursor);
+        if ((rc = set_inner(cur, page.next_cursor, err)))
+            return rc;
         if (!page.next_cursor[0])
             cur->phase = REG_END;
     }
@@ -308,6 +322,149 @@ static rl_err_t soa_chunk(chunk_t *c, rl_error_t *err)
     return RL_OK;
 }
 
+/* The next page of plans after `cursor`: the tenant's (oldest first) or the one plan asked for
+ * (then cursor "" gives it and "1" nothing). *next: "" when no plan follows. */
+static rl_err_t plan_page(chunk_t *c, const char *cursor, uint32_t limit, Riskline__V1__Plan ***plans, size_t *n,
+                          const char **next, rl_error_t *err)
+{
+    rl_arena_t *a = c->req->arena;
+    if (c->q->plan_id && c->q->plan_id[0]) {
+        *n = 0;
+        *next = "";
+        if (cursor[0])
+            return RL_OK;
+        *plans = rl_arena_alloc(a, sizeof **plans);
+        if (!*plans)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+        rl_err_t rc = plan_store_get(c->srv->plans, a, c->req->tenant, c->q->plan_id, &(*plans)[0], err);
+        if (rc) {
+            if (rc == RL_ERR_NOT_FOUND)
+                snprintf(err->field, sizeof err->field, "plan_id");
+            return rc;
+        }
+        plan_derive((*plans)[0]);
+        *n = 1;
+        *next = "1";
+        return RL_OK;
+    }
+    Riskline__V1__PlanList q = RISKLINE__V1__PLAN_LIST__INIT;
+    Riskline__V1__PlanPage page = RISKLINE__V1__PLAN_PAGE__INIT;
+    q.limit = limit;
+    q.cursor = (char *)cursor;
+    rl_err_t rc = plan_store_list(c->srv->plans, a, c->req->tenant, &q, &page, err);
+    if (rc)
+        return rc;
+    *plans = page.plans;
+    *n = page.n_plans;
+    *next = page.next_cursor;
+    return RL_OK;
+}
+
+static int plan_selected(const chunk_t *c, const Riskline__V1__Plan *p)
+{
+    return !c->since_ms || p->updated_at_ms >= c->since_ms;
+}
+
+/* The plan document: each table pages through the plans (phase 1..ntables), then the history
+ * one plan at a time (its events paged by counts[7]), then the end. */
+static rl_err_t plans_chunk(chunk_t *c, rl_error_t *err)
+{
+    rl_arena_t *a = c->req->arena;
+    report_cursor_t *cur = &c->cur;
+    render_t *out = c->out;
+    size_t ntables;
+    const report_plan_table_t *tables = report_plan_tables(&ntables);
+    const uint32_t history = (uint32_t)ntables + 1, end = history + 1;
+    report_plan_ctx_t ctx = {rl_days_from_ms(rl_clock_now(&c->srv->clock)), NULL, 0};
+    size_t ncustom;
+    Riskline__V1__Control **custom;
+    rl_err_t rc = plan_store_controls(c->srv->plans, a, c->req->tenant, &custom, &ncustom, err);
+    if (rc)
+        return rc;
+    ctx.custom = custom;
+    ctx.ncustom = ncustom;
+    if (cur->phase == 0) {
+        const char *p[] = {"Plan", c->q->plan_id, "Changed since", c->q->since, NULL};
+        const char *const *params = c->q->plan_id && c->q->plan_id[0] ? p : c->q->since && c->q->since[0] ? p + 2 : NULL;
+        render_doc_begin(out, "plans", "Risk treatment plans", c->req->tenant, c->generated, params);
+        render_note(out, "ISO/IEC 27001:2022 6.1.3 e), 8.3: each plan with its owner, controls, resources and "
+                         "costs, milestones and evidence, approval, verification, acceptance, and its history.");
+        cur->phase = 1;
+    }
+    if (cur->phase > end)
+        return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
+    uint32_t rows = 0;
+    while (cur->phase >= 1 && cur->phase <= ntables && room(c, rows)) {
+        const report_plan_table_t *t = &tables[cur->phase - 1];
+        if (render_tables(out) < cur->phase)
+            render_table_begin(out, t->key, t->caption, t->cols, t->ncols, cur->phase == 1);
+        Riskline__V1__Plan **plans;
+        size_t n;
+        const char *next;
+        if ((rc = plan_page(c, cur->inner, PLAN_PAGE, &plans, &n, &next, err)))
+            return rc;
+        for (size_t i = 0; i < n; i++)
+            for (size_t k = 0; plan_selected(c, plans[i]) && k < t->count(plans[i]); k++) {
+                const char *cells[32];
+                if (t->cells(plans[i], k, &ctx, a, cells) != 0)
+                    return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+                render_row(out, t->cols, t->ncols, cells);
+                rows++;
+            }
+        if ((rc = set_inner(cur, next, err)))
+            return rc;
+        if (!next[0]) {
+            render_table_end(out);
+            cur->phase++;
+        }
+    }
+    while (cur->phase == history && room(c, rows)) {
+        if (render_tables(out) < cur->phase)
+            render_table_begin(out, "history", "History (who decided what, when)", report_event_cols,
+                               REPORT_EVENT_NCOLS, 0);
+        Riskline__V1__Plan **plans;
+        size_t n;
+        const char *next;
+        if ((rc = plan_page(c, cur->inner, 1, &plans, &n, &next, err)))
+            return rc;
+        if (n == 0) {
+            render_table_end(out);
+            cur->phase++;
+            break;
+        }
+        Riskline__V1__HistoryPage hp = RISKLINE__V1__HISTORY_PAGE__INIT;
+        if (plan_selected(c, plans[0])) {
+            char from[24];
+            snprintf(from, sizeof from, "%" PRIu64, cur->counts[7]);
+            if ((rc = plan_store_history(c->srv->plans, a, c->req->tenant, plans[0]->id, CHUNK_ROWS, from, &hp, err)))
+                return rc;
+        }
+        for (size_t i = 0; i < hp.n_events; i++) {
+            const char *cells[REPORT_EVENT_NCOLS];
+            if (report_event_cells(plans[0]->id, hp.events[i], a, cells) != 0)
+                return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+            render_row(out, report_event_cols, REPORT_EVENT_NCOLS, cells);
+            rows++;
+        }
+        if (hp.next_cursor && hp.next_cursor[0]) {
+            cur->counts[7] = strtoull(hp.next_cursor, NULL, 10);  /* the same plan, further on */
+        } else {
+            cur->counts[7] = 0;
+            if ((rc = set_inner(cur, next, err)))
+                return rc;
+            if (!next[0]) {
+                render_table_end(out);
+                cur->phase++;
+            }
+        }
+    }
+    if (cur->phase == end) {
+        render_doc_end(out);
+        c->done = 1;
+    }
+    return RL_OK;
+}
+
 rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
 {
     const Riskline__V1__ReportGet *q = req->env->report_get;
@@ -316,8 +473,6 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
     if (!name)
         return rl_error_set(err, RL_ERR_INVALID, "name", "unknown report '%.40s': one of %s", q->name ? q->name : "",
                             report_names());
-    if (name == REPORT_PLANS)
-        return rl_error_set(err, RL_ERR_UNSUPPORTED, "name", "the plans report is not built yet");
     if (q->format < RISKLINE__V1__REPORT_FORMAT__REPORT_FORMAT_JSON ||
         q->format > RISKLINE__V1__REPORT_FORMAT__REPORT_FORMAT_HTML)
         return rl_error_set(err, RL_ERR_INVALID, "format", "must be json, csv or html (1..3), got %d", (int)q->format);
@@ -327,8 +482,11 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
             return rl_error_set(err, RL_ERR_INVALID, "since", "must be a date YYYY-MM-DD");
         c.since_ms = day * 86400000LL;
     }
-    if (q->plan_id && q->plan_id[0])
+    uint64_t pn;
+    if (q->plan_id && q->plan_id[0] && name != REPORT_PLANS)
         return rl_error_set(err, RL_ERR_INVALID, "plan_id", "only the plans report takes a plan");
+    if (q->plan_id && q->plan_id[0] && rl_entity_id_parse("TP", q->plan_id, &pn) != 0)
+        return rl_error_set(err, RL_ERR_INVALID, "plan_id", "must look like TP-12");
     if (q->filters)
         c.filters = *q->filters;
     else
@@ -339,7 +497,8 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
         protobuf_c_message_get_packed_size(&q->filters->base) > 0)
         return rl_error_set(err, RL_ERR_INVALID, "filters", "only the risk register and the heat map take filters");
     if (q->cursor && q->cursor[0]) {
-        if (report_cursor_parse(q->cursor, &c.cur) != 0 || c.cur.phase == 0 || name != REPORT_RISK_REGISTER)
+        if (report_cursor_parse(q->cursor, &c.cur) != 0 || c.cur.phase == 0 ||
+            (name != REPORT_RISK_REGISTER && name != REPORT_PLANS))
             return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
     } else {
         rl_ts_format(rl_clock_now(&c.srv->clock), c.generated);
@@ -351,6 +510,7 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
         render_resume(c.out, c.cur.tables, c.cur.rows, (int)c.cur.csv_table);
     rl_err_t rc = name == REPORT_RISK_REGISTER ? register_chunk(&c, err)
                   : name == REPORT_HEATMAP     ? heatmap_chunk(&c, err)
+                  : name == REPORT_PLANS       ? plans_chunk(&c, err)
                                                : soa_chunk(&c, err);
     Riskline__V1__ReportChunk *chunk = rl_arena_alloc(req->arena, sizeof *chunk);
     size_t len;

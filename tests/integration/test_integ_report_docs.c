@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <zmq.h>
 
 #include <cjson/cJSON.h>
 
@@ -233,7 +234,14 @@ static void csv_equals_json(const csv_t *c, const cJSON *t)
             char want[2048];
             cell_text(cell, want, sizeof want);
             assert_string_equal(c->fields[0][i], cell->string);
-            assert_string_equal(c->fields[r][i], want);
+            if (cJSON_IsNumber(cell)) { /* "12.50" in CSV is 12.5 in JSON */
+                char *end;
+                double v = strtod(c->fields[r][i], &end);
+                if (*end || v != cell->valuedouble)
+                    fail_msg("CSV row %zu %s: %s, JSON %s", r, cell->string, c->fields[r][i], want);
+            } else {
+                assert_string_equal(c->fields[r][i], want);
+            }
             i++;
         }
         r++;
@@ -413,6 +421,135 @@ static void test_soa(void **state)
     cJSON_Delete(doc);
 }
 
+#define SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/* The treatment plan document: TP-1 with budget, costs, people, milestones (one overdue, one with
+ * evidence), approved; TP-2 a draft of another risk. */
+static void test_plans(void **state)
+{
+    harness_t *h = *state;
+    seed(h);
+    char start[16], past[16], later[16], today[16];
+    harness_date_in(-30, start);
+    harness_date_in(-1, past);
+    harness_date_in(20, later);
+    harness_date_in(0, today);
+    RUN(h, NULL, 0, "plan", "create", "--risk", "R-2", "--title", "Backups, \"offline\" & tested", "--option", "reduce",
+        "--owner", "tom", "--approver", "ann", "--control", "8.13", "--control", "8.7:implemented", "--budget",
+        "5000", "--currency", "EUR", "--start", start, "--target", later, "--person", "Ann Lee:engineer:40",
+        "--tool", "backup vault", "--effort-days", "12");
+    RUN(h, "tom", 0, "milestone", "add", "TP-2", "--title", "Offline copy", "--owner", "tom", "--due", past);
+    RUN(h, "tom", 0, "milestone", "add", "TP-2", "--title", "Restore drill", "--owner", "tom", "--due", later);
+    RUN(h, "tom", 0, "milestone", "update", "TP-2", "M-2", "--evidence", "https://docs.example/drill.pdf", "--sha256",
+        SHA);
+    RUN(h, "tom", 0, "plan", "cost", "add", "TP-2", "--amount", "1200.50", "--date", today, "--note", "tapes, \"LTO\"");
+    RUN(h, "tom", 0, "plan", "cost", "add", "TP-2", "--amount", "99.50", "--date", today);
+    RUN(h, "tom", 0, "plan", "submit", "TP-2");
+    RUN(h, "ann", 0, "plan", "approve", "TP-2", "--comment", "proportionate");
+
+    cJSON *doc = report_json(h, "plans", NULL);
+    const cJSON *plans = table(doc, "plans");
+    assert_int_equal(cJSON_GetArraySize(plans), 2);
+    const cJSON *p2 = row_with(plans, "id", "TP-2");
+    assert_string_equal(harness_jstr(p2, "risk"), "R-2");
+    assert_string_equal(harness_jstr(p2, "state"), "approved");
+    assert_string_equal(harness_jstr(p2, "currency"), "EUR");
+    assert_true(harness_jnum(p2, "budget") == 5000.0);
+    assert_true(harness_jnum(p2, "spent") == 1300.0);  /* the sum of the costs */
+    assert_int_equal((int)harness_jnum(p2, "milestones"), 2);
+    assert_int_equal((int)harness_jnum(p2, "overdue_milestones"), 1);
+    assert_string_equal(harness_jstr(p2, "tools"), "backup vault");
+    const cJSON *d2 = row_with(table(doc, "decisions"), "plan", "TP-2");
+    assert_string_equal(harness_jstr(d2, "approved_by"), "ann");
+    const cJSON *ctl = table(doc, "controls");
+    assert_int_equal(cJSON_GetArraySize(ctl), 4);
+    const cJSON *c87 = row_with(ctl, "control", "A.8.7");
+    assert_string_equal(harness_jstr(c87, "plan"), "TP-2");
+    assert_string_equal(harness_jstr(c87, "status"), "implemented");
+    assert_string_equal(harness_jstr(c87, "title"), "Protection against malware");
+    const cJSON *ms = table(doc, "milestones");
+    assert_int_equal(cJSON_GetArraySize(ms), 2);
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(ms, 0), "overdue"), "yes");
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(ms, 1), "overdue"), "no");
+    assert_non_null(strstr(harness_jstr(cJSON_GetArrayItem(ms, 1), "evidence"), "https://docs.example/drill.pdf sha256:" SHA));
+    const cJSON *costs = table(doc, "costs");
+    assert_int_equal(cJSON_GetArraySize(costs), 2);
+    double sum = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, costs) sum += harness_jnum(r, "amount");
+    assert_true(sum == 1300.0);
+    assert_string_equal(harness_jstr(row_with(table(doc, "personnel"), "person", "Ann Lee"), "role"), "engineer");
+    /* history: every event of both plans, in order, with who did it */
+    const cJSON *hist = table(doc, "history");
+    int n2 = 0;
+    const char *want[] = {"plan.created", "milestone.added", "milestone.added", "milestone.evidence_added",
+                          "plan.cost_added", "plan.cost_added", "plan.submit", "plan.approve"};
+    cJSON_ArrayForEach(r, hist)
+    if (!strcmp(harness_jstr(r, "plan"), "TP-2")) {
+        assert_true(n2 < 8);
+        assert_string_equal(harness_jstr(r, "event"), want[n2]);
+        n2++;
+    }
+    assert_int_equal(n2, 8);
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(hist, cJSON_GetArraySize(hist) - 1), "actor"), "ann");
+    csv_check(h, "plans", plans);
+
+    /* one plan */
+    const char *one[] = {"--plan", "TP-2", NULL};
+    cJSON *d = report_json(h, "plans", one);
+    assert_int_equal(cJSON_GetArraySize(table(d, "plans")), 1);
+    assert_int_equal(cJSON_GetArraySize(table(d, "history")), 8);
+    assert_int_equal(cJSON_GetArraySize(table(d, "controls")), 2);
+    cJSON_Delete(d);
+    RUN(h, NULL, 2, "report", "plans", "--format", "json", "--plan", "TP-99");
+    assert_non_null(strstr(last.err, "not_found: plan_id"));
+    RUN(h, NULL, 2, "report", "plans", "--format", "json", "--plan", "R-1");
+    assert_non_null(strstr(last.err, "invalid_argument: plan_id"));
+
+    const char *need[] = {"Backups, \"offline\" & tested", "Protection against malware", "https://docs.example/drill.pdf",
+                          "plan.approve", "proportionate", NULL};
+    html_check(h, "plans", 0, need);
+    cJSON_Delete(doc);
+}
+
+/* Sends env on sock and wants an OK reply; on failure closes sock first (an open socket would keep
+ * the harness's ZeroMQ context from ending). */
+static void call_ok(harness_t *h, void *sock, harness_env_t *env, const char *what)
+{
+    harness_env_prepare(h, env);
+    harness_env_t *r = harness_send_env(h, sock, env) == 0 ? harness_recv_env(sock, 5000) : NULL;
+    if (!r || harness_code(r) != 0) {
+        zmq_close(sock);
+        fail_msg("%s: %s", what, r ? harness_reply_text(r) : "no reply");
+    }
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
+/* Plan "Plan <i>" on risk_id, created by a raw plan_create as the local admin. */
+static void plan_create_raw(harness_t *h, void *sock, const char *risk_id, int i)
+{
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    Riskline__V1__PlanCreate body = RISKLINE__V1__PLAN_CREATE__INIT;
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    char title[64];
+    snprintf(title, sizeof title, "Plan %d", i);
+    p.risk_id = (char *)risk_id;
+    p.title = title;
+    p.option = RISKLINE__V1__TREATMENT__TREATMENT_REDUCE;
+    p.treatment_owner = "tom";
+    p.approver = "ann";
+    Riskline__V1__Resources res = RISKLINE__V1__RESOURCES__INIT;
+    Riskline__V1__Money budget = RISKLINE__V1__MONEY__INIT;
+    budget.amount_minor = 100000;
+    budget.currency = "EUR";
+    res.budget = &budget;
+    p.resources = &res;
+    body.plan = &p;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
+    env.plan_create = &body;
+    call_ok(h, sock, &env, "plan_create");
+}
+
 /* A register of more risks than one chunk holds: every risk once, in id order, in each format. */
 static void test_many_chunks(void **state)
 {
@@ -445,6 +582,57 @@ static void test_many_chunks(void **state)
     csv_check(h, "risk_register", risks);
     const char *need[] = {"Risk number 1, bulk", "Risk number 230, bulk", NULL};
     html_check(h, "risk_register", 1, need);
+    cJSON_Delete(doc);
+
+    /* as many plans: their rows, then their history (one plan at a time) cross chunks */
+    char key[700], rid[16];
+    snprintf(key, sizeof key, "%s/cli.key", h->keys_dir);
+    void *sock = harness_dealer_to(h, h->treatment_endpoint, "treatment", key);
+    assert_non_null(sock);
+    for (int i = 0; i < N; i++) {
+        snprintf(rid, sizeof rid, "R-%d", i + 1);
+        plan_create_raw(h, sock, rid, i + 1);
+    }
+    /* and one plan whose history is longer than a chunk: 205 costs */
+    enum { COSTS = 205 };
+    for (int i = 0; i < COSTS; i++) {
+        harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+        Riskline__V1__PlanCostAdd body = RISKLINE__V1__PLAN_COST_ADD__INIT;
+        Riskline__V1__Cost cost = RISKLINE__V1__COST__INIT;
+        char date[16];
+        cost.date = harness_date_in(0, date);
+        cost.amount_minor = 100;
+        body.id = "TP-1";
+        body.expected_version = (uint64_t)i + 1;
+        body.cost = &cost;
+        env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_COST_ADD;
+        env.plan_cost_add = &body;
+        call_ok(h, sock, &env, "plan_cost_add");
+    }
+    zmq_close(sock);
+    doc = report_json(h, "plans", json);
+    meta = cJSON_Parse(last.out);
+    assert_non_null(meta);
+    assert_true(harness_jnum(meta, "chunks") >= 3);
+    cJSON_Delete(meta);
+    const cJSON *plans = table(doc, "plans"), *hist = table(doc, "history");
+    assert_int_equal(cJSON_GetArraySize(plans), N);
+    assert_int_equal(cJSON_GetArraySize(hist), N + COSTS);
+    assert_true(harness_jnum(cJSON_GetArrayItem(plans, 0), "spent") == COSTS);
+    for (int i = 0; i < N + COSTS; i++) {
+        char id[16];
+        int plan = i <= COSTS ? 1 : i - COSTS + 1;
+        snprintf(id, sizeof id, "TP-%d", plan);
+        if (i < N)
+            assert_string_equal(harness_jstr(cJSON_GetArrayItem(plans, i), "id"), (snprintf(id, sizeof id, "TP-%d", i + 1), id));
+        snprintf(id, sizeof id, "TP-%d", plan);
+        const cJSON *ev = cJSON_GetArrayItem(hist, i);
+        assert_string_equal(harness_jstr(ev, "plan"), id);
+        assert_string_equal(harness_jstr(ev, "event"), i >= 1 && i <= COSTS ? "plan.cost_added" : "plan.created");
+        if (i >= 1 && i <= COSTS)
+            assert_int_equal((int)harness_jnum(ev, "version"), i + 1);  /* in order, none twice */
+    }
+    csv_check(h, "plans", plans);
     cJSON_Delete(doc);
 }
 
@@ -482,6 +670,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_risk_register, setup, teardown),
         cmocka_unit_test_setup_teardown(test_heatmap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_soa, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
     };

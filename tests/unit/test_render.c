@@ -13,7 +13,9 @@
 
 #include "render.h"
 #include "report.h"
+#include "report_plan.h"
 #include "risk.h"
+#include "rl_time.h"
 
 /* What fn wrote for s in format fmt (static buffer). */
 static const char *esc(render_format_t fmt, void (*fn)(render_t *, const char *), const char *s)
@@ -273,6 +275,95 @@ static void test_matrix_and_cells(void **state)
     rl_arena_destroy(&a);
 }
 
+static void test_plan_rows(void **state)
+{
+    (void)state;
+    rl_arena_t *a = rl_arena_new(0);
+    assert_string_equal(report_money(a, 0), "0.00");
+    assert_string_equal(report_money(a, 125050), "1250.50");
+    assert_string_equal(report_money(a, 7), "0.07");
+    assert_string_equal(report_money(a, -199), "-1.99");
+    assert_string_equal(report_money(a, INT64_MIN), "-92233720368547758.08");
+    Riskline__V1__Milestone m = RISKLINE__V1__MILESTONE__INIT;
+    m.due_date = "2026-01-10";
+    m.status = RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_PENDING;
+    int64_t day;
+    rl_date_parse("2026-01-11", &day);
+    assert_true(report_milestone_overdue(&m, day));
+    assert_false(report_milestone_overdue(&m, day - 1));  /* due today: not yet */
+    m.status = RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_DONE;
+    assert_false(report_milestone_overdue(&m, day));
+    m.status = RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_IN_PROGRESS;
+    assert_true(report_milestone_overdue(&m, day));
+
+    /* a plan's rows in every table */
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    Riskline__V1__Milestone *ms[] = {&m};
+    Riskline__V1__PlanControl pc = RISKLINE__V1__PLAN_CONTROL__INIT, own = RISKLINE__V1__PLAN_CONTROL__INIT;
+    Riskline__V1__PlanControl *pcs[] = {&pc, &own};
+    Riskline__V1__Control c3 = RISKLINE__V1__CONTROL__INIT;
+    Riskline__V1__Control *custom[] = {&c3};
+    Riskline__V1__Resources res = RISKLINE__V1__RESOURCES__INIT;
+    Riskline__V1__Money budget = RISKLINE__V1__MONEY__INIT;
+    p.id = "TP-3";
+    p.state = RISKLINE__V1__PLAN_STATE__PLAN_STATE_IN_PROGRESS;
+    p.milestones = ms;
+    p.n_milestones = 1;
+    pc.control_id = "A.5.1";
+    pc.status = RISKLINE__V1__IMPLEMENTATION_STATUS__IMPLEMENTATION_STATUS_IN_PROGRESS;
+    own.control_id = "C-3";
+    c3.id = "C-3";
+    c3.title = "Own check";
+    p.controls = pcs;
+    p.n_controls = 2;
+    budget.amount_minor = 500000;
+    budget.currency = "EUR";
+    res.budget = &budget;
+    res.spent_minor = 12345;
+    p.resources = &res;
+    report_plan_ctx_t ctx = {day, custom, 1};
+    size_t nt;
+    const report_plan_table_t *t = report_plan_tables(&nt);
+    assert_int_equal(nt, 6);
+    assert_string_equal(t[0].key, "plans");
+    const char *cells[32];
+    assert_int_equal(t[0].count(&p), 1);
+    assert_int_equal(t[0].cells(&p, 0, &ctx, a, cells), 0);
+    for (size_t i = 0; i < t[0].ncols; i++) {
+        const char *k = t[0].cols[i].key;
+        const char *want = !strcmp(k, "state") ? "in_progress" : !strcmp(k, "budget") ? "5000.00"
+                           : !strcmp(k, "spent") ? "123.45" : !strcmp(k, "overdue_milestones") ? "1"
+                           : !strcmp(k, "currency") ? "EUR" : NULL;
+        if (want)
+            assert_string_equal(cells[i], want);
+    }
+    assert_string_equal(t[2].key, "controls");
+    assert_int_equal(t[2].count(&p), 2);
+    assert_int_equal(t[2].cells(&p, 0, &ctx, a, cells), 0);
+    assert_string_equal(cells[2], "Policies for information security");
+    assert_string_equal(cells[3], "in_progress");
+    assert_int_equal(t[2].cells(&p, 1, &ctx, a, cells), 0);
+    assert_string_equal(cells[2], "Own check");
+    assert_int_equal(t[4].count(&p), 0);  /* no costs */
+    Riskline__V1__DomainEvent ev = RISKLINE__V1__DOMAIN_EVENT__INIT;
+    Riskline__V1__FieldChange ch = RISKLINE__V1__FIELD_CHANGE__INIT;
+    Riskline__V1__FieldChange *chs[] = {&ch, &ch};
+    ch.field = "state";
+    ch.from = "approved";
+    ch.to = "in_progress";
+    ev.kind = "plan.start";
+    ev.actor = "tom";
+    ev.changes = chs;
+    ev.n_changes = 2;
+    ev.version = 4;
+    const char *ec[REPORT_EVENT_NCOLS];
+    assert_int_equal(report_event_cells("TP-3", &ev, a, ec), 0);
+    assert_string_equal(ec[3], "plan.start");
+    assert_string_equal(ec[4], "4");
+    assert_string_equal(ec[5], "state: approved -> in_progress; state: approved -> in_progress");
+    rl_arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -280,6 +371,7 @@ int main(void)
         cmocka_unit_test(test_html_escaping),   cmocka_unit_test(test_json_document),
         cmocka_unit_test(test_csv_document),    cmocka_unit_test(test_html_document),
         cmocka_unit_test(test_cursor),          cmocka_unit_test(test_matrix_and_cells),
+        cmocka_unit_test(test_plan_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

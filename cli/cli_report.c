@@ -26,6 +26,8 @@ static const char report_usage[] =
     "  plans           the risk treatment plan document: every plan (or --plan TP-N) with owner,\n"
     "                  controls, budget, costs, people, milestones and evidence, approval,\n"
     "                  verification, acceptance, and its history\n"
+    "  dashboard       treatment progress: plans by state and progress, budget against spent by\n"
+    "                  owner, overdue milestones, open alerts\n"
     "Formats: json (one document), csv (RFC 4180, one table: the main one), html (one\n"
     "self-contained page with inline CSS and SVG charts; prints to PDF).\n"
     "--since: only risks (plans) changed on or after that day. The report comes in chunks of at most 200\n"

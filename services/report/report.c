@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const names[] = {"", "risk_register", "soa", "heatmap", "plans"};
+static const char *const names[] = {"", "risk_register", "soa", "heatmap", "plans", "dashboard"};
 
 report_name_t report_name_parse(const char *s)
 {
@@ -19,7 +19,7 @@ report_name_t report_name_parse(const char *s)
     return REPORT_UNKNOWN;
 }
 
-const char *report_names(void) { return "risk_register, soa, heatmap, plans"; }
+const char *report_names(void) { return "risk_register, soa, heatmap, plans, dashboard"; }
 
 /* Parses a decimal number < 2^53 at *p followed by '.', advancing past the dot. */
 static int number(const char **p, uint64_t *out)

@@ -17,9 +17,10 @@ typedef enum {
     REPORT_SOA,
     REPORT_HEATMAP,
     REPORT_PLANS,
+    REPORT_DASHBOARD,
 } report_name_t;
 
-/* "risk_register", "soa", "heatmap", "plans" -> the report; REPORT_UNKNOWN otherwise. */
+/* "risk_register", "soa", "heatmap", "plans", "dashboard" -> the report; REPORT_UNKNOWN otherwise. */
 report_name_t report_name_parse(const char *s);
 /* The names, comma-separated, for messages. */
 const char *report_names(void);

@@ -423,11 +423,10 @@ static void test_soa(void **state)
 
 #define SHA "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
-/* The treatment plan document: TP-1 with budget, costs, people, milestones (one overdue, one with
- * evidence), approved; TP-2 a draft of another risk. */
-static void test_plans(void **state)
+/* seed, and TP-2 on R-2: budget 5000 EUR, 1300 spent, one person, one tool, two milestones (M-1
+ * overdue since yesterday, M-2 with evidence), submitted and approved. */
+static void seed_plans(harness_t *h)
 {
-    harness_t *h = *state;
     seed(h);
     char start[16], past[16], later[16], today[16];
     harness_date_in(-30, start);
@@ -446,6 +445,14 @@ static void test_plans(void **state)
     RUN(h, "tom", 0, "plan", "cost", "add", "TP-2", "--amount", "99.50", "--date", today);
     RUN(h, "tom", 0, "plan", "submit", "TP-2");
     RUN(h, "ann", 0, "plan", "approve", "TP-2", "--comment", "proportionate");
+}
+
+/* The treatment plan document: TP-1 with budget, costs, people, milestones (one overdue, one with
+ * evidence), approved; TP-2 a draft of another risk. */
+static void test_plans(void **state)
+{
+    harness_t *h = *state;
+    seed_plans(h);
 
     cJSON *doc = report_json(h, "plans", NULL);
     const cJSON *plans = table(doc, "plans");
@@ -548,6 +555,47 @@ static void plan_create_raw(harness_t *h, void *sock, const char *risk_id, int i
     env.body_case = RISKLINE__V1__ENVELOPE__BODY_PLAN_CREATE;
     env.plan_create = &body;
     call_ok(h, sock, &env, "plan_create");
+}
+
+/* The dashboard: its figures from the plans, the overdue milestone, the open alert of the monitor. */
+static void test_dashboard(void **state)
+{
+    harness_t *h = *state;
+    seed_plans(h);
+    assert_int_equal(harness_monitor_start(h), 0);
+    RUN(h, NULL, 0, "monitor", "sweep");
+    RUN(h, NULL, 0, "alert", "list");
+    if (!strstr(last.out, "TP-2/M-1"))
+        fail_msg("no alert of the overdue milestone:\n%s", last.out);
+    cJSON *doc = report_json(h, "dashboard", NULL);
+    const cJSON *tot = cJSON_GetArrayItem(table(doc, "totals"), 0);
+    assert_int_equal((int)harness_jnum(tot, "plans"), 2);
+    assert_int_equal((int)harness_jnum(tot, "open_plans"), 2);
+    assert_int_equal((int)harness_jnum(tot, "milestones"), 2);
+    assert_int_equal((int)harness_jnum(tot, "overdue_milestones"), 1);
+    assert_true(harness_jnum(tot, "open_alerts") >= 1);
+    const cJSON *st = table(doc, "plans_by_state");
+    assert_int_equal((int)harness_jnum(row_with(st, "state", "draft"), "plans"), 1);
+    assert_int_equal((int)harness_jnum(row_with(st, "state", "approved"), "plans"), 1);
+    assert_int_equal((int)harness_jnum(row_with(st, "state", "closed"), "plans"), 0);
+    assert_true(harness_jnum(row_with(st, "state", "approved"), "average_progress_pct") == 0.0);
+    const cJSON *own = row_with(table(doc, "budget_by_owner"), "currency", "EUR");
+    assert_string_equal(harness_jstr(own, "treatment_owner"), "tom");
+    assert_true(harness_jnum(own, "budget") == 5000.0);
+    assert_true(harness_jnum(own, "spent") == 1300.0);
+    assert_true(harness_jnum(own, "spent_pct") == 26.0);
+    const cJSON *od = table(doc, "overdue_milestones");
+    assert_int_equal(cJSON_GetArraySize(od), 1);
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(od, 0), "plan"), "TP-2");
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(od, 0), "milestone"), "M-1");
+    assert_int_equal((int)harness_jnum(cJSON_GetArrayItem(od, 0), "days_overdue"), 1);
+    const cJSON *al = row_with(table(doc, "open_alerts"), "subject", "TP-2/M-1");
+    assert_string_equal(harness_jstr(al, "kind"), "milestone_overdue");
+    csv_check(h, "dashboard", st);
+    const char *need[] = {"Plans by state", "Budget spent (%) by treatment owner", "Offline copy", "milestone_overdue",
+                          NULL};
+    html_check(h, "dashboard", 2, need);
+    cJSON_Delete(doc);
 }
 
 /* A register of more risks than one chunk holds: every risk once, in id order, in each format. */
@@ -671,6 +719,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_heatmap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_soa, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dashboard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
     };

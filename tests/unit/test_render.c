@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "render.h"
 #include "report.h"
+#include "report_dash.h"
 #include "report_plan.h"
 #include "risk.h"
 #include "rl_time.h"
@@ -364,6 +366,59 @@ static void test_plan_rows(void **state)
     rl_arena_destroy(&a);
 }
 
+static void test_dashboard_figures(void **state)
+{
+    (void)state;
+    report_dash_t *d = malloc(sizeof *d);
+    assert_non_null(d);
+    report_dash_init(d);
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    Riskline__V1__Resources res = RISKLINE__V1__RESOURCES__INIT;
+    Riskline__V1__Money eur = RISKLINE__V1__MONEY__INIT;
+    Riskline__V1__Milestone late = RISKLINE__V1__MILESTONE__INIT;
+    Riskline__V1__Milestone *ms[] = {&late};
+    late.due_date = "2026-01-01";
+    late.status = RISKLINE__V1__MILESTONE_STATUS__MILESTONE_STATUS_PENDING;
+    int64_t today;
+    rl_date_parse("2026-02-01", &today);
+    eur.currency = "EUR";
+    eur.amount_minor = 10000;
+    res.budget = &eur;
+    res.spent_minor = 2500;
+    p.resources = &res;
+    p.treatment_owner = "tom";
+    p.milestones = ms;
+    p.n_milestones = 1;
+    p.state = RISKLINE__V1__PLAN_STATE__PLAN_STATE_IN_PROGRESS;
+    p.progress_pct = 50;
+    report_dash_add(d, &p, today);
+    p.progress_pct = 100;
+    report_dash_add(d, &p, today);
+    p.state = RISKLINE__V1__PLAN_STATE__PLAN_STATE_CANCELLED;  /* closed: its milestone is not overdue */
+    report_dash_add(d, &p, today);
+    assert_int_equal(d->plans, 3);
+    assert_int_equal(d->open, 2);
+    assert_int_equal(d->milestones, 3);
+    assert_int_equal(d->overdue, 2);
+    assert_int_equal(d->by_state[RISKLINE__V1__PLAN_STATE__PLAN_STATE_IN_PROGRESS], 2);
+    assert_int_equal(d->progress[RISKLINE__V1__PLAN_STATE__PLAN_STATE_IN_PROGRESS], 150);
+    assert_int_equal(d->nowners, 1);
+    assert_string_equal(d->owners[0].owner, "tom");
+    assert_int_equal(d->owners[0].budget, 30000);
+    assert_int_equal(d->owners[0].spent, 7500);
+    /* past REPORT_DASH_OWNERS owners, the rest is summed in one row */
+    char name[32];
+    for (int i = 0; i < REPORT_DASH_OWNERS + 5; i++) {
+        snprintf(name, sizeof name, "owner-%d", i);
+        p.treatment_owner = name;
+        report_dash_add(d, &p, today);
+    }
+    assert_int_equal(d->nowners, REPORT_DASH_OWNERS);
+    assert_string_equal(d->owners[REPORT_DASH_OWNERS].owner, "(other owners)");
+    assert_int_equal(d->owners[REPORT_DASH_OWNERS].plans, 6);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,7 +426,7 @@ int main(void)
         cmocka_unit_test(test_html_escaping),   cmocka_unit_test(test_json_document),
         cmocka_unit_test(test_csv_document),    cmocka_unit_test(test_html_document),
         cmocka_unit_test(test_cursor),          cmocka_unit_test(test_matrix_and_cells),
-        cmocka_unit_test(test_plan_rows),
+        cmocka_unit_test(test_plan_rows),       cmocka_unit_test(test_dashboard_figures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -38,7 +38,8 @@ INTEG_BINS := $(patsubst tests/integration/%.c,$(BUILD)/tests/%,$(INTEG_SRC))
 HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harness*.c))
 # domain modules that unit tests link without I/O
 DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o %_consumer.o,$(SERVICE_OBJ))
-BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor
+BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor \
+              $(BUILD)/bench/bench_reports
 
 .PHONY: all deps run test test-only san bench clean clang build-tests
 .SECONDARY:
@@ -101,7 +102,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lpthread
 # the bench programs share their process, Redis and socket helpers
-$(BUILD)/bench/bench $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor: $(BUILD)/obj/tests/bench/bench_util.o
+$(BUILD)/bench/bench $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor $(BUILD)/bench/bench_reports: \
+    $(BUILD)/obj/tests/bench/bench_util.o
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -127,10 +129,11 @@ san: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BUILD)/bin/riskline-treatment \
-	    $(BUILD)/bin/riskline-monitor $(BENCH_BINS)
+	    $(BUILD)/bin/riskline-monitor $(BUILD)/bin/riskline-report $(BUILD)/bin/riskline $(BENCH_BINS)
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_treatment
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_monitor
+	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_reports
 
 # --- fuzzing (docs/FUZZING.md): libFuzzer targets tests/fuzz/fuzz_*.c, clang, ASan + UBSan ---
 # `make fuzz` builds them into $(FUZZ_BUILD) and runs each for FUZZ_SECONDS from the seeds in

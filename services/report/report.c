@@ -252,3 +252,35 @@ int report_soa_cells(const Riskline__V1__SoaEntry *e, rl_arena_t *a, const char 
     cells[k++] = e->excluded_by;
     return report_cells_ok(cells, k);
 }
+
+Riskline__V1__Plan *report_plan_for_soa(const Riskline__V1__Plan *p, rl_arena_t *a)
+{
+    Riskline__V1__Plan *c = rl_arena_alloc(a, sizeof *c);
+    Riskline__V1__PlanControl **cs = rl_arena_alloc(a, (p->n_controls ? p->n_controls : 1) * sizeof *cs);
+    Riskline__V1__PlanControl *cb = rl_arena_alloc(a, (p->n_controls ? p->n_controls : 1) * sizeof *cb);
+    if (!c || !cs || !cb)
+        return NULL;
+    riskline__v1__plan__init(c);
+    c->id = rl_arena_strdup(a, p->id);
+    c->risk_id = rl_arena_strdup(a, p->risk_id);
+    c->state = p->state;
+    for (size_t i = 0; i < p->n_controls; i++) {
+        riskline__v1__plan_control__init(&cb[i]);
+        cb[i].control_id = rl_arena_strdup(a, p->controls[i]->control_id);
+        cb[i].status = p->controls[i]->status;
+        if (!cb[i].control_id)
+            return NULL;
+        cs[i] = &cb[i];
+    }
+    c->controls = cs;
+    c->n_controls = p->n_controls;
+    if (p->verification) {
+        Riskline__V1__Verification *v = rl_arena_alloc(a, sizeof *v);
+        if (!v)
+            return NULL;
+        riskline__v1__verification__init(v);
+        v->effective = p->verification->effective;
+        c->verification = v;
+    }
+    return c->id && c->risk_id ? c : NULL;
+}

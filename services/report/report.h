@@ -88,5 +88,9 @@ extern const render_col_t report_matrix_cols[REPORT_MATRIX_NCOLS];
 #define REPORT_SOA_NCOLS 10
 extern const render_col_t report_soa_cols[REPORT_SOA_NCOLS];
 int report_soa_cells(const Riskline__V1__SoaEntry *e, rl_arena_t *arena, const char *cells[REPORT_SOA_NCOLS]);
+/* A copy of p with only what the SoA derivation reads (id, risk, state, controls and their status,
+ * whether its verification says effective), in arena: the SoA of many plans then costs their
+ * controls, not their milestones, costs or history. NULL when out of memory. */
+Riskline__V1__Plan *report_plan_for_soa(const Riskline__V1__Plan *p, rl_arena_t *arena);
 
 #endif

@@ -19,7 +19,7 @@
  * or READ_BUDGET of request memory (sparse filters): chunks stay well under the 1 MiB frame. */
 #define CHUNK_ROWS 200
 #define CHUNK_BYTES (256 * 1024)
-#define READ_BUDGET (16u * 1024 * 1024)
+#define READ_BUDGET (4u * 1024 * 1024)
 #define MATRIX_PAGE 500
 #define PLAN_PAGE 20
 
@@ -278,13 +278,65 @@ static rl_err_t heatmap_chunk(chunk_t *c, rl_error_t *err)
     return RL_OK;
 }
 
+/* Calls fn(ctx, plan) for every plan of the tenant, read a page at a time into the scratch arena
+ * (reset after each page: the plan is only valid during the call). */
+static rl_err_t each_plan(chunk_t *c, rl_err_t (*fn)(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err),
+                          void *ctx, rl_error_t *err)
+{
+    rl_arena_t *s = c->srv->scratch;
+    char cursor[RL_MAX_CURSOR + 1] = "";
+    rl_err_t rc = RL_OK;
+    do {
+        rl_arena_reset(s);
+        Riskline__V1__PlanList q = RISKLINE__V1__PLAN_LIST__INIT;
+        Riskline__V1__PlanPage page = RISKLINE__V1__PLAN_PAGE__INIT;
+        q.limit = MATRIX_PAGE;
+        q.cursor = cursor;
+        if ((rc = plan_store_list(c->srv->plans, s, c->req->tenant, &q, &page, err)))
+            break;
+        for (size_t i = 0; i < page.n_plans && !rc; i++)
+            rc = fn(ctx, page.plans[i], err);
+        snprintf(cursor, sizeof cursor, "%s", page.next_cursor);
+    } while (cursor[0] && !rc);
+    rl_arena_reset(s);
+    return rc;
+}
+
+/* The plans the SoA derives from: copies of what it reads, in the request arena. */
+typedef struct {
+    rl_arena_t *arena;
+    Riskline__V1__Plan **plans;
+    size_t n, cap;
+} soa_plans_t;
+
+static rl_err_t keep_for_soa(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err)
+{
+    soa_plans_t *k = ctx;
+    if (k->n == k->cap) {
+        size_t ncap = k->cap ? k->cap * 2 : 256;
+        Riskline__V1__Plan **grown = rl_arena_alloc(k->arena, ncap * sizeof *grown);
+        if (!grown)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+        if (k->n)
+            memcpy(grown, k->plans, k->n * sizeof *grown);
+        k->plans = grown;
+        k->cap = ncap;
+    }
+    if (!(k->plans[k->n] = report_plan_for_soa(p, k->arena)))
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    k->n++;
+    return RL_OK;
+}
+
 static rl_err_t soa_chunk(chunk_t *c, rl_error_t *err)
 {
     rl_arena_t *a = c->req->arena;
     Riskline__V1__SoaEntry **entries;
     size_t n;
-    rl_err_t rc = plan_store_soa(c->srv->plans, a, c->req->tenant, 0, 0, &entries, &n, err);
-    if (rc)
+    soa_plans_t kept = {a, NULL, 0, 0};
+    rl_err_t rc = each_plan(c, keep_for_soa, &kept, err);
+    if (rc || (rc = plan_store_soa_of(c->srv->plans, a, c->req->tenant, (const Riskline__V1__Plan *const *)kept.plans,
+                                      kept.n, 0, 0, &entries, &n, err)))
         return rc;
     render_t *out = c->out;
     render_doc_begin(out, "soa", "Statement of Applicability", c->req->tenant, c->generated, NULL);
@@ -396,6 +448,8 @@ static rl_err_t plans_chunk(chunk_t *c, rl_error_t *err)
     if (cur->phase > end)
         return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
     uint32_t rows = 0;
+    if (render_format(out) == RENDER_CSV && cur->phase == 2)
+        cur->phase = end;  /* a CSV file is the plans table only: the other tables need no reading */
     while (cur->phase >= 1 && cur->phase <= ntables && room(c, rows)) {
         const report_plan_table_t *t = &tables[cur->phase - 1];
         if (render_tables(out) < cur->phase)
@@ -417,7 +471,7 @@ static rl_err_t plans_chunk(chunk_t *c, rl_error_t *err)
             return rc;
         if (!next[0]) {
             render_table_end(out);
-            cur->phase++;
+            cur->phase = render_format(out) == RENDER_CSV ? end : cur->phase + 1;
         }
     }
     while (cur->phase == history && room(c, rows)) {
@@ -470,25 +524,16 @@ static rl_err_t plans_chunk(chunk_t *c, rl_error_t *err)
 /* Phases of the dashboard. */
 enum { DASH_START = 0, DASH_OVERDUE = 1, DASH_ALERTS = 2, DASH_END = 3 };
 
-/* Every plan, page by page in the scratch arena, into the figures. */
-static rl_err_t dash_fill(chunk_t *c, report_dash_t *d, int64_t today, rl_error_t *err)
+typedef struct {
+    report_dash_t *d;
+    int64_t today;
+} dash_fill_t;
+
+static rl_err_t dash_add(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err)
 {
-    rl_arena_t *s = c->srv->scratch;
-    char cursor[RL_MAX_CURSOR + 1] = "";
-    do {
-        rl_arena_reset(s);
-        Riskline__V1__PlanList q = RISKLINE__V1__PLAN_LIST__INIT;
-        Riskline__V1__PlanPage page = RISKLINE__V1__PLAN_PAGE__INIT;
-        q.limit = MATRIX_PAGE;
-        q.cursor = cursor;
-        rl_err_t rc = plan_store_list(c->srv->plans, s, c->req->tenant, &q, &page, err);
-        if (rc)
-            return rc;
-        for (size_t i = 0; i < page.n_plans; i++)
-            report_dash_add(d, page.plans[i], today);
-        snprintf(cursor, sizeof cursor, "%s", page.next_cursor);
-    } while (cursor[0]);
-    rl_arena_reset(s);
+    (void)err;
+    dash_fill_t *f = ctx;
+    report_dash_add(f->d, p, f->today);
     return RL_OK;
 }
 
@@ -539,7 +584,8 @@ static rl_err_t dash_summary(chunk_t *c, int64_t today, rl_error_t *err)
     if (!d)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
     report_dash_init(d);
-    rl_err_t rc = dash_fill(c, d, today, err);
+    dash_fill_t fill = {d, today};
+    rl_err_t rc = each_plan(c, dash_add, &fill, err);
     rl_cmd_t *cnt = rl_cmd_new(a, "ZCOUNT");
     rl_cmd_argf(cnt, "rl:{%s}:idx:alert:open", c->req->tenant);
     rl_cmd_arg(cnt, "-inf");
@@ -714,7 +760,8 @@ static rl_err_t dashboard_chunk(chunk_t *c, rl_error_t *err)
     if (cur->phase == DASH_START) {
         if ((rc = dash_summary(c, today, err)))
             return rc;
-        cur->phase = DASH_OVERDUE;
+        /* a CSV file is the plans-by-state table only: the lists need no reading */
+        cur->phase = render_format(c->out) == RENDER_CSV ? DASH_END : DASH_OVERDUE;
         cur->inner[0] = '\0';
     }
     uint32_t rows = 0;

@@ -389,12 +389,22 @@ rl_err_t plan_store_soa(plan_store_t *self, rl_arena_t *arena, const char *tenan
                        rl_error_t *err)
 {
     plan_t **plans;
-    size_t np, nc, ne;
+    size_t np;
+    rl_err_t rc = plan_store_all(self, arena, tenant, &plans, &np, err);
+    if (rc)
+        return rc;
+    return plan_store_soa_of(self, arena, tenant, (const plan_t *const *)plans, np, theme, status, out, nout, err);
+}
+
+rl_err_t plan_store_soa_of(plan_store_t *self, rl_arena_t *arena, const char *tenant, const plan_t *const *plans,
+                           size_t np, Riskline__V1__ControlTheme theme, Riskline__V1__ImplementationStatus status,
+                           Riskline__V1__SoaEntry ***out, size_t *nout, rl_error_t *err)
+{
+    size_t nc, ne;
     Riskline__V1__Control **custom;
     Riskline__V1__SoaEntry **excl;
     rl_err_t rc;
-    if ((rc = plan_store_all(self, arena, tenant, &plans, &np, err)) ||
-        (rc = plan_store_controls(self, arena, tenant, &custom, &nc, err)) ||
+    if ((rc = plan_store_controls(self, arena, tenant, &custom, &nc, err)) ||
         (rc = plan_store_exclusions(self, arena, tenant, &excl, &ne, err)))
         return rc;
     soa_exclusion_t *ex = rl_arena_alloc(arena, (ne ? ne : 1) * sizeof *ex);
@@ -405,8 +415,8 @@ rl_err_t plan_store_soa(plan_store_t *self, rl_arena_t *arena, const char *tenan
         if (excl[i]->control && excl[i]->exclusion_reason[0])
             ex[k++] = (soa_exclusion_t){excl[i]->control->id, excl[i]->exclusion_reason, excl[i]->excluded_by,
                                         excl[i]->excluded_at_ms};
-    return soa_derive((const plan_t *const *)plans, np, (const Riskline__V1__Control *const *)custom, nc, ex, k,
-                      theme, status, arena, out, nout, err);
+    return soa_derive(plans, np, (const Riskline__V1__Control *const *)custom, nc, ex, k, theme, status, arena, out,
+                      nout, err);
 }
 
 /* The stored version of an entity (0 when absent). */

@@ -491,3 +491,16 @@ int bench_start_and_wait(bench_child_t *c, char *const argv[], char *const extra
     }
     return bench_wait_ping(c, zctx, endpoint, keys, want_pong);
 }
+
+double bench_env_scale(const char *prog)
+{
+    const char *s = getenv("RISKLINE_BENCH_SCALE");
+    if (!s || !*s)
+        return 1.0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end && !*end && v >= 0.01 && v <= 10.0)
+        return v;
+    fprintf(stderr, "%s: ignoring RISKLINE_BENCH_SCALE=%s (want 0.01..10), using 1\n", prog, s);
+    return 1.0;
+}

@@ -140,6 +140,8 @@ static rl_err_t register_chunk(chunk_t *c, rl_error_t *err)
     render_t *out = c->out;
     rl_arena_t *a = c->req->arena;
     report_cursor_t *cur = &c->cur;
+    if (cur->phase > REG_END)
+        return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
     if (cur->phase == REG_START) {
         const char *const *p = params(c);
         if (!p)

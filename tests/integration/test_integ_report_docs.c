@@ -710,6 +710,31 @@ static void test_refusals(void **state)
     assert_null(harness_read_file(path, NULL));
     RUN(h, NULL, 0, "report", "--help");
     assert_non_null(strstr(last.out, "risk_register"));
+
+    /* forged cursors are refused by name, and a valid one continues where it said */
+    const char *bad[] = {"r1.9.1.0.1.0.0.0.0.0.0.0.0.", "r1.1.1.0.1.0.0.0.0.0.0.0.0.x", "x", "r1.1.1.0.1.0.0.0.0.0.0.0.0.1",
+                         NULL};
+    const char *names[] = {"risk_register", "risk_register", "plans", "heatmap"};
+    char key[700];
+    snprintf(key, sizeof key, "%s/cli.key", h->keys_dir);
+    for (size_t i = 0; bad[i]; i++) {
+        void *sock = harness_dealer_to(h, h->report_endpoint, "report", key);
+        assert_non_null(sock);
+        harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+        Riskline__V1__ReportGet q = RISKLINE__V1__REPORT_GET__INIT;
+        q.name = (char *)names[i];
+        q.format = RISKLINE__V1__REPORT_FORMAT__REPORT_FORMAT_JSON;
+        q.cursor = (char *)bad[i];
+        env.body_case = RISKLINE__V1__ENVELOPE__BODY_REPORT_GET;
+        env.report_get = &q;
+        harness_env_prepare(h, &env);
+        harness_env_t *r = harness_send_env(h, sock, &env) == 0 ? harness_recv_env(sock, 5000) : NULL;
+        zmq_close(sock);
+        assert_non_null(r);
+        if (harness_code(r) != RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT || strcmp(harness_field(r), "cursor") != 0)
+            fail_msg("cursor '%s' of %s: %s", bad[i], names[i], harness_reply_text(r));
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
 }
 
 int main(void)

@@ -347,6 +347,24 @@ static void test_plan_rows(void **state)
     assert_int_equal(t[2].cells(&p, 1, &ctx, a, cells), 0);
     assert_string_equal(cells[2], "Own check");
     assert_int_equal(t[4].count(&p), 0);  /* no costs */
+    /* what the SoA keeps of a plan: ids, state, controls, the verification result; not the rest */
+    Riskline__V1__Verification ver = RISKLINE__V1__VERIFICATION__INIT;
+    ver.effective = 1;
+    ver.result = "tested";
+    p.verification = &ver;
+    p.risk_id = "R-9";
+    Riskline__V1__Plan *k = report_plan_for_soa(&p, a);
+    assert_non_null(k);
+    assert_string_equal(k->id, "TP-3");
+    assert_string_equal(k->risk_id, "R-9");
+    assert_int_equal(k->state, p.state);
+    assert_int_equal(k->n_controls, 2);
+    assert_string_equal(k->controls[1]->control_id, "C-3");
+    assert_int_equal(k->controls[0]->status, pc.status);
+    assert_true(k->verification->effective);
+    assert_int_equal(k->n_milestones, 0);
+    assert_null(k->resources);
+    p.verification = NULL;
     Riskline__V1__DomainEvent ev = RISKLINE__V1__DOMAIN_EVENT__INIT;
     Riskline__V1__FieldChange ch = RISKLINE__V1__FIELD_CHANGE__INIT;
     Riskline__V1__FieldChange *chs[] = {&ch, &ch};

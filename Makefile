@@ -74,9 +74,9 @@ endef
 $(foreach s,$(SERVICE_NAMES),$(eval $(call service_bin,$(s))))
 # the report reads the register's and treatment's entities through their stores' read functions and
 # derives levels and the SoA with their pure rules (it writes none of their keys)
-$(BUILD)/bin/riskline-report: $(BUILD)/obj/services/register/risk.o \
-    $(BUILD)/obj/services/register/risk_store.o $(BUILD)/obj/services/treatment/plan.o \
-    $(BUILD)/obj/services/treatment/plan_store.o $(BUILD)/obj/services/treatment/catalogue.o
+REPORT_READS_OBJ := $(patsubst %,$(BUILD)/obj/services/%.o,register/risk register/risk_store treatment/plan \
+    treatment/plan_store treatment/catalogue)
+$(BUILD)/bin/riskline-report: $(REPORT_READS_OBJ)
 
 $(BUILD)/bin/riskline: $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -162,6 +162,9 @@ $(BUILD)/fuzz/fuzz_envelope_treatment: $(filter-out %/main.o,$(patsubst %.c,$(BU
 $(BUILD)/obj/tests/fuzz/fuzz_envelope_treatment.o: CFLAGS += -Iservices/treatment
 $(BUILD)/fuzz/fuzz_envelope_monitor: $(filter-out %/main.o,$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/monitor/*.c)))
 $(BUILD)/obj/tests/fuzz/fuzz_envelope_monitor.o: CFLAGS += -Iservices/monitor
+$(BUILD)/fuzz/fuzz_envelope_report: $(filter-out %/main.o,$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/report/*.c))) \
+    $(REPORT_READS_OBJ)
+$(BUILD)/obj/tests/fuzz/fuzz_envelope_report.o: CFLAGS += -Iservices/report
 $(BUILD)/fuzz/fuzz_cli_args: $(filter-out %/main.o,$(CLI_OBJ))
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_HELPER_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

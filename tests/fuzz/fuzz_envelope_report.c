@@ -56,14 +56,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    if (getenv("FZ_WRITE_SEEDS"))
-        write_seeds(getenv("FZ_WRITE_SEEDS"));
-    fz_bus_init(&fz, "report");
-    rl_store_opts_t so;
-    fz_bus_store_opts(&fz, &so);
+    srv.store = fz_bus_start(&fz, "report", write_seeds);
     srv.log = fz.log;
     srv.clock = rl_clock_fixed(&now_ms);
-    srv.store = rl_store_new(&so, fz.log);
     srv.arena = rl_arena_new(0);
     srv.scratch = rl_arena_new(0);
     srv.risks = srv.store ? risk_store_new(srv.store) : NULL;

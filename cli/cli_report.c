@@ -32,7 +32,8 @@ static const char report_usage[] =
     "self-contained page with inline CSS and SVG charts; prints to PDF).\n"
     "--since: only risks (plans) changed on or after that day. The report comes in chunks of at most 200\n"
     "entities: memory stays small on both sides whatever the tenant's size. FILE is written as\n"
-    "FILE.part and renamed when the last chunk arrived, so a failed run leaves no half report.\n"
+    "FILE.part and renamed when the last chunk arrived, so a failed run leaves no half report (on\n"
+    "stdout, what came before a failure stays printed).\n"
     "Exit 0 written; 1 usage; 2 refused (forbidden, unknown report, bad filter); 3 no reply.\n";
 
 static const cli_opt_t report_opts[] = {

@@ -24,13 +24,13 @@ static const char css[] =
     "dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:0 0 8px}"
     "dl.meta dt{font-weight:bold}dl.meta dd{margin:0}"
     "table{border-collapse:collapse;width:100%;margin:4px 0 10px}"
-    "th,td{border:1px solid #999;padding:3px 5px;text-align:left;vertical-align:top}"
+    "th,td{border:1px solid #999;padding:3px 5px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
     "th{background:#e8e8e8}td.n{text-align:right;font-variant-numeric:tabular-nums}"
     "td.low{background:#c8e6c9}td.medium{background:#fff59d}td.high{background:#ffcc80}"
     "td.critical{background:#ef9a9a}p.note{color:#555}svg{display:block;margin:6px 0 12px}"
     "thead{display:table-header-group}tr{page-break-inside:avoid;break-inside:avoid}"
     "*{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
-    "@page{size:A4 landscape;margin:12mm}";
+    "@page{size:A4 landscape;margin:12mm}@media print{body{font-size:8pt;margin:0}th,td{padding:2px 3px}}";
 
 static const char *const level_names[] = {"", "low", "medium", "high", "critical"};
 static const char *const level_fill[] = {"#f5f5f5", "#c8e6c9", "#fff59d", "#ffcc80", "#ef9a9a"};

@@ -145,8 +145,9 @@ rl_err_t report_plans_chunk(chunk_t *c, rl_error_t *err)
     ctx.custom = custom;
     ctx.ncustom = ncustom;
     if (cur->phase == 0) {
-        const char *p[] = {"Plan", c->q->plan_id, "Changed since", c->q->since, NULL};
-        const char *const *params = c->q->plan_id && c->q->plan_id[0] ? p : c->q->since && c->q->since[0] ? p + 2 : NULL;
+        const char *const *params = report_params(c);
+        if (!params)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
         render_doc_begin(out, "plans", "Risk treatment plans", c->req->tenant, c->generated, params);
         render_note(out, "ISO/IEC 27001:2022 6.1.3 e), 8.3: each plan with its owner, controls, resources and "
                          "costs, milestones and evidence, approval, verification, acceptance, and its history.");

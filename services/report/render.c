@@ -215,12 +215,12 @@ void render_doc_begin(render_t *self, const char *report, const char *title, con
         puts_(self, ",\"generated_at\":");
         render_json_string(self, generated_at);
         puts_(self, ",\"parameters\":{");
-        for (size_t i = 0; params && params[i] && params[i + 1]; i += 2) {
+        for (size_t i = 0; params && params[i] && params[i + 1] && params[i + 2]; i += 3) {
             if (i)
                 put(self, ",", 1);
             render_json_string(self, params[i]);
             put(self, ":", 1);
-            render_json_string(self, params[i + 1]);
+            render_json_string(self, params[i + 2]);
         }
         puts_(self, "},\"tables\":{");
     } else if (self->fmt == RENDER_HTML) {
@@ -238,11 +238,11 @@ void render_doc_begin(render_t *self, const char *report, const char *title, con
         puts_(self, "</dd><dt>Generated</dt><dd>");
         render_html_text(self, generated_at);
         puts_(self, "</dd>");
-        for (size_t i = 0; params && params[i] && params[i + 1]; i += 2) {
+        for (size_t i = 0; params && params[i] && params[i + 1] && params[i + 2]; i += 3) {
             puts_(self, "<dt>");
-            render_html_text(self, params[i]);
-            puts_(self, "</dt><dd>");
             render_html_text(self, params[i + 1]);
+            puts_(self, "</dt><dd>");
+            render_html_text(self, params[i + 2]);
             puts_(self, "</dd>");
         }
         puts_(self, "</dl>\n");

@@ -66,9 +66,10 @@ void render_csv_field(render_t *self, const char *s, render_kind_t kind);
 void render_html_text(render_t *self, const char *s);
 
 /* --- the document --- */
-/* Opens the document: JSON {"report", "title", "tenant", "generated_at", "parameters": {...},
- * "tables": {; HTML head with inline CSS, the title, and a definition list of the parameters;
- * CSV nothing. params: name/value pairs ending with NULL (may be NULL). */
+/* Opens the document: JSON {"report", "title", "tenant", "generated_at", "parameters": {key:
+ * value, ...}, "tables": {; HTML head with inline CSS, the title, and a definition list of the
+ * parameters (label: value); CSV nothing. params: key, label, value triplets ending with NULL (may
+ * be NULL). */
 void render_doc_begin(render_t *self, const char *report, const char *title, const char *tenant,
                       const char *generated_at, const char *const *params);
 /* Closes it (JSON "}}", HTML "</body></html>"). */

@@ -30,7 +30,8 @@ typedef struct {
 
 /* A store error on the filters names the request's field: "filters.owner". */
 rl_err_t report_filters_err(rl_err_t rc, rl_error_t *err);
-/* The parameters a document states (name/value pairs, NULL-ended, arena-owned), NULL out of memory. */
+/* The parameters a document states (key, label, value triplets for render_doc_begin, NULL-ended,
+ * arena-owned): the filters, since and plan id given; NULL out of memory. */
 const char *const *report_params(chunk_t *c);
 /* The page source's next cursor into cur (RL_ERR_INTERNAL when it is too long). */
 rl_err_t report_set_inner(report_cursor_t *cur, const char *next, rl_error_t *err);

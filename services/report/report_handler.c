@@ -25,31 +25,35 @@ rl_err_t report_filters_err(rl_err_t rc, rl_error_t *err)
     return rc;
 }
 
-/* The parameters a document states (name/value pairs, NULL-ended, arena-owned). */
+/* The parameters a document states (key, label, value triplets, NULL-ended, arena-owned). */
 const char *const *report_params(chunk_t *c)
 {
     rl_arena_t *a = c->req->arena;
-    const char **p = rl_arena_alloc(a, 20 * sizeof *p);
+    const char **p = rl_arena_alloc(a, 24 * sizeof *p);
     if (!p)
         return NULL;
     size_t n = 0;
     const Riskline__V1__RiskList *f = &c->filters;
     char buf[64];
+#define PARAM(k, l, v) (p[n++] = (k), p[n++] = (l), p[n++] = (v))
     if (f->owner && f->owner[0])
-        p[n++] = "Owner", p[n++] = f->owner;
+        PARAM("owner", "Owner", f->owner);
     if (f->category && f->category[0])
-        p[n++] = "Category", p[n++] = f->category;
+        PARAM("category", "Category", f->category);
     if (f->level)
-        p[n++] = "Inherent level", p[n++] = report_level_name(f->level);
+        PARAM("level", "Inherent level", report_level_name(f->level));
     if (f->status)
-        p[n++] = "Status",
-        p[n++] = rl_arena_strdup(a, rl_json_enum_name(&riskline__v1__risk_status__descriptor, f->status, buf, sizeof buf));
+        PARAM("status", "Status",
+              rl_arena_strdup(a, rl_json_enum_name(&riskline__v1__risk_status__descriptor, f->status, buf, sizeof buf)));
     if (f->review_before && f->review_before[0])
-        p[n++] = "Review before", p[n++] = f->review_before;
+        PARAM("review_before", "Review before", f->review_before);
     if (f->archived)
-        p[n++] = "Archived risks", p[n++] = "yes";
+        PARAM("archived", "Archived risks", "yes");
     if (c->q->since && c->q->since[0])
-        p[n++] = "Changed since", p[n++] = c->q->since;
+        PARAM("since", "Changed since", c->q->since);
+    if (c->q->plan_id && c->q->plan_id[0])
+        PARAM("plan_id", "Plan", c->q->plan_id);
+#undef PARAM
     p[n] = NULL;
     return p;
 }

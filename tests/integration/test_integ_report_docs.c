@@ -333,7 +333,7 @@ static void test_risk_register(void **state)
     const char *crit[] = {"--level", "critical", NULL};
     cJSON *f = report_json(h, "risk_register", crit);
     assert_int_equal(cJSON_GetArraySize(table(f, "risks")), 2);
-    assert_string_equal(harness_jstr(cJSON_GetObjectItemCaseSensitive(f, "parameters"), "Inherent level"), "critical");
+    assert_string_equal(harness_jstr(cJSON_GetObjectItemCaseSensitive(f, "parameters"), "level"), "critical");
     cJSON_Delete(f);
     const char *own[] = {"--owner", "alice", "--sort", "score", NULL};
     f = report_json(h, "risk_register", own);
@@ -505,6 +505,7 @@ static void test_plans(void **state)
     const char *one[] = {"--plan", "TP-2", NULL};
     cJSON *d = report_json(h, "plans", one);
     assert_int_equal(cJSON_GetArraySize(table(d, "plans")), 1);
+    assert_string_equal(harness_jstr(cJSON_GetObjectItemCaseSensitive(d, "parameters"), "plan_id"), "TP-2");
     assert_int_equal(cJSON_GetArraySize(table(d, "history")), 8);
     assert_int_equal(cJSON_GetArraySize(table(d, "controls")), 2);
     cJSON_Delete(d);

@@ -92,7 +92,7 @@ static char *two_chunks(render_format_t fmt)
 {
     const char *rows[3][3] = {{"R-1", "3", "high"}, {"R-2, \"b\"", "", "low"}, {"R-3", "7", "critical"}};
     render_t *r = render_new(fmt);
-    const char *params[] = {"Owner", "alice <a@x>", NULL};
+    const char *params[] = {"owner", "Owner", "alice <a@x>", NULL};
     render_doc_begin(r, "test", "Test & report", "default", "2026-01-01T00:00:00.000Z", params);
     render_table_begin(r, "rows", "Rows", cols, 3, 1);
     render_row(r, cols, 3, rows[0]);
@@ -135,7 +135,7 @@ static void test_json_document(void **state)
     if (!j)
         fail_msg("not JSON: %s", doc);
     assert_string_equal(cJSON_GetObjectItem(j, "title")->valuestring, "Test & report");
-    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "parameters"), "Owner")->valuestring, "alice <a@x>");
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "parameters"), "owner")->valuestring, "alice <a@x>");
     cJSON *rows = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "tables"), "rows");
     assert_int_equal(cJSON_GetArraySize(rows), 3);
     assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rows, 0), "n")->valueint, 3);
@@ -162,7 +162,7 @@ static void test_html_document(void **state)
     char *doc = two_chunks(RENDER_HTML);
     assert_non_null(strstr(doc, "<html xmlns=\"http://www.w3.org/1999/xhtml\""));
     assert_non_null(strstr(doc, "<title>Test &amp; report"));
-    assert_non_null(strstr(doc, "<dd>alice &lt;a@x&gt;</dd>"));
+    assert_non_null(strstr(doc, "<dt>Owner</dt><dd>alice &lt;a@x&gt;</dd>"));
     assert_non_null(strstr(doc, "<td>R-2, &quot;b&quot;</td><td class=\"n\"></td><td class=\"low\">low</td>"));
     assert_non_null(strstr(doc, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
     /* the matrix: 9 cells, the counts shown where not zero, highest likelihood on top */

@@ -390,6 +390,22 @@ static void test_heatmap(void **state)
     csv_check(h, "heatmap", cells);
     const char *need[] = {"Inherent risk", "Residual risk", "Likelihood", "Impact", NULL};
     html_check(h, "heatmap", 2, need);
+    /* the SVG grids show the counts: 5 x 5 cells each, the bold numbers sum to the risks placed */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c '\n"
+             "import sys, xml.dom.minidom as m\n"
+             "S = \"http://www.w3.org/2000/svg\"\n"
+             "svg = m.parse(sys.argv[1]).getElementsByTagNameNS(S, \"svg\")\n"
+             "for g, want in zip(svg, (5, 2)):\n"
+             "    cells = g.getElementsByTagNameNS(S, \"rect\")\n"
+             "    nums = [int(t.firstChild.data) for t in g.getElementsByTagNameNS(S, \"text\") if t.getAttribute(\"font-weight\") == \"bold\"]\n"
+             "    if len(cells) != 25 or sum(nums) != want: sys.exit(\"cells %%d, counts %%s\" %% (len(cells), nums))\n"
+             "' %s/heatmap.html",
+             h->dir);
+    int st = system(cmd);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        fail_msg("the heat map's SVG does not show the counts (status %d)", st);
     cJSON_Delete(doc);
 }
 

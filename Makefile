@@ -39,7 +39,8 @@ HARNESS_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/integration/harn
 # domain modules that unit tests link without I/O
 DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o %_consumer.o,$(SERVICE_OBJ))
 BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor \
-              $(BUILD)/bench/bench_report
+              $(BUILD)/bench/bench_report \
+              $(BUILD)/bench/bench_reports
 
 .PHONY: all deps run test test-only san bench clean clang build-tests
 .SECONDARY:
@@ -69,9 +70,14 @@ $(LIB): $(LIB_OBJ)
 define service_bin
 $$(BUILD)/bin/riskline-$(1): $$(patsubst %.c,$$(BUILD)/obj/%.o,$$(wildcard services/$(1)/*.c)) $$(LIB)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $$(LIB) $$(LDLIBS)
 endef
 $(foreach s,$(SERVICE_NAMES),$(eval $(call service_bin,$(s))))
+# the report reads the register's and treatment's entities through their stores' read functions and
+# derives levels and the SoA with their pure rules (it writes none of their keys)
+REPORT_READS_OBJ := $(patsubst %,$(BUILD)/obj/services/%.o,register/risk register/risk_store treatment/plan \
+    treatment/plan_store treatment/catalogue)
+$(BUILD)/bin/riskline-report: $(REPORT_READS_OBJ)
 
 $(BUILD)/bin/riskline: $(CLI_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
@@ -105,7 +111,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) -lpthread
 # the bench programs share their process, Redis and socket helpers
-$(BUILD)/bench/bench $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor $(BUILD)/bench/bench_report: \
+$(BUILD)/bench/bench $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor $(BUILD)/bench/bench_report $(BUILD)/bench/bench_reports: \
     $(BUILD)/obj/tests/bench/bench_util.o
 
 run: deps
@@ -132,11 +138,12 @@ san: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/bin/riskline-register $(BUILD)/bin/riskline-treatment \
-	    $(BUILD)/bin/riskline-monitor $(BUILD)/bin/riskline-report $(BENCH_BINS)
+	    $(BUILD)/bin/riskline-monitor $(BUILD)/bin/riskline-report $(BUILD)/bin/riskline $(BENCH_BINS)
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_treatment
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_monitor
 	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_report
+	@RISKLINE_BUILD=$(BUILD) $(BUILD)/bench/bench_reports
 
 # --- fuzzing (docs/FUZZING.md): libFuzzer targets tests/fuzz/fuzz_*.c, clang, ASan + UBSan ---
 # `make fuzz` builds them into $(FUZZ_BUILD) and runs each for FUZZ_SECONDS from the seeds in
@@ -165,6 +172,9 @@ $(BUILD)/fuzz/fuzz_envelope_treatment: $(filter-out %/main.o,$(patsubst %.c,$(BU
 $(BUILD)/obj/tests/fuzz/fuzz_envelope_treatment.o: CFLAGS += -Iservices/treatment
 $(BUILD)/fuzz/fuzz_envelope_monitor: $(filter-out %/main.o,$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/monitor/*.c)))
 $(BUILD)/obj/tests/fuzz/fuzz_envelope_monitor.o: CFLAGS += -Iservices/monitor
+$(BUILD)/fuzz/fuzz_envelope_report: $(filter-out %/main.o,$(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard services/report/*.c))) \
+    $(REPORT_READS_OBJ)
+$(BUILD)/obj/tests/fuzz/fuzz_envelope_report.o: CFLAGS += -Iservices/report
 $(BUILD)/fuzz/fuzz_cli_args: $(filter-out %/main.o,$(CLI_OBJ))
 $(BUILD)/fuzz/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_HELPER_OBJ) $(LIB)
 	@mkdir -p $(dir $@)

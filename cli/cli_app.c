@@ -117,12 +117,17 @@ static int connect_client(cli_app_t *app)
 
 int cli_call(cli_app_t *app, rl_envelope_t *req, int want, rl_envelope_t **reply)
 {
+    return cli_call_in(app, app->arena, req, want, reply);
+}
+
+int cli_call_in(cli_app_t *app, rl_arena_t *arena, rl_envelope_t *req, int want, rl_envelope_t **reply)
+{
     int rc = connect_client(app);
     if (rc != CLI_EXIT_OK)
         return rc;
     rl_error_t err;
     rl_error_clear(&err);
-    rl_err_t code = rl_bus_client_call(app->client, req, app->arena, reply, &err);
+    rl_err_t code = rl_bus_client_call(app->client, req, arena, reply, &err);
     if (code != RL_OK)
         return cli_fail(app, &err);
     if (!*reply || (int)(*reply)->body_case != want) {

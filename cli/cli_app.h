@@ -66,6 +66,8 @@ rl_envelope_t *cli_request(cli_app_t *app);
 /* Sends req and waits for the reply (connecting on first use). CLI_EXIT_OK with *reply set, or
  * the error line printed and its exit code returned. `want` is the expected reply body case. */
 int cli_call(cli_app_t *app, rl_envelope_t *req, int want, rl_envelope_t **reply);
+/* The same with the reply in `arena` (a loop of many calls resets its own arena between them). */
+int cli_call_in(cli_app_t *app, rl_arena_t *arena, rl_envelope_t *req, int want, rl_envelope_t **reply);
 
 /* Prints json (pretty) to app->out and deletes it; NULL counts as out of memory. Returns an exit code. */
 int cli_print_json(cli_app_t *app, cJSON *json);

@@ -553,8 +553,7 @@ static int cmd_history(cli_app_t *app, const cli_args_t *a)
     return CLI_EXIT_OK;
 }
 
-/* The list filters from the options; CLI_EXIT_OK or an exit code after printing the error. */
-static int list_filters(cli_app_t *app, const cli_args_t *a, Riskline__V1__RiskList *l)
+int cli_risk_list_filters(cli_app_t *app, const cli_args_t *a, Riskline__V1__RiskList *l)
 {
     rl_error_t err;
     rl_error_clear(&err);
@@ -602,7 +601,7 @@ static int cmd_list(cli_app_t *app, const cli_args_t *a)
     if (!l)
         return cli_oom(app);
     riskline__v1__risk_list__init(l);
-    int rc = list_filters(app, a, l);
+    int rc = cli_risk_list_filters(app, a, l);
     if (rc != CLI_EXIT_OK)
         return rc;
     int all = cli_args_get(a, "all") != NULL;

@@ -13,6 +13,7 @@
 #include "cli_metric.h"
 #include "cli_ping.h"
 #include "cli_plan.h"
+#include "cli_report.h"
 #include "cli_risk.h"
 #include "cli_watch.h"
 #include "rl_ids.h"
@@ -46,6 +47,9 @@ static const char top_usage[] =
     "  watch [--kind K]... [--since SEQ] [--state FILE]\n"
     "                                        the tenant's changes live (report service)\n"
     "  demo load                             fill an empty tenant with an example organisation\n"
+    "  report NAME --format json|csv|html [--out FILE]\n"
+    "                                        risk_register, soa, heatmap, plans, dashboard:\n"
+    "                                        documents for audits and reviews\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --tenant T        tenant to act in (default: RISKLINE_TENANT, else \"default\")\n"
@@ -53,7 +57,7 @@ static const char top_usage[] =
     "  --endpoint URL    the command's service (default: RISKLINE_REGISTER_ENDPOINT,\n"
     "                    RISKLINE_TREATMENT_ENDPOINT for plan, milestone, control, soa, accept;\n"
     "                    RISKLINE_MONITOR_ENDPOINT for event, monitor, metric, alert;\n"
-    "                    RISKLINE_REPORT_ENDPOINT for watch (its updates come from\n"
+    "                    RISKLINE_REPORT_ENDPOINT for watch and report (watch's updates come from\n"
     "                    RISKLINE_REPORT_PUB_ENDPOINT, default tcp://127.0.0.1:7105);\n"
     "                    else tcp://127.0.0.1:7101)\n"
     "  --help            help; also after any command, e.g. 'riskline risk add --help'\n"
@@ -95,6 +99,7 @@ static const cli_cmd_t *find_command(const char *group, const char *name)
         return strcmp(name, "ping") == 0     ? cli_ping_command()
                : strcmp(name, "accept") == 0 ? cli_accept_command()
                : strcmp(name, "watch") == 0  ? cli_watch_command()
+               : strcmp(name, "report") == 0 ? cli_report_command()
                                              : NULL;
     if (strcmp(group, "risk") == 0)
         cmds = cli_risk_commands(&n);
@@ -156,7 +161,7 @@ static int dispatch(cli_app_t *app, int argc, char **argv)
         rl_error_clear(&err);
         if (cli_args_parse(&a, tables, sizes, 1, argc - 1, argv + 1, app->arena, &err) != RL_OK)
             return cli_usage_fail(app, &err);
-        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event, monitor, metric, alert, watch or demo)");
+        return cli_usage(app, "", "missing command (ping, risk, criteria, keys, audit, plan, milestone, control, soa, accept, event, monitor, metric, alert, watch, demo or report)");
     }
     const char *word = argv[ci];
     const char *group = NULL;

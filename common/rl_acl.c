@@ -53,6 +53,8 @@ static const struct {
     {RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN, RL_ROLE_ADMIN},
     /* report: catch-up of the update stream (every reader; the tenant check does the rest) */
     {RISKLINE__V1__ENVELOPE__BODY_UPDATES_AFTER, READERS},
+    /* reports: what a reader may list it may read as a document (the tenant check does the rest) */
+    {RISKLINE__V1__ENVELOPE__BODY_REPORT_GET, READERS},
     {RISKLINE__V1__ENVELOPE__BODY_KEY_ISSUE, RL_ROLE_ADMIN},
     {RISKLINE__V1__ENVELOPE__BODY_KEY_LIST, RL_ROLE_ADMIN | RL_ROLE_AUDITOR},
     {RISKLINE__V1__ENVELOPE__BODY_KEY_REVOKE, RL_ROLE_ADMIN},

@@ -92,7 +92,8 @@ static rl_err_t h_updates_after(void *app, const rl_bus_req_t *req, rl_envelope_
 
 int handlers_route(rl_bus_server_t *bus)
 {
-    return rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_UPDATES_AFTER, "updates_after", h_updates_after);
+    return rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_UPDATES_AFTER, "updates_after", h_updates_after) ||
+           rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_REPORT_GET, "report_get", report_handle_get);
 }
 
 /* The publisher's position in tenant's stream: a tenant known when the publisher starts starts at

@@ -1,4 +1,5 @@
-/* main.c: riskline-report: the update stream for subscribers (PUB) and its catch-up (ROUTER). */
+/* main.c: riskline-report: the update stream for subscribers (PUB), its catch-up and the reports
+ * (ROUTER). */
 #include "handlers.h"
 #include "rl_service.h"
 
@@ -14,6 +15,13 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->keys = rl_secure_keys(ctx->sec);
     srv->revocations = UINT64_MAX;  /* the first read sets the baseline */
     srv->arena = rl_arena_new(0);
+    srv->scratch = rl_arena_new(0);
+    srv->risks = risk_store_new(ctx->store);
+    srv->plans = plan_store_new(ctx->store);
+    if (!srv->scratch || !srv->risks || !srv->plans) {
+        rl_log_error(ctx->log, "cannot start the report stores", "reason", "out of memory");
+        return -1;
+    }
     rl_principal_t local;
     rl_principal_local(&local, ctx->cfg->principal);
     /* the ZAP handler runs already (rl_service started it before any bind) */
@@ -39,6 +47,9 @@ static void teardown(void *p)
     server_t *srv = p;
     rl_bus_pub_destroy(&srv->pub);
     rl_arena_destroy(&srv->arena);
+    rl_arena_destroy(&srv->scratch);
+    risk_store_destroy(&srv->risks);
+    plan_store_destroy(&srv->plans);
 }
 
 int main(int argc, char **argv)

@@ -625,27 +625,13 @@ static rl_err_t h_control_add(void *app, const rl_bus_req_t *req, rl_envelope_t 
 static rl_err_t reply_soa(server_t *srv, const rl_bus_req_t *req, Riskline__V1__ControlTheme theme,
                           Riskline__V1__ImplementationStatus status, rl_envelope_t *reply, rl_error_t *err)
 {
-    plan_t **plans;
-    size_t np, nc, ne;
-    Riskline__V1__Control **custom;
-    Riskline__V1__SoaEntry **excl;
-    rl_err_t rc;
-    if ((rc = plan_store_all(srv->plans, req->arena, req->tenant, &plans, &np, err)) ||
-        (rc = plan_store_controls(srv->plans, req->arena, req->tenant, &custom, &nc, err)) ||
-        (rc = plan_store_exclusions(srv->plans, req->arena, req->tenant, &excl, &ne, err)))
-        return rc;
-    soa_exclusion_t *ex = rl_arena_alloc(req->arena, (ne ? ne : 1) * sizeof *ex);
     Riskline__V1__SoaResult *res = rl_arena_alloc(req->arena, sizeof *res);
-    if (!ex || !res)
+    if (!res)
         return RL_ERR_INTERNAL;
-    size_t k = 0;
-    for (size_t i = 0; i < ne; i++)
-        if (excl[i]->control && excl[i]->exclusion_reason[0])
-            ex[k++] = (soa_exclusion_t){excl[i]->control->id, excl[i]->exclusion_reason, excl[i]->excluded_by,
-                                        excl[i]->excluded_at_ms};
     riskline__v1__soa_result__init(res);
-    if ((rc = soa_derive((const plan_t *const *)plans, np, (const Riskline__V1__Control *const *)custom, nc, ex, k,
-                         theme, status, req->arena, &res->entries, &res->n_entries, err)))
+    rl_err_t rc = plan_store_soa(srv->plans, req->arena, req->tenant, theme, status, &res->entries,
+                                 &res->n_entries, err);
+    if (rc)
         return rc;
     reply->body_case = RISKLINE__V1__ENVELOPE__BODY_SOA_RESULT;
     reply->soa_result = res;

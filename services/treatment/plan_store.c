@@ -1,6 +1,7 @@
 /* plan_store.c: treatment keys in Redis: plans with their indexes, custom controls, SoA
  * exclusions and acceptances, each change written atomically with its domain event. */
 #include "plan_store.h"
+#include "catalogue.h"
 #include "rl_codec.h"
 #include "rl_criteria.h"
 #include "rl_history.h"
@@ -381,6 +382,41 @@ rl_err_t plan_store_exclusions(plan_store_t *self, rl_arena_t *arena, const char
 {
     return load_index(self, arena, key(arena, tenant, "idx:control:excl"), key(arena, tenant, "control:excl:"),
                       &riskline__v1__soa_entry__descriptor, (void ***)out, n, err);
+}
+
+rl_err_t plan_store_soa(plan_store_t *self, rl_arena_t *arena, const char *tenant, Riskline__V1__ControlTheme theme,
+                       Riskline__V1__ImplementationStatus status, Riskline__V1__SoaEntry ***out, size_t *nout,
+                       rl_error_t *err)
+{
+    plan_t **plans;
+    size_t np;
+    rl_err_t rc = plan_store_all(self, arena, tenant, &plans, &np, err);
+    if (rc)
+        return rc;
+    return plan_store_soa_of(self, arena, tenant, (const plan_t *const *)plans, np, theme, status, out, nout, err);
+}
+
+rl_err_t plan_store_soa_of(plan_store_t *self, rl_arena_t *arena, const char *tenant, const plan_t *const *plans,
+                           size_t np, Riskline__V1__ControlTheme theme, Riskline__V1__ImplementationStatus status,
+                           Riskline__V1__SoaEntry ***out, size_t *nout, rl_error_t *err)
+{
+    size_t nc, ne;
+    Riskline__V1__Control **custom;
+    Riskline__V1__SoaEntry **excl;
+    rl_err_t rc;
+    if ((rc = plan_store_controls(self, arena, tenant, &custom, &nc, err)) ||
+        (rc = plan_store_exclusions(self, arena, tenant, &excl, &ne, err)))
+        return rc;
+    soa_exclusion_t *ex = rl_arena_alloc(arena, (ne ? ne : 1) * sizeof *ex);
+    if (!ex)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    size_t k = 0;
+    for (size_t i = 0; i < ne; i++)
+        if (excl[i]->control && excl[i]->exclusion_reason[0])
+            ex[k++] = (soa_exclusion_t){excl[i]->control->id, excl[i]->exclusion_reason, excl[i]->excluded_by,
+                                        excl[i]->excluded_at_ms};
+    return soa_derive(plans, np, (const Riskline__V1__Control *const *)custom, nc, ex, k, theme, status, arena, out,
+                      nout, err);
 }
 
 /* The stored version of an entity (0 when absent). */

@@ -70,6 +70,17 @@ rl_err_t plan_store_exclusions(plan_store_t *self, rl_arena_t *arena, const char
 rl_err_t plan_store_save_exclusion(plan_store_t *self, rl_arena_t *arena, const char *tenant,
                                    const Riskline__V1__SoaEntry *e, const Riskline__V1__DomainEvent *event,
                                    const char *request_id, rl_write_result_t *res, rl_error_t *err);
+/* The Statement of Applicability now: catalogue.h soa_derive over every plan, custom control and
+ * exclusion in force of the tenant (theme and status filters as there); entries arena-owned.
+ * (the treatment's soa_get). */
+rl_err_t plan_store_soa(plan_store_t *self, rl_arena_t *arena, const char *tenant, Riskline__V1__ControlTheme theme,
+                       Riskline__V1__ImplementationStatus status, Riskline__V1__SoaEntry ***out, size_t *nout,
+                       rl_error_t *err);
+/* The same over plans the caller read (the report service reads them page by page and keeps only
+ * what soa_derive reads, so the SoA of many plans costs their controls, not their milestones). */
+rl_err_t plan_store_soa_of(plan_store_t *self, rl_arena_t *arena, const char *tenant, const plan_t *const *plans,
+                           size_t np, Riskline__V1__ControlTheme theme, Riskline__V1__ImplementationStatus status,
+                           Riskline__V1__SoaEntry ***out, size_t *nout, rl_error_t *err);
 /* The risk's acceptance record (version 0 when none), and writing it. */
 rl_err_t plan_store_save_acceptance(plan_store_t *self, rl_arena_t *arena, const char *tenant,
                                     const Riskline__V1__Acceptance *a, const Riskline__V1__DomainEvent *event,

@@ -798,16 +798,7 @@ static size_t scaled(size_t n, double scale)
 int main(void)
 {
     const char *build = bench_init();
-    double scale = 1.0;
-    const char *s = getenv("RISKLINE_BENCH_SCALE");
-    if (s && *s) {
-        char *end = NULL;
-        double v = strtod(s, &end);
-        if (end && !*end && v >= 0.01 && v <= 10.0)
-            scale = v;
-        else
-            fprintf(stderr, "bench_treatment: ignoring RISKLINE_BENCH_SCALE=%s (want 0.01..10), using 1\n", s);
-    }
+    double scale = bench_env_scale("bench_treatment");
     int runs = (int)bench_env_long("RISKLINE_BENCH_RUNS", 3, 1, MAX_RUNS);
 
     procs_t pr;

@@ -502,3 +502,16 @@ int bench_service_start(bench_child_t *c, const char *build, const char *dir, co
     char *argv[] = {path, NULL};
     return bench_start_and_wait(c, argv, env, zctx, endpoint, 1, keys);
 }
+
+double bench_env_scale(const char *prog)
+{
+    const char *s = getenv("RISKLINE_BENCH_SCALE");
+    if (!s || !*s)
+        return 1.0;
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end && !*end && v >= 0.01 && v <= 10.0)
+        return v;
+    fprintf(stderr, "%s: ignoring RISKLINE_BENCH_SCALE=%s (want 0.01..10), using 1\n", prog, s);
+    return 1.0;
+}

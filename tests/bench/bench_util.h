@@ -25,6 +25,8 @@ int bench_make_tmpdir(char *dir, size_t size);
 /* Integer from the environment, def when unset, def (with a warning) when outside lo..hi. */
 long bench_env_long(const char *name, long def, long lo, long hi);
 void bench_sleep_ms(long ms);
+/* RISKLINE_BENCH_SCALE (0.01..10; 1 when unset, 1 with a warning naming prog when outside). */
+double bench_env_scale(const char *prog);
 /* snprintf that reports truncation: 0 ok, -1 when it did not fit. */
 int bench_fmt(char *buf, size_t size, const char *f, ...) __attribute__((format(printf, 3, 4)));
 /* n (<= 8) distinct free loopback TCP ports. 0 ok, -1 on failure. */

@@ -78,15 +78,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    if (getenv("FZ_WRITE_SEEDS"))
-        write_seeds(getenv("FZ_WRITE_SEEDS"));
-    fz_bus_init(&fz, "monitor");
-    rl_store_opts_t so;
-    fz_bus_store_opts(&fz, &so);
+    srv.store = fz_bus_start(&fz, "monitor", write_seeds);
     srv.log = fz.log;
     srv.clock = rl_clock_fixed(&now_ms);
     alert_policy_defaults(&srv.alerts);
-    srv.store = rl_store_new(&so, fz.log);
     srv.sweep_arena = rl_arena_new(0);
     if (!srv.store || !srv.sweep_arena || handlers_route(fz.server) != 0)
         abort();

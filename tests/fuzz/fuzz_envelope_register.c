@@ -18,12 +18,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    fz_bus_init(&fz, "register");
-    rl_store_opts_t so;
-    fz_bus_store_opts(&fz, &so);
+    srv.store = fz_bus_start(&fz, "register", NULL);
     srv.log = fz.log;
     srv.clock = rl_clock_fixed(&now_ms);
-    srv.store = rl_store_new(&so, fz.log);
     srv.risks = srv.store ? risk_store_new(srv.store) : NULL;
     srv.keys = srv.store ? rl_keys_new(srv.store, fz.log) : NULL;
     if (!srv.risks || !srv.keys || handlers_route(fz.server) != 0)

@@ -89,15 +89,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    if (getenv("FZ_WRITE_SEEDS"))
-        write_seeds(getenv("FZ_WRITE_SEEDS"));
-    fz_bus_init(&fz, "treatment");
-    rl_store_opts_t so;
-    fz_bus_store_opts(&fz, &so);
+    srv.store = fz_bus_start(&fz, "treatment", write_seeds);
     srv.log = fz.log;
     srv.clock = rl_clock_fixed(&now_ms);
     plan_policy_defaults(&srv.policy);
-    srv.store = rl_store_new(&so, fz.log);
     srv.plans = srv.store ? plan_store_new(srv.store) : NULL;
     if (!srv.plans || handlers_route(fz.server) != 0)
         abort();

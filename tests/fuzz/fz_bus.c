@@ -213,3 +213,13 @@ void fz_bus_write_seeds(const char *dir, const fz_seed_t *bodies, size_t n)
     }
     exit(0);
 }
+
+rl_store_t *fz_bus_start(fz_bus_t *fz, const char *service, void (*write_seeds)(const char *dir))
+{
+    if (write_seeds && getenv("FZ_WRITE_SEEDS"))
+        write_seeds(getenv("FZ_WRITE_SEEDS"));
+    fz_bus_init(fz, service);
+    rl_store_opts_t so;
+    fz_bus_store_opts(fz, &so);
+    return rl_store_new(&so, fz->log);
+}

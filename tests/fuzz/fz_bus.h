@@ -33,6 +33,11 @@ void fz_bus_init(fz_bus_t *fz, const char *service);
  * a developer's `make run` Redis must not receive fuzz writes. Returns 1 for a real Redis. */
 int fz_bus_store_opts(fz_bus_t *fz, rl_store_opts_t *opts);
 
+/* The start of every Envelope target's LLVMFuzzerInitialize: with FZ_WRITE_SEEDS=<dir> set,
+ * write_seeds(dir) (it writes the corpus and exits; may be NULL), then fz_bus_init and a store on the
+ * fuzz Redis (fz_bus_store_opts). Returns the store, NULL when it cannot be made. */
+rl_store_t *fz_bus_start(fz_bus_t *fz, const char *service, void (*write_seeds)(const char *dir));
+
 /* Dispatches data as the viewer, then as the admin, and aborts with a message when a reply breaks
  * an invariant (status always set and equal to the return code; errors carry no body; a success
  * carries a result body, echoes the request id and was allowed by the role table and tenant list;

@@ -1043,6 +1043,22 @@ void harness_clif(harness_t *h, harness_run_t *r, ...)
     harness_cli(h, NULL, argv, r);
 }
 
+void harness_cli_as(harness_t *h, const char *who, int want, const char *const *argv, harness_run_t *r)
+{
+    char key[700];
+    const char *env[] = {key, NULL};
+    snprintf(key, sizeof key, "RISKLINE_KEY_FILE=%s/%s.key", h->keys_dir, who ? who : "cli");
+    harness_run_free(r);
+    harness_cli(h, env, argv, r);
+    if (r->status != want) {
+        char cmd[400] = "";
+        for (size_t i = 0; argv[i] && strlen(cmd) < 300; i++)
+            snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " %s", argv[i]);
+        fail_msg("riskline%s (as %s): exit %d, want %d\nstdout: %s\nstderr: %s", cmd, who ? who : "admin",
+                 r->status, want, r->out, r->err);
+    }
+}
+
 void harness_run_free(harness_run_t *r)
 {
     free(r->out);

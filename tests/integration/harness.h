@@ -120,6 +120,10 @@ void harness_run_free(harness_run_t *r);
 char *harness_cli_output(const harness_proc_t *p);
 /* Sends sig to a running CLI (e.g. SIGTERM to stop `riskline watch`). 0 ok. */
 int harness_cli_signal(const harness_proc_t *p, int sig);
+/* Runs the CLI as `who` (RISKLINE_KEY_FILE=<keys_dir>/<who>.key; NULL = the local admin's cli.key)
+ * into r (freed first) and fails the test, naming the command and its output, unless it exits
+ * with `want`. */
+void harness_cli_as(harness_t *h, const char *who, int want, const char *const *argv, harness_run_t *r);
 
 /* --- raw ZeroMQ --- */
 /* A DEALER connected to the register (linger 0) with the CLI's key (all roles). zmq_close it. */

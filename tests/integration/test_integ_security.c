@@ -291,6 +291,7 @@ static const char *const role_names[] = {"viewer", "risk_owner", "treatment_owne
 
 static void build_treatment(harness_env_t *env, int body, const char *owner);
 static void build_monitor(harness_env_t *env, int body);
+static void build_report(harness_env_t *env, int body);
 
 /* Builds a request of body case `body` that passes validation far enough to reach the handler
  * (in tenant "default"); memory from static storage is fine: one request at a time. */
@@ -551,6 +552,27 @@ static void build_monitor(harness_env_t *env, int body)
         riskline__v1__sweep_run__init(&sweep);
         env->sweep_run = &sweep;
         break;
+    default:
+        build_report(env, body);
+    }
+}
+
+/* Report requests (they read only). */
+static void build_report(harness_env_t *env, int body)
+{
+    static Riskline__V1__UpdatesAfter after;
+    static Riskline__V1__ReportGet report;
+    switch (body) {
+    case RISKLINE__V1__ENVELOPE__BODY_UPDATES_AFTER:
+        riskline__v1__updates_after__init(&after);
+        env->updates_after = &after;
+        break;
+    case RISKLINE__V1__ENVELOPE__BODY_REPORT_GET:
+        riskline__v1__report_get__init(&report);
+        report.name = "heatmap";
+        report.format = RISKLINE__V1__REPORT_FORMAT__REPORT_FORMAT_CSV;
+        env->report_get = &report;
+        break;
     default: fail_msg("no builder for body %d", body);
     }
 }
@@ -559,7 +581,7 @@ static const struct {
     int body;
     const char *name;
     int allowed;  /* role bits, written out here (not read from rl_acl): the test checks the table */
-    int treatment; /* sent to the treatment service (1) or the monitor (2) */
+    int treatment; /* sent to the treatment service (1), the monitor (2) or the report service (3) */
 } matrix[] = {
     {RISKLINE__V1__ENVELOPE__BODY_PING, "ping", V | RO | TO | AP | AU | IN | AD, 0},
     {RISKLINE__V1__ENVELOPE__BODY_RISK_GET, "risk_get", V | RO | TO | AP | AU | AD, 0},
@@ -602,6 +624,10 @@ static const struct {
     {RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD, "metric_record", RO | TO | AD, 2},
     {RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE, "alert_change", RO | TO | AP | AD, 2},
     {RISKLINE__V1__ENVELOPE__BODY_SWEEP_RUN, "sweep_run", AD, 2},
+    /* report: every reader, of its own tenants */
+    {RISKLINE__V1__ENVELOPE__BODY_PING, "ping (report)", V | RO | TO | AP | AU | IN | AD, 3},
+    {RISKLINE__V1__ENVELOPE__BODY_UPDATES_AFTER, "updates_after", V | RO | TO | AP | AU | AD, 3},
+    {RISKLINE__V1__ENVELOPE__BODY_REPORT_GET, "report_get", V | RO | TO | AP | AU | AD, 3},
 };
 
 static void test_role_matrix(void **state)
@@ -609,6 +635,7 @@ static void test_role_matrix(void **state)
     harness_t *h = *state;
     assert_int_equal(harness_treatment_start(h), 0);
     assert_int_equal(harness_monitor_start(h), 0);
+    assert_int_equal(harness_report_start(h), 0);
     /* R-1 exists (owned by the risk owner of the matrix) so reads and changes reach their handler */
     harness_risk_in_t in;
     harness_risk_init(&in, "Seed", "m-risk_owner", 3, 3);
@@ -628,6 +655,7 @@ static void test_role_matrix(void **state)
             build(&env, matrix[bi].body, &risk, name);
             reply = matrix[bi].treatment == 1   ? call_to(h, h->treatment_endpoint, "treatment", p, &env, 5000)
                     : matrix[bi].treatment == 2 ? call_to(h, h->monitor_endpoint, "monitor", p, &env, 5000)
+                    : matrix[bi].treatment == 3 ? call_to(h, h->report_endpoint, "report", p, &env, 5000)
                                                 : call_as(h, p, &env, 5000);
             if (!reply)
                 fail_msg("%s as %s: no reply", matrix[bi].name, role_names[ri]);

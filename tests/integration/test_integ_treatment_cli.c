@@ -43,18 +43,7 @@ static int teardown(void **state)
 /* Runs the CLI as `who` (its key in keys_dir; NULL = the local admin) and wants exit status `want`. */
 static void run_as(harness_t *h, const char *who, int want, const char *const *argv)
 {
-    char key[700];
-    const char *env[] = {key, NULL};
-    snprintf(key, sizeof key, "RISKLINE_KEY_FILE=%s/%s.key", h->keys_dir, who ? who : "cli");
-    harness_run_free(&last);
-    harness_cli(h, env, argv, &last);
-    if (last.status != want) {
-        char cmd[400] = "";
-        for (size_t i = 0; argv[i] && strlen(cmd) < 300; i++)
-            snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd), " %s", argv[i]);
-        fail_msg("riskline%s (as %s): exit %d, want %d\nstdout: %s\nstderr: %s", cmd, who ? who : "admin",
-                 last.status, want, last.out, last.err);
-    }
+    harness_cli_as(h, who, want, argv, &last);
 }
 #define RUN(h, who, want, ...) run_as(h, who, want, (const char *const[]){__VA_ARGS__, NULL})
 

@@ -1,0 +1,52 @@
+/* report_chunk.h: what the report service's report builders share (private to services/report):
+ * the chunk being built, its bounds, and the helpers every report uses. */
+#ifndef REPORT_CHUNK_H
+#define REPORT_CHUNK_H
+
+#include "handlers.h"
+#include "render.h"
+#include "report.h"
+
+/* A chunk holds at most this many entities (rows), and stops taking more past CHUNK_BYTES of output
+ * or READ_BUDGET of request memory (sparse filters): chunks stay well under the 1 MiB frame. */
+#define CHUNK_ROWS 200
+#define CHUNK_BYTES (256 * 1024)
+#define READ_BUDGET (4u * 1024 * 1024)
+#define MATRIX_PAGE 500   /* entities read per page when a report reads them all (scratch arena) */
+#define PLAN_PAGE 20      /* plans read per page of the plan document */
+
+/* One report_get being answered. */
+typedef struct {
+    server_t *srv;
+    const rl_bus_req_t *req;
+    const Riskline__V1__ReportGet *q;
+    Riskline__V1__RiskList filters;   /* the request's, limit and cursor ours */
+    int64_t since_ms;                 /* 0 = no since filter */
+    report_cursor_t cur;
+    render_t *out;
+    int done;
+    char generated[40];               /* the document's time (first chunk only) */
+} chunk_t;
+
+/* A store error on the filters names the request's field: "filters.owner". */
+rl_err_t report_filters_err(rl_err_t rc, rl_error_t *err);
+/* The parameters a document states (key, label, value triplets for render_doc_begin, NULL-ended,
+ * arena-owned): the filters, since and plan id given; NULL out of memory. */
+const char *const *report_params(chunk_t *c);
+/* The page source's next cursor into cur (RL_ERR_INTERNAL when it is too long). */
+rl_err_t report_set_inner(report_cursor_t *cur, const char *next, rl_error_t *err);
+/* 1 while the chunk may take more rows. */
+int report_room(const chunk_t *c, uint32_t rows);
+/* Calls fn(ctx, plan) for every plan of the tenant, read a page at a time into the scratch arena
+ * (reset after each page: the plan is only valid during the call). */
+rl_err_t report_each_plan(chunk_t *c, rl_err_t (*fn)(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err),
+                          void *ctx, rl_error_t *err);
+
+/* The next chunk of each report into c->out (c->done set with the last one). */
+rl_err_t report_register_chunk(chunk_t *c, rl_error_t *err);   /* risks_handler.c */
+rl_err_t report_heatmap_chunk(chunk_t *c, rl_error_t *err);    /* risks_handler.c */
+rl_err_t report_soa_chunk(chunk_t *c, rl_error_t *err);        /* plans_handler.c */
+rl_err_t report_plans_chunk(chunk_t *c, rl_error_t *err);      /* plans_handler.c */
+rl_err_t report_dashboard_chunk(chunk_t *c, rl_error_t *err);  /* dashboard_handler.c */
+
+#endif

@@ -4,7 +4,7 @@
 BUILD   ?= build
 CC      ?= cc
 VERSION := 0.1.0
-PKGS    := libzmq libprotobuf-c hiredis libcjson libsodium
+PKGS    := libzmq libprotobuf-c hiredis libcjson libsodium libmicrohttpd
 SHELL   := /bin/bash
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-format-nonliteral

@@ -13,6 +13,9 @@ static const struct {
     uint32_t roles;
 } table[] = {
     {RISKLINE__V1__ENVELOPE__BODY_PING, RL_ROLES_ALL},
+    /* answered by the bus of every service for any authenticated principal, even one without a
+     * role (the service's own key: the --check probe); the row says so for the role matrix */
+    {RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET, RL_ROLES_ALL},
     /* register */
     {RISKLINE__V1__ENVELOPE__BODY_RISK_GET, READERS},
     {RISKLINE__V1__ENVELOPE__BODY_RISK_LIST, READERS},

@@ -46,6 +46,11 @@ struct rl_bus_server {
     int nroutes;
     rl_arena_t *arena;
     rl_bus_stats_t stats;
+    rl_bus_handler_fn health_fn;
+    void *health_ctx;
+    rl_bus_observer_fn observer;
+    void *observer_ctx;
+    int watch_fd;            /* -1: none */
 };
 
 struct rl_bus_client {
@@ -196,6 +201,7 @@ rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const cha
     snprintf(self->service, sizeof self->service, "%s", service);
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->principal = *principal;
+    self->watch_fd = -1;
     self->arena = rl_arena_new(0);
     self->sock = zmq_socket(bus->zctx, ZMQ_ROUTER);
     if (!self->arena || !self->sock) {
@@ -258,6 +264,20 @@ int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, 
 
 void rl_bus_server_stats(const rl_bus_server_t *self, rl_bus_stats_t *out) { *out = self->stats; }
 
+void rl_bus_server_set_health(rl_bus_server_t *self, rl_bus_handler_fn fn, void *ctx)
+{
+    self->health_fn = fn;
+    self->health_ctx = ctx;
+}
+
+void rl_bus_server_observe(rl_bus_server_t *self, rl_bus_observer_fn fn, void *ctx)
+{
+    self->observer = fn;
+    self->observer_ctx = ctx;
+}
+
+void rl_bus_server_watch_fd(rl_bus_server_t *self, int fd) { self->watch_fd = fd; }
+
 static const route_t *find_route(const rl_bus_server_t *self, int body_case)
 {
     for (int i = 0; i < self->nroutes; i++)
@@ -287,7 +307,7 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t 
                          size_t len, rl_envelope_t *reply, const char **route_name, rl_error_t *err)
 {
     rl_envelope_t *env = NULL;
-    *route_name = "-";
+    *route_name = "invalid";
     rl_err_t rc = rl_codec_decode_envelope(data, len, self->arena, &env, err);
     if (rc) {
         if (rc == RL_ERR_MALFORMED)
@@ -304,6 +324,15 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t 
     rc = rl_codec_check_header(env, err);
     if (rc)
         return rc;
+    if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET) {
+        /* any authenticated principal, whatever its tenants: probes ask with the service's own key */
+        rl_bus_req_t hreq = {principal, env, env->tenant, env->request_id, self->arena};
+        *route_name = "health_get";
+        if (!self->health_fn)
+            return rl_error_set(err, RL_ERR_UNSUPPORTED, "body", "the %s service does not report health",
+                                self->service);
+        return self->health_fn(self->health_ctx, &hreq, reply, err);
+    }
     if (!rl_principal_has_tenant(principal, env->tenant))
         return rl_error_set(err, RL_ERR_FORBIDDEN, "tenant", "principal %s has no access to tenant %s",
                             principal->name, env->tenant);
@@ -379,7 +408,7 @@ static int handle_one(rl_bus_server_t *self, void *app)
     reply->schema_version = RL_SCHEMA_VERSION;
     rl_error_t err;
     rl_error_clear(&err);
-    const char *route = "-";
+    const char *route = "invalid";
     int64_t t0 = rl_mono_ns();
     rl_err_t code;
     zmq_msg_t *delim = NULL, *body = NULL;
@@ -419,8 +448,11 @@ static int handle_one(rl_bus_server_t *self, void *app)
     rl_codec_set_status(reply, self->arena, code, code ? &err : NULL);
     send_reply(self, &parts[0], delim, reply);
     {
+        int64_t took = rl_mono_ns() - t0;
+        if (self->observer)
+            self->observer(self->observer_ctx, route, code, took);
         char us[32];
-        snprintf(us, sizeof us, "%lld", (long long)((rl_mono_ns() - t0) / 1000));
+        snprintf(us, sizeof us, "%lld", (long long)(took / 1000));
         rl_log_level_t lvl = code == RL_OK ? RL_LOG_DEBUG : code == RL_ERR_INTERNAL ? RL_LOG_ERROR : RL_LOG_INFO;
         rl_log(self->bus->log, lvl, code ? "request refused" : "request", "request", route, "request_id",
                reply->request_id ? reply->request_id : "", "tenant", reply->tenant ? reply->tenant : "",
@@ -451,20 +483,28 @@ static void serve_zap(rl_bus_t *bus)
 
 /* Waits up to timeout_ms for sock or the ZAP socket, and answers the handshakes waiting.
  * 0, or -1 on a poll failure (EINTR counts as 0). */
-static int wait_and_serve_zap(rl_bus_t *bus, void *sock, int timeout_ms)
+static int wait_and_serve_zap(rl_bus_t *bus, void *sock, int timeout_ms, int watch_fd)
 {
-    zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {bus->zap, 0, ZMQ_POLLIN, 0}};
-    int rc = zmq_poll(items, bus->zap ? 2 : 1, timeout_ms);
+    /* sock, then the ZAP socket (when there is one), then the watched fd (when set) */
+    zmq_pollitem_t items[3] = {{sock, 0, ZMQ_POLLIN, 0}};
+    int n = 1, zap_at = -1;
+    if (bus->zap) {
+        zap_at = n;
+        items[n++] = (zmq_pollitem_t){bus->zap, 0, ZMQ_POLLIN, 0};
+    }
+    if (watch_fd >= 0)
+        items[n++] = (zmq_pollitem_t){NULL, watch_fd, ZMQ_POLLIN, 0};
+    int rc = zmq_poll(items, n, timeout_ms);
     if (rc < 0)
         return zmq_errno() == EINTR ? 0 : -1;
-    if (bus->zap && (items[1].revents & ZMQ_POLLIN))
+    if (zap_at > 0 && (items[zap_at].revents & ZMQ_POLLIN))
         serve_zap(bus);
     return 0;
 }
 
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
 {
-    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms) < 0)
+    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms, self->watch_fd) < 0)
         return -1;
     int handled = 0;
     for (int i = 0; i < RL_POLL_BATCH; i++) {
@@ -650,7 +690,7 @@ static void handle_subscription(rl_bus_pub_t *self)
 
 int rl_bus_pub_poll(rl_bus_pub_t *self, int timeout_ms)
 {
-    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms) < 0)
+    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms, -1) < 0)
         return -1;
     int handled = 0;
     for (; handled < RL_POLL_BATCH && readable(self->sock); handled++)

@@ -65,6 +65,22 @@ void rl_bus_server_destroy(rl_bus_server_t **self_p);
  * Ping is answered by the bus itself. 0 ok, -1 when the table is full. */
 int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, rl_bus_handler_fn fn);
 
+/* HealthGet is answered by the bus for ANY authenticated principal (roles or none: the service's
+ * own key, used by `riskline-<service> --check`, has none), before the tenant check: health is not
+ * tenant data. fn builds the Health reply (rl_service does it); ctx is passed instead of app.
+ * Without it HealthGet gets CODE_UNSUPPORTED. */
+void rl_bus_server_set_health(rl_bus_server_t *self, rl_bus_handler_fn fn, void *ctx);
+
+/* Called once per request received, after its reply was sent: the route name ("invalid" when the
+ * request reached none: malformed, unknown body), its outcome and how long it took (ns). For the
+ * metrics; runs in the thread that polls. */
+typedef void (*rl_bus_observer_fn)(void *ctx, const char *route, rl_err_t code, int64_t duration_ns);
+void rl_bus_server_observe(rl_bus_server_t *self, rl_bus_observer_fn fn, void *ctx);
+
+/* A file descriptor the server's poll also waits on (e.g. the metrics HTTP server's): when it
+ * becomes readable the poll returns early so the caller can serve it. -1 = none. */
+void rl_bus_server_watch_fd(rl_bus_server_t *self, int fd);
+
 /* Waits up to timeout_ms for requests, then handles those waiting (a bounded batch).
  * Returns the number handled, or -1 on a socket failure (logged). */
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms);

@@ -30,7 +30,9 @@ static const field_t fields[] = {
     S(treatment_endpoint), S(monitor_endpoint), S(report_endpoint), S(report_pub_endpoint),
     S(tenant), S(principal), S(log_level), I(timeout_ms, 10, 600000), I(retries, 0, 100),
     S(var_dir), S(keys_dir), S(key_file), I(insecure, 0, 1), I(reapproval_budget_pct, 0, 1000),
-    I(max_acceptance_days, 1, 3650), I(clock_offset_s, -315360000, 315360000),
+    I(max_acceptance_days, 1, 3650), I(clock_offset_s, -315360000, 315360000), S(metrics_host),
+    I(register_metrics_port, 0, 65535), I(treatment_metrics_port, 0, 65535), I(monitor_metrics_port, 0, 65535),
+    I(report_metrics_port, 0, 65535), I(ready_max_lag, 0, 1000000000),
 };
 
 void rl_config_defaults(rl_config_t *cfg)
@@ -52,6 +54,12 @@ void rl_config_defaults(rl_config_t *cfg)
     snprintf(cfg->var_dir, sizeof cfg->var_dir, "var");
     cfg->reapproval_budget_pct = 10;
     cfg->max_acceptance_days = 365;
+    snprintf(cfg->metrics_host, sizeof cfg->metrics_host, "127.0.0.1");
+    cfg->register_metrics_port = 9101;
+    cfg->treatment_metrics_port = 9102;
+    cfg->monitor_metrics_port = 9103;
+    cfg->report_metrics_port = 9104;
+    cfg->ready_max_lag = 1000;
 }
 
 static rl_err_t set_field(rl_config_t *cfg, const field_t *f, const char *value, const char *name,

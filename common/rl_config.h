@@ -35,6 +35,15 @@ typedef struct {
      * offset logs a warning; it stamps shifted times into entities and the audit trail, so it is
      * never set in production (nothing else refuses it: there is no production switch). */
     int clock_offset_s;
+    /* Health and metrics (README "Health and metrics"): each service serves GET /metrics and
+     * /healthz over HTTP on metrics_host:<its port>; port 0 turns it off. */
+    char metrics_host[64];         /* RISKLINE_METRICS_HOST     127.0.0.1 (an IPv4 address) */
+    int register_metrics_port;     /* RISKLINE_REGISTER_METRICS_PORT  9101 */
+    int treatment_metrics_port;    /* RISKLINE_TREATMENT_METRICS_PORT 9102 */
+    int monitor_metrics_port;      /* RISKLINE_MONITOR_METRICS_PORT   9103 */
+    int report_metrics_port;       /* RISKLINE_REPORT_METRICS_PORT    9104 */
+    int ready_max_lag;             /* RISKLINE_READY_MAX_LAG    1000: stream entries a consumer group
+                                    * may be behind and the service still be ready */
 } rl_config_t;
 
 /* Fills cfg from defaults, the JSON file named by RISKLINE_CONFIG (if set), then the environment.

@@ -32,4 +32,10 @@ rl_keys_t *rl_secure_keys(rl_secure_t *self);
 rl_err_t rl_secure_client_keys(const rl_config_t *cfg, const char *service, rl_bus_client_keys_t *out,
                                int *plaintext, rl_error_t *err);
 
+/* For the service itself as a client (`riskline-<service> --check`): its own key pair as the client
+ * key and its own public key as the server's. The service's ZAP handler accepts that key without
+ * the key store, as a principal with no role and no tenant (HealthGet only). */
+rl_err_t rl_secure_self_client_keys(const rl_config_t *cfg, const char *service, rl_bus_client_keys_t *out,
+                                    int *plaintext, rl_error_t *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* rl_service.c: the one main loop of every service (wiring, signals, shutdown). */
 #include "rl_service.h"
 #include "rl_clock.h"
+#include "rl_probe.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -17,8 +18,11 @@ static void on_signal(int sig)
 
 static int usage(const rl_service_t *svc)
 {
-    printf("usage: riskline-%s [--help] [--version]\n"
+    printf("usage: riskline-%s [--help] [--version] [--check[=live|ready]]\n"
            "%s\n"
+           "  --check[=ready]  ask the running service (same configuration and key) whether it is ready:\n"
+           "                   Redis reachable and its consumers caught up; exit 0 ready, 1 not (one line why)\n"
+           "  --check=live     exit 0 when it answers at all\n"
            "All settings: see README \"Configuration\". Exit: 0 stopped, 1 bad configuration, 3 cannot bind.\n",
            svc->name, svc->summary);
     return 0;
@@ -32,6 +36,10 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         printf("riskline-%s %s\n", svc->name, RL_VERSION);
         return 0;
     }
+    if (argc > 1 && strcmp(argv[1], "--check") == 0)
+        return rl_probe_check(svc, "ready");
+    if (argc > 1 && strncmp(argv[1], "--check=", 8) == 0)
+        return rl_probe_check(svc, argv[1] + 8);
     if (argc > 1) {
         fprintf(stderr, "riskline-%s: unknown argument %s (try --help)\n", svc->name, argv[1]);
         return 1;
@@ -43,6 +51,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system()};
     int64_t clock_offset_ms = 0;  /* read by ctx.clock while the service runs */
     rl_bus_server_t *rpc = NULL;
+    rl_probe_t *probe = NULL;
     if (rl_config_load(&cfg, &err) != RL_OK) {
         fprintf(stderr, "riskline-%s: configuration: %s: %s\n", svc->name, err.field, err.message);
         return 1;
@@ -94,6 +103,12 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         status = 1;
         goto cleanup;
     }
+    probe = rl_probe_new(svc, &ctx, rpc, &err);
+    if (!probe) {
+        rl_log_error(ctx.log, "cannot start", "reason", err.message);
+        status = err.code == RL_ERR_UNAVAILABLE ? 3 : 1;
+        goto cleanup;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -116,10 +131,15 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
             svc->tick(svc->app, &ctx);
             last_tick = now;
         }
-        if (rl_bus_server_poll(rpc, svc->app, idle_ms) < 0) {
+        int wait_ms = idle_ms, http_ms = rl_probe_timeout_ms(probe);
+        if (http_ms >= 0 && http_ms < wait_ms)
+            wait_ms = http_ms;
+        if (rl_bus_server_poll(rpc, svc->app, wait_ms) < 0) {
             status = 1;
             break;
         }
+        /* the metrics HTTP server runs here, in the loop: it reads the counters without a lock */
+        rl_probe_run(probe);
     }
     rl_bus_stats_t st;
     rl_bus_server_stats(rpc, &st);
@@ -128,6 +148,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     snprintf(errs, sizeof errs, "%llu", (unsigned long long)st.errors);
     rl_log_info(ctx.log, "stopped", "requests", reqs, "errors", errs);
 cleanup:
+    rl_probe_destroy(&probe);
     rl_bus_server_destroy(&rpc);
     if (set_up && svc->teardown)
         svc->teardown(svc->app);

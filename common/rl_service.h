@@ -6,7 +6,9 @@
 #include "rl_bus.h"
 #include "rl_clock.h"
 #include "rl_config.h"
+#include "rl_health.h"
 #include "rl_log.h"
+#include "rl_metrics.h"
 #include "rl_secure.h"
 #include "rl_store.h"
 
@@ -45,10 +47,19 @@ typedef struct {
     /* Longest wait between ticks when no request arrives (the poll timeout), ms; 0 = RL_IDLE_TICK_MS.
      * A service whose tick is latency-bound (the report's publisher) sets a short one. */
     int tick_ms;
+    /* The consumer groups the service runs, one per stream suffix (on every tenant's stream): its
+     * readiness requires each within RISKLINE_READY_MAX_LAG entries, and their lag is a metric.
+     * NULL/0: none (ready = Redis reachable). */
+    const rl_health_group_t *groups;
+    size_t ngroups;
+    /* Sets the service's own metrics just before a scrape (rl_metrics_declare, then set/add); runs
+     * in the loop, like every hook. May be NULL. */
+    void (*metrics)(void *app, const rl_service_ctx_t *ctx, rl_metrics_t *m);
 } rl_service_t;
 
 /* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,
- * 3 cannot bind. Handles --help and --version. */
+ * 3 cannot bind (requests or metrics port). Handles --help, --version and --check[=live|ready]
+ * (rl_probe.h: asks the running service, exit 0 ready/live, 1 not). */
 int rl_service_main(int argc, char **argv, const rl_service_t *svc);
 
 #endif

@@ -77,6 +77,10 @@ DOMAIN_CMDS='xadd'
 # Consumer-group state lives in the stream, so these are writes to the stream key: they get a
 # selector of their own that reaches the event streams and nothing else.
 GROUP_CMDS='xgroup|create xgroup|createconsumer xgroup|delconsumer xreadgroup xack xautoclaim xclaim xpending'
+# How far a group is behind (XINFO GROUPS lag/pending and XLEN), on the streams it consumes and
+# nothing else: every service's readiness (HealthGet, /healthz) and lag metrics, and the
+# monitor's `riskline monitor status`.
+LAG_CMDS='xinfo|groups xlen'
 
 plus() { local c out=''; for c in $1; do out+=" +$c"; done; printf '%s' "$out"; }
 
@@ -100,10 +104,7 @@ rules_of() {
   # the monitor also consumes its own ingestion log (correlation)
   local streams='~rl:{*}:events'
   [[ $s != monitor ]] || streams+=' ~rl:{*}:riskevent:log'
-  [[ ${CONSUMES[$s]} != 1 ]] || r+=" ($streams resetchannels -@all$(plus "$GROUP_CMDS"))"
-  # `riskline monitor status` reports how far correlation is behind: the group's lag and pending
-  # count, and the log's length, on the monitor's own ingestion log and nothing else
-  [[ $s != monitor ]] || r+=" (~rl:{*}:riskevent:log resetchannels -@all +xinfo|groups +xlen)"
+  [[ ${CONSUMES[$s]} != 1 ]] || r+=" ($streams resetchannels -@all$(plus "$GROUP_CMDS")$(plus "$LAG_CMDS"))"
   printf '%s' "$r"
 }
 

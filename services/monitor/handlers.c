@@ -355,3 +355,58 @@ int handlers_route(rl_bus_server_t *bus)
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_METRIC_RECORD, "metric_record", h_metric_record) ||
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_METRIC_LIST, "metric_list", h_metric_list);
 }
+
+/* Tenants whose open alerts a scrape counts (one pipeline): past them the gauge is a lower bound. */
+#define METRICS_MAX_TENANTS 4096
+
+/* The open alerts of every tenant (the open index of alert_store.h), or -1 when Redis fails. */
+static double alerts_open(server_t *srv, rl_arena_t *a)
+{
+    const char **tenants = NULL;
+    size_t nt = 0;
+    rl_error_t err;
+    rl_error_clear(&err);
+    if (rl_store_tenants(srv->store, a, &tenants, &nt, &err) != RL_OK)
+        return -1;
+    if (nt > METRICS_MAX_TENANTS)
+        nt = METRICS_MAX_TENANTS;
+    if (!nt)
+        return 0;
+    rl_cmd_t **cmds = rl_arena_alloc(a, nt * sizeof *cmds);
+    const rl_val_t **vals = rl_arena_alloc(a, nt * sizeof *vals);
+    if (!cmds || !vals)
+        return -1;
+    for (size_t i = 0; i < nt; i++) {
+        cmds[i] = rl_cmd_new(a, "ZCARD");
+        rl_cmd_argf(cmds[i], "rl:{%s}:idx:alert:open", tenants[i]);
+    }
+    if (rl_store_pipeline(srv->store, a, nt, cmds, vals, &err) != RL_OK)
+        return -1;
+    double sum = 0;
+    for (size_t i = 0; i < nt; i++)
+        if (vals[i]->type == RL_VAL_INT)
+            sum += (double)vals[i]->i;
+    return sum;
+}
+
+void handlers_metrics(server_t *srv, rl_metrics_t *m)
+{
+    rl_metrics_declare(m, "riskline_events_total",
+                       "Risk events received by this process, by outcome: accepted (stored), duplicate (stored "
+                       "before: not again), rejected (invalid: not stored).",
+                       RL_METRIC_COUNTER, NULL, 0);
+    rl_metrics_declare(m, "riskline_alerts_open", "Alerts open or acknowledged, over every tenant.", RL_METRIC_GAUGE,
+                       NULL, 0);
+    const char *outcomes[] = {"accepted", "duplicate", "rejected"};
+    const uint64_t counts[] = {srv->accepted, srv->duplicates, srv->rejected};
+    for (size_t i = 0; i < 3; i++) {
+        const char *l[] = {"service", "monitor", "outcome", outcomes[i]};
+        rl_metric_set(rl_metrics_get(m, "riskline_events_total", l, 2), (double)counts[i]);
+    }
+    rl_arena_t *a = rl_arena_new(0);
+    double open = a ? alerts_open(srv, a) : -1;
+    rl_arena_destroy(&a);
+    const char *l[] = {"service", "monitor"};
+    if (open >= 0)  /* Redis down: the gauge keeps its last value (riskline_redis_up says why) */
+        rl_metric_set(rl_metrics_get(m, "riskline_alerts_open", l, 1), open);
+}

@@ -7,6 +7,7 @@
 #include "rl_bus.h"
 #include "rl_clock.h"
 #include "rl_log.h"
+#include "rl_metrics.h"
 #include "rl_store.h"
 
 /* The service's one state object, owned by main and passed to every handler. */
@@ -23,6 +24,10 @@ typedef struct {
 
 /* Sweeps every tenant's schedules (alert_store_sweep); returns the alerts raised or resolved. */
 size_t handlers_sweep_all(server_t *srv);
+
+/* Sets the monitor's metrics before a scrape: events received since start by outcome, and the
+ * alerts open (or acknowledged) over every tenant (one pipeline of ZCARD). */
+void handlers_metrics(server_t *srv, rl_metrics_t *m);
 
 /* Routes every monitor request on bus to its handler. 0 ok, -1 on failure. */
 int handlers_route(rl_bus_server_t *bus);

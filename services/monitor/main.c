@@ -37,6 +37,15 @@ static void teardown(void *p)
     rl_arena_destroy(&srv->sweep_arena);
 }
 
+/* Readiness: the correlator keeps up with every tenant's ingested risk events. */
+static const rl_health_group_t groups[] = {{"riskevent:log", CORRELATOR_GROUP}};
+
+static void metrics(void *p, const rl_service_ctx_t *ctx, rl_metrics_t *m)
+{
+    (void)ctx;
+    handlers_metrics(p, m);
+}
+
 int main(int argc, char **argv)
 {
     server_t srv = {.clock = rl_clock_system()};
@@ -45,6 +54,7 @@ int main(int argc, char **argv)
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
         endpoint, setup, handlers_route, tick, teardown, &srv, 0 /* default idle tick */,
+        groups, sizeof groups / sizeof groups[0], metrics,
     };
     return rl_service_main(argc, argv, &svc);
 }

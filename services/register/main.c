@@ -65,6 +65,9 @@ static void teardown(void *p)
     risk_store_destroy(&app->srv.risks);
 }
 
+/* Readiness: the plan follower keeps up with every tenant's domain events. */
+static const rl_health_group_t groups[] = {{"events", FOLLOWER_GROUP}};
+
 int main(int argc, char **argv)
 {
     /* server_t is the first member: handlers get app as their server_t */
@@ -72,6 +75,7 @@ int main(int argc, char **argv)
     const rl_service_t svc = {
         "register", "Serves the risk register on RISKLINE_REGISTER_ENDPOINT (default tcp://127.0.0.1:7101).",
         endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
+        groups, sizeof groups / sizeof groups[0], NULL,
     };
     return rl_service_main(argc, argv, &svc);
 }

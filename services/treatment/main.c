@@ -38,6 +38,9 @@ static void teardown(void *p)
     plan_store_destroy(&app->srv.plans);
 }
 
+/* Readiness: the review consumer keeps up with every tenant's domain events. */
+static const rl_health_group_t groups[] = {{"events", REVIEW_GROUP}};
+
 int main(int argc, char **argv)
 {
     app_t app = {.srv = {.clock = rl_clock_system()}};
@@ -46,6 +49,7 @@ int main(int argc, char **argv)
         "Serves treatment plans, controls, milestones, approvals, acceptances and the SoA on\n"
         "RISKLINE_TREATMENT_ENDPOINT (default tcp://127.0.0.1:7102).",
         endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
+        groups, sizeof groups / sizeof groups[0], NULL,
     };
     return rl_service_main(argc, argv, &svc);
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define BATCH 100
-#define GROUP "treatment"
+#define GROUP REVIEW_GROUP
 #define INTERVAL_MS 200
 
 struct review_consumer {

@@ -5,6 +5,9 @@
 
 #include "handlers.h"
 
+/* The consumer group on every tenant's rl:{<tenant>}:events (also in the service's readiness). */
+#define REVIEW_GROUP "treatment"
+
 typedef struct review_consumer review_consumer_t;
 
 /* srv is borrowed. NULL when out of memory. */

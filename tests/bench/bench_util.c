@@ -176,7 +176,12 @@ int bench_child_start(bench_child_t *c, char *const argv[], char *const extra[])
         nenv++;
     while (extra && extra[nextra])
         nextra++;
-    char **envp = calloc(nenv + nextra + 1, sizeof *envp);
+    /* no metrics HTTP port unless extra names one (getenv takes the first): two benches, or a
+     * bench and `make run`, must not fight over the default ports */
+    static char *const no_metrics[] = {"RISKLINE_REGISTER_METRICS_PORT=0", "RISKLINE_TREATMENT_METRICS_PORT=0",
+                                       "RISKLINE_MONITOR_METRICS_PORT=0", "RISKLINE_REPORT_METRICS_PORT=0"};
+    size_t nno = sizeof no_metrics / sizeof no_metrics[0];
+    char **envp = calloc(nenv + nextra + nno + 1, sizeof *envp);
     if (!envp)
         return -1;
     size_t k = 0;
@@ -185,6 +190,8 @@ int bench_child_start(bench_child_t *c, char *const argv[], char *const extra[])
             envp[k++] = environ[i];
     for (size_t i = 0; i < nextra; i++)
         envp[k++] = extra[i];
+    for (size_t i = 0; i < nno; i++)
+        envp[k++] = no_metrics[i];
     envp[k] = NULL;
 
     pid_t parent = getpid();

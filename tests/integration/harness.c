@@ -317,7 +317,9 @@ static pid_t spawn(const char *path, char *const argv[], const char *out_path, i
         "RISKLINE_REGISTER_ENDPOINT", "RISKLINE_TREATMENT_ENDPOINT", "RISKLINE_MONITOR_ENDPOINT",
         "RISKLINE_REPORT_ENDPOINT", "RISKLINE_REPORT_PUB_ENDPOINT", "RISKLINE_TENANT",
         "RISKLINE_PRINCIPAL", "RISKLINE_LOG_LEVEL", "RISKLINE_TIMEOUT_MS", "RISKLINE_RETRIES",
-        "RISKLINE_VAR_DIR", "RISKLINE_KEYS_DIR", "RISKLINE_KEY_FILE", "RISKLINE_INSECURE", NULL};
+        "RISKLINE_VAR_DIR", "RISKLINE_KEYS_DIR", "RISKLINE_KEY_FILE", "RISKLINE_INSECURE",
+        "RISKLINE_METRICS_HOST", "RISKLINE_REGISTER_METRICS_PORT", "RISKLINE_TREATMENT_METRICS_PORT",
+        "RISKLINE_MONITOR_METRICS_PORT", "RISKLINE_REPORT_METRICS_PORT", "RISKLINE_READY_MAX_LAG", NULL};
     for (const char *const *c = clear; *c; c++)
         unsetenv(*c);
     for (const char *const *e = env; e && *e; e++) {
@@ -636,12 +638,15 @@ int harness_register_start(harness_t *h)
         if (!h->register_port || attempt > 0)
             h->register_port = harness_free_port();
         snprintf(h->endpoint, sizeof h->endpoint, "tcp://127.0.0.1:%d", h->register_port);
-        char port[16], e1[64], e2[700], e3[128];
+        if (!h->register_metrics_port || attempt > 0)
+            h->register_metrics_port = harness_free_port();
+        char port[16], e1[64], e2[700], e3[128], e4[64];
         snprintf(port, sizeof port, "%d", h->redis_port);
         snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%s", port);
         snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-register.password", h->dir);
         snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
-        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3,
+        snprintf(e4, sizeof e4, "RISKLINE_REGISTER_METRICS_PORT=%d", h->register_metrics_port);
+        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3, e4,
                              h->keys_env, h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
         char *argv[] = {path, NULL};
         pid_t pid = spawn(path, argv, h->register_log, 1, NULL, env);
@@ -679,8 +684,10 @@ int harness_register_exec(harness_t *h, const char *const *env, int timeout_ms)
     snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
     snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-register.password", h->dir);
     snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
-    const char *all[32] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3, h->keys_env};
-    size_t k = 6;
+    /* a second register must not take the running one's metrics port: none unless env says */
+    const char *all[32] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3, h->keys_env,
+                           "RISKLINE_REGISTER_METRICS_PORT=0"};
+    size_t k = 7;
     for (size_t i = 0; env && env[i] && k < 31; i++)
         all[k++] = env[i];
     all[k] = NULL;
@@ -719,7 +726,7 @@ int harness_treatment_alive(harness_t *h) { return h->treatment_pid > 0 && wait_
 
 /* Starts riskline-<name> as ACL user <name> on a free port, waits for its ping over CURVE. */
 static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, size_t esize, char *logp,
-                     size_t lsize, pid_t *pidp, const char *extra_env)
+                     size_t lsize, pid_t *pidp, const char *extra_env, int *metrics_port)
 {
     char path[600], upper[32];
     snprintf(path, sizeof path, "%s/bin/riskline-%s", h->build, name);
@@ -736,12 +743,15 @@ static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, 
         if (!*port || attempt > 0)
             *port = harness_free_port();
         snprintf(endpoint, esize, "tcp://127.0.0.1:%d", *port);
-        char e1[64], e2[700], e3[160], e4[64];
+        if (!*metrics_port || attempt > 0)
+            *metrics_port = harness_free_port();
+        char e1[64], e2[700], e3[160], e4[64], e5[64];
+        snprintf(e5, sizeof e5, "RISKLINE_%s_METRICS_PORT=%d", upper, *metrics_port);
         snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
         snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-%s.password", h->dir, name);
         snprintf(e3, sizeof e3, "RISKLINE_%s_ENDPOINT=%s", upper, endpoint);
         snprintf(e4, sizeof e4, "RISKLINE_REDIS_USER=%s", name);
-        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", e4, e1, e2, e3, h->keys_env,
+        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", e4, e1, e2, e3, e5, h->keys_env,
                              extra_env ? extra_env : "RISKLINE_LOG_LEVEL=info",
                              h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
         char *argv[] = {path, NULL};
@@ -777,13 +787,13 @@ int harness_treatment_start(harness_t *h) { return harness_treatment_start_with(
 int harness_treatment_start_with(harness_t *h, const char *env)
 {
     return svc_start(h, "treatment", &h->treatment_port, h->treatment_endpoint, sizeof h->treatment_endpoint,
-                     h->treatment_log, sizeof h->treatment_log, &h->treatment_pid, env);
+                     h->treatment_log, sizeof h->treatment_log, &h->treatment_pid, env, &h->treatment_metrics_port);
 }
 
 int harness_monitor_start(harness_t *h)
 {
     return svc_start(h, "monitor", &h->monitor_port, h->monitor_endpoint, sizeof h->monitor_endpoint,
-                     h->monitor_log, sizeof h->monitor_log, &h->monitor_pid, NULL);
+                     h->monitor_log, sizeof h->monitor_log, &h->monitor_pid, NULL, &h->monitor_metrics_port);
 }
 
 int harness_report_start(harness_t *h)
@@ -794,7 +804,7 @@ int harness_report_start(harness_t *h)
     char pub[128];
     snprintf(pub, sizeof pub, "RISKLINE_REPORT_PUB_ENDPOINT=%s", h->report_pub_endpoint);
     return svc_start(h, "report", &h->report_port, h->report_endpoint, sizeof h->report_endpoint, h->report_log,
-                     sizeof h->report_log, &h->report_pid, pub);
+                     sizeof h->report_log, &h->report_pid, pub, &h->report_metrics_port);
 }
 
 int harness_report_stop(harness_t *h)
@@ -921,7 +931,8 @@ struct harness_proc {
     char err_path[600];
 };
 
-harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const char *const *argv)
+/* Runs $RISKLINE_BUILD/bin/<exe> with the CLI's environment (every endpoint, the keys). */
+static harness_proc_t *proc_spawn(harness_t *h, const char *exe, const char *const *env, const char *const *argv)
 {
     harness_proc_t *p = calloc(1, sizeof *p);
     if (!p)
@@ -930,7 +941,7 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
     snprintf(p->out_path, sizeof p->out_path, "%s/cli-%u.out", h->dir, n);
     snprintf(p->err_path, sizeof p->err_path, "%s/cli-%u.err", h->dir, n);
     char path[600];
-    snprintf(path, sizeof path, "%s/bin/riskline", h->build);
+    snprintf(path, sizeof path, "%s/bin/%s", h->build, exe);
     size_t argc = 0;
     while (argv && argv[argc])
         argc++;
@@ -987,6 +998,19 @@ harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const ch
         return NULL;
     }
     return p;
+}
+
+harness_proc_t *harness_cli_spawn(harness_t *h, const char *const *env, const char *const *argv)
+{
+    return proc_spawn(h, "riskline", env, argv);
+}
+
+void harness_service_run(harness_t *h, const char *service, const char *const *env, const char *const *argv,
+                         harness_run_t *r)
+{
+    char exe[64];
+    snprintf(exe, sizeof exe, "riskline-%s", service);
+    harness_cli_wait(proc_spawn(h, exe, env, argv), r);
 }
 
 void harness_cli_wait(harness_proc_t *p, harness_run_t *r)

@@ -49,6 +49,8 @@ typedef struct harness {
     char report_endpoint[64], report_pub_endpoint[64];
     char report_log[512];
     pid_t report_pid;
+    /* each service's metrics HTTP port (RISKLINE_<SERVICE>_METRICS_PORT, a free port per start) */
+    int register_metrics_port, treatment_metrics_port, monitor_metrics_port, report_metrics_port;
 } harness_t;
 
 /* Starts Redis and the register; fails the test on error. */
@@ -118,6 +120,10 @@ void harness_clif(harness_t *h, harness_run_t *r, ...);
 void harness_run_free(harness_run_t *r);
 /* What a running CLI wrote to stdout so far (malloc'd, NUL-terminated; never NULL). */
 char *harness_cli_output(const harness_proc_t *p);
+/* Runs $RISKLINE_BUILD/bin/riskline-<service> with argv (e.g. {"--check", NULL}) and the CLI's
+ * environment (every endpoint, RISKLINE_KEYS_DIR: the service finds its own key there), plus env. */
+void harness_service_run(harness_t *h, const char *service, const char *const *env, const char *const *argv,
+                         harness_run_t *r);
 /* Sends sig to a running CLI (e.g. SIGTERM to stop `riskline watch`). 0 ok. */
 int harness_cli_signal(const harness_proc_t *p, int sig);
 /* Runs the CLI as `who` (RISKLINE_KEY_FILE=<keys_dir>/<who>.key; NULL = the local admin's cli.key)

@@ -298,6 +298,7 @@ static void build_report(harness_env_t *env, int body);
 static void build(harness_env_t *env, int body, harness_risk_in_t *risk, const char *owner)
 {
     static Riskline__V1__Ping ping = RISKLINE__V1__PING__INIT;
+    static Riskline__V1__HealthGet hget = RISKLINE__V1__HEALTH_GET__INIT;
     static Riskline__V1__RiskCreate create;
     static Riskline__V1__RiskGet get;
     static Riskline__V1__RiskList list;
@@ -316,6 +317,7 @@ static void build(harness_env_t *env, int body, harness_risk_in_t *risk, const c
     env->body_case = body;
     switch (body) {
     case RISKLINE__V1__ENVELOPE__BODY_PING: env->ping = &ping; break;
+    case RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET: env->health_get = &hget; break;
     case RISKLINE__V1__ENVELOPE__BODY_RISK_CREATE:
         harness_risk_init(risk, "Matrix risk", owner, 2, 2);
         harness_env_create(env, &create, &risk->risk);
@@ -584,6 +586,7 @@ static const struct {
     int treatment; /* sent to the treatment service (1), the monitor (2) or the report service (3) */
 } matrix[] = {
     {RISKLINE__V1__ENVELOPE__BODY_PING, "ping", V | RO | TO | AP | AU | IN | AD, 0},
+    {RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET, "health_get", V | RO | TO | AP | AU | IN | AD, 0},
     {RISKLINE__V1__ENVELOPE__BODY_RISK_GET, "risk_get", V | RO | TO | AP | AU | AD, 0},
     {RISKLINE__V1__ENVELOPE__BODY_RISK_LIST, "risk_list", V | RO | TO | AP | AU | AD, 0},
     {RISKLINE__V1__ENVELOPE__BODY_RISK_HISTORY, "risk_history", V | RO | TO | AP | AU | AD, 0},
@@ -598,6 +601,7 @@ static const struct {
     {RISKLINE__V1__ENVELOPE__BODY_AUDIT_READ, "audit_read", AU | AD, 0},
     /* treatment */
     {RISKLINE__V1__ENVELOPE__BODY_PING, "ping (treatment)", V | RO | TO | AP | AU | IN | AD, 1},
+    {RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET, "health_get (treatment)", V | RO | TO | AP | AU | IN | AD, 1},
     {RISKLINE__V1__ENVELOPE__BODY_PLAN_GET, "plan_get", V | RO | TO | AP | AU | AD, 1},
     {RISKLINE__V1__ENVELOPE__BODY_PLAN_LIST, "plan_list", V | RO | TO | AP | AU | AD, 1},
     {RISKLINE__V1__ENVELOPE__BODY_PLAN_HISTORY, "plan_history", V | RO | TO | AP | AU | AD, 1},
@@ -616,6 +620,7 @@ static const struct {
     {RISKLINE__V1__ENVELOPE__BODY_SOA_INCLUDE, "soa_include", AD, 1},
     /* monitor: sending events is the integrator's only right */
     {RISKLINE__V1__ENVELOPE__BODY_PING, "ping (monitor)", V | RO | TO | AP | AU | IN | AD, 2},
+    {RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET, "health_get (monitor)", V | RO | TO | AP | AU | IN | AD, 2},
     {RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, "event_batch", IN | AD, 2},
     {RISKLINE__V1__ENVELOPE__BODY_METRIC_LIST, "metric_list", V | RO | TO | AP | AU | AD, 2},
     {RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST, "alert_list", V | RO | TO | AP | AU | AD, 2},

@@ -60,6 +60,10 @@ static void test_role_matrix(void **state)
     assert_false(allowed(RL_ROLE_RISK_OWNER, crit));
     assert_true(allowed(RL_ROLE_ADMIN, crit));
     assert_true(allowed(RL_ROLE_INTEGRATOR, RISKLINE__V1__ENVELOPE__BODY_PING));
+    /* health: every role (and the bus answers it even for a principal with none) */
+    for (uint32_t role = 1; role & RL_ROLES_ALL; role <<= 1)
+        assert_true(allowed(role, RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET));
+    assert_int_equal(rl_acl_roles_for(RISKLINE__V1__ENVELOPE__BODY_HEALTH), 0);  /* a reply, never sent */
     assert_false(allowed(0, get));
 }
 

@@ -41,7 +41,7 @@ DOMAIN_OBJ := $(filter-out %/main.o %/handlers.o %_store.o %_handler.o %_consume
 BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor \
               $(BUILD)/bench/bench_report
 
-.PHONY: all deps run test test-only san bench clean clang build-tests
+.PHONY: all deps run test test-only san bench clean clang build-tests check-deploy
 .SECONDARY:
 
 all: $(BINS)
@@ -113,9 +113,16 @@ test: deps
 	@$(MAKE) --no-print-directory clang
 	@$(MAKE) --no-print-directory test-only
 
+# Static checks of the deployment files (deploy/Dockerfile, compose, k8s) and of that checker.
+DEPLOY_CHECKS := tests/deploy/check_deploy.py tests/deploy/test_check_deploy.py
+
 # Build and run every test against the binaries of $(BUILD).
 test-only: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
-	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS)
+	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS) $(DEPLOY_CHECKS)
+
+# The deployment checks alone (python3 with PyYAML; no Docker engine or cluster).
+check-deploy:
+	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(DEPLOY_CHECKS)
 
 # The same code, tests included, must build warning-free with clang too.
 clang:

@@ -113,15 +113,16 @@ test: deps
 	@$(MAKE) --no-print-directory clang
 	@$(MAKE) --no-print-directory test-only
 
-# Static checks of the deployment files (deploy/Dockerfile, compose, k8s) and of that checker.
-DEPLOY_CHECKS := tests/deploy/check_deploy.py tests/deploy/test_check_deploy.py
+# Static checks of the deployment files (deploy/Dockerfile, compose, k8s) and of that checker;
+# then what the containers run, run without Docker (init-secrets, Redis's CMD, the compose env).
+DEPLOY_CHECKS := tests/deploy/check_deploy.py tests/deploy/test_check_deploy.py tests/deploy/test_deploy_smoke.py
 
 # Build and run every test against the binaries of $(BUILD).
 test-only: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
 	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS) $(DEPLOY_CHECKS)
 
 # The deployment checks alone (python3 with PyYAML; no Docker engine or cluster).
-check-deploy:
+check-deploy: $(BINS)
 	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(DEPLOY_CHECKS)
 
 # The same code, tests included, must build warning-free with clang too.

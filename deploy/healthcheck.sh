@@ -4,7 +4,8 @@
 #
 # Usage: riskline-healthcheck [SERVICE]
 #   SERVICE is register, treatment, monitor or report; without it, the service is the one PID 1
-#   of the container runs (`riskline-<service>`), so one HEALTHCHECK line fits every container.
+#   of the container runs (`riskline-<service>`; or, under an init such as tini, the first such
+#   process), so one HEALTHCHECK line fits every container.
 # Exit: 0 healthy; 1 unhealthy (the reason on stderr).
 #
 # Why two modes: issue 7 part 4 gives every service `riskline-<service> --check` (exit 0/1:
@@ -18,12 +19,22 @@ set -euo pipefail
 
 die() { printf 'riskline-healthcheck: %s\n' "$*" >&2; exit 1; }
 
+# service_of FILE: the service a /proc/PID/cmdline runs, or nothing.
+service_of() {
+  local cmd0=
+  IFS= read -r -d '' cmd0 <"$1" 2>/dev/null || true
+  cmd0=${cmd0##*/}
+  [[ $cmd0 =~ ^riskline-(register|treatment|monitor|report)$ ]] && printf '%s' "${BASH_REMATCH[1]}"
+}
 svc=${1:-}
 if [[ -z $svc ]]; then
-  [[ -r /proc/1/cmdline ]] || die "no service named and /proc/1/cmdline unreadable"
-  IFS= read -r -d '' cmd0 </proc/1/cmdline || true
-  svc=${cmd0##*/}
-  svc=${svc#riskline-}
+  svc=$(service_of /proc/1/cmdline) || true
+  if [[ -z $svc ]]; then  # PID 1 is an init (docker run --init, tini): the service is its child
+    for f in /proc/[0-9]*/cmdline; do
+      svc=$(service_of "$f") && break
+    done
+  fi
+  [[ -n $svc ]] || die "no service named and no riskline-<service> process found"
 fi
 case $svc in
   register|treatment|monitor|report) ;;

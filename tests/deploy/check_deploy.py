@@ -6,6 +6,11 @@ Usage: tests/deploy/check_deploy.py [ROOT]      (ROOT: the repository, default: 
 Prints one cmocka-style case per check (so tests/run.sh counts them) and each finding as
 `check_deploy: FILE: message`. Exit 0 when every check passes, 1 otherwise.
 
+Dockerfile rules in the manner of hadolint: DL3000 (absolute WORKDIR), DL3002 (non-root USER),
+DL3006/DL3007 (tagged base, not latest), DL3009 (apt lists removed), DL3015 (no recommends),
+DL3020 (COPY, not ADD), DL3025 (JSON CMD/ENTRYPOINT), DL4006 (pipefail with pipes). DL3008
+(pinned apt versions) is deliberately not enforced: Debian 12 point releases replace versions.
+
 The facts the deployment files must agree with are read from their one source, never restated
 here: the ports from common/rl_config.c's defaults, the binaries from the Makefile (BINS), the
 build packages from deploy/deps.sh, the Redis users from deploy/redis/acl.sh.
@@ -232,6 +237,14 @@ def check_dockerfile(repo, f):
             w = f"{rel}:{no}"
             if ins == "ADD":
                 f.add(w, "ADD: use COPY for local files (ADD also unpacks archives and fetches URLs)")
+            if ins in ("CMD", "ENTRYPOINT") and not args.startswith("["):
+                f.add(w, f"{ins} in shell form: use the JSON form, so SIGTERM reaches the service, not sh")
+            if ins == "WORKDIR" and not args.startswith("/"):
+                f.add(w, f"WORKDIR {args}: use an absolute path")
+            if ins == "RUN" and re.search(r"[^|]\|[^|]", args) and not any(
+                    i == "SHELL" and "pipefail" in a for anc in chain(st) for _, i, a in anc.instr):
+                f.add(w, "RUN with a pipe but no SHELL [..., \"-o\", \"pipefail\", ...]: a failing stage "
+                         "of the pipe would pass")
             if ins in ("COPY", "ADD"):
                 flags, srcs, dest = copy_parts(args)
                 if "from" in flags:

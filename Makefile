@@ -42,7 +42,7 @@ BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_
               $(BUILD)/bench/bench_report \
               $(BUILD)/bench/bench_reports
 
-.PHONY: all deps run test test-only san bench clean clang build-tests
+.PHONY: all deps run test test-only san bench clean clang build-tests check-deploy
 .SECONDARY:
 
 all: $(BINS)
@@ -122,9 +122,17 @@ test: deps
 	@$(MAKE) --no-print-directory clang
 	@$(MAKE) --no-print-directory test-only
 
+# Static checks of the deployment files (deploy/Dockerfile, compose, k8s) and of that checker;
+# then what the containers run, run without Docker (init-secrets, Redis's CMD, the compose env).
+DEPLOY_CHECKS := tests/deploy/check_deploy.py tests/deploy/test_check_deploy.py tests/deploy/test_deploy_smoke.py
+
 # Build and run every test against the binaries of $(BUILD).
 test-only: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
-	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS)
+	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS) $(DEPLOY_CHECKS)
+
+# The deployment checks alone (python3 with PyYAML; no Docker engine or cluster).
+check-deploy: $(BINS)
+	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(DEPLOY_CHECKS)
 
 # The same code, tests included, must build warning-free with clang too.
 clang:

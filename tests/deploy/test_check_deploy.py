@@ -132,7 +132,7 @@ CASES = [
        " && apt-get install -y \\\n      libzmq5")],
      "apt-get install without --no-install-recommends"),
     ("docker_apt_lists_kept",
-     [("deploy/Dockerfile", "libcjson1 libsodium23 \\\n && rm -rf /var/lib/apt/lists/*", "libcjson1 libsodium23")],
+     [("deploy/Dockerfile", "libsodium23 libmicrohttpd12 \\\n && rm -rf /var/lib/apt/lists/*", "libsodium23 libmicrohttpd12")],
      "apt-get install without rm -rf /var/lib/apt/lists/* in the same RUN"),
     ("docker_shell_form_cmd",
      [("deploy/Dockerfile", 'CMD ["riskline", "--help"]', "CMD riskline --help")],

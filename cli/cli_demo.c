@@ -1107,6 +1107,9 @@ static int print_summary(demo_t *d, const Riskline__V1__AlertPage *alerts)
     fprintf(f, "  riskline --tenant %s metric list\n", t);
     fprintf(f, "  riskline --tenant %s soa show\n", t);
     fprintf(f, "  riskline --tenant %s monitor status\n", t);
+    fprintf(f, "  riskline --tenant %s report dashboard --format html --out dashboard.html\n", t);
+    fprintf(f, "  riskline --tenant %s report plans --format html --out plans.html   # the RTP document\n", t);
+    fprintf(f, "  riskline --tenant %s watch        # changes live; make one from another shell\n", t);
     if (d->submitted[0] && !d->app->cfg.insecure) {
         int sofia = demo_person_index("sofia");
         fprintf(f, "  RISKLINE_KEY_FILE=%s riskline --tenant %s plan approve %s --comment \"go ahead\"\n",

@@ -43,6 +43,19 @@ static rl_err_t plans_of(chunk_t *c, Riskline__V1__Risk *const *risks, size_t n,
     return RL_OK;
 }
 
+/* A page of the register as it is now, with each risk's plan ids. */
+static rl_err_t risk_page(chunk_t *c, const Riskline__V1__RiskList *q, Riskline__V1__RiskPage *page, const char ***plans,
+                          rl_error_t *err)
+{
+    rl_err_t rc = risk_store_list(c->srv->risks, c->req->arena, c->req->tenant, q, page, err);
+    if (rc)
+        return report_filters_err(rc, err);
+    *plans = rl_arena_alloc(c->req->arena, (page->n_risks ? page->n_risks : 1) * sizeof **plans);
+    if (!*plans)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    return plans_of(c, page->risks, page->n_risks, *plans, err);
+}
+
 static int changed_since(const chunk_t *c, const Riskline__V1__Risk *r)
 {
     return !c->since_ms || r->updated_at_ms >= c->since_ms;
@@ -69,13 +82,9 @@ rl_err_t report_register_chunk(chunk_t *c, rl_error_t *err)
         q.limit = CHUNK_ROWS - rows;
         q.cursor = cur->inner;
         Riskline__V1__RiskPage page = RISKLINE__V1__RISK_PAGE__INIT;
-        rl_err_t rc = risk_store_list(c->srv->risks, a, c->req->tenant, &q, &page, err);
+        const char **plans;
+        rl_err_t rc = c->asof_ms ? report_asof_risks(c, &q, &page, &plans, err) : risk_page(c, &q, &page, &plans, err);
         if (rc)
-            return report_filters_err(rc, err);
-        const char **plans = rl_arena_alloc(a, (page.n_risks ? page.n_risks : 1) * sizeof *plans);
-        if (!plans)
-            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-        if ((rc = plans_of(c, page.risks, page.n_risks, plans, err)))
             return rc;
         for (size_t i = 0; i < page.n_risks; i++) {
             const char *cells[REPORT_RISK_NCOLS];

@@ -241,7 +241,7 @@ rl_err_t report_asof_risks(chunk_t *c, const Riskline__V1__RiskList *q, Riskline
     for (size_t i = 0; !rc && i < nr; i++) {
         risk_t *r = risks[i];
         risk_derive(r, crit);
-        if ((q->archived ? !r->archived : r->archived) || !risk_list_match(r, q, before))
+        if (!report_asof_risk_listed(r, q, before))
             continue;
         /* its plans in id order, as the treatment's per-risk index lists them */
         const char *ids = "";

@@ -1,6 +1,7 @@
 /* report_asof.c: the as_of parameter and the latest-snapshot-per-entity set (report_asof.h). */
 #include "report_asof.h"
 #include "catalogue.h"
+#include "risk.h"
 #include "rl_time.h"
 
 #include <stdlib.h>
@@ -159,4 +160,11 @@ const char *report_asof_set_at(const report_asof_set_t *self, size_t i, const vo
 int report_asof_set_more(const report_asof_set_t *self)
 {
     return self->more;
+}
+
+int report_asof_risk_listed(const Riskline__V1__Risk *r, const Riskline__V1__RiskList *q, int64_t before_day)
+{
+    if (q->archived ? !r->archived : r->archived)
+        return 0;
+    return risk_list_match(r, q, before_day);
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "riskline/v1/risk.pb-c.h"
+
 /* The most entities an as-of report keeps whole at once (the SoA's plans, the custom controls,
  * the exclusion records, the plans' risk links): above it the report is refused rather than let
  * memory grow with the tenant. Pages of the register and the plan document keep one page. */
@@ -35,5 +37,10 @@ const char *report_asof_set_at(const report_asof_set_t *self, size_t i, const vo
 /* 1 when an entity after the window was seen (dropped or pushed out): a next page may follow,
  * starting after the last kept id. */
 int report_asof_set_more(const report_asof_set_t *self);
+
+/* 1 when risk r (derived under the criteria as of then) is a row of the register as of then: an
+ * archived risk only when q asks for the archived ones (as the store's archived index), the
+ * others only when it does not; and q's filters (risk_list_match; before_day from risk_list_check). */
+int report_asof_risk_listed(const Riskline__V1__Risk *r, const Riskline__V1__RiskList *q, int64_t before_day);
 
 #endif

@@ -181,16 +181,7 @@ static void test_as_of_many_chunks(void **state)
 {
     harness_t *h = *state;
     enum { N = 230, P = 25 };
-    for (int i = 0; i < N; i++) {
-        harness_risk_in_t in;
-        char title[64];
-        snprintf(title, sizeof title, "Risk number %d, bulk", i + 1);
-        harness_risk_init(&in, title, "local-admin", (unsigned)(i % 5 + 1), (unsigned)((i / 5) % 5 + 1));
-        harness_env_t *r = harness_create(h, &in.risk, NULL);
-        assert_non_null(r);
-        assert_int_equal(harness_code(r), 0);
-        riskline__v1__envelope__free_unpacked(r, NULL);
-    }
+    harness_create_bulk(h, N);
     for (int i = 0; i < P; i++) {
         char rid[16];
         snprintf(rid, sizeof rid, "R-%d", 200 + i % 3);

@@ -206,6 +206,27 @@ static const char *after_of(chunk_t *c, const char *prefix, const char *cursor)
     return rl_arena_printf(c->req->arena, "%s-%s", prefix, cursor);
 }
 
+/* The criteria as then: the last criteria.set's, or the defaults when none came before. */
+static rl_err_t criteria_of(chunk_t *c, const report_asof_set_t *set, const risk_criteria_t **out, rl_error_t *err)
+{
+    void **crits;
+    size_t n;
+    rl_err_t rc = decode_all(c, set, &riskline__v1__criteria__descriptor, &crits, &n, err);
+    if (rc)
+        return rc;
+    if (n) {
+        *out = crits[0];
+        return RL_OK;
+    }
+    risk_criteria_t *d = rl_arena_alloc(c->req->arena, sizeof *d);
+    if (!d)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    riskline__v1__criteria__init(d);
+    risk_criteria_defaults(d);
+    *out = d;
+    return RL_OK;
+}
+
 rl_err_t report_asof_risks(chunk_t *c, const Riskline__V1__RiskList *q, Riskline__V1__RiskPage *page,
                            const char ***plans, rl_error_t *err)
 {
@@ -224,15 +245,13 @@ rl_err_t report_asof_risks(chunk_t *c, const Riskline__V1__RiskList *q, Riskline
         rc = rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
     if (!rc)
         rc = scan(c, keep, &k, err);
-    void **risks = NULL, **crits = NULL;
-    size_t nr = 0, nc = 0;
+    void **risks = NULL;
+    size_t nr = 0;
+    const risk_criteria_t *crit = NULL;
     if (!rc)
         rc = decode_all(c, k.risks, &riskline__v1__risk__descriptor, &risks, &nr, err);
     if (!rc)
-        rc = decode_all(c, k.criteria, &riskline__v1__criteria__descriptor, &crits, &nc, err);
-    risk_criteria_t defaults = RISKLINE__V1__CRITERIA__INIT;
-    risk_criteria_defaults(&defaults);
-    const risk_criteria_t *crit = nc ? crits[0] : &defaults;
+        rc = criteria_of(c, k.criteria, &crit, err);
     page->risks = rl_arena_alloc(a, (nr ? nr : 1) * sizeof *page->risks);
     *plans = rl_arena_alloc(a, (nr ? nr : 1) * sizeof **plans);
     if (!rc && (!page->risks || !*plans))
@@ -334,4 +353,42 @@ void report_asof_history_cut(chunk_t *c, Riskline__V1__HistoryPage *hp)
             return;
         }
     }
+}
+
+rl_err_t report_asof_matrix(chunk_t *c, report_matrix_t *m, int (*counted)(const chunk_t *c, const risk_t *r),
+                            rl_error_t *err)
+{
+    int64_t before;
+    rl_err_t rc = risk_list_check(&c->filters, &before, err);
+    if (rc)
+        return report_filters_err(rc, err);
+    keep_t k = {.risks = report_asof_set_new("", REPORT_ASOF_MAX, 1), .criteria = report_asof_set_new("", 1, 1),
+                .scratch = c->srv->scratch};
+    const risk_criteria_t *crit = NULL;
+    if (!k.risks || !k.criteria)
+        rc = rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    if (!rc)
+        rc = scan(c, keep, &k, err);
+    if (!rc)
+        rc = criteria_of(c, k.criteria, &crit, err);
+    if (!rc && report_matrix_init(m, crit) != 0)
+        rc = rl_error_set(err, RL_ERR_INTERNAL, "", "the criteria's matrix is beyond 10 x 10");
+    /* one risk decoded at a time: memory is the kept snapshots, not the decoded risks */
+    for (size_t i = 0; !rc && i < report_asof_set_count(k.risks); i++) {
+        const void *b;
+        size_t len;
+        report_asof_set_at(k.risks, i, &b, &len);
+        rl_arena_reset(c->srv->scratch);
+        risk_t *r = rl_codec_unpack(&riskline__v1__risk__descriptor, b, len, RL_MAX_FRAME_BYTES, c->srv->scratch);
+        if (!r) {
+            rc = rl_error_set(err, RL_ERR_INTERNAL, "", "an event's risk does not decode (or out of memory)");
+            break;
+        }
+        risk_derive(r, crit);
+        if (report_asof_risk_listed(r, &c->filters, before) && counted(c, r))
+            report_matrix_add(m, r);
+    }
+    rl_arena_reset(c->srv->scratch);
+    keep_destroy(&k);
+    return rc;
 }

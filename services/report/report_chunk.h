@@ -54,6 +54,10 @@ rl_err_t report_asof_risks(chunk_t *c, const Riskline__V1__RiskList *q, Riskline
 /* The plans after cursor (at most limit, id order; or c->q->plan_id alone), derived as then. */
 rl_err_t report_asof_plans(chunk_t *c, const char *cursor, uint32_t limit, Riskline__V1__Plan ***plans, size_t *n,
                            const char **next, rl_error_t *err);
+/* The heat map's counts as then: m initialised from the criteria as then, every risk the filters
+ * and counted select added (every risk's snapshot kept: refused above 50,000 risks). */
+rl_err_t report_asof_matrix(chunk_t *c, report_matrix_t *m, int (*counted)(const chunk_t *c, const risk_t *r),
+                            rl_error_t *err);
 /* The tenant's own controls as then. */
 rl_err_t report_asof_controls(chunk_t *c, Riskline__V1__Control ***custom, size_t *n, rl_error_t *err);
 /* The SoA as then: soa_derive over the plans, own controls and exclusion records as then. */

@@ -141,15 +141,16 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
     }
     if (q->as_of && q->as_of[0]) {
         char now[RL_TS_LEN];
-        if (name != REPORT_RISK_REGISTER && name != REPORT_PLANS && name != REPORT_SOA)
-            return rl_error_set(err, RL_ERR_INVALID, "as_of", "only risk_register, plans and soa are rebuilt as of a past date");
+        if (name == REPORT_DASHBOARD)
+            return rl_error_set(err, RL_ERR_INVALID, "as_of",
+                                "only risk_register, plans, soa and heatmap are rebuilt as of a past date");
         if (report_asof_parse(q->as_of, &c.asof_ms) != 0)
             return rl_error_set(err, RL_ERR_INVALID, "as_of", "must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm]Z");
         int64_t t = rl_clock_now(&c.srv->clock);
         if (c.asof_ms > t)
             return rl_error_set(err, RL_ERR_INVALID, "as_of", "is in the future (now %s; a day counts once it is over)",
                                 rl_ts_format(t, now));
-        if (c.filters.sort != RISKLINE__V1__RISK_SORT__RISK_SORT_ID)
+        if (name == REPORT_RISK_REGISTER && c.filters.sort != RISKLINE__V1__RISK_SORT__RISK_SORT_ID)
             return rl_error_set(err, RL_ERR_INVALID, "filters.sort", "an as-of register lists risks in id order only");
         rl_err_t rc = report_asof_check(&c, err);
         if (rc)

@@ -129,9 +129,17 @@ rl_err_t report_register_chunk(chunk_t *c, rl_error_t *err)
     return RL_OK;
 }
 
-/* Every risk the filters select, page by page in the scratch arena, into the matrix. */
-static rl_err_t matrix_fill(chunk_t *c, report_matrix_t *m, rl_error_t *err)
+/* The matrix of the current criteria with every risk the filters select, read page by page in
+ * the scratch arena. */
+static rl_err_t matrix_now(chunk_t *c, report_matrix_t *m, rl_error_t *err)
 {
+    const Riskline__V1__Criteria *crit;
+    uint64_t cver;
+    rl_err_t rc0 = risk_store_criteria(c->srv->risks, c->req->arena, c->req->tenant, 1, &crit, &cver, err);
+    if (rc0)
+        return rc0;
+    if (report_matrix_init(m, crit) != 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "the criteria's matrix is beyond 10 x 10");
     rl_arena_t *s = c->srv->scratch;
     char cursor[RL_MAX_CURSOR + 1] = "";
     do {
@@ -155,17 +163,11 @@ static rl_err_t matrix_fill(chunk_t *c, report_matrix_t *m, rl_error_t *err)
 rl_err_t report_heatmap_chunk(chunk_t *c, rl_error_t *err)
 {
     rl_arena_t *a = c->req->arena;
-    const Riskline__V1__Criteria *crit;
-    uint64_t cver;
-    rl_err_t rc = risk_store_criteria(c->srv->risks, a, c->req->tenant, 1, &crit, &cver, err);
-    if (rc)
-        return rc;
     report_matrix_t *m = rl_arena_alloc(a, sizeof *m);
     if (!m)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-    if (report_matrix_init(m, crit) != 0)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "the criteria's matrix is beyond 10 x 10");
-    if ((rc = matrix_fill(c, m, err)))
+    rl_err_t rc = c->asof_ms ? report_asof_matrix(c, m, changed_since, err) : matrix_now(c, m, err);
+    if (rc)
         return rc;
     const char *const *p = report_params(c);
     if (!p)

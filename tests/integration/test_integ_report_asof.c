@@ -119,6 +119,7 @@ static void test_as_of(void **state)
     char *reg1 = report(h, "risk_register", "t1", NULL);
     char *plans1 = report(h, "plans", "t1", NULL);
     char *soa1 = report(h, "soa", "t1", NULL);
+    char *heat1 = report(h, "heatmap", "t1", NULL);
     char t1[RL_TS_LEN];
     rl_ts_format(now_ms(), t1);
     sleep_ms(30);  /* what follows is in a later millisecond */
@@ -132,6 +133,7 @@ static void test_as_of(void **state)
     RUN(h, NULL, 0, "control", "add", "--title", "Clean desk walks", "--type", "process");
     RUN(h, "tom", 0, "plan", "update", "TP-2", "--control", "8.13", "--control", "C-1");
     RUN(h, NULL, 0, "soa", "include", "A.7.4");
+    RUN(h, NULL, 0, "criteria", "set", "--thresholds", "6,12,17");  /* re-levels every risk now, not then */
     sleep_ms(500);
 
     char *reg2 = report(h, "risk_register", "now", NULL);
@@ -140,6 +142,8 @@ static void test_as_of(void **state)
     char *reg_asof = report(h, "risk_register", "asof", t1);
     char *plans_asof = report(h, "plans", "asof", t1);
     char *soa_asof = report(h, "soa", "asof", t1);
+    char *heat2 = report(h, "heatmap", "now", NULL);
+    char *heat_asof = report(h, "heatmap", "asof", t1);
 
     /* the changes show now, not then */
     assert_non_null(strstr(reg2, "Insider"));
@@ -159,6 +163,8 @@ static void test_as_of(void **state)
     same_tables(reg1, reg_asof, "risk_register");
     same_tables(plans1, plans_asof, "plans");
     same_tables(soa1, soa_asof, "soa");
+    same_tables(heat1, heat_asof, "heatmap");
+    assert_true(strcmp(tables(heat1), tables(heat2)) != 0);
 
     /* archived at T1: none; archived now: R-4, and as of T1 the archived list is empty */
     char *arch = NULL;
@@ -172,7 +178,7 @@ static void test_as_of(void **state)
     }
     free(arch);
     free(reg1), free(plans1), free(soa1), free(reg2), free(plans2), free(soa2);
-    free(reg_asof), free(plans_asof), free(soa_asof);
+    free(reg_asof), free(plans_asof), free(soa_asof), free(heat1), free(heat2), free(heat_asof);
 }
 
 /* Many risks and plans: the as-of pages (one event pass each) cross chunks like the current ones;
@@ -228,7 +234,7 @@ static void test_as_of_refused(void **state)
     RUN(h, NULL, 2, "report", "plans", "--format", "json", "--as-of", today);  /* the day is not over */
     assert_non_null(strstr(last.err, "as_of: is in the future"));
     RUN(h, NULL, 2, "report", "dashboard", "--format", "json", "--as-of", "2020-01-01");
-    assert_non_null(strstr(last.err, "invalid_argument: as_of: only risk_register, plans and soa"));
+    assert_non_null(strstr(last.err, "invalid_argument: as_of: only risk_register, plans, soa and heatmap"));
     RUN(h, NULL, 2, "report", "risk_register", "--format", "json", "--as-of", "yesterday");
     assert_non_null(strstr(last.err, "invalid_argument: as_of: must be YYYY-MM-DD"));
     RUN(h, NULL, 2, "report", "risk_register", "--format", "json", "--as-of", "2026-01-01T10:00:00+01:00");

@@ -282,6 +282,43 @@ rl_err_t report_asof_risks(chunk_t *c, const Riskline__V1__RiskList *q, Riskline
     return rc;
 }
 
+/* The number of "TP-<n>" (0 when not one). */
+static uint64_t plan_number(const char *id)
+{
+    uint64_t n;
+    return id && rl_entity_id_parse("TP", id, &n) == 0 ? n : 0;
+}
+
+/* One event pass keeping the plans numbered after `after` (at most cap), derived, into the chunk's
+ * window: the document's pages of 20 plans (and its history, one plan at a time) are then served
+ * from it, one pass per chunk rather than one per page. */
+static rl_err_t window_fill(chunk_t *c, uint64_t after, size_t cap, rl_error_t *err)
+{
+    const char *only = c->q->plan_id && c->q->plan_id[0] ? c->q->plan_id : NULL;
+    const char *a = after ? rl_arena_printf(c->req->arena, "TP-%" PRIu64, after) : "";
+    if (!a)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    keep_t k = {.plans = report_asof_set_new(a, cap, 0), .only_plan = only, .scratch = c->srv->scratch};
+    rl_err_t rc = k.plans ? scan(c, keep, &k, err) : rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    void **plans = NULL;
+    size_t n = 0;
+    if (!rc)
+        rc = decode_all(c, k.plans, &riskline__v1__plan__descriptor, &plans, &n, err);
+    if (!rc) {
+        for (size_t i = 0; i < n; i++)
+            plan_derive(plans[i]);
+        c->asof_window.plans = (Riskline__V1__Plan **)plans;
+        c->asof_window.n = n;
+        c->asof_window.after = after;
+        c->asof_window.more = report_asof_set_more(k.plans);
+        c->asof_window.valid = 1;
+    }
+    keep_destroy(&k);
+    return rc;
+}
+
+#define PLAN_WINDOW 100   /* plans decoded per event pass of the plan document */
+
 rl_err_t report_asof_plans(chunk_t *c, const char *cursor, uint32_t limit, Riskline__V1__Plan ***plans, size_t *n,
                            const char **next, rl_error_t *err)
 {
@@ -290,23 +327,35 @@ rl_err_t report_asof_plans(chunk_t *c, const char *cursor, uint32_t limit, Riskl
     *next = "";
     if (only && cursor[0])
         return RL_OK;  /* the one plan came with the first page */
-    const char *after = only ? "" : after_of(c, "TP", cursor);
-    if (!after)
+    if (cursor[0] && (strspn(cursor, "0123456789") != strlen(cursor) || strlen(cursor) > 15))
         return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
-    keep_t k = {.plans = report_asof_set_new(after, limit, 0), .only_plan = only, .scratch = c->srv->scratch};
-    rl_err_t rc = k.plans ? scan(c, keep, &k, err) : rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-    if (!rc)
-        rc = decode_all(c, k.plans, &riskline__v1__plan__descriptor, (void ***)plans, n, err);
-    if (!rc) {
-        for (size_t i = 0; i < *n; i++)
-            plan_derive((*plans)[i]);
-        *next = only ? "1" : next_of(c, k.plans);
-        if (only && *n == 0)
-            rc = rl_error_set(err, RL_ERR_NOT_FOUND, "plan_id", "plan %s did not exist in tenant %s at %s", only,
-                              c->req->tenant, c->q->as_of);
+    uint64_t k = cursor[0] ? strtoull(cursor, NULL, 10) : 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (c->asof_window.valid && k >= c->asof_window.after) {
+            size_t i = 0;
+            while (i < c->asof_window.n && plan_number(c->asof_window.plans[i]->id) <= k)
+                i++;
+            if (i < c->asof_window.n) {
+                size_t m = c->asof_window.n - i < limit ? c->asof_window.n - i : limit;
+                *plans = &c->asof_window.plans[i];
+                *n = m;
+                if (only)
+                    *next = "1";
+                else if (i + m < c->asof_window.n || c->asof_window.more)
+                    *next = rl_arena_printf(c->req->arena, "%" PRIu64, plan_number((*plans)[m - 1]->id));
+                return *next ? RL_OK : rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+            }
+            if (!c->asof_window.more)
+                break;
+        }
+        rl_err_t rc = window_fill(c, k, limit > PLAN_WINDOW ? limit : PLAN_WINDOW, err);
+        if (rc)
+            return rc;
     }
-    keep_destroy(&k);
-    return rc;
+    if (only)
+        return rl_error_set(err, RL_ERR_NOT_FOUND, "plan_id", "plan %s did not exist in tenant %s at %s", only,
+                            c->req->tenant, c->q->as_of);
+    return RL_OK;
 }
 
 rl_err_t report_asof_controls(chunk_t *c, Riskline__V1__Control ***custom, size_t *n, rl_error_t *err)

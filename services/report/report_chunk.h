@@ -23,6 +23,13 @@ typedef struct {
     Riskline__V1__RiskList filters;   /* the request's, limit and cursor ours */
     int64_t since_ms;                 /* 0 = no since filter */
     int64_t asof_ms;                  /* 0 = now; else the instant the report rebuilds (as_of) */
+    struct {                          /* as of: the plans of the last event pass, served page by page */
+        Riskline__V1__Plan **plans;
+        size_t n;
+        uint64_t after;               /* they are every plan numbered after this one, up to the last */
+        int more;                     /* plans follow the last */
+        int valid;
+    } asof_window;
     report_cursor_t cur;
     render_t *out;
     int done;

@@ -186,7 +186,7 @@ static void test_as_of(void **state)
 static void test_as_of_many_chunks(void **state)
 {
     harness_t *h = *state;
-    enum { N = 230, P = 25 };
+    enum { N = 230, P = 110 };  /* plans: more than one window of 100 (asof_handler.c) */
     harness_create_bulk(h, N);
     for (int i = 0; i < P; i++) {
         char rid[16];
@@ -203,7 +203,7 @@ static void test_as_of_many_chunks(void **state)
     sleep_ms(30);
     RUN(h, NULL, 0, "risk", "update", "R-205", "--likelihood", "5", "--impact", "5");
     RUN(h, NULL, 0, "risk", "archive", "R-7", "--reason", "merged");
-    RUN(h, "tom", 0, "plan", "update", "TP-24", "--title", "Renamed later");
+    RUN(h, "tom", 0, "plan", "update", "TP-104", "--title", "Renamed later");
     sleep_ms(300);
     char *reg_asof = report(h, "risk_register", "asof", t1);
     char *csv_asof = report_in(h, "risk_register", "csv", "asof", t1);
@@ -212,7 +212,7 @@ static void test_as_of_many_chunks(void **state)
     assert_non_null(strstr(plans2, "Renamed later"));
     assert_null(strstr(plans_asof, "Renamed later"));
     assert_non_null(strstr(reg_asof, "\"id\":\"R-7\""));
-    assert_non_null(strstr(reg_asof, "\"plans\":\"TP-1 TP-4 TP-7 TP-10 TP-13 TP-16 TP-19 TP-22 TP-25\""));
+    assert_non_null(strstr(reg_asof, "\"plans\":\"TP-1 TP-4 TP-7 TP-10 TP-13 TP-16 TP-19 TP-22 TP-25 TP-28"));
     same_tables(reg1, reg_asof, "risk_register");
     same_tables(plans1, plans_asof, "plans");
     assert_string_equal(csv1, csv_asof);

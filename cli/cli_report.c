@@ -14,6 +14,7 @@ static const char report_usage[] =
     "usage: riskline [global options] report NAME --format json|csv|html [--out FILE]\n"
     "         [--owner O] [--level L] [--status S] [--category C] [--review-before YYYY-MM-DD]\n"
     "         [--sort id|score|review] [--archived] [--since YYYY-MM-DD] [--plan TP-N]\n"
+    "         [--as-of YYYY-MM-DD|YYYY-MM-DDTHH:MM:SS[.mmm]Z]\n"
     "\n"
     "Renders a report on the report service (RISKLINE_REPORT_ENDPOINT, default\n"
     "tcp://127.0.0.1:7104) and writes it to FILE (default: stdout). NAME:\n"
@@ -30,6 +31,9 @@ static const char report_usage[] =
     "                  owner, overdue milestones, open alerts\n"
     "Formats: json (one document), csv (RFC 4180, one table: the main one), html (one\n"
     "self-contained page with inline CSS and SVG charts; prints to PDF).\n"
+    "--as-of: risk_register, plans, soa and heatmap as they stood at that instant (a date: the end\n"
+    "of that day, UTC), rebuilt from the tenant's events; refused in the future (a day not yet over)\n"
+    "or before the tenant's first event; the register then lists in id order.\n"
     "--since: only risks (plans) changed on or after that day. The report comes in chunks of at most 200\n"
     "entities: memory stays small on both sides whatever the tenant's size. FILE is written as\n"
     "FILE.part and renamed when the last chunk arrived, so a failed run leaves no half report (on\n"
@@ -40,7 +44,7 @@ static const cli_opt_t report_opts[] = {
     {"format", CLI_OPT_VALUE},   {"out", CLI_OPT_VALUE},      {"owner", CLI_OPT_VALUE},
     {"level", CLI_OPT_VALUE},    {"status", CLI_OPT_VALUE},   {"category", CLI_OPT_VALUE},
     {"review-before", CLI_OPT_VALUE}, {"sort", CLI_OPT_VALUE}, {"archived", CLI_OPT_FLAG},
-    {"since", CLI_OPT_VALUE}, {"plan", CLI_OPT_VALUE},
+    {"since", CLI_OPT_VALUE}, {"plan", CLI_OPT_VALUE},   {"as-of", CLI_OPT_VALUE},
 };
 
 /* Writes all of data; 0 ok. */
@@ -71,6 +75,7 @@ static int cmd_report(cli_app_t *app, const cli_args_t *a)
     if (since && cli_parse_date("--since", since, &err) != 0)
         return cli_usage_fail(app, &err);
     const char *plan = cli_args_get(a, "plan");
+    const char *as_of = cli_args_get(a, "as-of");  /* checked by the service (against its clock too) */
     const char *path = cli_args_get(a, "out");
     if (path && !path[0])
         return cli_usage(app, "--out", "empty file name");
@@ -102,6 +107,7 @@ static int cmd_report(cli_app_t *app, const cli_args_t *a)
         q->since = since ? (char *)since : (char *)protobuf_c_empty_string;
         q->cursor = cursor;
         q->plan_id = plan ? (char *)plan : (char *)protobuf_c_empty_string;
+        q->as_of = as_of ? (char *)as_of : (char *)protobuf_c_empty_string;
         req->schema_version = RL_SCHEMA_VERSION;
         req->tenant = (char *)app->tenant;
         req->body_case = RISKLINE__V1__ENVELOPE__BODY_REPORT_GET;

@@ -22,6 +22,14 @@ typedef struct {
     const Riskline__V1__ReportGet *q;
     Riskline__V1__RiskList filters;   /* the request's, limit and cursor ours */
     int64_t since_ms;                 /* 0 = no since filter */
+    int64_t asof_ms;                  /* 0 = now; else the instant the report rebuilds (as_of) */
+    struct {                          /* as of: the plans of the last event pass, served page by page */
+        Riskline__V1__Plan **plans;
+        size_t n;
+        uint64_t after;               /* they are every plan numbered after this one, up to the last */
+        int more;                     /* plans follow the last */
+        int valid;
+    } asof_window;
     report_cursor_t cur;
     render_t *out;
     int done;
@@ -41,6 +49,28 @@ int report_room(const chunk_t *c, uint32_t rows);
  * (reset after each page: the plan is only valid during the call). */
 rl_err_t report_each_plan(chunk_t *c, rl_err_t (*fn)(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err),
                           void *ctx, rl_error_t *err);
+
+/* --- as of a past instant (asof_handler.c): each call reads the tenant's events up to
+ * c->asof_ms once, keeping one snapshot per entity of the page (never one per event) --- */
+/* Refuses an as_of before the tenant's first event (field as_of). */
+rl_err_t report_asof_check(chunk_t *c, rl_error_t *err);
+/* risk_store_list's page as of then (id order; limit and cursor as there; archived risks only with
+ * q->archived, as the store's index), with each risk's plan ids in *plans. */
+rl_err_t report_asof_risks(chunk_t *c, const Riskline__V1__RiskList *q, Riskline__V1__RiskPage *page,
+                           const char ***plans, rl_error_t *err);
+/* The plans after cursor (at most limit, id order; or c->q->plan_id alone), derived as then. */
+rl_err_t report_asof_plans(chunk_t *c, const char *cursor, uint32_t limit, Riskline__V1__Plan ***plans, size_t *n,
+                           const char **next, rl_error_t *err);
+/* The heat map's counts as then: m initialised from the criteria as then, every risk the filters
+ * and counted select added (every risk's snapshot kept: refused above 50,000 risks). */
+rl_err_t report_asof_matrix(chunk_t *c, report_matrix_t *m, int (*counted)(const chunk_t *c, const risk_t *r),
+                            rl_error_t *err);
+/* The tenant's own controls as then. */
+rl_err_t report_asof_controls(chunk_t *c, Riskline__V1__Control ***custom, size_t *n, rl_error_t *err);
+/* The SoA as then: soa_derive over the plans, own controls and exclusion records as then. */
+rl_err_t report_asof_soa(chunk_t *c, Riskline__V1__SoaEntry ***entries, size_t *n, rl_error_t *err);
+/* Drops the events after the as-of instant from a plan's history page (and ends it there). */
+void report_asof_history_cut(chunk_t *c, Riskline__V1__HistoryPage *hp);
 
 /* The next chunk of each report into c->out (c->done set with the last one). */
 rl_err_t report_register_chunk(chunk_t *c, rl_error_t *err);   /* risks_handler.c */

@@ -1,5 +1,6 @@
 /* report_handler.c: report_get: checks the request, picks the report, and returns one chunk with
  * the cursor of the next; the helpers every report shares (report_chunk.h). */
+#include "report_asof.h"
 #include "report_chunk.h"
 #include "rl_ids.h"
 #include "rl_json.h"
@@ -53,6 +54,8 @@ const char *const *report_params(chunk_t *c)
         PARAM("since", "Changed since", c->q->since);
     if (c->q->plan_id && c->q->plan_id[0])
         PARAM("plan_id", "Plan", c->q->plan_id);
+    if (c->asof_ms)
+        PARAM("as_of", "As of", c->q->as_of);
 #undef PARAM
     p[n] = NULL;
     return p;
@@ -135,6 +138,23 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
             return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
     } else {
         rl_ts_format(rl_clock_now(&c.srv->clock), c.generated);
+    }
+    if (q->as_of && q->as_of[0]) {
+        char now[RL_TS_LEN];
+        if (name == REPORT_DASHBOARD)
+            return rl_error_set(err, RL_ERR_INVALID, "as_of",
+                                "only risk_register, plans, soa and heatmap are rebuilt as of a past date");
+        if (report_asof_parse(q->as_of, &c.asof_ms) != 0)
+            return rl_error_set(err, RL_ERR_INVALID, "as_of", "must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.mmm]Z");
+        int64_t t = rl_clock_now(&c.srv->clock);
+        if (c.asof_ms > t)
+            return rl_error_set(err, RL_ERR_INVALID, "as_of", "is in the future (now %s; a day counts once it is over)",
+                                rl_ts_format(t, now));
+        if (name == REPORT_RISK_REGISTER && c.filters.sort != RISKLINE__V1__RISK_SORT__RISK_SORT_ID)
+            return rl_error_set(err, RL_ERR_INVALID, "filters.sort", "an as-of register lists risks in id order only");
+        rl_err_t rc = report_asof_check(&c, err);
+        if (rc)
+            return rc;
     }
     c.out = render_new((render_format_t)q->format);
     if (!c.out)

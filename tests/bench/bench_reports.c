@@ -11,7 +11,9 @@
  * Measured: for each report (risk_register, heatmap, soa, plans, dashboard) and format (json, csv,
  * html), one run of the real CLI `riskline report NAME --format F --out FILE`: wall time, chunks,
  * bytes written, the CLI's peak RSS (wait4 ru_maxrss), and the peak RSS (VmHWM) of riskline-report,
- * restarted before each run so that the peak is that report's.
+ * restarted before each run so that the peak is that report's. Then risk_register, heatmap, soa and
+ * plans in JSON again `--as-of` the instant after the setup: the same reports rebuilt from the
+ * events (one pass over them per chunk; see docs/CONTRACT.md "Reports").
  *
  * Environment (optional): RISKLINE_BUILD (default "build"), RISKLINE_BENCH_SCALE (multiplies N =
  * 10,000; e.g. 0.1 for a quick run), RISKLINE_REDIS_SERVER.
@@ -335,8 +337,8 @@ static long hwm_kb(pid_t pid)
 }
 
 /* Runs the CLI for one report; 0 ok with wall seconds, the CLI's peak RSS (kB), chunks, bytes. */
-static int run_report(bench_t *b, const char *build, const char *name, const char *fmt, double *secs, long *cli_kb,
-                      long *chunks, long long *bytes)
+static int run_report(bench_t *b, const char *build, const char *name, const char *fmt, const char *as_of,
+                      double *secs, long *cli_kb, long *chunks, long long *bytes)
 {
     char exe[BENCH_PATH_BUF], out[BENCH_PATH_BUF + 64], log[BENCH_PATH_BUF + 64];
     char e_keys[BENCH_PATH_BUF + 32], e_ep[96];
@@ -345,7 +347,11 @@ static int run_report(bench_t *b, const char *build, const char *name, const cha
     bench_fmt(log, sizeof log, "%s/cli.out", b->dir);
     bench_fmt(e_keys, sizeof e_keys, "RISKLINE_KEYS_DIR=%s/keys", b->dir);
     bench_fmt(e_ep, sizeof e_ep, "RISKLINE_REPORT_ENDPOINT=%s", b->ep[S_REP]);
-    char *argv[] = {exe, "--json", "report", (char *)name, "--format", (char *)fmt, "--out", out, NULL};
+    char *argv[] = {exe, "--json", "report", (char *)name, "--format", (char *)fmt, "--out", out, NULL, NULL, NULL};
+    if (as_of) {
+        argv[8] = "--as-of";
+        argv[9] = (char *)as_of;
+    }
     char *envp[] = {e_keys, e_ep, "RISKLINE_TENANT=bench", "RISKLINE_TIMEOUT_MS=120000", "RISKLINE_RETRIES=0", NULL};
     int64_t t0 = rl_mono_ns();
     pid_t pid = fork();
@@ -409,6 +415,7 @@ static int bench_main(bench_t *b, const char *build, size_t n)
         zmq_close(tr);
     if (rc)
         return bench_stop ? -2 : -1;
+    int64_t setup_end = rl_clock_now(&clk);
     printf("\nreports of tenant bench: %zu risks, %zu plans, %zu milestones (redis %s)\n", n, n, n * MILESTONES,
            b->redis_version);
     printf("%-14s %-5s %9s %7s %12s %14s %12s\n", "report", "fmt", "seconds", "chunks", "bytes", "report VmHWM",
@@ -424,11 +431,27 @@ static int bench_main(bench_t *b, const char *build, size_t n)
             double secs;
             long cli_kb, chunks;
             long long bytes;
-            if (run_report(b, build, reports[r], fmts[f], &secs, &cli_kb, &chunks, &bytes) != 0)
+            if (run_report(b, build, reports[r], fmts[f], NULL, &secs, &cli_kb, &chunks, &bytes) != 0)
                 return -1;
             printf("%-14s %-5s %9.2f %7ld %12lld %11ld kB %9ld kB\n", reports[r], fmts[f], secs, chunks, bytes,
                    hwm_kb(b->svc[S_REP].pid), cli_kb);
         }
+    /* as of the end of the setup: the same state, rebuilt from the events */
+    char as_of[RL_TS_LEN];
+    rl_ts_format(setup_end, as_of);
+    static const char *const asof_reports[] = {"risk_register", "heatmap", "soa", "plans"};
+    for (size_t r = 0; r < 4 && !bench_stop; r++) {
+        bench_child_stop(&b->svc[S_REP]);
+        if (start_svc(b, S_REP) != 0)
+            return -1;
+        double secs;
+        long cli_kb, chunks;
+        long long bytes;
+        if (run_report(b, build, asof_reports[r], "json", as_of, &secs, &cli_kb, &chunks, &bytes) != 0)
+            return -1;
+        printf("%-14s %-5s %9.2f %7ld %12lld %11ld kB %9ld kB  (--as-of)\n", asof_reports[r], "json", secs, chunks,
+               bytes, hwm_kb(b->svc[S_REP].pid), cli_kb);
+    }
     return bench_stop ? -2 : 0;
 }
 

@@ -58,6 +58,20 @@ harness_env_t *harness_create(harness_t *h, harness_risk_t *risk, const char *re
     return harness_call(h, &env);
 }
 
+void harness_create_bulk(harness_t *h, int n)
+{
+    for (int i = 0; i < n; i++) {
+        harness_risk_in_t in;
+        char title[64];
+        snprintf(title, sizeof title, "Risk number %d, bulk", i + 1);
+        harness_risk_init(&in, title, "local-admin", (unsigned)(i % 5 + 1), (unsigned)((i / 5) % 5 + 1));
+        harness_env_t *r = harness_create(h, &in.risk, NULL);
+        assert_non_null(r);
+        assert_int_equal(harness_code(r), 0);
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
+}
+
 harness_env_t *harness_get(harness_t *h, const char *id)
 {
     harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;

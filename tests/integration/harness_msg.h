@@ -22,6 +22,9 @@ void harness_risk_init(harness_risk_in_t *in, const char *title, const char *own
 /* Each sends one request on a fresh DEALER (tenant "default" unless env_tenant) and returns the
  * reply (free with riskline__v1__envelope__free_unpacked), or NULL on timeout. */
 harness_env_t *harness_create(harness_t *h, harness_risk_t *risk, const char *request_id);
+/* n risks "Risk number <i>, bulk" (owner local-admin, ratings spread over the 5x5 matrix), each
+ * created or the test fails. */
+void harness_create_bulk(harness_t *h, int n);
 harness_env_t *harness_get(harness_t *h, const char *id);
 harness_env_t *harness_list(harness_t *h, Riskline__V1__RiskList *q);
 harness_env_t *harness_update(harness_t *h, const char *id, uint64_t expected_version, harness_risk_t *patch,

@@ -620,16 +620,7 @@ static void test_many_chunks(void **state)
 {
     harness_t *h = *state;
     enum { N = 230 };
-    for (int i = 0; i < N; i++) {
-        harness_risk_in_t in;
-        char title[64];
-        snprintf(title, sizeof title, "Risk number %d, bulk", i + 1);
-        harness_risk_init(&in, title, "local-admin", (unsigned)(i % 5 + 1), (unsigned)((i / 5) % 5 + 1));
-        harness_env_t *r = harness_create(h, &in.risk, NULL);
-        assert_non_null(r);
-        assert_int_equal(harness_code(r), 0);
-        riskline__v1__envelope__free_unpacked(r, NULL);
-    }
+    harness_create_bulk(h, N);
     const char *json[] = {"--json", NULL};
     cJSON *doc = report_json(h, "risk_register", json);
     cJSON *meta = cJSON_Parse(last.out);

@@ -27,28 +27,6 @@ static rl_err_t dash_add(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err
     return RL_OK;
 }
 
-/* ZRANGE key min max BYSCORE LIMIT offset count: members (an array reply) or an error. */
-static rl_err_t zpage(chunk_t *c, const char *key, const char *min, const char *max, uint64_t offset, uint32_t count,
-                      const rl_val_t **out, rl_error_t *err)
-{
-    rl_cmd_t *cmd = rl_cmd_new(c->req->arena, "ZRANGE");
-    rl_cmd_arg(cmd, key);
-    rl_cmd_arg(cmd, min);
-    rl_cmd_arg(cmd, max);
-    rl_cmd_arg(cmd, "BYSCORE");
-    rl_cmd_arg(cmd, "LIMIT");
-    rl_cmd_argf(cmd, "%" PRIu64, offset);
-    rl_cmd_argf(cmd, "%u", count);
-    rl_err_t rc = rl_store_cmd(c->srv->store, c->req->arena, cmd, out, err);
-    if (rc)
-        return rc;
-    if ((*out)->type == RL_VAL_ERR)
-        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "redis: %s", (*out)->s);
-    if ((*out)->type != RL_VAL_ARR)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected ZRANGE reply");
-    return RL_OK;
-}
-
 static const render_col_t overdue_cols[] = {
     {"plan", "Plan", RENDER_TEXT},         {"milestone", "Milestone", RENDER_TEXT},
     {"title", "Title", RENDER_TEXT},       {"owner", "Owner", RENDER_TEXT},
@@ -149,7 +127,7 @@ static rl_err_t dash_overdue_rows(chunk_t *c, int64_t today, uint32_t *rows, rl_
     snprintf(key, sizeof key, "rl:{%s}:ms:due", c->req->tenant);
     snprintf(max, sizeof max, "(%" PRId64 "000000000", today);  /* due before today: day * 1e9 + n */
     uint64_t off = strtoull(cur->inner, NULL, 10);
-    rl_err_t rc = zpage(c, key, "-inf", max, off, CHUNK_ROWS, &v, err);
+    rl_err_t rc = report_zpage(c, key, "-inf", max, off, CHUNK_ROWS, &v, err);
     if (rc)
         return rc;
     Riskline__V1__Plan *plan = NULL;
@@ -199,7 +177,7 @@ static rl_err_t dash_alert_rows(chunk_t *c, uint32_t *rows, rl_error_t *err)
     char key[80];
     snprintf(key, sizeof key, "rl:{%s}:idx:alert:open", c->req->tenant);
     uint64_t off = strtoull(cur->inner, NULL, 10);
-    rl_err_t rc = zpage(c, key, "-inf", "+inf", off, CHUNK_ROWS, &v, err);
+    rl_err_t rc = report_zpage(c, key, "-inf", "+inf", off, CHUNK_ROWS, &v, err);
     if (rc)
         return rc;
     rl_cmd_t **cmds = rl_arena_alloc(a, (v->n ? v->n : 1) * sizeof *cmds);

@@ -20,8 +20,10 @@ typedef struct {
     server_t *srv;
     const rl_bus_req_t *req;
     const Riskline__V1__ReportGet *q;
+    report_name_t name;
     Riskline__V1__RiskList filters;   /* the request's, limit and cursor ours */
     int64_t since_ms;                 /* 0 = no since filter */
+    int64_t until_ms;                 /* audit_trail: the last ms of the until day; 0 = none */
     report_cursor_t cur;
     render_t *out;
     int done;
@@ -42,11 +44,20 @@ int report_room(const chunk_t *c, uint32_t rows);
 rl_err_t report_each_plan(chunk_t *c, rl_err_t (*fn)(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err),
                           void *ctx, rl_error_t *err);
 
+/* ZRANGE key min max BYSCORE LIMIT offset count: members (an array reply), or an error. */
+rl_err_t report_zpage(chunk_t *c, const char *key, const char *min, const char *max, uint64_t offset, uint32_t count,
+                      const rl_val_t **out, rl_error_t *err);
+/* XRANGE key start end COUNT count -> entries (arena-owned; event = the first field `e`). */
+rl_err_t report_xrange(chunk_t *c, rl_arena_t *a, const char *key, const char *start, const char *end, uint32_t count,
+                       rl_stream_entry_t **out, size_t *n, rl_error_t *err);
+
 /* The next chunk of each report into c->out (c->done set with the last one). */
 rl_err_t report_register_chunk(chunk_t *c, rl_error_t *err);   /* risks_handler.c */
 rl_err_t report_heatmap_chunk(chunk_t *c, rl_error_t *err);    /* risks_handler.c */
 rl_err_t report_soa_chunk(chunk_t *c, rl_error_t *err);        /* plans_handler.c */
 rl_err_t report_plans_chunk(chunk_t *c, rl_error_t *err);      /* plans_handler.c */
 rl_err_t report_dashboard_chunk(chunk_t *c, rl_error_t *err);  /* dashboard_handler.c */
+rl_err_t report_audit_chunk(chunk_t *c, rl_error_t *err);      /* audit_handler.c */
+rl_err_t report_review_chunk(chunk_t *c, rl_error_t *err);     /* review_handler.c */
 
 #endif

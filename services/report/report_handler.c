@@ -50,9 +50,14 @@ const char *const *report_params(chunk_t *c)
     if (f->archived)
         PARAM("archived", "Archived risks", "yes");
     if (c->q->since && c->q->since[0])
-        PARAM("since", "Changed since", c->q->since);
+        PARAM("since", c->name == REPORT_REVIEW_PACK ? "Last review" : c->name == REPORT_AUDIT_TRAIL ? "Since" : "Changed since",
+              c->q->since);
+    if (c->q->until && c->q->until[0])
+        PARAM("until", "Until", c->q->until);
     if (c->q->plan_id && c->q->plan_id[0])
         PARAM("plan_id", "Plan", c->q->plan_id);
+    if (c->q->entity && c->q->entity[0])
+        PARAM("entity", "Entity", c->q->entity);
 #undef PARAM
     p[n] = NULL;
     return p;
@@ -98,11 +103,66 @@ rl_err_t report_each_plan(chunk_t *c, rl_err_t (*fn)(void *ctx, const Riskline__
     return rc;
 }
 
+rl_err_t report_zpage(chunk_t *c, const char *key, const char *min, const char *max, uint64_t offset, uint32_t count,
+                      const rl_val_t **out, rl_error_t *err)
+{
+    rl_cmd_t *cmd = rl_cmd_new(c->req->arena, "ZRANGE");
+    rl_cmd_arg(cmd, key);
+    rl_cmd_arg(cmd, min);
+    rl_cmd_arg(cmd, max);
+    rl_cmd_arg(cmd, "BYSCORE");
+    rl_cmd_arg(cmd, "LIMIT");
+    rl_cmd_argf(cmd, "%" PRIu64, offset);
+    rl_cmd_argf(cmd, "%u", count);
+    rl_err_t rc = rl_store_cmd(c->srv->store, c->req->arena, cmd, out, err);
+    if (rc)
+        return rc;
+    if ((*out)->type == RL_VAL_ERR)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "redis: %s", (*out)->s);
+    if ((*out)->type != RL_VAL_ARR)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected ZRANGE reply");
+    return RL_OK;
+}
+
+rl_err_t report_xrange(chunk_t *c, rl_arena_t *a, const char *key, const char *start, const char *end, uint32_t count,
+                       rl_stream_entry_t **out, size_t *n, rl_error_t *err)
+{
+    rl_cmd_t *cmd = rl_cmd_new(a, "XRANGE");
+    rl_cmd_arg(cmd, key);
+    rl_cmd_arg(cmd, start);
+    rl_cmd_arg(cmd, end);
+    rl_cmd_arg(cmd, "COUNT");
+    rl_cmd_argf(cmd, "%u", count);
+    const rl_val_t *v;
+    rl_err_t rc = rl_store_cmd(c->srv->store, a, cmd, &v, err);
+    if (rc)
+        return rc;
+    if (v->type == RL_VAL_ERR)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "redis: %s", v->s);
+    if (v->type != RL_VAL_ARR)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected XRANGE reply");
+    *out = rl_arena_alloc(a, (v->n ? v->n : 1) * sizeof **out);
+    if (!*out)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    *n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        const rl_val_t *ent = &v->elem[i];
+        if (ent->type != RL_VAL_ARR || ent->n < 2 || ent->elem[0].type != RL_VAL_STR)
+            continue;
+        rl_stream_entry_t *o = &(*out)[(*n)++];
+        memset(o, 0, sizeof *o);
+        o->id = ent->elem[0].s;
+        o->fields = &ent->elem[1];
+        rl_stream_entry_event(o, 0, &o->event, &o->event_len);
+    }
+    return RL_OK;
+}
+
 rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
 {
     const Riskline__V1__ReportGet *q = req->env->report_get;
-    chunk_t c = {.srv = app, .req = req, .q = q};
     report_name_t name = report_name_parse(q->name);
+    chunk_t c = {.srv = app, .req = req, .q = q, .name = name};
     if (!name)
         return rl_error_set(err, RL_ERR_INVALID, "name", "unknown report '%.40s': one of %s", q->name ? q->name : "",
                             report_names());
@@ -115,7 +175,25 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
             return rl_error_set(err, RL_ERR_INVALID, "since", "must be a date YYYY-MM-DD");
         c.since_ms = day * 86400000LL;
     }
+    if (name == REPORT_REVIEW_PACK && !(q->since && q->since[0]))
+        return rl_error_set(err, RL_ERR_INVALID, "since", "the review pack needs the last review's date YYYY-MM-DD");
+    if (q->until && q->until[0]) {
+        int64_t day;
+        if (name != REPORT_AUDIT_TRAIL)
+            return rl_error_set(err, RL_ERR_INVALID, "until", "only the audit trail takes until");
+        if (rl_date_parse(q->until, &day) != 0)
+            return rl_error_set(err, RL_ERR_INVALID, "until", "must be a date YYYY-MM-DD");
+        c.until_ms = (day + 1) * 86400000LL - 1;
+        if (c.until_ms < c.since_ms)
+            return rl_error_set(err, RL_ERR_INVALID, "until", "%s is before since %s", q->until, q->since);
+    }
     uint64_t pn;
+    if (q->entity && q->entity[0] && name != REPORT_AUDIT_TRAIL)
+        return rl_error_set(err, RL_ERR_INVALID, "entity", "only the audit trail takes an entity");
+    if (q->entity && q->entity[0] && rl_entity_id_parse("R", q->entity, &pn) != 0 &&
+        rl_entity_id_parse("TP", q->entity, &pn) != 0)
+        return rl_error_set(err, RL_ERR_INVALID, "entity", "must be a risk R-<n> or a plan TP-<n>, got '%.40s'",
+                            q->entity);
     if (q->plan_id && q->plan_id[0] && name != REPORT_PLANS)
         return rl_error_set(err, RL_ERR_INVALID, "plan_id", "only the plans report takes a plan");
     if (q->plan_id && q->plan_id[0] && rl_entity_id_parse("TP", q->plan_id, &pn) != 0)
@@ -131,7 +209,8 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
         return rl_error_set(err, RL_ERR_INVALID, "filters", "only the risk register and the heat map take filters");
     if (q->cursor && q->cursor[0]) {
         if (report_cursor_parse(q->cursor, &c.cur) != 0 || c.cur.phase == 0 ||
-            (name != REPORT_RISK_REGISTER && name != REPORT_PLANS && name != REPORT_DASHBOARD))
+            (name != REPORT_RISK_REGISTER && name != REPORT_PLANS && name != REPORT_DASHBOARD &&
+             name != REPORT_AUDIT_TRAIL && name != REPORT_REVIEW_PACK))
             return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
     } else {
         rl_ts_format(rl_clock_now(&c.srv->clock), c.generated);
@@ -145,6 +224,8 @@ rl_err_t report_handle_get(void *app, const rl_bus_req_t *req, rl_envelope_t *re
                   : name == REPORT_HEATMAP     ? report_heatmap_chunk(&c, err)
                   : name == REPORT_PLANS       ? report_plans_chunk(&c, err)
                   : name == REPORT_DASHBOARD   ? report_dashboard_chunk(&c, err)
+                  : name == REPORT_AUDIT_TRAIL ? report_audit_chunk(&c, err)
+                  : name == REPORT_REVIEW_PACK ? report_review_chunk(&c, err)
                                                : report_soa_chunk(&c, err);
     Riskline__V1__ReportChunk *chunk = rl_arena_alloc(req->arena, sizeof *chunk);
     size_t len;

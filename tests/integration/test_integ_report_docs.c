@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <zmq.h>
+#include <hiredis/hiredis.h>
 
 #include <cjson/cJSON.h>
 
@@ -699,6 +700,27 @@ static void test_many_chunks(void **state)
     }
     csv_check(h, "plans", plans);
     cJSON_Delete(doc);
+
+    /* the audit trail across chunks: TP-1's 206 events from its history, the whole stream by range */
+    const char *tp1[] = {"--json", "--entity", "TP-1", NULL};
+    doc = report_json(h, "audit_trail", tp1);
+    meta = cJSON_Parse(last.out);
+    assert_non_null(meta);
+    assert_true(harness_jnum(meta, "chunks") >= 2);
+    cJSON_Delete(meta);
+    const cJSON *evs = table(doc, "events");
+    assert_int_equal(cJSON_GetArraySize(evs), COSTS + 1);
+    for (int i = 0; i <= COSTS; i++)
+        assert_int_equal((int)harness_jnum(cJSON_GetArrayItem(evs, i), "version"), i + 1);
+    cJSON_Delete(doc);
+    char today[16];
+    const char *all[] = {"--since", harness_date_in(0, today), NULL};
+    doc = report_json(h, "audit_trail", all);
+    evs = table(doc, "events");
+    assert_int_equal(cJSON_GetArraySize(evs), N + N + COSTS);  /* risks, plans, costs */
+    for (int i = 0; i < N + N + COSTS; i++)  /* the chain in order, none twice, none missing */
+        assert_int_equal((int)harness_jnum(cJSON_GetArrayItem(evs, i), "chain_seq"), i + 1);
+    cJSON_Delete(doc);
 }
 
 static void test_refusals(void **state)
@@ -754,6 +776,165 @@ static void test_refusals(void **state)
     }
 }
 
+/* Sends report_get q with the CLI's key; the reply (caller frees). */
+static harness_env_t *report_raw(harness_t *h, const char *who, Riskline__V1__ReportGet *q)
+{
+    char key[700];
+    snprintf(key, sizeof key, "%s/%s.key", h->keys_dir, who);
+    void *sock = harness_dealer_to(h, h->report_endpoint, "report", key);
+    assert_non_null(sock);
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_REPORT_GET;
+    env.report_get = q;
+    harness_env_prepare(h, &env);
+    harness_env_t *r = harness_send_env(h, sock, &env) == 0 ? harness_recv_env(sock, 5000) : NULL;
+    zmq_close(sock);
+    assert_non_null(r);
+    return r;
+}
+
+/* The reply to q is a refusal of code on field. */
+static void refused(harness_t *h, Riskline__V1__ReportGet *q, int code, const char *field)
+{
+    q->format = RISKLINE__V1__REPORT_FORMAT__REPORT_FORMAT_JSON;
+    harness_env_t *r = report_raw(h, "cli", q);
+    if (harness_code(r) != code || strcmp(harness_field(r), field) != 0)
+        fail_msg("%s: want code %d field %s, got %s", q->name, code, field, harness_reply_text(r));
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
+/* The hex of stream entry id's chain hash `h` in the tenant's events, first 8 bytes. */
+static void stream_hash_prefix(harness_t *h, const char *id, char out[17])
+{
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *r = redisCommand(c, "XRANGE rl:{default}:events %s %s", id, id);
+    assert_non_null(r);
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_int_equal(r->elements, 1);
+    const redisReply *f = r->element[0]->element[1];
+    out[0] = '\0';
+    for (size_t i = 0; i + 1 < f->elements; i += 2)
+        if (!strcmp(f->element[i]->str, "h") && f->element[i + 1]->len >= 8)
+            for (size_t k = 0; k < 8; k++)
+                snprintf(out + 2 * k, 3, "%02x", (unsigned char)f->element[i + 1]->str[k]);
+    freeReplyObject(r);
+    redisFree(c);
+    assert_int_equal(strlen(out), 16);
+}
+
+/* The audit trail of an entity (its history) and of a time range (the stream): every event once,
+ * in order, with its chain position and the hash stored in the stream; the count agrees with
+ * `audit verify`; CSV and HTML carry the same rows; bad ranges and entities are refused by name. */
+static void test_audit_trail(void **state)
+{
+    harness_t *h = *state;
+    seed(h);
+    RUN(h, NULL, 0, "risk", "update", "R-2", "--likelihood", "5");
+    RUN(h, NULL, 0, "risk", "archive", "R-4", "--reason", "supplier offboarded");
+    char today[16], yesterday[16];
+    harness_date_in(0, today);
+    harness_date_in(-1, yesterday);
+
+    /* one entity: its three events, oldest first */
+    const char *r2[] = {"--entity", "R-2", NULL};
+    cJSON *doc = report_json(h, "audit_trail", r2);
+    assert_string_equal(harness_jstr(cJSON_GetObjectItemCaseSensitive(doc, "parameters"), "entity"), "R-2");
+    const cJSON *ev = table(doc, "events");
+    assert_int_equal(cJSON_GetArraySize(ev), 2);
+    const cJSON *e0 = cJSON_GetArrayItem(ev, 0), *e1 = cJSON_GetArrayItem(ev, 1);
+    assert_string_equal(harness_jstr(e0, "event"), "risk.created");
+    assert_string_equal(harness_jstr(e1, "event"), "risk.updated");
+    assert_string_equal(harness_jstr(e1, "entity"), "R-2");
+    assert_string_equal(harness_jstr(e1, "actor"), "local-admin");
+    assert_int_equal((int)harness_jnum(e1, "version"), 2);
+    if (!strstr(harness_jstr(e1, "changes"), "inherent: {\"likelihood\":3,\"impact\":4} -> {\"likelihood\":5,\"impact\":4}"))
+        fail_msg("changes: %s", harness_jstr(e1, "changes"));
+    assert_true(harness_jnum(e1, "chain_seq") > harness_jnum(e0, "chain_seq"));
+    char hp[17];
+    stream_hash_prefix(h, harness_jstr(e1, "stream_id"), hp);
+    assert_string_equal(harness_jstr(e1, "hash"), hp);
+    assert_int_equal(strlen(harness_jstr(e1, "prev_hash")), 16);
+    const cJSON *sum = cJSON_GetArrayItem(table(doc, "summary"), 0);
+    assert_int_equal((int)harness_jnum(sum, "events"), 2);
+    assert_true(harness_jnum(sum, "last_chain_seq") == harness_jnum(e1, "chain_seq"));
+    cJSON_Delete(doc);
+    const char *tp1[] = {"--entity", "TP-1", NULL};
+    doc = report_json(h, "audit_trail", tp1);
+    ev = table(doc, "events");
+    assert_int_equal(cJSON_GetArraySize(ev), 1);
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(ev, 0), "event"), "plan.created");
+    cJSON_Delete(doc);
+
+    /* the range: today holds every event of the chain, which audit verify counts; yesterday none */
+    RUN(h, NULL, 0, "audit", "verify");
+    int verified = 0;
+    assert_int_equal(sscanf(last.out, "chain intact: %d events checked", &verified), 1);
+    const char *day[] = {"--since", today, "--until", today, NULL};
+    doc = report_json(h, "audit_trail", day);
+    ev = table(doc, "events");
+    assert_int_equal(cJSON_GetArraySize(ev), verified);
+    const cJSON *e;
+    double seq = 0;
+    cJSON_ArrayForEach(e, ev)
+    {
+        assert_true(harness_jnum(e, "chain_seq") == seq + 1);  /* in chain order, none missing */
+        seq = harness_jnum(e, "chain_seq");
+    }
+    assert_string_equal(harness_jstr(row_with(ev, "event", "risk.archived"), "comment"), "supplier offboarded");
+    cJSON_Delete(doc);
+    const char *before[] = {"--until", yesterday, NULL};
+    doc = report_json(h, "audit_trail", before);
+    assert_int_equal(cJSON_GetArraySize(table(doc, "events")), 0);
+    cJSON_Delete(doc);
+
+    /* CSV: the events table, row for row; HTML well-formed with the data */
+    doc = report_json(h, "audit_trail", NULL);
+    char *text = report_file(h, NULL, "audit_trail", "csv", NULL);
+    csv_t *c = malloc(sizeof *c);
+    assert_non_null(c);
+    csv_parse(text, c);
+    csv_equals_json(c, table(doc, "events"));
+    csv_free(c);
+    free(c);
+    free(text);
+    cJSON_Delete(doc);
+    const char *need[] = {"risk.updated", "{\"likelihood\":5,\"impact\":4}", "supplier offboarded", "Chain #", NULL};
+    html_check(h, "audit_trail", 0, need);
+
+    /* refusals, by field; nothing written */
+    Riskline__V1__ReportGet q = RISKLINE__V1__REPORT_GET__INIT;
+    q.name = "audit_trail";
+    q.since = today;
+    q.until = yesterday;
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "until");
+    q.since = "2026-02-30";
+    q.until = "";
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "since");
+    q.since = "";
+    q.until = "yesterday";
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "until");
+    q.until = "";
+    q.entity = "R-99";
+    refused(h, &q, RISKLINE__V1__CODE__CODE_NOT_FOUND, "entity");
+    q.entity = "K-1";
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "entity");
+    q.entity = "";
+    q.name = "soa";
+    q.until = today;
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "until");
+    char path[600];
+    snprintf(path, sizeof path, "%s/refused.json", h->dir);
+    RUN(h, NULL, 1, "report", "audit_trail", "--format", "json", "--until", "31.12.2026", "--out", path);
+    assert_non_null(strstr(last.err, "--until"));
+    RUN(h, NULL, 2, "report", "audit_trail", "--format", "json", "--entity", "TP-7", "--out", path);
+    assert_non_null(strstr(last.err, "not_found: entity"));
+    RUN(h, "bea", 2, "--tenant", "default", "report", "audit_trail", "--format", "json", "--entity", "R-1", "--out",
+        path);
+    assert_non_null(strstr(last.err, "forbidden: tenant"));
+    assert_null(harness_read_file(path, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -764,6 +945,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dashboard, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_trail, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

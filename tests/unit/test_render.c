@@ -437,6 +437,57 @@ static void test_dashboard_figures(void **state)
     free(d);
 }
 
+/* The audit trail's row: the event's fields, its chain position, and hash prefixes that match the
+ * stored hash; an entry without a hash shows none rather than a made-up one. */
+static void test_audit_rows(void **state)
+{
+    (void)state;
+    rl_arena_t *a = rl_arena_new(0);
+    uint8_t h[32], prev[32];
+    for (int i = 0; i < 32; i++) {
+        h[i] = (uint8_t)(0xa0 + i);
+        prev[i] = (uint8_t)i;
+    }
+    Riskline__V1__FieldChange c1 = RISKLINE__V1__FIELD_CHANGE__INIT;
+    Riskline__V1__FieldChange *chs[] = {&c1};
+    c1.field = "owner";
+    c1.from = "bob";
+    c1.to = "=erin";
+    Riskline__V1__DomainEvent ev = RISKLINE__V1__DOMAIN_EVENT__INIT;
+    ev.kind = "risk.updated";
+    ev.entity_type = "risk";
+    ev.entity_id = "R-7";
+    ev.actor = "ann";
+    ev.at_ms = 1767225600123LL;  /* 2026-01-01T00:00:00.123Z */
+    ev.version = 3;
+    ev.changes = chs;
+    ev.n_changes = 1;
+    ev.chain_seq = 42;
+    ev.prev_hash.data = prev;
+    ev.prev_hash.len = 32;
+    const char *cells[REPORT_AUDIT_NCOLS];
+    assert_int_equal(report_audit_cells("1767225600123-0", &ev, h, 32, a, cells), 0);
+    const char *want[REPORT_AUDIT_NCOLS] = {"2026-01-01T00:00:00.123Z", "1767225600123-0", "42", "a0a1a2a3a4a5a6a7",
+                                            "0001020304050607", "risk.updated", "risk", "R-7", "ann", "3",
+                                            "owner: bob -> =erin", ""};
+    for (size_t i = 0; i < REPORT_AUDIT_NCOLS; i++)
+        assert_string_equal(cells[i], want[i]);
+    assert_string_equal(report_audit_cols[2].key, "chain_seq");
+    /* no hash stored, no position (an entry written before the chain): blank, not invented */
+    ev.chain_seq = 0;
+    ev.prev_hash.len = 0;
+    ev.n_changes = 0;
+    assert_int_equal(report_audit_cells("1-0", &ev, NULL, 0, a, cells), 0);
+    assert_string_equal(cells[2], "");
+    assert_string_equal(cells[3], "");
+    assert_string_equal(cells[4], "");
+    assert_string_equal(cells[10], "");
+    assert_string_equal(report_hex_prefix(a, h, 4, 8), "");  /* shorter than asked: none */
+    assert_int_equal(report_name_parse("audit_trail"), REPORT_AUDIT_TRAIL);
+    assert_int_equal(report_name_parse("review_pack"), REPORT_REVIEW_PACK);
+    rl_arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +496,7 @@ int main(void)
         cmocka_unit_test(test_csv_document),    cmocka_unit_test(test_html_document),
         cmocka_unit_test(test_cursor),          cmocka_unit_test(test_matrix_and_cells),
         cmocka_unit_test(test_plan_rows),       cmocka_unit_test(test_dashboard_figures),
+        cmocka_unit_test(test_audit_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

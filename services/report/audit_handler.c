@@ -11,8 +11,8 @@
 #include <string.h>
 
 /* Phases. The cursor's counts: [0] events written, [1] the first chain position written, [2] the
- * last; range mode: [6] 1 once an entry was read, inner its ms and [7] its sequence (the next
- * XRANGE starts after it); entity mode: inner is the offset in the history list. */
+ * last; range mode: [6], [7] and inner the stream position (report_stream_page); entity mode:
+ * inner is the offset in the history list. */
 enum { AUDIT_START = 0, AUDIT_ROWS = 1, AUDIT_END = 2 };
 
 static int in_range(const chunk_t *c, int64_t ms)
@@ -85,35 +85,18 @@ static rl_err_t entity_page(chunk_t *c, uint32_t *rows, rl_error_t *err)
 /* The next page of the tenant's stream in the range (stream ids are ms timestamps). */
 static rl_err_t range_page(chunk_t *c, uint32_t *rows, rl_error_t *err)
 {
-    rl_arena_t *a = c->req->arena;
-    report_cursor_t *cur = &c->cur;
-    const char *start = cur->counts[6] ? rl_arena_printf(a, "(%s-%" PRIu64, cur->inner, cur->counts[7])
-                        : c->since_ms ? rl_arena_printf(a, "%" PRId64, c->since_ms)
-                                      : "-";
-    const char *end = c->until_ms ? rl_arena_printf(a, "%" PRId64, c->until_ms) : "+";
     rl_stream_entry_t *ents;
     size_t n;
-    rl_err_t rc = report_xrange(c, a, rl_arena_printf(a, "rl:{%s}:events", c->req->tenant), start ? start : "-",
-                                end ? end : "+", CHUNK_ROWS, &ents, &n, err);
+    int end;
+    rl_err_t rc = report_stream_page(c, rl_arena_printf(c->req->arena, "rl:{%s}:events", c->req->tenant), c->since_ms,
+                                     c->until_ms, CHUNK_ROWS, &ents, &n, &end, err);
     for (size_t i = 0; i < n && !rc; i++)
         rc = audit_row(c, &ents[i], rows, err);
-    if (rc)
-        return rc;
-    if (n) {
-        const char *id = ents[n - 1].id, *dash = strchr(id, '-');
-        size_t ms_len = dash ? (size_t)(dash - id) : strlen(id);
-        if (ms_len == 0 || ms_len > RL_MAX_CURSOR)
-            return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected stream id %.60s", id);
-        memcpy(cur->inner, id, ms_len);
-        cur->inner[ms_len] = '\0';
-        cur->counts[7] = dash ? strtoull(dash + 1, NULL, 10) : 0;
-        cur->counts[6] = 1;
-    }
-    if (n < CHUNK_ROWS) {
+    if (!rc && end) {
         render_table_end(c->out);
-        cur->phase = AUDIT_END;
+        c->cur.phase = AUDIT_END;
     }
-    return RL_OK;
+    return rc;
 }
 
 rl_err_t report_audit_chunk(chunk_t *c, rl_error_t *err)

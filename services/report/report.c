@@ -347,3 +347,26 @@ int report_audit_cells(const char *stream_id, const Riskline__V1__DomainEvent *e
     cells[k++] = ev->comment;
     return report_cells_ok(cells, k);
 }
+
+const render_col_t report_alert_cols[REPORT_ALERT_NCOLS] = {
+    {"id", "Alert", RENDER_TEXT},          {"kind", "Kind", RENDER_TEXT},
+    {"severity", "Severity", RENDER_TEXT}, {"subject", "Subject", RENDER_TEXT},
+    {"state", "State", RENDER_TEXT},       {"raised_at", "Raised", RENDER_TEXT},
+    {"resolved_at", "Resolved", RENDER_TEXT}, {"resolved_by", "Resolved by", RENDER_TEXT},
+    {"message", "Message", RENDER_TEXT},
+};
+
+int report_alert_cells(const Riskline__V1__Alert *al, rl_arena_t *a, const char *cells[REPORT_ALERT_NCOLS])
+{
+    size_t k = 0;
+    cells[k++] = al->id;
+    cells[k++] = al->kind;
+    cells[k++] = report_enum(a, &riskline__v1__severity__descriptor, al->severity);
+    cells[k++] = al->subject;
+    cells[k++] = report_enum(a, &riskline__v1__alert_state__descriptor, al->state);
+    cells[k++] = report_time(a, al->raised_at_ms);
+    cells[k++] = report_time(a, al->resolved_at_ms);
+    cells[k++] = al->resolved_by;
+    cells[k++] = al->message;
+    return report_cells_ok(cells, k);
+}

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "render.h"
+#include "riskline/v1/monitor.pb-c.h"
 #include "riskline/v1/treatment.pb-c.h"
 #include "rl_arena.h"
 #include "rl_limits.h"
@@ -95,6 +96,11 @@ int report_soa_cells(const Riskline__V1__SoaEntry *e, rl_arena_t *arena, const c
  * whether its verification says effective), in arena: the SoA of many plans then costs their
  * controls, not their milestones, costs or history. NULL when out of memory. */
 Riskline__V1__Plan *report_plan_for_soa(const Riskline__V1__Plan *p, rl_arena_t *arena);
+
+/* --- the monitor's alerts (dashboard, review pack) --- */
+#define REPORT_ALERT_NCOLS 9
+extern const render_col_t report_alert_cols[REPORT_ALERT_NCOLS];
+int report_alert_cells(const Riskline__V1__Alert *al, rl_arena_t *a, const char *cells[REPORT_ALERT_NCOLS]);
 
 /* --- audit trail --- */
 /* "field: from -> to; ..." of ev's changes (arena-owned; "" for none, NULL out of memory). */

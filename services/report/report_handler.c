@@ -1,6 +1,8 @@
 /* report_handler.c: report_get: checks the request, picks the report, and returns one chunk with
  * the cursor of the next; the helpers every report shares (report_chunk.h). */
 #include "report_chunk.h"
+#include "report_dash.h"
+#include "rl_codec.h"
 #include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_time.h"
@@ -124,6 +126,89 @@ rl_err_t report_zpage(chunk_t *c, const char *key, const char *min, const char *
     return RL_OK;
 }
 
+rl_err_t report_emit(chunk_t *c, const render_col_t *cols, size_t ncols, int made, const char *const *cells,
+                     uint32_t *rows, rl_error_t *err)
+{
+    if (made != 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    render_row(c->out, cols, ncols, cells);
+    (*rows)++;
+    return RL_OK;
+}
+
+static rl_err_t dash_add(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err)
+{
+    (void)err;
+    const struct {
+        report_dash_t *d;
+        int64_t today;
+    } *f = ctx;
+    report_dash_add(f->d, p, f->today);
+    return RL_OK;
+}
+
+rl_err_t report_dash_plans(chunk_t *c, report_dash_t *d, int64_t today, rl_error_t *err)
+{
+    struct {
+        report_dash_t *d;
+        int64_t today;
+    } fill = {d, today};
+    report_dash_init(d);
+    return report_each_plan(c, dash_add, &fill, err);
+}
+
+rl_err_t report_index_page(chunk_t *c, const char *key, const char *min, const char *max, const char *prefix,
+                           const ProtobufCMessageDescriptor *desc, void ***msgs, size_t *n, int *end, rl_error_t *err)
+{
+    rl_arena_t *a = c->req->arena;
+    report_cursor_t *cur = &c->cur;
+    const rl_val_t *v;
+    uint64_t off = strtoull(cur->inner, NULL, 10);
+    rl_err_t rc = report_zpage(c, key, min, max, off, CHUNK_ROWS, &v, err);
+    if (rc)
+        return rc;
+    rl_cmd_t **cmds = rl_arena_alloc(a, (v->n ? v->n : 1) * sizeof *cmds);
+    const rl_val_t **vals = rl_arena_alloc(a, (v->n ? v->n : 1) * sizeof *vals);
+    *msgs = rl_arena_alloc(a, (v->n ? v->n : 1) * sizeof **msgs);
+    if (!cmds || !vals || !*msgs)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    for (size_t i = 0; i < v->n; i++) {
+        cmds[i] = rl_cmd_new(a, "HGET");
+        rl_cmd_argf(cmds[i], "%s%s", prefix, v->elem[i].s);
+        rl_cmd_arg(cmds[i], "pb");
+    }
+    if (v->n && (rc = rl_store_pipeline(c->srv->store, a, v->n, cmds, vals, err)))
+        return rc;
+    *n = 0;
+    for (size_t i = 0; i < v->n; i++) {
+        void *m = vals[i]->type == RL_VAL_STR ? rl_codec_unpack(desc, vals[i]->s, vals[i]->len, RL_MAX_FRAME_BYTES, a)
+                                              : NULL;
+        if (m)  /* gone since the index was read */
+            (*msgs)[(*n)++] = m;
+    }
+    *end = v->n < CHUNK_ROWS;
+    if (*end)
+        cur->inner[0] = '\0';
+    else
+        snprintf(cur->inner, sizeof cur->inner, "%" PRIu64, off + v->n);
+    return RL_OK;
+}
+
+rl_err_t report_alert_page(chunk_t *c, const char *key, const char *min, const char *max, uint32_t *rows, int *end,
+                           rl_error_t *err)
+{
+    void **msgs;
+    size_t n;
+    rl_err_t rc = report_index_page(c, key, min, max, rl_arena_printf(c->req->arena, "rl:{%s}:alert:", c->req->tenant),
+                                    &riskline__v1__alert__descriptor, &msgs, &n, end, err);
+    for (size_t i = 0; i < n && !rc; i++) {
+        const char *cells[REPORT_ALERT_NCOLS];
+        rc = report_emit(c, report_alert_cols, REPORT_ALERT_NCOLS, report_alert_cells(msgs[i], c->req->arena, cells),
+                         cells, rows, err);
+    }
+    return rc;
+}
+
 rl_err_t report_xrange(chunk_t *c, rl_arena_t *a, const char *key, const char *start, const char *end, uint32_t count,
                        rl_stream_entry_t **out, size_t *n, rl_error_t *err)
 {
@@ -154,6 +239,38 @@ rl_err_t report_xrange(chunk_t *c, rl_arena_t *a, const char *key, const char *s
         o->id = ent->elem[0].s;
         o->fields = &ent->elem[1];
         rl_stream_entry_event(o, 0, &o->event, &o->event_len);
+    }
+    return RL_OK;
+}
+
+rl_err_t report_stream_page(chunk_t *c, const char *key, int64_t from_ms, int64_t to_ms, uint32_t count,
+                            rl_stream_entry_t **ents, size_t *n, int *end, rl_error_t *err)
+{
+    rl_arena_t *a = c->req->arena;
+    report_cursor_t *cur = &c->cur;
+    const char *start = cur->counts[6] ? rl_arena_printf(a, "(%s-%" PRIu64, cur->inner, cur->counts[7])
+                        : from_ms      ? rl_arena_printf(a, "%" PRId64, from_ms)
+                                       : "-";
+    const char *stop = to_ms ? rl_arena_printf(a, "%" PRId64, to_ms) : "+";
+    if (!start || !stop)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    rl_err_t rc = report_xrange(c, a, key, start, stop, count, ents, n, err);
+    if (rc)
+        return rc;
+    if (*n) {
+        const char *id = (*ents)[*n - 1].id, *dash = strchr(id, '-');
+        size_t ms_len = dash ? (size_t)(dash - id) : strlen(id);
+        if (ms_len == 0 || ms_len > RL_MAX_CURSOR || strspn(id, "0123456789") != ms_len)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected stream id %.60s", id);
+        memcpy(cur->inner, id, ms_len);
+        cur->inner[ms_len] = '\0';
+        cur->counts[7] = dash ? strtoull(dash + 1, NULL, 10) : 0;
+        cur->counts[6] = 1;
+    }
+    *end = *n < count;
+    if (*end) {  /* the next phase starts its own position */
+        cur->inner[0] = '\0';
+        cur->counts[6] = cur->counts[7] = 0;
     }
     return RL_OK;
 }

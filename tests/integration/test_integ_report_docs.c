@@ -156,10 +156,17 @@ static cJSON *report_json(harness_t *h, const char *name, const char *const *ext
 
 /* The HTML file is well-formed XML with at least min_svg SVG images, no external asset, and every
  * string of need in its text. Checked by python3's XML parser (xml.dom.minidom). */
+static void html_check_file(harness_t *h, const char *name, int min_svg, const char *const *need);
 static void html_check(harness_t *h, const char *name, int min_svg, const char *const *need)
 {
     char *text = report_file(h, NULL, name, "html", NULL);
     free(text);
+    html_check_file(h, name, min_svg, need);
+}
+
+/* The same for <dir>/<name>.html made already. */
+static void html_check_file(harness_t *h, const char *name, int min_svg, const char *const *need)
+{
     char cmd[4096];
     int n = snprintf(cmd, sizeof cmd,
                      "python3 -c '\n"
@@ -935,6 +942,148 @@ static void test_audit_trail(void **state)
     assert_null(harness_read_file(path, NULL));
 }
 
+/* The management review pack since yesterday: the figures and each section match what was done
+ * (a re-rated risk's old and new level, an archived and an accepted one, plan state changes, an
+ * alert resolved and one open, a breached metric and its ineffective control, a nonconformity,
+ * an acceptance expiring); since tomorrow nothing changed; CSV is the figures; HTML well-formed;
+ * refusals by field. */
+static void test_review_pack(void **state)
+{
+    harness_t *h = *state;
+    seed_plans(h);
+    assert_int_equal(harness_monitor_start(h), 0);
+    harness_issue_key(h, "alice", "risk_owner", "default");
+    char yesterday[16], tomorrow[16], expires[16];
+    harness_date_in(-1, yesterday);
+    harness_date_in(1, tomorrow);
+    harness_date_in(30, expires);
+    RUN(h, NULL, 0, "risk", "update", "R-2", "--likelihood", "5");   /* 3x4 high -> 5x4 critical */
+    RUN(h, NULL, 0, "risk", "archive", "R-4", "--reason", "supplier offboarded");
+    RUN(h, "alice", 0, "accept", "R-3", "--justification", "negligible, insured", "--expires", expires);
+    RUN(h, NULL, 0, "monitor", "sweep");                              /* AL-1: TP-2/M-1 overdue */
+    RUN(h, NULL, 0, "alert", "resolve", "AL-1", "--comment", "re-planned");
+    RUN(h, NULL, 0, "metric", "define", "--name", "Patch coverage", "--control", "A.8.8", "--frequency-days", "30",
+        "--target", "95", "--warning", "90", "--breach", "80", "--direction", "higher", "--owner", "tom");
+    RUN(h, NULL, 0, "metric", "record", "K-1", "--value", "70");      /* breach: an open alert */
+    RUN(h, NULL, 0, "event", "send", "--source", "audit-tool", "--id", "nc-7", "--kind", "nonconformity",
+        "--severity", "high", "--summary", "Access reviews not done in Q3", "--risk", "R-1");
+    RUN(h, NULL, 0, "event", "send", "--source", "siem", "--id", "inc-1", "--kind", "incident", "--severity", "low",
+        "--summary", "Port scan");
+
+    const char *since[] = {"--since", yesterday, NULL};
+    cJSON *doc = report_json(h, "review_pack", since);
+    assert_string_equal(harness_jstr(cJSON_GetObjectItemCaseSensitive(doc, "parameters"), "since"), yesterday);
+    const cJSON *fig = table(doc, "figures");
+    struct { const char *name; int want; } figs[] = {
+        {"risks_created", 5}, {"risks_rerated", 1}, {"risks_archived", 1}, {"risks_accepted", 1},
+        {"plans_created", 2}, {"plan_state_changes", 2}, {"plans_open", 2}, {"overdue_milestones", 1},
+        {"metrics", 1}, {"metrics_breach", 1}, {"metrics_ok", 0}, {"alerts_resolved", 1},
+        {"audit_findings_and_nonconformities", 1}, {"acceptances_expiring_90_days", 1},
+    };
+    for (size_t i = 0; i < sizeof figs / sizeof figs[0]; i++) {
+        int got = (int)harness_jnum(row_with(fig, "figure", figs[i].name), "value");
+        if (got != figs[i].want)
+            fail_msg("figure %s: %d, want %d", figs[i].name, got, figs[i].want);
+    }
+    const cJSON *rc = table(doc, "risk_changes"), *r;
+    int rerated = 0, created = 0;
+    cJSON_ArrayForEach(r, rc)
+    {
+        created += !strcmp(harness_jstr(r, "change"), "created");
+        if (!strcmp(harness_jstr(r, "change"), "re-rated")) {
+            rerated++;
+            assert_string_equal(harness_jstr(r, "risk"), "R-2");
+            assert_string_equal(harness_jstr(r, "inherent_before"), "high");
+            assert_string_equal(harness_jstr(r, "inherent_after"), "critical");
+        }
+    }
+    assert_int_equal(created, 5);
+    assert_int_equal(rerated, 1);
+    assert_string_equal(harness_jstr(row_with(rc, "change", "archived"), "risk"), "R-4");
+    assert_string_equal(harness_jstr(row_with(rc, "change", "accepted"), "risk"), "R-3");
+    const cJSON *st = table(doc, "plan_state_changes");
+    assert_int_equal(cJSON_GetArraySize(st), 2);
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(st, 1), "plan"), "TP-2");
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(st, 1), "to"), "approved");
+    const cJSON *act = row_with(table(doc, "actions"), "plan", "TP-2");
+    assert_string_equal(harness_jstr(act, "state"), "approved");
+    assert_int_equal((int)harness_jnum(act, "overdue_milestones"), 1);
+    assert_string_equal(harness_jstr(act, "changed_since_review"), "yes");
+    const cJSON *met = row_with(table(doc, "metrics"), "metric", "K-1");
+    assert_string_equal(harness_jstr(met, "status"), "breach");
+    assert_true(harness_jnum(met, "last_value") == 70.0);
+    assert_string_equal(harness_jstr(row_with(table(doc, "control_effectiveness"), "control", "A.8.8"), "effectiveness"),
+                        "ineffective");
+    const cJSON *alerts = table(doc, "alerts");
+    const cJSON *res = row_with(alerts, "id", "AL-1");
+    assert_string_equal(harness_jstr(res, "state"), "resolved");
+    assert_string_equal(harness_jstr(res, "subject"), "TP-2/M-1");
+    assert_true(strlen(harness_jstr(res, "resolved_at")) > 0);
+    assert_string_equal(harness_jstr(row_with(alerts, "kind", "metric_breach"), "state"), "open");
+    int open = 0;  /* the sweep raises reassessment alerts too: the figure counts the open rows */
+    cJSON_ArrayForEach(r, alerts)
+    open += strcmp(harness_jstr(r, "state"), "resolved") != 0;
+    assert_true(open >= 1);
+    assert_int_equal((int)harness_jnum(row_with(fig, "figure", "alerts_open"), "value"), open);
+    assert_int_equal(cJSON_GetArraySize(alerts), open + 1);
+    const cJSON *nc = table(doc, "nonconformities");
+    assert_int_equal(cJSON_GetArraySize(nc), 1);  /* the incident is not one */
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(nc, 0), "summary"), "Access reviews not done in Q3");
+    const cJSON *acc = table(doc, "acceptances_expiring");
+    assert_int_equal(cJSON_GetArraySize(acc), 1);
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(acc, 0), "risk"), "R-3");
+    assert_string_equal(harness_jstr(cJSON_GetArrayItem(acc, 0), "expires"), expires);
+    assert_int_equal((int)harness_jnum(cJSON_GetArrayItem(acc, 0), "days_left"), 30);
+    /* CSV: the figures table, row for row */
+    char *text = report_file(h, NULL, "review_pack", "csv", since);
+    csv_t *c = malloc(sizeof *c);
+    assert_non_null(c);
+    csv_parse(text, c);
+    csv_equals_json(c, fig);
+    csv_free(c);
+    free(c);
+    free(text);
+    cJSON_Delete(doc);
+
+    /* since tomorrow: no change in risk; the acceptance still expires */
+    const char *later[] = {"--since", tomorrow, NULL};
+    doc = report_json(h, "review_pack", later);
+    fig = table(doc, "figures");
+    assert_int_equal((int)harness_jnum(row_with(fig, "figure", "risks_created"), "value"), 0);
+    assert_int_equal((int)harness_jnum(row_with(fig, "figure", "risks_rerated"), "value"), 0);
+    assert_int_equal(cJSON_GetArraySize(table(doc, "risk_changes")), 0);
+    assert_int_equal((int)harness_jnum(row_with(fig, "figure", "acceptances_expiring_90_days"), "value"), 1);
+    cJSON_Delete(doc);
+
+    /* HTML: sections, charts, the data */
+    char path[600];
+    snprintf(path, sizeof path, "%s/review_pack.html", h->dir);
+    RUN(h, NULL, 0, "report", "review_pack", "--format", "html", "--since", yesterday, "--out", path);
+    const char *need[] = {"Changes in risk since the review", "Metrics by status", "Access reviews not done in Q3",
+                          "negligible, insured", "metric_breach", NULL};
+    html_check_file(h, "review_pack", 3, need);
+
+    /* refusals */
+    Riskline__V1__ReportGet q = RISKLINE__V1__REPORT_GET__INIT;
+    q.name = "review_pack";
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "since");
+    q.since = "2026-13-01";
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "since");
+    q.since = yesterday;
+    q.entity = "R-1";
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "entity");
+    q.entity = "";
+    q.until = tomorrow;
+    refused(h, &q, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT, "until");
+    snprintf(path, sizeof path, "%s/refused.json", h->dir);
+    RUN(h, NULL, 2, "report", "review_pack", "--format", "json", "--out", path);
+    assert_non_null(strstr(last.err, "invalid_argument: since"));
+    RUN(h, "bea", 2, "--tenant", "default", "report", "review_pack", "--format", "json", "--since", yesterday, "--out",
+        path);
+    assert_non_null(strstr(last.err, "forbidden: tenant"));
+    assert_null(harness_read_file(path, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -946,6 +1095,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_many_chunks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_trail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_pack, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

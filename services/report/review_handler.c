@@ -419,7 +419,7 @@ rl_err_t report_review_chunk(chunk_t *c, rl_error_t *err)
         return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
     const Riskline__V1__Criteria *crit;
     uint64_t cver;
-    rl_err_t rc = risk_store_criteria(c->srv->risks, c->req->arena, c->req->tenant, 0, &crit, &cver, err);
+    rl_err_t rc = risk_store_criteria(c->srv->risks, c->req->arena, c->req->tenant, 1, &crit, &cver, err);
     if (rc)
         return rc;
     if (cur->phase == RV_START) {

@@ -724,9 +724,45 @@ static void test_many_chunks(void **state)
     const char *all[] = {"--since", harness_date_in(0, today), NULL};
     doc = report_json(h, "audit_trail", all);
     evs = table(doc, "events");
-    assert_int_equal(cJSON_GetArraySize(evs), N + N + COSTS);  /* risks, plans, costs */
-    for (int i = 0; i < N + N + COSTS; i++)  /* the chain in order, none twice, none missing */
-        assert_int_equal((int)harness_jnum(cJSON_GetArrayItem(evs, i), "chain_seq"), i + 1);
+    /* risks, plans, costs, and the register's status moves of risks that got a plan (its consumer
+     * runs on its own time: how many of those are in by now varies) */
+    int total = cJSON_GetArraySize(evs), kinds[3] = {0};
+    assert_true(total >= N + N + COSTS);
+    for (int i = 0; i < total; i++) {  /* the chain in order, none twice, none missing */
+        const cJSON *e = cJSON_GetArrayItem(evs, i);
+        assert_int_equal((int)harness_jnum(e, "chain_seq"), i + 1);
+        const char *k = harness_jstr(e, "event");
+        kinds[0] += !strcmp(k, "risk.created");
+        kinds[1] += !strcmp(k, "plan.created");
+        kinds[2] += !strcmp(k, "plan.cost_added");
+    }
+    assert_int_equal(kinds[0], N);
+    assert_int_equal(kinds[1], N);
+    assert_int_equal(kinds[2], COSTS);
+    cJSON_Delete(doc);
+
+    /* the review pack's sections across chunks: every plan (all open) and every risk created once */
+    const char *review[] = {"--json", "--since", today, NULL};
+    doc = report_json(h, "review_pack", review);
+    meta = cJSON_Parse(last.out);
+    assert_non_null(meta);
+    assert_true(harness_jnum(meta, "chunks") >= 3);
+    cJSON_Delete(meta);
+    const cJSON *fig = table(doc, "figures");
+    assert_int_equal((int)harness_jnum(row_with(fig, "figure", "risks_created"), "value"), N);
+    assert_int_equal((int)harness_jnum(row_with(fig, "figure", "plans_created"), "value"), N);
+    assert_true(harness_jnum(row_with(fig, "figure", "domain_events"), "value") >= N + N + COSTS);
+    const cJSON *acts = table(doc, "actions"), *rcs = table(doc, "risk_changes");
+    assert_int_equal(cJSON_GetArraySize(acts), N);
+    assert_int_equal(cJSON_GetArraySize(rcs), N);
+    for (int i = 0; i < N; i++) {
+        char want[16];
+        snprintf(want, sizeof want, "R-%d", i + 1);
+        assert_string_equal(harness_jstr(cJSON_GetArrayItem(rcs, i), "risk"), want);
+        snprintf(want, sizeof want, "TP-%d", i + 1);
+        assert_string_equal(harness_jstr(cJSON_GetArrayItem(acts, i), "plan"), want);
+    }
+    assert_int_equal(cJSON_GetArraySize(table(doc, "plan_state_changes")), 0);
     cJSON_Delete(doc);
 }
 
@@ -873,12 +909,20 @@ static void test_audit_trail(void **state)
     assert_string_equal(harness_jstr(cJSON_GetArrayItem(ev, 0), "event"), "plan.created");
     cJSON_Delete(doc);
 
-    /* the range: today holds every event of the chain, which audit verify counts; yesterday none */
-    RUN(h, NULL, 0, "audit", "verify");
-    int verified = 0;
-    assert_int_equal(sscanf(last.out, "chain intact: %d events checked", &verified), 1);
+    /* the range: today holds every event of the chain, which audit verify counts; yesterday none.
+     * The register's consumer moves R-1 forward for its plan on its own time: compare once
+     * verify counts the same before and after the report. */
     const char *day[] = {"--since", today, "--until", today, NULL};
-    doc = report_json(h, "audit_trail", day);
+    int verified = -1, again = -2;
+    doc = NULL;
+    for (int tries = 0; tries < 50 && verified != again; tries++) {
+        cJSON_Delete(doc);
+        RUN(h, NULL, 0, "audit", "verify");
+        assert_int_equal(sscanf(last.out, "chain intact: %d events checked", &verified), 1);
+        doc = report_json(h, "audit_trail", day);
+        RUN(h, NULL, 0, "audit", "verify");
+        assert_int_equal(sscanf(last.out, "chain intact: %d events checked", &again), 1);
+    }
     ev = table(doc, "events");
     assert_int_equal(cJSON_GetArraySize(ev), verified);
     const cJSON *e;

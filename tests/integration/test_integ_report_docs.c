@@ -154,6 +154,16 @@ static cJSON *report_json(harness_t *h, const char *name, const char *const *ext
     return j;
 }
 
+/* The chunks `riskline --json report ... --out FILE` says it wrote (the last run's output). */
+static int chunks_written(void)
+{
+    cJSON *meta = cJSON_Parse(last.out);
+    assert_non_null(meta);
+    int n = (int)harness_jnum(meta, "chunks");
+    cJSON_Delete(meta);
+    return n;
+}
+
 /* The HTML file is well-formed XML with at least min_svg SVG images, no external asset, and every
  * string of need in its text. Checked by python3's XML parser (xml.dom.minidom). */
 static void html_check_file(harness_t *h, const char *name, int min_svg, const char *const *need);
@@ -640,10 +650,7 @@ static void test_many_chunks(void **state)
     }
     const char *json[] = {"--json", NULL};
     cJSON *doc = report_json(h, "risk_register", json);
-    cJSON *meta = cJSON_Parse(last.out);
-    assert_non_null(meta);
-    assert_true(harness_jnum(meta, "chunks") >= 2);
-    cJSON_Delete(meta);
+    assert_true(chunks_written() >= 2);
     const cJSON *risks = table(doc, "risks");
     assert_int_equal(cJSON_GetArraySize(risks), N);
     for (int i = 0; i < N; i++) {
@@ -684,10 +691,7 @@ static void test_many_chunks(void **state)
     }
     zmq_close(sock);
     doc = report_json(h, "plans", json);
-    meta = cJSON_Parse(last.out);
-    assert_non_null(meta);
-    assert_true(harness_jnum(meta, "chunks") >= 3);
-    cJSON_Delete(meta);
+    assert_true(chunks_written() >= 3);
     const cJSON *plans = table(doc, "plans"), *hist = table(doc, "history");
     assert_int_equal(cJSON_GetArraySize(plans), N);
     assert_int_equal(cJSON_GetArraySize(hist), N + COSTS);
@@ -711,10 +715,7 @@ static void test_many_chunks(void **state)
     /* the audit trail across chunks: TP-1's 206 events from its history, the whole stream by range */
     const char *tp1[] = {"--json", "--entity", "TP-1", NULL};
     doc = report_json(h, "audit_trail", tp1);
-    meta = cJSON_Parse(last.out);
-    assert_non_null(meta);
-    assert_true(harness_jnum(meta, "chunks") >= 2);
-    cJSON_Delete(meta);
+    assert_true(chunks_written() >= 2);
     const cJSON *evs = table(doc, "events");
     assert_int_equal(cJSON_GetArraySize(evs), COSTS + 1);
     for (int i = 0; i <= COSTS; i++)
@@ -744,10 +745,7 @@ static void test_many_chunks(void **state)
     /* the review pack's sections across chunks: every plan (all open) and every risk created once */
     const char *review[] = {"--json", "--since", today, NULL};
     doc = report_json(h, "review_pack", review);
-    meta = cJSON_Parse(last.out);
-    assert_non_null(meta);
-    assert_true(harness_jnum(meta, "chunks") >= 3);
-    cJSON_Delete(meta);
+    assert_true(chunks_written() >= 3);
     const cJSON *fig = table(doc, "figures");
     assert_int_equal((int)harness_jnum(row_with(fig, "figure", "risks_created"), "value"), N);
     assert_int_equal((int)harness_jnum(row_with(fig, "figure", "plans_created"), "value"), N);

@@ -248,6 +248,8 @@ rl_err_t report_stream_page(chunk_t *c, const char *key, int64_t from_ms, int64_
 {
     rl_arena_t *a = c->req->arena;
     report_cursor_t *cur = &c->cur;
+    if (cur->counts[6] && !cur->inner[0])
+        return rl_error_set(err, RL_ERR_INVALID, "cursor", "is not a cursor of this report");
     const char *start = cur->counts[6] ? rl_arena_printf(a, "(%s-%" PRIu64, cur->inner, cur->counts[7])
                         : from_ms      ? rl_arena_printf(a, "%" PRId64, from_ms)
                                        : "-";

@@ -793,8 +793,8 @@ static void test_refusals(void **state)
 
     /* forged cursors are refused by name, and a valid one continues where it said */
     const char *bad[] = {"r1.9.1.0.1.0.0.0.0.0.0.0.0.", "r1.1.1.0.1.0.0.0.0.0.0.0.0.x", "x", "r1.1.1.0.1.0.0.0.0.0.0.0.0.1",
-                         NULL};
-    const char *names[] = {"risk_register", "risk_register", "plans", "heatmap"};
+                         "r1.1.1.0.1.0.0.0.0.0.0.1.0.", "r1.3.1.0.1.0.0.0.0.0.0.0.0.", NULL};
+    const char *names[] = {"risk_register", "risk_register", "plans", "heatmap", "audit_trail", "audit_trail"};
     char key[700];
     snprintf(key, sizeof key, "%s/cli.key", h->keys_dir);
     for (size_t i = 0; bad[i]; i++) {

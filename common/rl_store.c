@@ -859,9 +859,14 @@ static size_t group_entries(const rl_val_t *v, rl_stream_entry_t *out, size_t ma
 
 int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len)
 {
+    return rl_stream_entry_field(ent, "e", k, bytes, len);
+}
+
+int rl_stream_entry_field(const rl_stream_entry_t *ent, const char *name, size_t k, const char **bytes, size_t *len)
+{
     const rl_val_t *fv = ent->fields;
     for (size_t i = 0; fv && fv->type == RL_VAL_ARR && i + 1 < fv->n; i += 2)
-        if (fv->elem[i].type == RL_VAL_STR && fv->elem[i + 1].type == RL_VAL_STR && !strcmp(fv->elem[i].s, "e") &&
+        if (fv->elem[i].type == RL_VAL_STR && fv->elem[i + 1].type == RL_VAL_STR && !strcmp(fv->elem[i].s, name) &&
             k-- == 0) {
             *bytes = fv->elem[i + 1].s;
             *len = fv->elem[i + 1].len;

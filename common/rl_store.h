@@ -187,6 +187,8 @@ typedef struct {
 
 /* The k-th field `e` of an entry (an ingestion batch holds one per event): 0, or -1 past the last. */
 int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len);
+/* The k-th field `name` of an entry (the audit chain's hash is field `h`): 0, or -1 past the last. */
+int rl_stream_entry_field(const rl_stream_entry_t *ent, const char *name, size_t k, const char **bytes, size_t *len);
 
 /* Up to count entries for consumer of group on stream: first those delivered to it before and
  * not acknowledged (it stopped mid-way), then new ones. The group is created on first use, from

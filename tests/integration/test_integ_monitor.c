@@ -516,6 +516,40 @@ static void test_correlation_reassessment(void **state)
     assert_non_null(strstr(run.out, "evt-000001 from siem-prod"));
     harness_run_free(&run);
     assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 1);
+    /* the batch, as correlated, is one domain event: what subscribers and the audit trail see */
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *x = redisCommand(c, "XREVRANGE rl:{default}:events + - COUNT 50");
+    assert_non_null(x);
+    Riskline__V1__DomainEvent *ev = NULL;
+    for (size_t i = 0; i < x->elements && !ev; i++) {
+        redisReply *fv = x->element[i]->element[1];
+        for (size_t k = 0; k + 1 < fv->elements && !ev; k += 2)
+            if (!strcmp(fv->element[k]->str, "e")) {
+                ev = riskline__v1__domain_event__unpack(NULL, fv->element[k + 1]->len,
+                                                        (const uint8_t *)fv->element[k + 1]->str);
+                if (ev && strcmp(ev->kind, "event.received")) {
+                    riskline__v1__domain_event__free_unpacked(ev, NULL);
+                    ev = NULL;
+                }
+            }
+    }
+    freeReplyObject(x);
+    redisFree(c);
+    assert_non_null(ev);
+    assert_string_equal(ev->entity_type, "event_batch");
+    assert_string_equal(ev->entity_id, "siem-prod/evt-000001");
+    assert_string_equal(ev->actor, "siem");
+    assert_string_equal(ev->comment, "2 events from siem-prod; 1 linked to risks");
+    Riskline__V1__EventBatch *b = riskline__v1__event_batch__unpack(NULL, ev->entity.len, ev->entity.data);
+    assert_non_null(b);
+    assert_int_equal(b->n_events, 2);
+    assert_int_equal(b->events[0]->n_linked_risks, 1);
+    assert_string_equal(b->events[0]->linked_risks[0], "R-1");
+    assert_int_equal(b->events[1]->n_linked_risks, 0);
+    assert_string_equal(b->events[1]->event_id, "evt-000002");
+    riskline__v1__event_batch__free_unpacked(b, NULL);
+    riskline__v1__domain_event__free_unpacked(ev, NULL);
 }
 
 static harness_env_t *record(harness_t *h, const char *id, double value)

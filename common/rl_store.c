@@ -357,6 +357,26 @@ static rl_err_t discover(rl_store_t *self, rl_error_t *err)
     return fail_connect(self, err, msg);
 }
 
+/* A write was not replicated in time: has a failover made another server the master? During a
+ * SENTINEL FAILOVER the old master keeps serving (without replicas) for seconds until the
+ * sentinels demote it; asking them now moves to the new master at once. Same master (a replica is
+ * only slow or down): the connection stays, so reads go on. */
+static void recheck_master(rl_store_t *self)
+{
+    char host[sizeof self->cur_host], why[192];
+    snprintf(host, sizeof host, "%s", self->cur_host);
+    int port = self->cur_port;
+    for (size_t i = 0; i < self->nsentinels; i++) {
+        size_t k = (self->sentinel_first + i) % self->nsentinels;
+        if (ask_sentinel(self, &self->sentinels[k], why, sizeof why) == 0) {
+            self->sentinel_first = k;
+            break;
+        }
+    }
+    if (strcmp(host, self->cur_host) != 0 || port != self->cur_port)
+        drop(self);
+}
+
 /* ROLE must say master: a sentinel may name the old master for a moment during a failover. */
 static int is_master(redisContext *c, char *why, size_t size)
 {
@@ -601,6 +621,8 @@ static rl_err_t pipeline_once(rl_store_t *self, rl_arena_t *arena, size_t ncmd, 
         snprintf(n, sizeof n, "%lld", waited->type == RL_VAL_INT ? waited->i : -1);
         rl_log_warn(self->log, "write not acknowledged by enough replicas: reported unavailable", "replicas", n,
                     "error", waited->type == RL_VAL_ERR ? waited->s : "");
+        if (self->nsentinels)
+            recheck_master(self);
         return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis",
                             "the write reached the master but not %d replica(s) within %d ms (%s): retry with the "
                             "same request id",

@@ -18,10 +18,27 @@ typedef struct {
     const char *user;       /* "" or NULL: AUTH with password only */
     const char *password;   /* "" or NULL: no AUTH */
     int timeout_ms;         /* connect and command timeout */
+    /* Redis Sentinel: "host:port,host:port,..." ("" or NULL: connect to host:port). The store asks
+     * them in turn for master_name's address, connects there and checks ROLE is master. */
+    const char *sentinels;
+    const char *master_name;        /* "" or NULL: "riskline" */
+    const char *sentinel_user;      /* "" or NULL: AUTH with sentinel_password only */
+    const char *sentinel_password;  /* "" or NULL: sentinels without AUTH */
+    /* After every write, WAIT until this many replicas hold it (0: no WAIT), at most
+     * wait_timeout_ms; fewer in time makes the call RL_ERR_UNAVAILABLE (the retry is de-duplicated). */
+    int wait_replicas;
+    int wait_timeout_ms;            /* <= 0: 1000 */
 } rl_store_opts_t;
 
-/* Returns the store or NULL (out of memory). Connects lazily: a down Redis gives
- * RL_ERR_UNAVAILABLE from calls, with back-off between connection attempts. opts strings are copied. */
+/* Returns the store or NULL (out of memory, or a sentinel list that is not host:port,...).
+ * Connects lazily: a down Redis gives RL_ERR_UNAVAILABLE from calls, with back-off between
+ * connection attempts. opts strings are copied.
+ *
+ * Failover (Sentinel): a connection error, or a READONLY, LOADING or MASTERDOWN error reply (the
+ * master was demoted or is not serving), drops the connection; the next attempt asks the
+ * sentinels again. The call that saw it returns RL_ERR_UNAVAILABLE: a write whose reply was lost
+ * may or may not have been applied, and the caller's retry with the same request id is
+ * de-duplicated. */
 rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log);
 void rl_store_destroy(rl_store_t **self_p);
 

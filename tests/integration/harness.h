@@ -51,6 +51,9 @@ typedef struct harness {
     pid_t report_pid;
     /* each service's metrics HTTP port (RISKLINE_<SERVICE>_METRICS_PORT, a free port per start) */
     int register_metrics_port, treatment_metrics_port, monitor_metrics_port, report_metrics_port;
+    /* "K=V" entries added to the environment of every service started from now on (e.g.
+     * RISKLINE_REDIS_SENTINELS=...), NULL-ended; the test owns the strings. */
+    const char *svc_env[8];
 } harness_t;
 
 /* Starts Redis and the register; fails the test on error. */

@@ -213,3 +213,26 @@ void harness_issue_key(harness_t *h, const char *name, const char *roles, const 
         fail_msg("keys issue %s: %s%s", name, r.out, r.err);
     harness_run_free(&r);
 }
+
+void *harness_monitor_dealer(harness_t *h, const char *name)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s.key", h->keys_dir, name);
+    void *s = harness_dealer_to(h, h->monitor_endpoint, "monitor", key);
+    assert_non_null(s);
+    return s;
+}
+
+harness_env_t *harness_send_events(harness_t *h, void *sock, Riskline__V1__RiskEvent **events, size_t n, int wait_ms)
+{
+    Riskline__V1__EventBatch b = RISKLINE__V1__EVENT_BATCH__INIT;
+    b.events = events;
+    b.n_events = n;
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
+    env.event_batch = &b;
+    harness_env_prepare(h, &env);
+    if (harness_send_env(h, sock, &env) != 0)
+        return NULL;
+    return wait_ms ? harness_recv_env(sock, wait_ms) : NULL;
+}

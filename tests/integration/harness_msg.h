@@ -58,5 +58,11 @@ int harness_jbool(const cJSON *obj, const char *name);
 /* `riskline keys issue NAME --roles R --tenants T` as the local admin; the pair lands in
  * h->keys_dir/NAME.key. Fails the test when refused. */
 void harness_issue_key(harness_t *h, const char *name, const char *roles, const char *tenants);
+/* A DEALER to the monitor with the client key NAME.key of keys_dir (an event sender); fails the
+ * test when it cannot be made. zmq_close it. */
+void *harness_monitor_dealer(harness_t *h, const char *name);
+/* Sends events[0..n) as one EventBatch (a new request id) on sock and waits up to wait_ms for the
+ * reply (the acks); NULL when none came, or at once when wait_ms is 0. */
+harness_env_t *harness_send_events(harness_t *h, void *sock, Riskline__V1__RiskEvent **events, size_t n, int wait_ms);
 
 #endif

@@ -64,16 +64,7 @@ static harness_env_t *send_batch(harness_t *h, void *sock, gen_t *g, size_t n, i
     Riskline__V1__RiskEvent *evs[BATCH];
     for (size_t i = 0; i < n; i++)
         evs[i] = &g[i].ev;
-    Riskline__V1__EventBatch b = RISKLINE__V1__EVENT_BATCH__INIT;
-    b.events = evs;
-    b.n_events = n;
-    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
-    env.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
-    env.event_batch = &b;
-    harness_env_prepare(h, &env);
-    if (harness_send_env(h, sock, &env) != 0)
-        return NULL;
-    return wait_ms ? harness_recv_env(sock, wait_ms) : NULL;
+    return harness_send_events(h, sock, evs, n, wait_ms);
 }
 
 /* Sends g[0..n) as one batch and asserts that every event was accepted. */
@@ -87,14 +78,7 @@ static void send_accepted(harness_t *h, void *sock, gen_t *g, size_t n)
     riskline__v1__envelope__free_unpacked(r, NULL);
 }
 
-static void *sender(harness_t *h)
-{
-    char key[600];
-    snprintf(key, sizeof key, "%s/siem.key", h->keys_dir);
-    void *s = harness_dealer_to(h, h->monitor_endpoint, "monitor", key);
-    assert_non_null(s);
-    return s;
-}
+static void *sender(harness_t *h) { return harness_monitor_dealer(h, "siem"); }
 
 static long long redis_int(harness_t *h, const char *cmd)
 {

@@ -519,6 +519,35 @@ static void test_sentinel_settings(void **state)
     assert_invalid(&nofile, "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE");
 }
 
+/* Redis Cluster: seed nodes checked at load like the sentinels, no WAIT unless asked, and never
+ * together with sentinels (one names a master, the other routes by slot). */
+static void test_cluster_settings(void **state)
+{
+    (void)state;
+    rl_config_t cfg;
+    env_t none = {0};
+    load_ok(&none, &cfg);
+    assert_string_equal(cfg.redis_cluster, "");
+    env_t on = {0};
+    env_set(&on, "RISKLINE_REDIS_CLUSTER", "10.0.0.1:7000,redis-1.redis:7001,::1:7002");
+    load_ok(&on, &cfg);
+    assert_string_equal(cfg.redis_cluster, "10.0.0.1:7000,redis-1.redis:7001,::1:7002");
+    assert_int_equal(cfg.redis_wait_replicas, 0);
+    env_set(&on, "RISKLINE_REDIS_WAIT_REPLICAS", "1");
+    load_ok(&on, &cfg);
+    assert_int_equal(cfg.redis_wait_replicas, 1);
+    static const char *const bad[] = {"host", ":7000", "host:0", "a:1,", "a:1,,b:2", "a:1 b:2", "a:x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        env_t e = {0};
+        env_set(&e, "RISKLINE_REDIS_CLUSTER", bad[i]);
+        assert_invalid(&e, "RISKLINE_REDIS_CLUSTER");
+    }
+    env_t both = {0};
+    env_set(&both, "RISKLINE_REDIS_CLUSTER", "127.0.0.1:7000");
+    env_set(&both, "RISKLINE_REDIS_SENTINELS", "127.0.0.1:26379");
+    assert_invalid(&both, "RISKLINE_REDIS_CLUSTER");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -539,6 +568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_password_file_errors, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_password_file_too_long, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_sentinel_settings, setup_files, teardown_files),
+        cmocka_unit_test(test_cluster_settings),
         /* last: under -fsanitize=undefined it aborts the binary (see the test) */
         cmocka_unit_test_setup_teardown(test_file_huge_number, setup_files, teardown_files),
     };

@@ -157,7 +157,7 @@ typedef struct {
 
 /* Redis Cluster (README "Redis Cluster"): the masters met so far and which serves each slot. */
 #define CLUSTER_NODES_MAX 64
-#define CLUSTER_ROUNDS 12      /* redirects and TRYAGAIN retries per call */
+#define CLUSTER_ROUNDS 8       /* rounds of redirects per call */
 
 struct rl_store {
     char *host;                /* configured (without sentinels) */
@@ -816,7 +816,11 @@ static rl_err_t take_reply(rl_store_t *self, conn_t *c, size_t i, const rl_val_t
             return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "more than %d cluster nodes", CLUSTER_NODES_MAX);
         rt->node[i] = (int)(to - self->nodes);
         rt->asking[i] = (uint8_t)ask;
-        if (!ask) {
+        if (!ask && self->slot_node[slot] != (uint8_t)(rt->node[i] + 1)) {
+            char s[16], where[300];
+            snprintf(s, sizeof s, "%u", slot);
+            snprintf(where, sizeof where, "%s:%d", to->host, to->port);
+            rl_log_info(self->log, "redis cluster slot moved", "slot", s, "node", where);
             self->slot_node[slot] = (uint8_t)(rt->node[i] + 1);
             self->map_stale = 1;  /* a slot moved: others may have too */
         }
@@ -916,8 +920,11 @@ static rl_err_t cluster_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncm
         rt.asking[i] = 0;
         rt.node[i] = route(self, cmds[i]);
     }
-    int io_retry = 1;
-    for (int round = 0; round < CLUSTER_ROUNDS; round++) {
+    int io_retry = 1, redirects = 0;
+    /* TRYAGAIN lasts as long as the slot migration (multi-key commands on a half-moved slot):
+     * waited for up to the command timeout, so a reshard stalls writes rather than failing them */
+    int64_t deadline = rl_mono_ms() + self->timeout_ms;
+    for (int round = 0; rt.tryagain ? rl_mono_ms() < deadline : redirects++ < CLUSTER_ROUNDS; round++) {
         size_t pending = 0;
         for (size_t i = 0; i < ncmd; i++)
             pending += !vals[i];
@@ -926,7 +933,7 @@ static rl_err_t cluster_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncm
         if (round && self->map_stale)
             cluster_refresh(self, NULL);  /* a redirect already names the node; this is for the rest */
         if (rt.tryagain)
-            nap_ms(round < 5 ? 10 * round : 100);
+            nap_ms(round < 5 ? 10 * round : 50);
         rt.tryagain = 0;
         for (size_t i = 0; i < ncmd; i++) {
             rt.sent[i] = -1;
@@ -969,8 +976,8 @@ static rl_err_t cluster_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncm
                     rt.node[i] = -1;   /* routed anew once the map is refreshed */
         }
     }
-    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis Cluster kept redirecting the commands (%d tries): "
-                        "a slot migration in progress? retry", CLUSTER_ROUNDS);
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis Cluster kept redirecting the commands%s: a slot "
+                        "migration in progress? retry", rt.tryagain ? " (TRYAGAIN until the timeout)" : "");
 }
 
 rl_err_t rl_store_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncmd, rl_cmd_t *const *cmds,

@@ -52,6 +52,9 @@ static void sleep_ms(int ms)
     }
 }
 
+int64_t harness_mono_ms(void) { return mono_ms(); }
+void harness_sleep_ms(int ms) { sleep_ms(ms); }
+
 static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -234,8 +237,7 @@ static int acl_password(const harness_t *h, const char *user, char *buf, size_t 
     return ok ? 0 : -1;
 }
 
-/* The port of the cluster node serving key's slot (CLUSTER SLOTS on the first node), 0 if none. */
-static int cluster_port_of(const harness_t *h, const char *key)
+int harness_cluster_port_of(const harness_t *h, const char *key)
 {
     redisContext *c = harness_redis_connect_port(h, h->cluster_port[0], "ops");
     redisReply *r = c ? redisCommand(c, "CLUSTER SLOTS") : NULL;
@@ -253,7 +255,7 @@ static int cluster_port_of(const harness_t *h, const char *key)
 
 void *harness_redis_connect_key(const harness_t *h, const char *key, const char *user)
 {
-    return harness_redis_connect_port(h, h->cluster_n ? cluster_port_of(h, key) : h->redis_port, user);
+    return harness_redis_connect_port(h, h->cluster_n ? harness_cluster_port_of(h, key) : h->redis_port, user);
 }
 
 /* On a cluster: the node of tenant default, the one most tests inspect. */
@@ -1385,11 +1387,11 @@ static int cmp_str(const void *a, const void *b)
 
 int harness_riskevents(const harness_t *h, const char *tenant, long long *total, long long *distinct)
 {
-    redisContext *c = harness_redis_connect(h);
-    if (!c)
-        return -1;
     char key[300], start[64] = "-";
     snprintf(key, sizeof key, "rl:{%s}:riskevent:log", tenant);
+    redisContext *c = harness_redis_connect_key(h, key, "ops");
+    if (!c)
+        return -1;
     char **ids = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;

@@ -73,6 +73,10 @@ harness_t *harness_new_cluster(void);
 /* Kills (SIGKILL after a grace period) whatever still runs, closes sockets, removes the temp dir. */
 void harness_destroy(harness_t **h);
 
+/* The monotonic clock in ms, and a sleep that resumes after signals. */
+int64_t harness_mono_ms(void);
+void harness_sleep_ms(int ms);
+
 /* A free loopback TCP port (bind port 0, read it back). */
 int harness_free_port(void);
 
@@ -95,6 +99,8 @@ void *harness_redis_connect_port(const harness_t *h, int port, const char *user)
 /* The same to the node that holds key (on a cluster; else the one Redis). On a cluster,
  * harness_redis_connect(_as) reach the node of tenant default's keys. */
 void *harness_redis_connect_key(const harness_t *h, const char *key, const char *user);
+/* The port of the cluster node serving key's slot now (CLUSTER SLOTS), 0 when none does. */
+int harness_cluster_port_of(const harness_t *h, const char *key);
 
 /* The risk events stored in rl:{tenant}:riskevent:log (an ingestion batch is one entry with a
  * field `e` per event): how many, and how many distinct (source, event id) among them, so a test

@@ -427,18 +427,43 @@ static long node_info(const harness_t *h, int port, const char *cmd, const char 
     return v;
 }
 
-/* Three cluster-enabled masters under the deployment's ACL, made one cluster by redis-cli (every
- * slot assigned), each node seeing cluster_state:ok. 0 ok, -1 (with a message) on failure. */
-static int cluster_start(harness_t *h)
+/* (Re)starts every node of the cluster from its config; waits until each answers and, when
+ * `formed`, sees cluster_state:ok (its nodes.conf keeps the cluster across restarts). */
+static int cluster_nodes_start(harness_t *h, int formed)
 {
-    if (write_redis_acl(h) != 0)
-        return -1;
-    h->cluster_n = 3;
-    char cmd[1024] = "exec redis-cli --user ops --cluster create", conf[600], text[1536], out[600];
-    size_t off = strlen(cmd), eoff = (size_t)snprintf(h->cluster_env, sizeof h->cluster_env, "RISKLINE_REDIS_CLUSTER=");
+    char conf[600], out[600];
+    for (int i = 0; i < h->cluster_n; i++) {
+        snprintf(conf, sizeof conf, "%s/node%d/redis.conf", h->dir, i);
+        snprintf(out, sizeof out, "%s/node%d/redis.stdout", h->dir, i);
+        if (h->cluster_pid[i] <= 0 && (h->cluster_pid[i] = redis_server(conf, out)) < 0)
+            return -1;
+    }
+    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+    for (int i = 0; i < h->cluster_n; i++)
+        while (node_info(h, h->cluster_port[i], formed ? "CLUSTER INFO" : "INFO server",
+                         formed ? "cluster_state:" : "tcp_port:") != (formed ? 1 : h->cluster_port[i])) {
+            int exited = wait_pid(h->cluster_pid[i], 0) != -1;   /* e.g. its port was taken */
+            if (exited)
+                h->cluster_pid[i] = 0;
+            if (exited || mono_ms() > deadline) {
+                fprintf(stderr, "harness: cluster node %d (port %d) did not start%s\n", i, h->cluster_port[i],
+                        formed ? " or never saw cluster_state:ok" : "");
+                return -1;
+            }
+            sleep_ms(20);
+        }
+    return 0;
+}
+
+/* New free ports and a config (own dir, AOF, the ACL file, cluster mode) for each node. */
+static int cluster_configure(harness_t *h)
+{
+    char conf[600], text[1536];
     for (int i = 0; i < h->cluster_n; i++) {
         h->cluster_port[i] = harness_free_port();
-        h->cluster_bus_port[i] = harness_free_port();
+        do
+            h->cluster_bus_port[i] = harness_free_port();
+        while (h->cluster_bus_port[i] == h->cluster_port[i]);
         snprintf(conf, sizeof conf, "%s/node%d", h->dir, i);
         mkdir(conf, 0700);
         snprintf(text, sizeof text,
@@ -447,24 +472,39 @@ static int cluster_start(harness_t *h)
                  "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 5000\ncluster-port %d\n",
                  h->cluster_port[i], h->dir, i, h->dir, i, h->dir, h->cluster_bus_port[i]);
         snprintf(conf, sizeof conf, "%s/node%d/redis.conf", h->dir, i);
-        snprintf(out, sizeof out, "%s/node%d/redis.stdout", h->dir, i);
-        if (write_file(conf, text) != 0 || (h->cluster_pid[i] = redis_server(conf, out)) < 0)
+        if (write_file(conf, text) != 0)
             return -1;
+    }
+    return 0;
+}
+
+/* Three cluster-enabled masters under the deployment's ACL, made one cluster by redis-cli (every
+ * slot assigned), each node seeing cluster_state:ok. 0 ok, -1 (with a message) on failure. */
+static int cluster_start(harness_t *h)
+{
+    if (write_redis_acl(h) != 0)
+        return -1;
+    h->cluster_n = 3;
+    /* a port taken between the probe and the bind (other tests run alongside): fresh ports */
+    for (int attempt = 0;; attempt++) {
+        if (cluster_configure(h) != 0)
+            return -1;
+        if (cluster_nodes_start(h, 0) == 0)
+            break;
+        for (int i = 0; i < h->cluster_n; i++)
+            kill_now(&h->cluster_pid[i]);
+        if (attempt == 2)
+            return -1;
+    }
+    char cmd[1024] = "exec redis-cli --user ops --cluster create";
+    size_t off = strlen(cmd), eoff = (size_t)snprintf(h->cluster_env, sizeof h->cluster_env, "RISKLINE_REDIS_CLUSTER=");
+    for (int i = 0; i < h->cluster_n; i++) {
         off += (size_t)snprintf(cmd + off, sizeof cmd - off, " 127.0.0.1:%d", h->cluster_port[i]);
         eoff += (size_t)snprintf(h->cluster_env + eoff, sizeof h->cluster_env - eoff, "%s127.0.0.1:%d", i ? "," : "",
                                  h->cluster_port[i]);
     }
     snprintf(cmd + off, sizeof cmd - off, " --cluster-replicas 0 --cluster-yes");
     h->redis_port = h->cluster_port[0];
-    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
-    for (int i = 0; i < h->cluster_n; i++)
-        while (node_info(h, h->cluster_port[i], "INFO server", "tcp_port:") != h->cluster_port[i])
-            if (mono_ms() > deadline) {
-                fprintf(stderr, "harness: cluster node %d (port %d) did not start\n", i, h->cluster_port[i]);
-                return -1;
-            } else {
-                sleep_ms(20);
-            }
     char pw[128], auth[160], log[600];
     if (acl_password(h, "ops", pw, sizeof pw) != 0)
         return -1;
@@ -482,19 +522,13 @@ static int cluster_start(harness_t *h)
         free(text_log);
         return -1;
     }
-    for (int i = 0; i < h->cluster_n; i++)
-        while (node_info(h, h->cluster_port[i], "CLUSTER INFO", "cluster_state:") != 1)
-            if (mono_ms() > deadline + 15000) {
-                fprintf(stderr, "harness: cluster node %d never saw cluster_state:ok\n", i);
-                return -1;
-            } else {
-                sleep_ms(50);
-            }
-    return 0;
+    return cluster_nodes_start(h, 1);
 }
 
 int harness_redis_start(harness_t *h)
 {
+    if (h->cluster_n)
+        return cluster_nodes_start(h, 1);
     if (write_redis_acl(h) != 0)
         return -1;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -536,6 +570,15 @@ int harness_redis_start(harness_t *h)
 
 int harness_redis_stop(harness_t *h)
 {
+    int worst = 0;
+    for (int i = 0; i < h->cluster_n; i++)   /* a cluster: every node (Redis is down) */
+        if (h->cluster_pid[i] > 0) {
+            int st = stop_pid(h->cluster_pid[i], STOP_TIMEOUT_MS);
+            worst = st ? st : worst;
+            h->cluster_pid[i] = 0;
+        }
+    if (h->cluster_n)
+        return worst;
     if (h->redis_pid <= 0)
         return 0;
     int st = stop_pid(h->redis_pid, STOP_TIMEOUT_MS);

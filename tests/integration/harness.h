@@ -81,7 +81,8 @@ void harness_sleep_ms(int ms);
 int harness_free_port(void);
 
 /* --- Redis --- */
-/* Starts redis-server on the data dir (new free port on collision). 0 ok, -1 on failure. */
+/* Starts redis-server on the data dir (new free port on collision). 0 ok, -1 on failure. On a
+ * cluster, stop/start/restart act on every node (ports kept; nodes.conf keeps the cluster). */
 int harness_redis_start(harness_t *h);
 /* SIGTERM, wait up to 5 s; returns the exit status (0 = clean), -1 when it had to be killed. */
 int harness_redis_stop(harness_t *h);

@@ -27,6 +27,8 @@
 
 #define NTENANT 3
 #define WATCH_MS 10000
+#define ADDS 3              /* risk creates per round of the migration test */
+#define MAX_RISKS 120
 
 typedef struct {
     harness_t *h;
@@ -319,7 +321,7 @@ static int migrate_slot(const harness_t *h, unsigned slot, int src, int dst)
     freeReplyObject(r);
     harness_sleep_ms(300);
     for (int batch = 0; ok; batch++) {
-        r = redisCommand(s, "CLUSTER GETKEYSINSLOT %u 40", slot);
+        r = redisCommand(s, "CLUSTER GETKEYSINSLOT %u 20", slot);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             ok = 0;
             break;
@@ -349,7 +351,7 @@ static int migrate_slot(const harness_t *h, unsigned slot, int src, int dst)
             fprintf(stderr, "MIGRATE: %s\n", m && m->str ? m->str : "no reply");
         freeReplyObject(m);
         freeReplyObject(r);
-        harness_sleep_ms(batch < 2 ? 100 : 10);
+        harness_sleep_ms(20);
     }
     for (int n = 0; ok && n < h->cluster_n; n++) {
         redisContext *c = harness_redis_connect_port(h, h->cluster_port[n], "ops");
@@ -393,23 +395,42 @@ static void test_slot_migration(void **state)
         _exit(migrate_slot(h, slot, src, dst) == 0 ? 0 : 1);
     }
     assert_true(child > 0);
-    /* risks and event batches while the slot moves, and a few after */
-    static char ids[200][16];
-    int nrisk = 0, accepted = 0, after = 0, st = -1;
+    /* each round at once: risk creates, an event batch with duplicates and a read, from separate
+     * clients, while the slot moves; then two rounds more */
+    static char ids[MAX_RISKS][16];
+    int nrisk = 0, accepted = 0, after = 0, st = -1, rounds = 0;
     int64_t t0 = harness_mono_ms();
-    for (int round = 0; after < 3 && round < 200; round++) {
-        char title[64], prefix[32];
-        snprintf(title, sizeof title, "Added while moving %d", round);
-        RUN(h, 0, "--tenant", t, "risk", "add", "--title", title, "--owner", "local-admin", "--likelihood", "3",
-            "--impact", "2");
-        added_id(ids[nrisk++], sizeof ids[0]);
+    for (int round = 0; after < 2 && nrisk + ADDS <= MAX_RISKS; round++, rounds++) {
+        char title[ADDS][64], prefix[32];
+        harness_proc_t *p[ADDS + 2];
+        for (int k = 0; k < ADDS; k++) {
+            snprintf(title[k], sizeof title[k], "Added while moving %d.%d", round, k);
+            p[k] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "risk", "add", "--title", title[k],
+                                                                   "--owner", "local-admin", "--likelihood", "3",
+                                                                   "--impact", "2", NULL});
+        }
         snprintf(prefix, sizeof prefix, "mv%d", round);
-        RUN(h, 0, "--tenant", t, "event", "send", "--file", event_file(h, t, prefix, 6, 4));
-        int acc, dup;
-        count_acks(&acc, &dup);
-        assert_int_equal(acc, 4);
-        assert_int_equal(dup, 2);
-        accepted += acc;
+        p[ADDS] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "event", "send", "--file",
+                                                                  event_file(h, t, prefix, 6, 4), NULL});
+        p[ADDS + 1] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "risk", "show", "R-1", NULL});
+        for (int k = 0; k < ADDS + 2; k++) {
+            harness_run_free(&res);
+            harness_cli_wait(p[k], &res);
+            if (res.status != 0)
+                fail_msg("round %d, client %d: exit %d\nstdout: %s\nstderr: %s", round, k, res.status, res.out,
+                         res.err);
+            if (k < ADDS) {
+                added_id(ids[nrisk++], sizeof ids[0]);
+            } else if (k == ADDS) {
+                int acc, dup;
+                count_acks(&acc, &dup);
+                assert_int_equal(acc, 4);
+                assert_int_equal(dup, 2);
+                accepted += acc;
+            } else {
+                out_has("Updated on the cluster");
+            }
+        }
         if (st < 0) {
             int w = 0;
             st = waitpid(child, &w, WNOHANG) == child ? (WIFEXITED(w) ? WEXITSTATUS(w) : 128) : -1;
@@ -427,8 +448,11 @@ static void test_slot_migration(void **state)
     assert_int_equal(harness_cluster_port_of(h, key), dst);
     assert_int_equal(tenant_keys_on(h, src, t), 0);
     assert_true(tenant_keys_on(h, dst, t) >= before_keys);
-    /* nothing acknowledged is lost or doubled */
+    /* nothing acknowledged is lost or doubled: every id once, each readable */
     for (int i = 0; i < nrisk; i++) {
+        for (int k = 0; k < i; k++)
+            if (!strcmp(ids[i], ids[k]))
+                fail_msg("%s was given twice", ids[i]);
         RUN(h, 0, "--tenant", t, "risk", "show", ids[i]);
         out_has("Added while moving");
     }
@@ -445,9 +469,9 @@ static void test_slot_migration(void **state)
     int moved = strstr(log, "redis cluster slot moved") != NULL;
     free(log);
     assert_true(moved);
-    printf("cluster: slot %u of tenant %s moved :%d -> :%d in a run of %lld ms; %d risks and %d events acknowledged "
-           "meanwhile, all stored once (%lld events in the log); %s",
-           slot, t, src, dst, (long long)took, nrisk, accepted, total, res.out);
+    printf("cluster: slot %u of tenant %s moved :%d -> :%d; %d rounds of %d clients in %lld ms: %d risks and %d events "
+           "acknowledged, all stored once (%lld events in the log); %s",
+           slot, t, src, dst, rounds, ADDS + 2, (long long)took, nrisk, accepted, total, res.out);
 }
 
 int main(void)

@@ -455,25 +455,49 @@ static int cluster_nodes_start(harness_t *h, int formed)
     return 0;
 }
 
-/* New free ports and a config (own dir, AOF, the ACL file, cluster mode) for each node. */
-static int cluster_configure(harness_t *h)
+/* New free ports and a config (own dir, AOF, the ACL file, cluster mode; a replica authenticates
+ * to its master as user replica) for node i. */
+static int node_configure(harness_t *h, int i)
 {
-    char conf[600], text[1536];
-    for (int i = 0; i < h->cluster_n; i++) {
-        h->cluster_port[i] = harness_free_port();
-        do
-            h->cluster_bus_port[i] = harness_free_port();
-        while (h->cluster_bus_port[i] == h->cluster_port[i]);
-        snprintf(conf, sizeof conf, "%s/node%d", h->dir, i);
-        mkdir(conf, 0700);
-        snprintf(text, sizeof text,
-                 "port %d\nbind 127.0.0.1\nprotected-mode yes\ndaemonize no\ndir %s/node%d\nlogfile %s/node%d/redis.log\n"
-                 "appendonly yes\nappendfsync everysec\nsave \"\"\naclfile %s/users.acl\nenable-debug-command local\n"
-                 "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 5000\ncluster-port %d\n",
-                 h->cluster_port[i], h->dir, i, h->dir, i, h->dir, h->cluster_bus_port[i]);
-        snprintf(conf, sizeof conf, "%s/node%d/redis.conf", h->dir, i);
-        if (write_file(conf, text) != 0)
-            return -1;
+    char conf[600], text[1536], pw[128] = "";
+    h->cluster_port[i] = harness_free_port();
+    do
+        h->cluster_bus_port[i] = harness_free_port();
+    while (h->cluster_bus_port[i] == h->cluster_port[i]);
+    snprintf(conf, sizeof conf, "%s/node%d", h->dir, i);
+    mkdir(conf, 0700);
+    if (acl_password(h, "replica", pw, sizeof pw) != 0)
+        return -1;
+    snprintf(text, sizeof text,
+             "port %d\nbind 127.0.0.1\nprotected-mode yes\ndaemonize no\ndir %s/node%d\nlogfile %s/node%d/redis.log\n"
+             "appendonly yes\nappendfsync everysec\nsave \"\"\naclfile %s/users.acl\nenable-debug-command local\n"
+             "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 5000\ncluster-port %d\n"
+             "masteruser replica\nmasterauth %s\n",
+             h->cluster_port[i], h->dir, i, h->dir, i, h->dir, h->cluster_bus_port[i], pw);
+    snprintf(conf, sizeof conf, "%s/node%d/redis.conf", h->dir, i);
+    return write_file(conf, text);
+}
+
+/* redis-cli --user ops <args> (the password in REDISCLI_AUTH, never argv); 0 when it exits 0. */
+static int redis_cli(harness_t *h, const char *args)
+{
+    char pw[128], auth[160], log[600], cmd[1200];
+    if (acl_password(h, "ops", pw, sizeof pw) != 0)
+        return -1;
+    snprintf(auth, sizeof auth, "REDISCLI_AUTH=%s", pw);
+    snprintf(log, sizeof log, "%s/redis-cli.log", h->dir);
+    snprintf(cmd, sizeof cmd, "exec redis-cli --user ops %s", args);
+    const char *env[] = {auth, NULL};
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    pid_t pid = spawn("/bin/sh", argv, log, 0, NULL, env);
+    int st = pid > 0 ? wait_pid(pid, 30000) : -2;
+    if (st != 0) {
+        if (st == -1)
+            kill_now(&pid);
+        char *text_log = harness_read_file(log, NULL);
+        fprintf(stderr, "harness: %s: status %d\n%s\n", cmd, st, text_log ? text_log : "");
+        free(text_log);
+        return -1;
     }
     return 0;
 }
@@ -487,8 +511,9 @@ static int cluster_start(harness_t *h)
     h->cluster_n = 3;
     /* a port taken between the probe and the bind (other tests run alongside): fresh ports */
     for (int attempt = 0;; attempt++) {
-        if (cluster_configure(h) != 0)
-            return -1;
+        for (int i = 0; i < h->cluster_n; i++)
+            if (node_configure(h, i) != 0)
+                return -1;
         if (cluster_nodes_start(h, 0) == 0)
             break;
         for (int i = 0; i < h->cluster_n; i++)
@@ -496,7 +521,7 @@ static int cluster_start(harness_t *h)
         if (attempt == 2)
             return -1;
     }
-    char cmd[1024] = "exec redis-cli --user ops --cluster create";
+    char cmd[1024] = "--cluster create";
     size_t off = strlen(cmd), eoff = (size_t)snprintf(h->cluster_env, sizeof h->cluster_env, "RISKLINE_REDIS_CLUSTER=");
     for (int i = 0; i < h->cluster_n; i++) {
         off += (size_t)snprintf(cmd + off, sizeof cmd - off, " 127.0.0.1:%d", h->cluster_port[i]);
@@ -505,24 +530,38 @@ static int cluster_start(harness_t *h)
     }
     snprintf(cmd + off, sizeof cmd - off, " --cluster-replicas 0 --cluster-yes");
     h->redis_port = h->cluster_port[0];
-    char pw[128], auth[160], log[600];
-    if (acl_password(h, "ops", pw, sizeof pw) != 0)
+    if (redis_cli(h, cmd) != 0)
         return -1;
-    snprintf(auth, sizeof auth, "REDISCLI_AUTH=%s", pw);
-    snprintf(log, sizeof log, "%s/cluster-create.log", h->dir);
-    const char *env[] = {auth, NULL};
-    char *argv[] = {"sh", "-c", cmd, NULL};
-    pid_t pid = spawn("/bin/sh", argv, log, 0, NULL, env);
-    int st = pid > 0 ? wait_pid(pid, 30000) : -2;
-    if (st != 0) {
-        if (st == -1)
-            kill_now(&pid);
-        char *text_log = harness_read_file(log, NULL);
-        fprintf(stderr, "harness: %s: status %d\n%s\n", cmd, st, text_log ? text_log : "");
-        free(text_log);
-        return -1;
-    }
     return cluster_nodes_start(h, 1);
+}
+
+int harness_cluster_add_replica(harness_t *h, int master_port)
+{
+    int i = h->cluster_n;
+    if (i >= HARNESS_CLUSTER_MAX || node_configure(h, i) != 0)
+        return -1;
+    h->cluster_n++;
+    char id[64] = "", args[256];
+    redisContext *c = harness_redis_connect_port(h, master_port, "ops");
+    redisReply *r = c ? redisCommand(c, "CLUSTER MYID") : NULL;
+    if (r && r->type == REDIS_REPLY_STRING)
+        snprintf(id, sizeof id, "%s", r->str);
+    freeReplyObject(r);
+    redisFree(c);
+    snprintf(args, sizeof args, "--cluster add-node 127.0.0.1:%d 127.0.0.1:%d --cluster-slave --cluster-master-id %s",
+             h->cluster_port[i], master_port, id);
+    if (!id[0] || cluster_nodes_start(h, 0) != 0 || redis_cli(h, args) != 0)
+        return -1;
+    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+    while (node_info(h, h->cluster_port[i], "INFO replication", "master_sync_in_progress:") != 0 ||
+           node_info(h, h->cluster_port[i], "INFO replication", "master_last_io_seconds_ago:") < 0)
+        if (mono_ms() > deadline) {
+            fprintf(stderr, "harness: the replica on port %d never synced with %d\n", h->cluster_port[i], master_port);
+            return -1;
+        } else {
+            sleep_ms(50);
+        }
+    return cluster_nodes_start(h, 1) == 0 ? h->cluster_port[i] : -1;
 }
 
 int harness_redis_start(harness_t *h)

@@ -57,9 +57,10 @@ typedef struct harness {
     /* Redis Cluster (harness_new_cluster, or RISKLINE_TEST_REDIS=cluster): three masters; the
      * services get cluster_env; redis_port is the first node's (harness_redis_connect reaches
      * only the keys of its slots: use harness_redis_connect_port for the others). */
-    int cluster_n;
-    int cluster_port[3], cluster_bus_port[3];
-    pid_t cluster_pid[3];
+    int cluster_n;              /* nodes: the three masters, then replicas added */
+#define HARNESS_CLUSTER_MAX 4
+    int cluster_port[HARNESS_CLUSTER_MAX], cluster_bus_port[HARNESS_CLUSTER_MAX];
+    pid_t cluster_pid[HARNESS_CLUSTER_MAX];
     char cluster_env[160];      /* "RISKLINE_REDIS_CLUSTER=127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3" */
 } harness_t;
 
@@ -102,6 +103,9 @@ void *harness_redis_connect_port(const harness_t *h, int port, const char *user)
 void *harness_redis_connect_key(const harness_t *h, const char *key, const char *user);
 /* The port of the cluster node serving key's slot now (CLUSTER SLOTS), 0 when none does. */
 int harness_cluster_port_of(const harness_t *h, const char *key);
+/* A new node as a replica of the master at master_port (redis-cli --cluster add-node
+ * --cluster-slave; it authenticates as user replica), once it has synced: its port, or -1. */
+int harness_cluster_add_replica(harness_t *h, int master_port);
 
 /* The risk events stored in rl:{tenant}:riskevent:log (an ingestion batch is one entry with a
  * field `e` per event): how many, and how many distinct (source, event id) among them, so a test

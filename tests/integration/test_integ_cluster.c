@@ -2,8 +2,9 @@
  * --cluster-enabled yes, made by redis-cli --cluster create): tenants whose hash tags land on
  * different masters each get the demo organisation, a plan approved, a risk updated while a
  * watcher runs, events with duplicates (exact acks and counts), a report and an intact audit
- * chain; then one tenant's slot migrates to another master (MIGRATING/IMPORTING, MIGRATE, SETSLOT)
- * while its risks and events keep coming: every acknowledged one is there once afterwards. */
+ * chain; then one tenant's slot migrates to another master (MIGRATING/IMPORTING, MIGRATE, SETSLOT),
+ * and another tenant's master is replaced by its new replica (CLUSTER FAILOVER), each while that
+ * tenant's risks and events keep coming: every acknowledged one is there once afterwards. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,6 +34,7 @@
 typedef struct {
     harness_t *h;
     char tenant[NTENANT][16];
+    char key[NTENANT][64];       /* each tenant's domain event stream: rl:{<tenant>}:events */
     int port[NTENANT];           /* the master of each tenant's slot */
 } fx_t;
 
@@ -117,6 +119,7 @@ static int setup(void **state)
         if (port <= 0 || taken)
             continue;
         snprintf(f->tenant[n], sizeof f->tenant[n], "%s", names[i]);
+        snprintf(f->key[n], sizeof f->key[n], "%s", key);
         f->port[n++] = port;
     }
     assert_int_equal(n, NTENANT);
@@ -374,13 +377,97 @@ static void added_id(char *id, size_t size)
     snprintf(id, size, "%.*s", (int)strspn(p + 2, "0123456789") + 2, p);
 }
 
+/* Requests of one tenant from several clients at once, and what they were told. */
+typedef struct {
+    const char *tenant;
+    const char *tag;                 /* in titles and event ids: each test its own */
+    char ids[MAX_RISKS][16];         /* risks acknowledged */
+    int nrisk, accepted, rounds;     /* accepted: events */
+    int moved_before;                /* "slot moved" lines the register had logged before */
+} traffic_t;
+
+/* Lines of the register's log that say it learned a slot's new master from a MOVED. */
+static int moves_logged(const harness_t *h)
+{
+    char *log = harness_read_file(h->register_log, NULL);
+    assert_non_null(log);
+    int n = 0;
+    for (const char *p = log; (p = strstr(p, "redis cluster slot moved")); p++)
+        n++;
+    free(log);
+    return n;
+}
+
+/* One round at once: ADDS risk creates, an event batch of 6 with 2 duplicates and a read of R-1,
+ * each its own CLI process; every one must be acknowledged. -1 when ids would overflow. */
+static int traffic_round(harness_t *h, traffic_t *tr)
+{
+    if (tr->nrisk + ADDS > MAX_RISKS)
+        return -1;
+    const char *t = tr->tenant;
+    char title[ADDS][64], prefix[32];
+    harness_proc_t *p[ADDS + 2];
+    for (int k = 0; k < ADDS; k++) {
+        snprintf(title[k], sizeof title[k], "Added during %s %d.%d", tr->tag, tr->rounds, k);
+        p[k] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "risk", "add", "--title", title[k],
+                                                               "--owner", "local-admin", "--likelihood", "3",
+                                                               "--impact", "2", NULL});
+    }
+    snprintf(prefix, sizeof prefix, "%s%d", tr->tag, tr->rounds);
+    p[ADDS] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "event", "send", "--file",
+                                                              event_file(h, t, prefix, 6, 4), NULL});
+    p[ADDS + 1] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "risk", "show", "R-1", NULL});
+    for (int k = 0; k < ADDS + 2; k++) {
+        harness_run_free(&res);
+        harness_cli_wait(p[k], &res);
+        if (res.status != 0)
+            fail_msg("%s round %d, client %d: exit %d\nstdout: %s\nstderr: %s", tr->tag, tr->rounds, k, res.status,
+                     res.out, res.err);
+        if (k < ADDS) {
+            added_id(tr->ids[tr->nrisk++], sizeof tr->ids[0]);
+        } else if (k == ADDS) {
+            int acc, dup;
+            count_acks(&acc, &dup);
+            assert_int_equal(acc, 4);
+            assert_int_equal(dup, 2);
+            tr->accepted += acc;
+        } else {
+            out_has("Updated on the cluster");
+        }
+    }
+    tr->rounds++;
+    return 0;
+}
+
+/* Nothing acknowledged lost or doubled: every risk id once and readable, every event stored once
+ * (events_before + accepted), the chain intact, and the register redirected by a MOVED. Returns
+ * the events stored; res keeps the verdict of audit verify. */
+static long long traffic_check(harness_t *h, const traffic_t *tr, long long events_before)
+{
+    const char *t = tr->tenant;
+    for (int i = 0; i < tr->nrisk; i++) {
+        for (int k = 0; k < i; k++)
+            if (!strcmp(tr->ids[i], tr->ids[k]))
+                fail_msg("%s was given twice", tr->ids[i]);
+        RUN(h, 0, "--tenant", t, "risk", "show", tr->ids[i]);
+        out_has("Added during ");
+    }
+    long long total = 0, distinct = 0;
+    assert_int_equal(harness_riskevents(h, t, &total, &distinct), 0);
+    assert_int_equal(total, events_before + tr->accepted);
+    assert_int_equal(distinct, total);
+    assert_true(moves_logged(h) > tr->moved_before);
+    RUN(h, 0, "--tenant", t, "audit", "verify");
+    if (strncmp(res.out, "chain intact: ", 14) != 0)
+        fail_msg("audit verify: %s", res.out);
+    return total;
+}
+
 static void test_slot_migration(void **state)
 {
     fx_t *f = *state;
     harness_t *h = f->h;
-    const char *t = f->tenant[0];
-    char key[64];
-    snprintf(key, sizeof key, "rl:{%s}:events", t);
+    const char *t = f->tenant[0], *key = f->key[0];
     unsigned slot = rl_cluster_slot(key, strlen(key));
     int src = f->port[0], dst = f->port[1];
     RUN(h, 0, "--tenant", t, "risk", "add", "--title", "Before the move", "--owner", "local-admin", "--likelihood", "2",
@@ -395,42 +482,10 @@ static void test_slot_migration(void **state)
         _exit(migrate_slot(h, slot, src, dst) == 0 ? 0 : 1);
     }
     assert_true(child > 0);
-    /* each round at once: risk creates, an event batch with duplicates and a read, from separate
-     * clients, while the slot moves; then two rounds more */
-    static char ids[MAX_RISKS][16];
-    int nrisk = 0, accepted = 0, after = 0, st = -1, rounds = 0;
+    traffic_t tr = {.tenant = t, .tag = "mv", .moved_before = moves_logged(h)};
+    int after = 0, st = -1;
     int64_t t0 = harness_mono_ms();
-    for (int round = 0; after < 2 && nrisk + ADDS <= MAX_RISKS; round++, rounds++) {
-        char title[ADDS][64], prefix[32];
-        harness_proc_t *p[ADDS + 2];
-        for (int k = 0; k < ADDS; k++) {
-            snprintf(title[k], sizeof title[k], "Added while moving %d.%d", round, k);
-            p[k] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "risk", "add", "--title", title[k],
-                                                                   "--owner", "local-admin", "--likelihood", "3",
-                                                                   "--impact", "2", NULL});
-        }
-        snprintf(prefix, sizeof prefix, "mv%d", round);
-        p[ADDS] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "event", "send", "--file",
-                                                                  event_file(h, t, prefix, 6, 4), NULL});
-        p[ADDS + 1] = harness_cli_spawn(h, NULL, (const char *const[]){"--tenant", t, "risk", "show", "R-1", NULL});
-        for (int k = 0; k < ADDS + 2; k++) {
-            harness_run_free(&res);
-            harness_cli_wait(p[k], &res);
-            if (res.status != 0)
-                fail_msg("round %d, client %d: exit %d\nstdout: %s\nstderr: %s", round, k, res.status, res.out,
-                         res.err);
-            if (k < ADDS) {
-                added_id(ids[nrisk++], sizeof ids[0]);
-            } else if (k == ADDS) {
-                int acc, dup;
-                count_acks(&acc, &dup);
-                assert_int_equal(acc, 4);
-                assert_int_equal(dup, 2);
-                accepted += acc;
-            } else {
-                out_has("Updated on the cluster");
-            }
-        }
+    while (after < 2 && traffic_round(h, &tr) == 0) {
         if (st < 0) {
             int w = 0;
             st = waitpid(child, &w, WNOHANG) == child ? (WIFEXITED(w) ? WEXITSTATUS(w) : 128) : -1;
@@ -448,30 +503,49 @@ static void test_slot_migration(void **state)
     assert_int_equal(harness_cluster_port_of(h, key), dst);
     assert_int_equal(tenant_keys_on(h, src, t), 0);
     assert_true(tenant_keys_on(h, dst, t) >= before_keys);
-    /* nothing acknowledged is lost or doubled: every id once, each readable */
-    for (int i = 0; i < nrisk; i++) {
-        for (int k = 0; k < i; k++)
-            if (!strcmp(ids[i], ids[k]))
-                fail_msg("%s was given twice", ids[i]);
-        RUN(h, 0, "--tenant", t, "risk", "show", ids[i]);
-        out_has("Added while moving");
-    }
-    long long total = 0, distinct = 0;
-    assert_int_equal(harness_riskevents(h, t, &total, &distinct), 0);
-    assert_int_equal(total, 13 + 5 + accepted);
-    assert_int_equal(distinct, total);
-    RUN(h, 0, "--tenant", t, "audit", "verify");
-    if (strncmp(res.out, "chain intact: ", 14) != 0)
-        fail_msg("audit verify after the move: %s", res.out);
-    /* the services were redirected: the slot map learned the move from a MOVED reply */
-    char *log = harness_read_file(h->register_log, NULL);
-    assert_non_null(log);
-    int moved = strstr(log, "redis cluster slot moved") != NULL;
-    free(log);
-    assert_true(moved);
+    long long total = traffic_check(h, &tr, 13 + 5);
     printf("cluster: slot %u of tenant %s moved :%d -> :%d; %d rounds of %d clients in %lld ms: %d risks and %d events "
            "acknowledged, all stored once (%lld events in the log); %s",
-           slot, t, src, dst, rounds, ADDS + 2, (long long)took, nrisk, accepted, total, res.out);
+           slot, t, src, dst, tr.rounds, ADDS + 2, (long long)took, tr.nrisk, tr.accepted, total, res.out);
+}
+
+/* A replica joins the master of a tenant, then takes over (CLUSTER FAILOVER on it: the master
+ * stops, the replica catches up, they swap) while that tenant's requests keep coming: the old
+ * master now answers MOVED, the services follow, nothing acknowledged is lost or doubled. */
+static void test_manual_failover(void **state)
+{
+    fx_t *f = *state;
+    harness_t *h = f->h;
+    const char *t = f->tenant[2], *key = f->key[2];
+    int master = f->port[2], replica = harness_cluster_add_replica(h, master);
+    assert_true(replica > 0);
+    assert_int_equal(harness_cluster_port_of(h, key), master);
+    traffic_t tr = {.tenant = t, .tag = "fo", .moved_before = moves_logged(h)};
+    int64_t t0 = harness_mono_ms(), switched = 0;
+    int after = 0;
+    while (after < 2 && traffic_round(h, &tr) == 0) {
+        if (tr.rounds == 2) {
+            redisReply *r = node_cmd(h, replica, "CLUSTER FAILOVER");
+            if (r->type != REDIS_REPLY_STATUS)
+                fail_msg("CLUSTER FAILOVER: %s", r->str ? r->str : "?");
+            freeReplyObject(r);
+        }
+        if (!switched && tr.rounds > 2 && harness_cluster_port_of(h, key) == replica)
+            switched = harness_mono_ms();
+        after += switched != 0;
+        if (harness_mono_ms() - t0 > 30000)
+            fail_msg("the replica did not take over within 30 s");
+    }
+    assert_int_equal(harness_cluster_port_of(h, key), replica);
+    /* the old master follows the new one */
+    redisReply *r = node_cmd(h, master, "ROLE");
+    assert_int_equal(r->type, REDIS_REPLY_ARRAY);
+    assert_string_equal(r->element[0]->str, "slave");
+    freeReplyObject(r);
+    long long total = traffic_check(h, &tr, 13 + 5);
+    printf("cluster: tenant %s failed over :%d -> :%d (CLUSTER FAILOVER) after %d of %d rounds of %d clients: "
+           "%d risks and %d events acknowledged, all stored once (%lld events in the log); %s",
+           t, master, replica, 2, tr.rounds, ADDS + 2, tr.nrisk, tr.accepted, total, res.out);
 }
 
 int main(void)
@@ -479,6 +553,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tenants_on_three_masters),
         cmocka_unit_test(test_slot_migration),
+        cmocka_unit_test(test_manual_failover),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -74,6 +74,7 @@ struct correlator {
     rl_log_t *log;
     rl_clock_t *clock;
     event_policy_t policy;
+    rl_group_reader_t reader;
     rl_arena_t *arena;       /* one batch */
     rl_arena_t *ctx_arena;   /* the tenant context below, kept between batches */
     char ctx_tenant[RL_MAX_TENANT + 1];
@@ -84,7 +85,7 @@ struct correlator {
     size_t nplans;
 };
 
-correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock)
+correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock, const rl_group_reader_t *reader)
 {
     correlator_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -92,6 +93,7 @@ correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock
     self->store = store;
     self->log = log;
     self->clock = clock;
+    self->reader = *reader;
     event_policy_defaults(&self->policy);
     self->arena = rl_arena_new(0);
     self->ctx_arena = rl_arena_new(0);
@@ -293,18 +295,19 @@ size_t correlator_tick(correlator_t *self)
         return 0;
     for (size_t t = 0; t < nt; t++)
         snprintf(names[t], sizeof names[t], "%s", tenants[t]);
-    for (size_t t = 0; t < nt; t++) {
+    int claim = rl_group_claim_due(&self->reader, rl_mono_ms());
+    for (size_t t = 0; t < nt && !rl_group_stopping(&self->reader); t++) {
         rl_arena_reset(self->arena);
         const char *stream = key(self->arena, names[t], "riskevent:log");
         rl_stream_entry_t *ents;
         size_t n;
-        if (rl_store_group_read(self->store, self->arena, stream, CORRELATOR_GROUP, CORRELATOR_GROUP, BATCH, &ents,
+        if (rl_store_group_read(self->store, self->arena, stream, &self->reader, claim, BATCH, &ents,
                                 &n, &err) != RL_OK)
             continue;
         /* handled entries are acknowledged together; one that fails stays pending with the rest */
         const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
         size_t ndone = 0, nevents = 0;
-        for (size_t i = 0; done && i < n && nevents < TICK_EVENTS; i++) {
+        for (size_t i = 0; done && i < n && nevents < TICK_EVENTS && !(i && rl_group_stopping(&self->reader)); i++) {
             /* an entry is an ingestion batch: a field `e` per event */
             const char *bytes;
             size_t len, k = 0;
@@ -319,7 +322,7 @@ size_t correlator_tick(correlator_t *self)
             }
             done[ndone++] = ents[i].id;
         }  /* entries read but not reached stay pending: read again first next tick */
-        if (done && rl_store_ack_many(self->store, self->arena, stream, CORRELATOR_GROUP, done, ndone, &err) == RL_OK)
+        if (done && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) == RL_OK)
             total += ndone;
     }
     free(names);

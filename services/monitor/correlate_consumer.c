@@ -13,6 +13,7 @@
 #define BATCH 100         /* entries read at once: each a batch of up to RL_MAX_BATCH events */
 #define TICK_EVENTS 2000  /* events handled per tick at most: the loop keeps serving requests */
 #define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
+#define RECORD_ATTEMPTS 5  /* a result re-tried at once on a version conflict, then left pending */
 
 static char *key(rl_arena_t *a, const char *tenant, const char *rest)
 {
@@ -155,7 +156,8 @@ static void load_context(correlator_t *self, const char *tenant)
  * measure_control_test_targets picks them. A control test that no metric takes is kept in
  * rl:{t}:riskevent:unmeasured (ZADD: counted once however often it is handled) and logged. Request
  * ids per entry id, event index (and metric): a redelivered entry records nothing twice.
- * RL_ERR_UNAVAILABLE leaves the entry pending; other failures are logged and passed over. */
+ * RL_ERR_UNAVAILABLE, or a version conflict that outlasts RECORD_ATTEMPTS (replicas recording the
+ * same metric at once), leaves the entry pending; other failures are logged and passed over. */
 static rl_err_t record_measurement(correlator_t *self, const char *tenant, const char *id, size_t k,
                                    const Riskline__V1__RiskEvent *e, rl_error_t *err)
 {
@@ -204,10 +206,15 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
             snprintf(rid, sizeof rid, "ct-%s-%zu-%s", id, k, ids[i]);
         rl_bus_req_t req = {&who, NULL, tenant, rid, a};
         metric_t *m;
-        rl_error_clear(&merr);
-        rl_err_t rc = metric_store_record(self->store, &req, ids[i], e->value, e->occurred_at_ms,
-                                          rl_clock_now(self->clock), &m, &merr);
-        if (rc == RL_ERR_UNAVAILABLE)  /* not acknowledged: read again, recorded then */
+        rl_err_t rc = RL_ERR_CONFLICT;
+        /* a conflict: another replica (or a user) recorded a result of the metric meanwhile; each
+         * attempt re-reads it, and the request id keeps a result written once */
+        for (int attempt = 0; attempt < RECORD_ATTEMPTS && rc == RL_ERR_CONFLICT; attempt++) {
+            rl_error_clear(&merr);
+            rc = metric_store_record(self->store, &req, ids[i], e->value, e->occurred_at_ms,
+                                     rl_clock_now(self->clock), &m, &merr);
+        }
+        if (rc == RL_ERR_UNAVAILABLE || rc == RL_ERR_CONFLICT)  /* not acknowledged: read again, recorded then */
             return rl_error_set(err, rc, merr.field, "%s", merr.message);
         if (rc)
             rl_log_warn(self->log, kri ? "KRI measurement not recorded" : "control test not recorded", "tenant",

@@ -76,7 +76,7 @@ $(foreach s,$(SERVICE_NAMES),$(eval $(call service_bin,$(s))))
 # the report reads the register's and treatment's entities through their stores' read functions and
 # derives levels and the SoA with their pure rules (it writes none of their keys)
 REPORT_READS_OBJ := $(patsubst %,$(BUILD)/obj/services/%.o,register/risk register/risk_store treatment/plan \
-    treatment/plan_store treatment/catalogue)
+    treatment/plan_store treatment/catalogue monitor/measure)
 $(BUILD)/bin/riskline-report: $(REPORT_READS_OBJ)
 
 $(BUILD)/bin/riskline: $(CLI_OBJ) $(LIB)

@@ -14,6 +14,8 @@ static const char report_usage[] =
     "usage: riskline [global options] report NAME --format json|csv|html [--out FILE]\n"
     "         [--owner O] [--level L] [--status S] [--category C] [--review-before YYYY-MM-DD]\n"
     "         [--sort id|score|review] [--archived] [--since YYYY-MM-DD] [--plan TP-N]\n"
+    "         [--as-of YYYY-MM-DD|YYYY-MM-DDTHH:MM:SS[.mmm]Z]\n"
+    "         [--entity R-N|TP-N] [--until YYYY-MM-DD]\n"
     "\n"
     "Renders a report on the report service (RISKLINE_REPORT_ENDPOINT, default\n"
     "tcp://127.0.0.1:7104) and writes it to FILE (default: stdout). NAME:\n"
@@ -28,9 +30,20 @@ static const char report_usage[] =
     "                  verification, acceptance, and its history\n"
     "  dashboard       treatment progress: plans by state and progress, budget against spent by\n"
     "                  owner, overdue milestones, open alerts\n"
+    "  audit_trail     the audit trail: every domain event of one entity (--entity R-N|TP-N) or of\n"
+    "                  the tenant in a time range (--since, --until), in order, with who, what\n"
+    "                  changed, and the chain position and hash to cross-check with `audit verify`\n"
+    "  review_pack     the management review pack (ISO/IEC 27001 9.3) since the last review\n"
+    "                  (--since, required): actions, changes in risk, metrics and control\n"
+    "                  effectiveness, alerts and nonconformities, acceptances expiring\n"
     "Formats: json (one document), csv (RFC 4180, one table: the main one), html (one\n"
     "self-contained page with inline CSS and SVG charts; prints to PDF).\n"
-    "--since: only risks (plans) changed on or after that day. The report comes in chunks of at most 200\n"
+    "--as-of: risk_register, plans, soa and heatmap as they stood at that instant (a date: the end\n"
+    "of that day, UTC), rebuilt from the tenant's events; refused in the future (a day not yet over)\n"
+    "or before the tenant's first event; the register then lists in id order.\n"
+    "--since: only risks (plans) changed on or after that day (audit_trail: events from that day;\n"
+    "review_pack: the last review's date); --until: audit_trail's events up to the end of that day.\n"
+    "The report comes in chunks of at most 200\n"
     "entities: memory stays small on both sides whatever the tenant's size. FILE is written as\n"
     "FILE.part and renamed when the last chunk arrived, so a failed run leaves no half report (on\n"
     "stdout, what came before a failure stays printed).\n"
@@ -40,7 +53,8 @@ static const cli_opt_t report_opts[] = {
     {"format", CLI_OPT_VALUE},   {"out", CLI_OPT_VALUE},      {"owner", CLI_OPT_VALUE},
     {"level", CLI_OPT_VALUE},    {"status", CLI_OPT_VALUE},   {"category", CLI_OPT_VALUE},
     {"review-before", CLI_OPT_VALUE}, {"sort", CLI_OPT_VALUE}, {"archived", CLI_OPT_FLAG},
-    {"since", CLI_OPT_VALUE}, {"plan", CLI_OPT_VALUE},
+    {"since", CLI_OPT_VALUE}, {"plan", CLI_OPT_VALUE},   {"as-of", CLI_OPT_VALUE},
+    {"entity", CLI_OPT_VALUE}, {"until", CLI_OPT_VALUE},
 };
 
 /* Writes all of data; 0 ok. */
@@ -70,7 +84,12 @@ static int cmd_report(cli_app_t *app, const cli_args_t *a)
     const char *since = cli_args_get(a, "since");
     if (since && cli_parse_date("--since", since, &err) != 0)
         return cli_usage_fail(app, &err);
+    const char *until = cli_args_get(a, "until");
+    if (until && cli_parse_date("--until", until, &err) != 0)
+        return cli_usage_fail(app, &err);
     const char *plan = cli_args_get(a, "plan");
+    const char *as_of = cli_args_get(a, "as-of");  /* checked by the service (against its clock too) */
+    const char *entity = cli_args_get(a, "entity");
     const char *path = cli_args_get(a, "out");
     if (path && !path[0])
         return cli_usage(app, "--out", "empty file name");
@@ -102,6 +121,9 @@ static int cmd_report(cli_app_t *app, const cli_args_t *a)
         q->since = since ? (char *)since : (char *)protobuf_c_empty_string;
         q->cursor = cursor;
         q->plan_id = plan ? (char *)plan : (char *)protobuf_c_empty_string;
+        q->as_of = as_of ? (char *)as_of : (char *)protobuf_c_empty_string;
+        q->entity = entity ? (char *)entity : (char *)protobuf_c_empty_string;
+        q->until = until ? (char *)until : (char *)protobuf_c_empty_string;
         req->schema_version = RL_SCHEMA_VERSION;
         req->tenant = (char *)app->tenant;
         req->body_case = RISKLINE__V1__ENVELOPE__BODY_REPORT_GET;

@@ -26,7 +26,9 @@ typedef struct {
 
 static const field_t fields[] = {
     S(redis_host), I(redis_port, 1, 65535), S(redis_user), S(redis_password),
-    S(redis_password_file), I(redis_timeout_ms, 10, 600000), S(register_endpoint),
+    S(redis_password_file), I(redis_timeout_ms, 10, 600000), S(redis_sentinels), S(redis_master_name),
+    S(redis_sentinel_user), S(redis_sentinel_password), S(redis_sentinel_password_file),
+    I(redis_wait_replicas, -1, 16), I(redis_wait_timeout_ms, 1, 600000), S(register_endpoint),
     S(treatment_endpoint), S(monitor_endpoint), S(report_endpoint), S(report_pub_endpoint),
     S(tenant), S(principal), S(log_level), I(timeout_ms, 10, 600000), I(retries, 0, 100),
     S(var_dir), S(keys_dir), S(key_file), I(insecure, 0, 1), I(reapproval_budget_pct, 0, 1000),
@@ -42,6 +44,9 @@ void rl_config_defaults(rl_config_t *cfg)
     snprintf(cfg->redis_host, sizeof cfg->redis_host, "127.0.0.1");
     cfg->redis_port = 7100;
     cfg->redis_timeout_ms = 2000;
+    snprintf(cfg->redis_master_name, sizeof cfg->redis_master_name, "riskline");
+    cfg->redis_wait_replicas = -1;
+    cfg->redis_wait_timeout_ms = 1000;
     snprintf(cfg->register_endpoint, sizeof cfg->register_endpoint, "tcp://127.0.0.1:7101");
     snprintf(cfg->treatment_endpoint, sizeof cfg->treatment_endpoint, "tcp://127.0.0.1:7102");
     snprintf(cfg->monitor_endpoint, sizeof cfg->monitor_endpoint, "tcp://127.0.0.1:7103");
@@ -142,29 +147,68 @@ static const char *env_lookup(const char *name, void *ctx)
     return getenv(name);
 }
 
-static rl_err_t read_password_file(rl_config_t *cfg, rl_error_t *err)
+/* Reads the first line of `path` into pw (size bytes): a password that never sits on a command line. */
+static rl_err_t read_password_file(const char *path, char *pw, size_t size, const char *var, rl_error_t *err)
 {
-    FILE *fp = fopen(cfg->redis_password_file, "r");
+    FILE *fp = fopen(path, "r");
     if (!fp)
-        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE", "cannot open %s: %s",
-                            cfg->redis_password_file, strerror(errno));
-    char *got = fgets(cfg->redis_password, sizeof cfg->redis_password, fp);
+        return rl_error_set(err, RL_ERR_INVALID, var, "cannot open %s: %s", path, strerror(errno));
+    char *got = fgets(pw, (int)size, fp);
     int rest = got ? fgetc(fp) : EOF;
     fclose(fp);
-    if (!got || cfg->redis_password[0] == '\n' || cfg->redis_password[0] == '\r') {
-        cfg->redis_password[0] = '\0';
-        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE", "%s is empty",
-                            cfg->redis_password_file);
+    if (!got || pw[0] == '\n' || pw[0] == '\r') {
+        pw[0] = '\0';
+        return rl_error_set(err, RL_ERR_INVALID, var, "%s is empty", path);
     }
-    size_t len = strcspn(cfg->redis_password, "\r\n");
+    size_t len = strcspn(pw, "\r\n");
     /* the whole first line must fit: a silently cut password fails later, far from the cause */
-    if (cfg->redis_password[len] == '\0' && rest != EOF && rest != '\n' && rest != '\r') {
-        memset(cfg->redis_password, 0, sizeof cfg->redis_password);
-        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_PASSWORD_FILE",
-                            "the password in %s is longer than %zu bytes", cfg->redis_password_file,
-                            sizeof cfg->redis_password - 1);
+    if (pw[len] == '\0' && rest != EOF && rest != '\n' && rest != '\r') {
+        memset(pw, 0, size);
+        return rl_error_set(err, RL_ERR_INVALID, var, "the password in %s is longer than %zu bytes", path, size - 1);
     }
-    cfg->redis_password[len] = '\0';
+    pw[len] = '\0';
+    return RL_OK;
+}
+
+int rl_config_hostport(const char *item, size_t len, char *host, size_t size, int *port)
+{
+    size_t colon = len;
+    for (size_t i = 0; i < len; i++)
+        if (item[i] == ':')
+            colon = i;   /* the last one: an IPv6 host holds others */
+    if (colon == 0 || colon >= len || colon >= size || len - colon - 1 > 5)
+        return -1;
+    for (size_t i = 0; i < colon; i++)
+        if (!isalnum((unsigned char)item[i]) && !strchr(".-_:", item[i]))
+            return -1;
+    long p = 0;
+    for (size_t i = colon + 1; i < len; i++) {
+        if (!isdigit((unsigned char)item[i]))
+            return -1;
+        p = p * 10 + (item[i] - '0');
+    }
+    if (p < 1 || p > 65535)
+        return -1;
+    memcpy(host, item, colon);
+    host[colon] = '\0';
+    *port = (int)p;
+    return 0;
+}
+
+/* "host:port[,host:port...]": checked at load so a typo fails at start, not at the first failover. */
+static rl_err_t check_sentinels(const char *list, rl_error_t *err)
+{
+    for (const char *p = list; *p;) {
+        size_t n = strcspn(p, ",");
+        char host[256];
+        int port;
+        if (rl_config_hostport(p, n, host, sizeof host, &port) != 0)
+            return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_SENTINELS",
+                                "must be host:port[,host:port...], got \"%.*s\"", (int)(n > 80 ? 80 : n), p);
+        p += n;
+        if (*p == ',' && *++p == '\0')
+            return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_SENTINELS", "ends with a comma");
+    }
     return RL_OK;
 }
 
@@ -203,8 +247,25 @@ rl_err_t rl_config_load_with(rl_config_t *cfg, const char *(*lookup)(const char 
     if (cfg->keys_dir[0] == '\0' &&
         snprintf(cfg->keys_dir, sizeof cfg->keys_dir, "%s/keys", cfg->var_dir) >= (int)sizeof cfg->keys_dir)
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_VAR_DIR", "too long");
+    rl_err_t rc = check_sentinels(cfg->redis_sentinels, err);
+    if (rc)
+        return rc;
+    if (cfg->redis_master_name[0] == '\0')
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_MASTER_NAME", "must not be empty");
+    if (cfg->redis_wait_replicas < 0)
+        cfg->redis_wait_replicas = cfg->redis_sentinels[0] ? 1 : 0;
+    /* WAIT blocks the connection: it must give up before the command timeout gives up on it */
+    if (cfg->redis_wait_replicas > 0 && cfg->redis_wait_timeout_ms >= cfg->redis_timeout_ms)
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_WAIT_TIMEOUT_MS",
+                            "must be less than RISKLINE_REDIS_TIMEOUT_MS (%d) when replicas are waited for",
+                            cfg->redis_timeout_ms);
+    if (cfg->redis_sentinel_password[0] == '\0' && cfg->redis_sentinel_password_file[0] != '\0' &&
+        (rc = read_password_file(cfg->redis_sentinel_password_file, cfg->redis_sentinel_password,
+                                 sizeof cfg->redis_sentinel_password, "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE", err)))
+        return rc;
     if (cfg->redis_password[0] == '\0' && cfg->redis_password_file[0] != '\0')
-        return read_password_file(cfg, err);
+        return read_password_file(cfg->redis_password_file, cfg->redis_password, sizeof cfg->redis_password,
+                                  "RISKLINE_REDIS_PASSWORD_FILE", err);
     return RL_OK;
 }
 

@@ -12,6 +12,17 @@ typedef struct {
     char redis_password[256];      /* RISKLINE_REDIS_PASSWORD   "" */
     char redis_password_file[512]; /* RISKLINE_REDIS_PASSWORD_FILE: read when the password is empty */
     int redis_timeout_ms;          /* RISKLINE_REDIS_TIMEOUT_MS 2000 */
+    /* Redis Sentinel (README "Redis Sentinel"): when sentinels are set, the master is the one they
+     * name and redis_host/redis_port are not used. */
+    char redis_sentinels[512];     /* RISKLINE_REDIS_SENTINELS  "" ("host:port,host:port,...") */
+    char redis_master_name[64];    /* RISKLINE_REDIS_MASTER_NAME riskline */
+    char redis_sentinel_user[64];  /* RISKLINE_REDIS_SENTINEL_USER "" (AUTH with the password only) */
+    char redis_sentinel_password[256];      /* RISKLINE_REDIS_SENTINEL_PASSWORD "" (no AUTH) */
+    char redis_sentinel_password_file[512]; /* RISKLINE_REDIS_SENTINEL_PASSWORD_FILE: read when empty */
+    /* Replicas that must hold a write before it is acknowledged (WAIT after each write): -1 means
+     * 1 with sentinels and 0 without. */
+    int redis_wait_replicas;       /* RISKLINE_REDIS_WAIT_REPLICAS -1 (auto) */
+    int redis_wait_timeout_ms;     /* RISKLINE_REDIS_WAIT_TIMEOUT_MS 1000 */
     char register_endpoint[256];   /* RISKLINE_REGISTER_ENDPOINT tcp://127.0.0.1:7101 */
     char treatment_endpoint[256];  /* RISKLINE_TREATMENT_ENDPOINT tcp://127.0.0.1:7102 */
     char monitor_endpoint[256];    /* RISKLINE_MONITOR_ENDPOINT tcp://127.0.0.1:7103 */
@@ -65,5 +76,9 @@ void rl_config_defaults(rl_config_t *cfg);
 /* Applies the settings of one JSON object (the text of a RISKLINE_CONFIG file, NUL-terminated;
  * `path` names it in messages) over cfg: what loading the file does, without the file (fuzzing). */
 rl_err_t rl_config_apply_json(rl_config_t *cfg, const char *text, const char *path, rl_error_t *err);
+
+/* Parses item[0..len) as host:port (the last ':' splits, so an IPv6 host may hold others; host of
+ * [A-Za-z0-9._:-], port 1..65535) into host (size bytes) and *port. 0 ok, -1 malformed. */
+int rl_config_hostport(const char *item, size_t len, char *host, size_t size, int *port);
 
 #endif

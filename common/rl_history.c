@@ -18,9 +18,9 @@ rl_err_t rl_history_cursor_parse(const char *s, double *out, rl_error_t *err)
     return RL_OK;
 }
 
-rl_err_t rl_history_page(rl_store_t *store, rl_arena_t *arena, const char *entity_key, const char *stream_key,
-                         const char *what, uint32_t limit, const char *cursor, Riskline__V1__HistoryPage *page,
-                         rl_error_t *err)
+rl_err_t rl_history_entries(rl_store_t *store, rl_arena_t *arena, const char *entity_key, const char *stream_key,
+                            const char *what, uint32_t limit, const char *cursor, rl_stream_entry_t **out, size_t *n,
+                            const char **next, rl_error_t *err)
 {
     if (limit > RL_MAX_PAGE)
         return rl_error_set(err, RL_ERR_INVALID, "limit", "must be 1..%d, got %u", RL_MAX_PAGE, limit);
@@ -46,10 +46,10 @@ rl_err_t rl_history_page(rl_store_t *store, rl_arena_t *arena, const char *entit
     if (v[1]->type != RL_VAL_ARR)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected history reply");
     size_t total = v[1]->n, take = total > limit ? limit : total;
-    Riskline__V1__DomainEvent **events = rl_arena_alloc(arena, (take + 1) * sizeof *events);
+    rl_stream_entry_t *ents = rl_arena_alloc(arena, (take + 1) * sizeof *ents);
     rl_cmd_t **cmd = rl_arena_alloc(arena, (take + 1) * sizeof *cmd);
     const rl_val_t **vals = rl_arena_alloc(arena, (take + 1) * sizeof *vals);
-    if (!events || !cmd || !vals)
+    if (!ents || !cmd || !vals)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
     const char *stream = stream_key;
     for (size_t i = 0; i < take; i++) {
@@ -60,25 +60,51 @@ rl_err_t rl_history_page(rl_store_t *store, rl_arena_t *arena, const char *entit
     }
     if (take && (rc = rl_store_pipeline(store, arena, take, cmd, vals, err)))
         return rc;
-    size_t n = 0;
+    size_t k = 0;
     for (size_t i = 0; i < take; i++) {
-        /* XRANGE reply: [[id, [field, value]]] */
+        /* XRANGE reply: [[id, [field, value, ...]]] */
         const rl_val_t *x = vals[i];
-        if (x->type != RL_VAL_ARR || x->n != 1 || x->elem[0].type != RL_VAL_ARR || x->elem[0].n != 2)
+        if (x->type != RL_VAL_ARR || x->n != 1 || x->elem[0].type != RL_VAL_ARR || x->elem[0].n != 2 ||
+            x->elem[0].elem[0].type != RL_VAL_STR)
             continue;
-        const rl_val_t *fv = &x->elem[0].elem[1];
-        if (fv->type != RL_VAL_ARR || fv->n < 2)
-            continue;
-        Riskline__V1__DomainEvent *e = rl_codec_unpack(&riskline__v1__domain_event__descriptor, fv->elem[1].s,
-                                                       fv->elem[1].len, RL_MAX_FRAME_BYTES, arena);
+        rl_stream_entry_t *o = &ents[k];
+        memset(o, 0, sizeof *o);
+        o->id = x->elem[0].elem[0].s;
+        o->fields = &x->elem[0].elem[1];
+        if (rl_stream_entry_event(o, 0, &o->event, &o->event_len) == 0)
+            k++;
+    }
+    *out = ents;
+    *n = k;
+    *next = total > limit ? rl_arena_printf(arena, "%.0f", off + limit) : "";
+    return *next ? RL_OK : rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+}
+
+rl_err_t rl_history_page(rl_store_t *store, rl_arena_t *arena, const char *entity_key, const char *stream_key,
+                         const char *what, uint32_t limit, const char *cursor, Riskline__V1__HistoryPage *page,
+                         rl_error_t *err)
+{
+    rl_stream_entry_t *ents;
+    size_t total;
+    const char *next;
+    rl_err_t rc = rl_history_entries(store, arena, entity_key, stream_key, what, limit, cursor, &ents, &total, &next,
+                                     err);
+    if (rc)
+        return rc;
+    Riskline__V1__DomainEvent **events = rl_arena_alloc(arena, (total + 1) * sizeof *events);
+    if (!events)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    size_t n = 0;
+    for (size_t i = 0; i < total; i++) {
+        Riskline__V1__DomainEvent *e = rl_codec_unpack(&riskline__v1__domain_event__descriptor, ents[i].event,
+                                                       ents[i].event_len, RL_MAX_FRAME_BYTES, arena);
         if (!e)
             continue;
-        e->stream_id = rl_arena_strdup(arena, x->elem[0].elem[0].s);
+        e->stream_id = rl_arena_strdup(arena, ents[i].id);
         events[n++] = e;
     }
     page->events = events;
     page->n_events = n;
-    page->next_cursor = total > limit ? rl_arena_printf(arena, "%.0f", off + limit)
-                                      : (char *)protobuf_c_empty_string;
+    page->next_cursor = next[0] ? (char *)next : (char *)protobuf_c_empty_string;
     return RL_OK;
 }

@@ -276,6 +276,7 @@ int rl_probe_check(const rl_service_t *svc, const char *mode)
         return 1;
     }
     memset(cfg.redis_password, 0, sizeof cfg.redis_password);  /* the probe never talks to Redis */
+    memset(cfg.redis_sentinel_password, 0, sizeof cfg.redis_sentinel_password);
     char ep[300];
     rl_bus_client_keys_t keys;
     int plaintext = 0;

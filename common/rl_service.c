@@ -89,9 +89,13 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     clock_offset_ms = (int64_t)cfg.clock_offset_s * 1000;
     ctx.clock = rl_clock_offset(&clock_offset_ms);
     ctx.log = rl_log_new(svc->name, (rl_log_level_t)rl_log_level_parse(cfg.log_level), stdout, NULL);
-    rl_store_opts_t so = {cfg.redis_host, cfg.redis_port, cfg.redis_user, cfg.redis_password, cfg.redis_timeout_ms};
+    rl_store_opts_t so = {cfg.redis_host,           cfg.redis_port,          cfg.redis_user,
+                          cfg.redis_password,       cfg.redis_timeout_ms,    cfg.redis_sentinels,
+                          cfg.redis_master_name,    cfg.redis_sentinel_user, cfg.redis_sentinel_password,
+                          cfg.redis_wait_replicas,  cfg.redis_wait_timeout_ms};
     ctx.store = rl_store_new(&so, ctx.log);
     memset(cfg.redis_password, 0, sizeof cfg.redis_password);
+    memset(cfg.redis_sentinel_password, 0, sizeof cfg.redis_sentinel_password);
     ctx.bus = rl_bus_new(ctx.log);
     if (!ctx.log || !ctx.store || !ctx.bus) {
         fprintf(stderr, "riskline-%s: out of memory\n", svc->name);

@@ -1,14 +1,17 @@
 /* rl_store.c: hiredis behind a small API; the only file that includes hiredis. */
 #include "rl_store.h"
 #include "rl_clock.h"
+#include "rl_config.h"
 #include "rl_limits.h"
 
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
@@ -134,12 +137,28 @@ typedef struct {
     int listed;                         /* its tenant is in the tenant directory */
 } head_slot_t;
 
-struct rl_store {
-    char *host;
+/* A sentinel address from the configured list. */
+typedef struct {
+    char host[256];
     int port;
+} sentinel_t;
+
+struct rl_store {
+    char *host;                /* configured (without sentinels) */
+    int port;
+    char cur_host[256];        /* the address in use: host:port, or the master the sentinels named */
+    int cur_port;
     char *user;
     char *password;
     int timeout_ms;
+    sentinel_t *sentinels;     /* NULL: no Sentinel */
+    size_t nsentinels;
+    size_t sentinel_first;     /* the one that answered last is asked first */
+    char *master_name;
+    char *sentinel_user;
+    char *sentinel_password;
+    int wait_replicas;         /* 0: no WAIT after writes */
+    int wait_timeout_ms;
     rl_log_t *log;
     redisContext *ctx;
     int64_t next_attempt_ms;   /* monotonic; back-off gate */
@@ -162,6 +181,28 @@ struct rl_cmd {
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
 
+/* "host:port,host:port,..." into self->sentinels; -1 on a malformed item or no memory. */
+static int parse_sentinels(rl_store_t *self, const char *list)
+{
+    size_t n = 1;
+    for (const char *p = list; *p; p++)
+        n += *p == ',';
+    self->sentinels = calloc(n, sizeof *self->sentinels);
+    if (!self->sentinels)
+        return -1;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        sentinel_t *st = &self->sentinels[self->nsentinels];
+        if (rl_config_hostport(p, len, st->host, sizeof st->host, &st->port) != 0)
+            return -1;
+        self->nsentinels++;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return self->nsentinels ? 0 : -1;
+}
+
 rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log)
 {
     rl_store_t *self = calloc(1, sizeof *self);
@@ -170,12 +211,21 @@ rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log)
     self->host = dup_or_empty(opts->host);
     self->user = dup_or_empty(opts->user);
     self->password = dup_or_empty(opts->password);
-    if (!self->host || !self->user || !self->password) {
+    self->master_name = strdup(opts->master_name && opts->master_name[0] ? opts->master_name : "riskline");
+    self->sentinel_user = dup_or_empty(opts->sentinel_user);
+    self->sentinel_password = dup_or_empty(opts->sentinel_password);
+    if (!self->host || !self->user || !self->password || !self->master_name || !self->sentinel_user ||
+        !self->sentinel_password || strlen(self->host) >= sizeof self->cur_host ||
+        (opts->sentinels && opts->sentinels[0] && parse_sentinels(self, opts->sentinels) != 0)) {
         rl_store_destroy(&self);
         return NULL;
     }
     self->port = opts->port;
+    snprintf(self->cur_host, sizeof self->cur_host, "%s", self->host);
+    self->cur_port = self->port;
     self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 2000;
+    self->wait_replicas = opts->wait_replicas > 0 ? opts->wait_replicas : 0;
+    self->wait_timeout_ms = opts->wait_timeout_ms > 0 ? opts->wait_timeout_ms : 1000;
     self->log = log;
     self->backoff_ms = BACKOFF_MIN_MS;
     return self;
@@ -198,11 +248,17 @@ void rl_store_destroy(rl_store_t **self_p)
     rl_store_t *self = *self_p;
     drop(self);
     if (self->password)
-        memset(self->password, 0, strlen(self->password));
+        sodium_memzero(self->password, strlen(self->password));
+    if (self->sentinel_password)
+        sodium_memzero(self->sentinel_password, strlen(self->sentinel_password));
     sodium_memzero(self->sign_secret, sizeof self->sign_secret);
     free(self->host);
     free(self->user);
     free(self->password);
+    free(self->master_name);
+    free(self->sentinel_user);
+    free(self->sentinel_password);
+    free(self->sentinels);
     free(self);
     *self_p = NULL;
 }
@@ -227,9 +283,113 @@ static rl_err_t fail_connect(rl_store_t *self, rl_error_t *err, const char *why)
     drop(self);
     self->next_attempt_ms = rl_mono_ms() + self->backoff_ms;
     self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : self->backoff_ms * 2;
-    rl_log_warn(self->log, "redis unavailable", "host", self->host, "reason", why);
-    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis at %s:%d is unavailable: %s", self->host,
-                        self->port, why);
+    rl_log_warn(self->log, "redis unavailable", "host", self->cur_host, "reason", why);
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis at %s:%d is unavailable: %s", self->cur_host,
+                        self->cur_port, why);
+}
+
+/* A connection to host:port, authenticated when password is set; NULL with why filled. */
+static redisContext *open_conn(const rl_store_t *self, const char *host, int port, const char *user,
+                               const char *password, char *why, size_t size)
+{
+    struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (!c || c->err) {
+        snprintf(why, size, "%s", c ? c->errstr : "out of memory");
+        redisFree(c);
+        return NULL;
+    }
+    redisSetTimeout(c, tv);
+    if (!password[0])
+        return c;
+    redisReply *r = user[0] ? redisCommand(c, "AUTH %s %s", user, password) : redisCommand(c, "AUTH %s", password);
+    int ok = r && r->type == REDIS_REPLY_STATUS;
+    snprintf(why, size, "AUTH failed: %s", r && r->str ? r->str : "no reply");
+    freeReplyObject(r);
+    if (!ok) {
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* One sentinel's answer to SENTINEL get-master-addr-by-name into cur_host/cur_port; -1 with why. */
+static int ask_sentinel(rl_store_t *self, const sentinel_t *st, char *why, size_t size)
+{
+    redisContext *c = open_conn(self, st->host, st->port, self->sentinel_user, self->sentinel_password, why, size);
+    if (!c)
+        return -1;
+    redisReply *r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", self->master_name);
+    int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
+             r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len > 0 &&
+             r->element[0]->len < sizeof self->cur_host;
+    long port = ok ? strtol(r->element[1]->str, NULL, 10) : 0;
+    if (ok && port >= 1 && port <= 65535) {
+        if (self->connects && (strcmp(self->cur_host, r->element[0]->str) || self->cur_port != (int)port))
+            rl_log_warn(self->log, "redis master changed (Sentinel)", "master", r->element[0]->str, "was",
+                        self->cur_host);
+        snprintf(self->cur_host, sizeof self->cur_host, "%s", r->element[0]->str);
+        self->cur_port = (int)port;
+    } else {
+        snprintf(why, size, "sentinel %.64s:%d: %.80s", st->host, st->port,
+                 r && r->type == REDIS_REPLY_ERROR ? r->str : r && r->type == REDIS_REPLY_NIL ? "unknown master name"
+                                                                                               : "unexpected reply");
+        ok = 0;
+    }
+    freeReplyObject(r);
+    redisFree(c);
+    return ok ? 0 : -1;
+}
+
+/* Asks the sentinels in turn (the last one that answered first) where the master is. */
+static rl_err_t discover(rl_store_t *self, rl_error_t *err)
+{
+    char why[192] = "no sentinel";
+    for (size_t i = 0; i < self->nsentinels; i++) {
+        size_t k = (self->sentinel_first + i) % self->nsentinels;
+        if (ask_sentinel(self, &self->sentinels[k], why, sizeof why) == 0) {
+            self->sentinel_first = k;
+            return RL_OK;
+        }
+    }
+    char msg[256];
+    snprintf(msg, sizeof msg, "no sentinel named master %s (%s)", self->master_name, why);
+    return fail_connect(self, err, msg);
+}
+
+/* A write was not replicated in time: has a failover made another server the master? During a
+ * SENTINEL FAILOVER the old master keeps serving (without replicas) for seconds until the
+ * sentinels demote it; asking them now moves to the new master at once. Same master (a replica is
+ * only slow or down): the connection stays, so reads go on. */
+static void recheck_master(rl_store_t *self)
+{
+    char host[sizeof self->cur_host], why[192];
+    snprintf(host, sizeof host, "%s", self->cur_host);
+    int port = self->cur_port;
+    for (size_t i = 0; i < self->nsentinels; i++) {
+        size_t k = (self->sentinel_first + i) % self->nsentinels;
+        if (ask_sentinel(self, &self->sentinels[k], why, sizeof why) == 0) {
+            self->sentinel_first = k;
+            break;
+        }
+    }
+    if (strcmp(host, self->cur_host) != 0 || port != self->cur_port)
+        drop(self);
+}
+
+/* ROLE must say master: a sentinel may name the old master for a moment during a failover. */
+static int is_master(redisContext *c, char *why, size_t size)
+{
+    redisReply *r = redisCommand(c, "ROLE");
+    int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1 && r->element[0]->type == REDIS_REPLY_STRING &&
+             strcmp(r->element[0]->str, "master") == 0;
+    if (!ok)
+        snprintf(why, size, "not the master: ROLE says %s",
+                 !r ? "nothing" : r->type == REDIS_REPLY_ERROR ? r->str
+                                : r->type == REDIS_REPLY_ARRAY && r->elements && r->element[0]->str ? r->element[0]->str
+                                                                                                    : "?");
+    freeReplyObject(r);
+    return ok;
 }
 
 static rl_err_t connect_now(rl_store_t *self, rl_error_t *err)
@@ -238,34 +398,19 @@ static rl_err_t connect_now(rl_store_t *self, rl_error_t *err)
         return RL_OK;
     if (rl_mono_ms() < self->next_attempt_ms)
         return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis at %s:%d is unavailable (retrying)",
-                            self->host, self->port);
-    struct timeval tv = {self->timeout_ms / 1000, (self->timeout_ms % 1000) * 1000};
-    self->ctx = redisConnectWithTimeout(self->host, self->port, tv);
-    if (!self->ctx)
-        return fail_connect(self, err, "out of memory");
-    if (self->ctx->err) {
-        char why[128];
-        snprintf(why, sizeof why, "%s", self->ctx->errstr);
+                            self->cur_host, self->cur_port);
+    rl_err_t rc = self->nsentinels ? discover(self, err) : RL_OK;
+    if (rc)
+        return rc;
+    char why[192];
+    self->ctx = open_conn(self, self->cur_host, self->cur_port, self->user, self->password, why, sizeof why);
+    if (!self->ctx || (self->nsentinels && !is_master(self->ctx, why, sizeof why)))
         return fail_connect(self, err, why);
-    }
-    redisSetTimeout(self->ctx, tv);
-    if (self->password[0]) {
-        redisReply *r = self->user[0]
-                            ? redisCommand(self->ctx, "AUTH %s %s", self->user, self->password)
-                            : redisCommand(self->ctx, "AUTH %s", self->password);
-        int ok = r && r->type == REDIS_REPLY_STATUS;
-        char why[128];
-        snprintf(why, sizeof why, "AUTH failed: %s", r && r->str ? r->str : "no reply");
-        freeReplyObject(r);
-        if (!ok)
-            return fail_connect(self, err, why);
-    }
     for (int i = 0; i < SCRIPT_COUNT; i++) {
         redisReply *r = redisCommand(self->ctx, "SCRIPT LOAD %s", script_source[i]);
         int ok = r && r->type == REDIS_REPLY_STRING && r->len == 40;
         if (ok)
             memcpy(self->sha[i], r->str, 41);
-        char why[128];
         snprintf(why, sizeof why, "SCRIPT LOAD failed: %s", r && r->str ? r->str : "no reply");
         freeReplyObject(r);
         if (!ok)
@@ -274,7 +419,7 @@ static rl_err_t connect_now(rl_store_t *self, rl_error_t *err)
     self->backoff_ms = BACKOFF_MIN_MS;
     self->connects++;
     if (self->connects > 1)
-        rl_log_info(self->log, "redis reconnected", "host", self->host);
+        rl_log_info(self->log, "redis reconnected", "host", self->cur_host);
     return RL_OK;
 }
 
@@ -380,9 +525,64 @@ static int copy_reply(rl_arena_t *a, const redisReply *r, rl_val_t *v)
     return 0;
 }
 
-/* One attempt; *io set when the connection failed (worth one retry on a fresh connection). */
+/* Error replies that mean "this server cannot take the command now, another may": a master
+ * demoted by a failover (READONLY), a server still loading its data (LOADING), a replica that lost
+ * its master (MASTERDOWN). The connection is dropped so the next attempt finds the master anew. */
+static int failover_reply(const rl_val_t *v)
+{
+    return v->type == RL_VAL_ERR &&
+           (!strncmp(v->s, "READONLY", 8) || !strncmp(v->s, "LOADING", 7) || !strncmp(v->s, "MASTERDOWN", 10));
+}
+
+/* Commands that change nothing a failover could lose for good: reads, and the consumer-group steps
+ * whose loss only redelivers an entry (at-least-once already; handlers are idempotent). Every
+ * other command (every write script, SET, HSET, XGROUP CREATE, ...) is followed by WAIT when
+ * replicas must hold a write before it is acknowledged: an unknown command errs on the safe side. */
+static int needs_no_wait(const rl_cmd_t *c)
+{
+    static const char *const names[] = {
+        "PING", "GET", "MGET", "HGET", "HMGET", "HGETALL", "HLEN", "HEXISTS", "EXISTS", "TYPE", "TTL", "PTTL",
+        "STRLEN", "LRANGE", "LLEN", "LINDEX", "XRANGE", "XREVRANGE", "XLEN", "XINFO", "XPENDING", "XREAD",
+        "ZRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZREVRANGE", "ZCOUNT", "ZSCORE", "ZMSCORE", "ZCARD",
+        "ZRANK", "SMEMBERS", "SMISMEMBER", "SISMEMBER", "SCARD", "EVALSHA_RO", "EVAL_RO", "XREADGROUP", "XACK",
+        "XAUTOCLAIM", "XCLAIM"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (c->argvlen[0] == strlen(names[i]) && !strncasecmp(c->argv[0], names[i], c->argvlen[0]))
+            return 1;
+    return 0;
+}
+
+static int pipeline_writes(const rl_store_t *self, size_t ncmd, rl_cmd_t *const *cmds)
+{
+    for (size_t i = 0; self->wait_replicas && i < ncmd; i++)
+        if (!needs_no_wait(cmds[i]))
+            return 1;
+    return 0;
+}
+
+/* One reply off the connection into the arena; *io set (and the connection dropped) when the
+ * connection failed. */
+static rl_err_t read_reply(rl_store_t *self, rl_arena_t *arena, const rl_val_t **out, int *io, rl_error_t *err)
+{
+    void *raw = NULL;
+    if (redisGetReply(self->ctx, &raw) != REDIS_OK || !raw) {
+        char why[128];
+        snprintf(why, sizeof why, "%s", self->ctx->errstr[0] ? self->ctx->errstr : "connection lost");
+        *io = 1;
+        return fail_connect(self, err, why);
+    }
+    rl_val_t *v = rl_arena_alloc(arena, sizeof *v);
+    int bad = !v || copy_reply(arena, raw, v);
+    freeReplyObject(raw);
+    *out = v;
+    return bad ? rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory") : RL_OK;
+}
+
+/* One attempt; *io set when the connection failed or the server cannot serve (worth one retry on a
+ * fresh connection, to the master found anew). With `wait`, a WAIT follows the commands in the same
+ * round trip: the call succeeds only when wait_replicas replicas hold every write before it. */
 static rl_err_t pipeline_once(rl_store_t *self, rl_arena_t *arena, size_t ncmd, rl_cmd_t *const *cmds,
-                              const rl_val_t **vals, int *io, rl_error_t *err)
+                              const rl_val_t **vals, int wait, int *io, rl_error_t *err)
 {
     *io = 0;
     rl_err_t rc = connect_now(self, err);
@@ -390,25 +590,44 @@ static rl_err_t pipeline_once(rl_store_t *self, rl_arena_t *arena, size_t ncmd, 
         return rc;
     for (size_t i = 0; i < ncmd; i++)
         redisAppendCommandArgv(self->ctx, cmds[i]->argc, cmds[i]->argv, cmds[i]->argvlen);
-    for (size_t i = 0; i < ncmd; i++) {
-        void *raw = NULL;
-        if (redisGetReply(self->ctx, &raw) != REDIS_OK || !raw) {
+    if (wait)
+        redisAppendCommand(self->ctx, "WAIT %d %d", self->wait_replicas, self->wait_timeout_ms);
+    size_t nreply = ncmd + (wait ? 1 : 0);
+    rl_err_t bad = RL_OK;
+    const rl_val_t *waited = NULL;
+    for (size_t i = 0; i < nreply; i++) {
+        const rl_val_t *v = NULL;
+        /* after a bad copy, keep reading so the connection stays in step */
+        if ((rc = read_reply(self, arena, &v, io, err)) && *io)
+            return rc;
+        if (rc)
+            bad = rc;
+        else if (i < ncmd)
+            vals[i] = v;
+        else
+            waited = v;
+    }
+    if (bad)
+        return bad;
+    for (size_t i = 0; i < ncmd; i++)
+        if (failover_reply(vals[i])) {
             char why[128];
-            snprintf(why, sizeof why, "%s", self->ctx->errstr[0] ? self->ctx->errstr : "connection lost");
+            snprintf(why, sizeof why, "%.120s", vals[i]->s);
             *io = 1;
             return fail_connect(self, err, why);
         }
-        rl_val_t *v = rl_arena_alloc(arena, sizeof *v);
-        int bad = !v || copy_reply(arena, raw, v);
-        freeReplyObject(raw);
-        if (bad) {
-            /* drain so the connection stays in step */
-            for (size_t k = i + 1; k < ncmd; k++)
-                if (redisGetReply(self->ctx, &raw) == REDIS_OK)
-                    freeReplyObject(raw);
-            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-        }
-        vals[i] = v;
+    if (waited && (waited->type != RL_VAL_INT || waited->i < self->wait_replicas)) {
+        char n[24];
+        snprintf(n, sizeof n, "%lld", waited->type == RL_VAL_INT ? waited->i : -1);
+        rl_log_warn(self->log, "write not acknowledged by enough replicas: reported unavailable", "replicas", n,
+                    "error", waited->type == RL_VAL_ERR ? waited->s : "");
+        if (self->nsentinels)
+            recheck_master(self);
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis",
+                            "the write reached the master but not %d replica(s) within %d ms (%s): retry with the "
+                            "same request id",
+                            self->wait_replicas, self->wait_timeout_ms,
+                            waited->type == RL_VAL_ERR ? waited->s : n);
     }
     return RL_OK;
 }
@@ -419,13 +638,13 @@ rl_err_t rl_store_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncmd, rl_
     for (size_t i = 0; i < ncmd; i++)
         if (!cmds[i] || cmds[i]->broken)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "command %zu could not be built", i);
-    int had_ctx = self->ctx != NULL, io = 0;
-    rl_err_t rc = pipeline_once(self, arena, ncmd, cmds, vals, &io, err);
-    /* A connection that was idle across a Redis restart fails on first use: retry once now.
-     * Safe: reads are idempotent and writes are de-duplicated by request id. */
+    int had_ctx = self->ctx != NULL, io = 0, wait = pipeline_writes(self, ncmd, cmds);
+    rl_err_t rc = pipeline_once(self, arena, ncmd, cmds, vals, wait, &io, err);
+    /* A connection that was idle across a Redis restart or a failover fails on first use: retry
+     * once now. Safe: reads are idempotent and writes are de-duplicated by request id. */
     if (rc == RL_ERR_UNAVAILABLE && io && had_ctx) {
         self->next_attempt_ms = 0;
-        rc = pipeline_once(self, arena, ncmd, cmds, vals, &io, err);
+        rc = pipeline_once(self, arena, ncmd, cmds, vals, wait, &io, err);
     }
     return rc;
 }
@@ -893,9 +1112,14 @@ int rl_group_stopping(const rl_group_reader_t *r)
 
 int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len)
 {
+    return rl_stream_entry_field(ent, "e", k, bytes, len);
+}
+
+int rl_stream_entry_field(const rl_stream_entry_t *ent, const char *name, size_t k, const char **bytes, size_t *len)
+{
     const rl_val_t *fv = ent->fields;
     for (size_t i = 0; fv && fv->type == RL_VAL_ARR && i + 1 < fv->n; i += 2)
-        if (fv->elem[i].type == RL_VAL_STR && fv->elem[i + 1].type == RL_VAL_STR && !strcmp(fv->elem[i].s, "e") &&
+        if (fv->elem[i].type == RL_VAL_STR && fv->elem[i + 1].type == RL_VAL_STR && !strcmp(fv->elem[i].s, name) &&
             k-- == 0) {
             *bytes = fv->elem[i + 1].s;
             *len = fv->elem[i + 1].len;

@@ -19,10 +19,27 @@ typedef struct {
     const char *user;       /* "" or NULL: AUTH with password only */
     const char *password;   /* "" or NULL: no AUTH */
     int timeout_ms;         /* connect and command timeout */
+    /* Redis Sentinel: "host:port,host:port,..." ("" or NULL: connect to host:port). The store asks
+     * them in turn for master_name's address, connects there and checks ROLE is master. */
+    const char *sentinels;
+    const char *master_name;        /* "" or NULL: "riskline" */
+    const char *sentinel_user;      /* "" or NULL: AUTH with sentinel_password only */
+    const char *sentinel_password;  /* "" or NULL: sentinels without AUTH */
+    /* After every write, WAIT until this many replicas hold it (0: no WAIT), at most
+     * wait_timeout_ms; fewer in time makes the call RL_ERR_UNAVAILABLE (the retry is de-duplicated). */
+    int wait_replicas;
+    int wait_timeout_ms;            /* <= 0: 1000 */
 } rl_store_opts_t;
 
-/* Returns the store or NULL (out of memory). Connects lazily: a down Redis gives
- * RL_ERR_UNAVAILABLE from calls, with back-off between connection attempts. opts strings are copied. */
+/* Returns the store or NULL (out of memory, or a sentinel list that is not host:port,...).
+ * Connects lazily: a down Redis gives RL_ERR_UNAVAILABLE from calls, with back-off between
+ * connection attempts. opts strings are copied.
+ *
+ * Failover (Sentinel): a connection error, or a READONLY, LOADING or MASTERDOWN error reply (the
+ * master was demoted or is not serving), drops the connection; the next attempt asks the
+ * sentinels again. The call that saw it returns RL_ERR_UNAVAILABLE: a write whose reply was lost
+ * may or may not have been applied, and the caller's retry with the same request id is
+ * de-duplicated. */
 rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log);
 void rl_store_destroy(rl_store_t **self_p);
 
@@ -188,6 +205,8 @@ typedef struct {
 
 /* The k-th field `e` of an entry (an ingestion batch holds one per event): 0, or -1 past the last. */
 int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len);
+/* The k-th field `name` of an entry (the audit chain's hash is field `h`): 0, or -1 past the last. */
+int rl_stream_entry_field(const rl_stream_entry_t *ent, const char *name, size_t k, const char **bytes, size_t *len);
 
 /* One process's membership of a consumer group. Every replica of a service reads the group under
  * its OWN consumer name (two replicas under one name would share one pending list: each would

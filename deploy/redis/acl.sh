@@ -25,6 +25,15 @@
 #              service uses (no KEYS, SCAN, FLUSHALL, CONFIG, DEBUG, SHUTDOWN, ACL, MODULE...).
 #   ops        +@all on every key: for the launcher's health checks and for the engineer on
 #              call (redis-cli --user ops with REDISCLI_AUTH). No service uses it.
+#   replica    replication only (README "Redis Sentinel"): a replica's `masteruser replica` and
+#              `masterauth <its password>`; no keys, only PSYNC, REPLCONF and PING.
+#   sentinel   what Redis Sentinel needs on the master and the replicas it monitors
+#              (`sentinel auth-user <master> sentinel`): INFO, ROLE, PING, REPLICAOF to reconfigure,
+#              CONFIG REWRITE, CLIENT KILL/SETNAME, SCRIPT KILL, MULTI/EXEC, and the hello channel
+#              __sentinel__:hello (publish, subscribe). No keys.
+# The sentinels themselves need no ACL user from here: give them `requirepass` (or a user in
+# their own config) and the services RISKLINE_REDIS_SENTINEL_PASSWORD_FILE, or none on a
+# private network.
 #
 # Key naming (docs/CONTRACT.md "Redis users"): a service owns entity kinds; kind K owns
 #   rl:{t}:K  rl:{t}:K:*  rl:{t}:idx:K:*  rl:{t}:seq:K
@@ -77,6 +86,10 @@ DOMAIN_CMDS='xadd'
 # Consumer-group state lives in the stream, so these are writes to the stream key: they get a
 # selector of their own that reaches the event streams and nothing else.
 GROUP_CMDS='xgroup|create xgroup|createconsumer xgroup|delconsumer xreadgroup xack xautoclaim xclaim xpending'
+# Following a failover (Sentinel): ROLE checks that the server the sentinels named is the master,
+# WAIT makes an acknowledged write wait for a replica (RISKLINE_REDIS_WAIT_REPLICAS). Neither reads
+# or writes a key.
+HA_CMDS='role wait'
 # How far a group is behind (XINFO GROUPS lag/pending and XLEN), on the streams it consumes and
 # nothing else: every service's readiness (HealthGet, /healthz) and lag metrics, and the
 # monitor's `riskline monitor status`.
@@ -98,7 +111,7 @@ keys_of() {
 
 rules_of() {
   local s=$1 r
-  r="resetkeys resetchannels -@all$(plus "$READ_CMDS")$(plus "$WRITE_CMDS")"
+  r="resetkeys resetchannels -@all$(plus "$READ_CMDS")$(plus "$WRITE_CMDS")$(plus "$HA_CMDS")"
   [[ ${WRITES_DOMAIN[$s]} != 1 ]] || r+="$(plus "$DOMAIN_CMDS")"
   r+=" %R~rl:*$(keys_of "$s")"
   # the monitor also consumes its own ingestion log (correlation)
@@ -129,13 +142,15 @@ password_hash() {
 out=$DIR/users.acl
 # Hashes first: a failure inside $(...) among printf arguments would not stop the script.
 declare -A HASH=()
-for u in "${SERVICES[@]}" ops; do HASH[$u]=$(password_hash "$u"); done
+for u in "${SERVICES[@]}" ops replica sentinel; do HASH[$u]=$(password_hash "$u"); done
 {
   printf 'user default off resetpass ~* &* +@all\n'   # rights for AOF replay only: see above
   for s in "${SERVICES[@]}"; do
     printf 'user %s on resetpass #%s %s\n' "$s" "${HASH[$s]}" "$(rules_of "$s")"
   done
   printf 'user ops on resetpass #%s ~* &* +@all\n' "${HASH[ops]}"
+  printf 'user replica on resetpass #%s resetkeys resetchannels -@all +psync +replconf +ping\n' "${HASH[replica]}"
+  printf 'user sentinel on resetpass #%s resetkeys resetchannels &__sentinel__:hello -@all +multi +exec +ping +info +role +slaveof +replicaof +config|rewrite +client|setname +client|kill +script|kill +subscribe +publish\n' "${HASH[sentinel]}"
 } >"$out.tmp" || { rm -f "$out.tmp"; die "cannot write $out"; }
 chmod 600 "$out.tmp"
 mv -f "$out.tmp" "$out"

@@ -4,6 +4,7 @@
 #include "alert_store.h"
 #include "metric_store.h"
 #include "rl_codec.h"
+#include "rl_event.h"
 #include "rl_limits.h"
 
 #include <stdio.h>
@@ -226,9 +227,10 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
 /* Links event k of entry `id` and raises what its links call for; RL_OK when it may be
  * acknowledged. Handling it again (the entry stayed pending) changes nothing more. */
 static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, size_t k, const char *bytes,
-                       size_t len, rl_error_t *err)
+                       size_t len, Riskline__V1__RiskEvent **out, rl_error_t *err)
 {
     rl_arena_t *a = self->arena;
+    *out = NULL;
     Riskline__V1__RiskEvent *e =
         rl_codec_unpack(&riskline__v1__risk_event__descriptor, bytes, len, RL_MAX_REPLY_BYTES, a);
     if (!e)
@@ -242,6 +244,9 @@ static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, s
     rc = event_correlate(e, self->risks, self->nrisks, self->plans, self->nplans, a, &linked, &nl, err);
     if (rc)
         return rc;
+    e->linked_risks = linked;  /* what subscribers see of it (record_entry) */
+    e->n_linked_risks = nl;
+    *out = e;
     int64_t now = rl_clock_now(self->clock);
     const char *member = rl_arena_printf(a, "%s\n%s", e->source, e->event_id);
     if (!nl) {  /* kept and reported as unlinked */
@@ -287,6 +292,50 @@ static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, s
     return RL_OK;
 }
 
+/* The events of entry `id`, as correlated, become one domain event "event.received" (entity: the
+ * EventBatch, each event with its linked risks) in the tenant's stream, so subscribers see risk
+ * events arrive (topic <tenant>.event) and the audit trail holds them. One signed write per entry
+ * (an ingestion batch), not per event. Written again after a crash before the ack: the entity
+ * exists (conflict) or the request id is known (duplicate): both mean done. */
+static rl_err_t record_entry(correlator_t *self, const char *tenant, const char *id, Riskline__V1__RiskEvent **evs,
+                             size_t n, rl_error_t *err)
+{
+    rl_arena_t *a = self->arena;
+    size_t linked = 0;
+    for (size_t i = 0; i < n; i++)
+        linked += evs[i]->n_linked_risks > 0;
+    Riskline__V1__EventBatch batch = RISKLINE__V1__EVENT_BATCH__INIT;
+    batch.events = evs;
+    batch.n_events = n;
+    rl_principal_t who;
+    memset(&who, 0, sizeof who);
+    snprintf(who.name, sizeof who.name, "%s", evs[0]->received_by && evs[0]->received_by[0] ? evs[0]->received_by
+                                                                                              : "monitor");
+    char rid[RL_MAX_REQUEST_ID + 1];
+    snprintf(rid, sizeof rid, "ev-%s", id);
+    rl_bus_req_t req = {&who, NULL, tenant, rid, a};
+    const char *eid = rl_arena_printf(a, "%s/%s", evs[0]->source, evs[0]->event_id);
+    const char *comment = rl_arena_printf(a, "%zu event%s from %s; %zu linked to risks", n, n == 1 ? "" : "s",
+                                          evs[0]->source, linked);
+    Riskline__V1__DomainEvent *ev =
+        rl_event_new(&req, "event.received", "event_batch", eid, 1, NULL, &batch.base, NULL, comment,
+                     rl_clock_now(self->clock));
+    size_t blob_len = 0, ev_len = 0;
+    uint8_t *blob = rl_codec_pack(&batch.base, a, &blob_len);
+    uint8_t *evb = ev ? rl_codec_pack(&ev->base, a, &ev_len) : NULL;
+    if (!eid || !comment || !blob || !evb)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    rl_write_t w = {
+        .entity_key = key(a, tenant, rl_arena_printf(a, "riskevent:entry:%s", id)), .expected_version = 0,
+        .new_version = 1, .blob = blob, .blob_len = blob_len, .stream_key = key(a, tenant, "events"),
+        .event = evb, .event_len = ev_len,
+        .dedupe_key = key(a, tenant, rl_arena_printf(a, "req:monitor:%s", rid)), .dedupe_value = eid,
+    };
+    rl_write_result_t res;
+    rl_err_t rc = rl_store_write(self->store, a, &w, &res, err);
+    return rc == RL_ERR_CONFLICT ? RL_OK : rc;
+}
+
 size_t correlator_tick(correlator_t *self)
 {
     rl_error_t err;
@@ -317,10 +366,17 @@ size_t correlator_tick(correlator_t *self)
         for (size_t i = 0; done && i < n && nevents < TICK_EVENTS && !(i && rl_group_stopping(&self->reader)); i++) {
             /* an entry is an ingestion batch: a field `e` per event */
             const char *bytes;
-            size_t len, k = 0;
+            size_t len, k = 0, nev = 0;
             rl_err_t rc = RL_OK;
-            while (rc == RL_OK && rl_stream_entry_event(&ents[i], k, &bytes, &len) == 0)
-                rc = handle(self, names[t], ents[i].id, k++, bytes, len, &err);
+            Riskline__V1__RiskEvent **evs = rl_arena_alloc(self->arena, (RL_MAX_BATCH + 1) * sizeof *evs);
+            if (!evs)
+                break;
+            while (rc == RL_OK && k < RL_MAX_BATCH && rl_stream_entry_event(&ents[i], k, &bytes, &len) == 0) {
+                rc = handle(self, names[t], ents[i].id, k++, bytes, len, &evs[nev], &err);
+                nev += rc == RL_OK && evs[nev];
+            }
+            if (rc == RL_OK && nev)
+                rc = record_entry(self, names[t], ents[i].id, evs, nev, &err);
             nevents += k;
             if (rc != RL_OK) {
                 rl_log_warn(self->log, "event not correlated yet", "tenant", names[t], "stream_id", ents[i].id,

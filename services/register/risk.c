@@ -328,3 +328,43 @@ int risk_follow_alert(risk_t *r, const char *alert_kind, int64_t today_days, uin
     }
     return 0;
 }
+
+/* --- risk list filters --- */
+
+rl_err_t risk_list_check(const Riskline__V1__RiskList *q, int64_t *before_day, rl_error_t *err)
+{
+    if (q->limit > RL_MAX_PAGE)
+        return rl_error_set(err, RL_ERR_INVALID, "limit", "must be 1..%d, got %u", RL_MAX_PAGE, q->limit);
+    if (q->owner && strlen(q->owner) > RL_MAX_NAME)
+        return rl_error_set(err, RL_ERR_INVALID, "owner", "is over %d bytes", RL_MAX_NAME);
+    if (q->category && strlen(q->category) > RL_MAX_CATEGORY)
+        return rl_error_set(err, RL_ERR_INVALID, "category", "is over %d bytes", RL_MAX_CATEGORY);
+    if (!protobuf_c_enum_descriptor_get_value(&riskline__v1__level__descriptor, (int)q->level))
+        return rl_error_set(err, RL_ERR_INVALID, "level", "unknown level %d", (int)q->level);
+    if (!protobuf_c_enum_descriptor_get_value(&riskline__v1__risk_status__descriptor, (int)q->status))
+        return rl_error_set(err, RL_ERR_INVALID, "status", "unknown status %d", (int)q->status);
+    *before_day = -1;
+    if (q->review_before && q->review_before[0] && rl_date_parse(q->review_before, before_day) != 0)
+        return rl_error_set(err, RL_ERR_INVALID, "review_before", "must be a date YYYY-MM-DD");
+    if (q->sort > RISKLINE__V1__RISK_SORT__RISK_SORT_REVIEW)
+        return rl_error_set(err, RL_ERR_INVALID, "sort", "unknown sort %d", (int)q->sort);
+    return RL_OK;
+}
+
+int risk_list_match(const risk_t *r, const Riskline__V1__RiskList *q, int64_t before_day)
+{
+    if (q->owner && q->owner[0] && strcmp(q->owner, r->owner ? r->owner : "") != 0)
+        return 0;
+    if (q->category && q->category[0] && strcmp(q->category, r->category ? r->category : "") != 0)
+        return 0;
+    if (q->status && r->status != q->status)
+        return 0;
+    if (q->level && r->inherent_level != q->level)
+        return 0;
+    if (before_day >= 0) {
+        int64_t d;
+        if (!r->next_review || rl_date_parse(r->next_review, &d) != 0 || d >= before_day)
+            return 0;
+    }
+    return 1;
+}

@@ -95,4 +95,11 @@ int risk_follow_plan(risk_t *r, const char *kind, const Riskline__V1__Plan *plan
  * pull_days when that is earlier. The date string is arena-owned. 1 when r changed. */
 int risk_follow_alert(risk_t *r, const char *alert_kind, int64_t today_days, uint32_t pull_days, rl_arena_t *arena);
 
+/* The checks of a risk_list's filters (limit, lengths, enums, review_before date, sort);
+ * *before_day gets review_before as a day number (-1 when absent). err->field names the field. */
+rl_err_t risk_list_check(const Riskline__V1__RiskList *q, int64_t *before_day, rl_error_t *err);
+/* 1 when r (derived) passes q's owner, category, status, inherent level and review-before filters
+ * (before_day from risk_list_check); archived and sort are the caller's. */
+int risk_list_match(const risk_t *r, const Riskline__V1__RiskList *q, int64_t before_day);
+
 #endif

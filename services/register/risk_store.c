@@ -321,42 +321,14 @@ typedef struct {
     double lo, hi;       /* inclusive bounds of composite scores */
 } scan_t;
 
-static int match(const risk_t *r, const Riskline__V1__RiskList *q, int64_t before_day)
-{
-    if (q->owner && q->owner[0] && strcmp(q->owner, r->owner ? r->owner : "") != 0)
-        return 0;
-    if (q->category && q->category[0] && strcmp(q->category, r->category ? r->category : "") != 0)
-        return 0;
-    if (q->status && r->status != q->status)
-        return 0;
-    if (q->level && r->inherent_level != q->level)
-        return 0;
-    if (before_day >= 0) {
-        int64_t d;
-        if (!r->next_review || rl_date_parse(r->next_review, &d) != 0 || d >= before_day)
-            return 0;
-    }
-    return 1;
-}
-
 rl_err_t risk_store_list(risk_store_t *self, rl_arena_t *arena, const char *tenant,
                          const Riskline__V1__RiskList *q, Riskline__V1__RiskPage *page, rl_error_t *err)
 {
     rl_err_t rc;
-    if (q->limit > RL_MAX_PAGE)
-        return rl_error_set(err, RL_ERR_INVALID, "limit", "must be 1..%d, got %u", RL_MAX_PAGE, q->limit);
+    int64_t before;
+    if ((rc = risk_list_check(q, &before, err)))
+        return rc;
     uint32_t limit = q->limit ? q->limit : RL_DEFAULT_PAGE;
-    if (q->owner && strlen(q->owner) > RL_MAX_NAME)
-        return rl_error_set(err, RL_ERR_INVALID, "owner", "is over %d bytes", RL_MAX_NAME);
-    if (q->category && strlen(q->category) > RL_MAX_CATEGORY)
-        return rl_error_set(err, RL_ERR_INVALID, "category", "is over %d bytes", RL_MAX_CATEGORY);
-    if (!protobuf_c_enum_descriptor_get_value(&riskline__v1__level__descriptor, (int)q->level))
-        return rl_error_set(err, RL_ERR_INVALID, "level", "unknown level %d", (int)q->level);
-    if (!protobuf_c_enum_descriptor_get_value(&riskline__v1__risk_status__descriptor, (int)q->status))
-        return rl_error_set(err, RL_ERR_INVALID, "status", "unknown status %d", (int)q->status);
-    int64_t before = -1;
-    if (q->review_before && q->review_before[0] && rl_date_parse(q->review_before, &before) != 0)
-        return rl_error_set(err, RL_ERR_INVALID, "review_before", "must be a date YYYY-MM-DD");
     const risk_criteria_t *crit;
     uint64_t cver;
     if ((rc = risk_store_criteria(self, arena, tenant, 1, &crit, &cver, err)))
@@ -454,7 +426,7 @@ rl_err_t risk_store_list(risk_store_t *self, rl_arena_t *arena, const char *tena
             if (!r)
                 continue;
             risk_derive(r, crit);
-            if (match(r, q, before))
+            if (risk_list_match(r, q, before))
                 out[n++] = r;
         }
     }

@@ -14,41 +14,6 @@
 /* Phases of the dashboard. */
 enum { DASH_START = 0, DASH_OVERDUE = 1, DASH_ALERTS = 2, DASH_END = 3 };
 
-typedef struct {
-    report_dash_t *d;
-    int64_t today;
-} dash_fill_t;
-
-static rl_err_t dash_add(void *ctx, const Riskline__V1__Plan *p, rl_error_t *err)
-{
-    (void)err;
-    dash_fill_t *f = ctx;
-    report_dash_add(f->d, p, f->today);
-    return RL_OK;
-}
-
-/* ZRANGE key min max BYSCORE LIMIT offset count: members (an array reply) or an error. */
-static rl_err_t zpage(chunk_t *c, const char *key, const char *min, const char *max, uint64_t offset, uint32_t count,
-                      const rl_val_t **out, rl_error_t *err)
-{
-    rl_cmd_t *cmd = rl_cmd_new(c->req->arena, "ZRANGE");
-    rl_cmd_arg(cmd, key);
-    rl_cmd_arg(cmd, min);
-    rl_cmd_arg(cmd, max);
-    rl_cmd_arg(cmd, "BYSCORE");
-    rl_cmd_arg(cmd, "LIMIT");
-    rl_cmd_argf(cmd, "%" PRIu64, offset);
-    rl_cmd_argf(cmd, "%u", count);
-    rl_err_t rc = rl_store_cmd(c->srv->store, c->req->arena, cmd, out, err);
-    if (rc)
-        return rc;
-    if ((*out)->type == RL_VAL_ERR)
-        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "redis: %s", (*out)->s);
-    if ((*out)->type != RL_VAL_ARR)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "unexpected ZRANGE reply");
-    return RL_OK;
-}
-
 static const render_col_t overdue_cols[] = {
     {"plan", "Plan", RENDER_TEXT},         {"milestone", "Milestone", RENDER_TEXT},
     {"title", "Title", RENDER_TEXT},       {"owner", "Owner", RENDER_TEXT},
@@ -56,14 +21,6 @@ static const render_col_t overdue_cols[] = {
     {"status", "Status", RENDER_TEXT},     {"treatment_owner", "Treatment owner", RENDER_TEXT},
 };
 #define OVERDUE_NCOLS (sizeof overdue_cols / sizeof overdue_cols[0])
-
-static const render_col_t alert_cols[] = {
-    {"id", "Alert", RENDER_TEXT},          {"kind", "Kind", RENDER_TEXT},
-    {"severity", "Severity", RENDER_TEXT}, {"subject", "Subject", RENDER_TEXT},
-    {"state", "State", RENDER_TEXT},       {"raised_at", "Raised", RENDER_TEXT},
-    {"message", "Message", RENDER_TEXT},
-};
-#define ALERT_NCOLS (sizeof alert_cols / sizeof alert_cols[0])
 
 /* The first chunk: totals, plans by state, budget by owner, and their charts. */
 static rl_err_t dash_summary(chunk_t *c, int64_t today, rl_error_t *err)
@@ -73,9 +30,7 @@ static rl_err_t dash_summary(chunk_t *c, int64_t today, rl_error_t *err)
     report_dash_t *d = rl_arena_alloc(a, sizeof *d);
     if (!d)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-    report_dash_init(d);
-    dash_fill_t fill = {d, today};
-    rl_err_t rc = report_each_plan(c, dash_add, &fill, err);
+    rl_err_t rc = report_dash_plans(c, d, today, err);
     rl_cmd_t *cnt = rl_cmd_new(a, "ZCOUNT");
     rl_cmd_argf(cnt, "rl:{%s}:idx:alert:open", c->req->tenant);
     rl_cmd_arg(cnt, "-inf");
@@ -149,7 +104,7 @@ static rl_err_t dash_overdue_rows(chunk_t *c, int64_t today, uint32_t *rows, rl_
     snprintf(key, sizeof key, "rl:{%s}:ms:due", c->req->tenant);
     snprintf(max, sizeof max, "(%" PRId64 "000000000", today);  /* due before today: day * 1e9 + n */
     uint64_t off = strtoull(cur->inner, NULL, 10);
-    rl_err_t rc = zpage(c, key, "-inf", max, off, CHUNK_ROWS, &v, err);
+    rl_err_t rc = report_zpage(c, key, "-inf", max, off, CHUNK_ROWS, &v, err);
     if (rc)
         return rc;
     Riskline__V1__Plan *plan = NULL;
@@ -193,49 +148,15 @@ static rl_err_t dash_overdue_rows(chunk_t *c, int64_t today, uint32_t *rows, rl_
 
 static rl_err_t dash_alert_rows(chunk_t *c, uint32_t *rows, rl_error_t *err)
 {
-    rl_arena_t *a = c->req->arena;
-    report_cursor_t *cur = &c->cur;
-    const rl_val_t *v;
     char key[80];
     snprintf(key, sizeof key, "rl:{%s}:idx:alert:open", c->req->tenant);
-    uint64_t off = strtoull(cur->inner, NULL, 10);
-    rl_err_t rc = zpage(c, key, "-inf", "+inf", off, CHUNK_ROWS, &v, err);
-    if (rc)
-        return rc;
-    rl_cmd_t **cmds = rl_arena_alloc(a, (v->n ? v->n : 1) * sizeof *cmds);
-    const rl_val_t **vals = rl_arena_alloc(a, (v->n ? v->n : 1) * sizeof *vals);
-    if (!cmds || !vals)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-    for (size_t i = 0; i < v->n; i++) {
-        cmds[i] = rl_cmd_new(a, "HGET");
-        rl_cmd_argf(cmds[i], "rl:{%s}:alert:%s", c->req->tenant, v->elem[i].s);
-        rl_cmd_arg(cmds[i], "pb");
-    }
-    if (v->n && (rc = rl_store_pipeline(c->srv->store, a, v->n, cmds, vals, err)))
-        return rc;
-    for (size_t i = 0; i < v->n; i++) {
-        if (vals[i]->type != RL_VAL_STR)
-            continue;
-        Riskline__V1__Alert *al =
-            rl_codec_unpack(&riskline__v1__alert__descriptor, vals[i]->s, vals[i]->len, RL_MAX_FRAME_BYTES, a);
-        if (!al)
-            continue;
-        const char *cells[ALERT_NCOLS] = {al->id, al->kind,
-                                          report_enum(a, &riskline__v1__severity__descriptor, al->severity), al->subject,
-                                          report_enum(a, &riskline__v1__alert_state__descriptor, al->state),
-                                          report_time(a, al->raised_at_ms), al->message};
-        if (report_cells_ok(cells, ALERT_NCOLS) != 0)
-            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-        render_row(c->out, alert_cols, ALERT_NCOLS, cells);
-        (*rows)++;
-    }
-    if (v->n < CHUNK_ROWS) {
+    int end = 0;
+    rl_err_t rc = report_alert_page(c, key, "-inf", "+inf", rows, &end, err);
+    if (!rc && end) {
         render_table_end(c->out);
-        cur->phase = DASH_END;
-    } else {
-        snprintf(cur->inner, sizeof cur->inner, "%" PRIu64, off + v->n);
+        c->cur.phase = DASH_END;
     }
-    return RL_OK;
+    return rc;
 }
 
 /* The progress dashboard: the figures (first chunk, one pass over the plans), then the overdue
@@ -263,7 +184,7 @@ rl_err_t report_dashboard_chunk(chunk_t *c, rl_error_t *err)
     }
     while (cur->phase == DASH_ALERTS && report_room(c, rows)) {
         if (render_tables(c->out) < 5)
-            render_table_begin(c->out, "open_alerts", "Open alerts", alert_cols, ALERT_NCOLS, 0);
+            render_table_begin(c->out, "open_alerts", "Open alerts", report_alert_cols, REPORT_ALERT_NCOLS, 0);
         if ((rc = dash_alert_rows(c, &rows, err)))
             return rc;
     }

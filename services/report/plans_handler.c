@@ -41,12 +41,19 @@ rl_err_t report_soa_chunk(chunk_t *c, rl_error_t *err)
     Riskline__V1__SoaEntry **entries;
     size_t n;
     soa_plans_t kept = {a, NULL, 0, 0};
-    rl_err_t rc = report_each_plan(c, keep_for_soa, &kept, err);
-    if (rc || (rc = plan_store_soa_of(c->srv->plans, a, c->req->tenant, (const Riskline__V1__Plan *const *)kept.plans,
-                                      kept.n, 0, 0, &entries, &n, err)))
+    rl_err_t rc;
+    if (c->asof_ms)
+        rc = report_asof_soa(c, &entries, &n, err);
+    else if (!(rc = report_each_plan(c, keep_for_soa, &kept, err)))
+        rc = plan_store_soa_of(c->srv->plans, a, c->req->tenant, (const Riskline__V1__Plan *const *)kept.plans, kept.n,
+                               0, 0, &entries, &n, err);
+    if (rc)
         return rc;
+    const char *const *params = c->asof_ms ? report_params(c) : NULL;
+    if (c->asof_ms && !params)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
     render_t *out = c->out;
-    render_doc_begin(out, "soa", "Statement of Applicability", c->req->tenant, c->generated, NULL);
+    render_doc_begin(out, "soa", "Statement of Applicability", c->req->tenant, c->generated, params);
     render_note(out, "ISO/IEC 27001:2022 6.1.3 d): every Annex A control and the organisation's own controls, "
                      "whether applicable, the justification (the risks and treatment plans that select it, or the "
                      "reason for its exclusion) and its implementation status.");
@@ -89,6 +96,8 @@ static rl_err_t plan_page(chunk_t *c, const char *cursor, uint32_t limit, Riskli
                           const char **next, rl_error_t *err)
 {
     rl_arena_t *a = c->req->arena;
+    if (c->asof_ms)
+        return report_asof_plans(c, cursor, limit, plans, n, next, err);
     if (c->q->plan_id && c->q->plan_id[0]) {
         *n = 0;
         *next = "";
@@ -136,10 +145,12 @@ rl_err_t report_plans_chunk(chunk_t *c, rl_error_t *err)
     size_t ntables;
     const report_plan_table_t *tables = report_plan_tables(&ntables);
     const uint32_t history = (uint32_t)ntables + 1, end = history + 1;
-    report_plan_ctx_t ctx = {rl_days_from_ms(rl_clock_now(&c->srv->clock)), NULL, 0};
+    /* as of a past instant, overdue means overdue on that day */
+    report_plan_ctx_t ctx = {rl_days_from_ms(c->asof_ms ? c->asof_ms : rl_clock_now(&c->srv->clock)), NULL, 0};
     size_t ncustom;
     Riskline__V1__Control **custom;
-    rl_err_t rc = plan_store_controls(c->srv->plans, a, c->req->tenant, &custom, &ncustom, err);
+    rl_err_t rc = c->asof_ms ? report_asof_controls(c, &custom, &ncustom, err)
+                             : plan_store_controls(c->srv->plans, a, c->req->tenant, &custom, &ncustom, err);
     if (rc)
         return rc;
     ctx.custom = custom;
@@ -202,6 +213,8 @@ rl_err_t report_plans_chunk(chunk_t *c, rl_error_t *err)
             snprintf(from, sizeof from, "%" PRIu64, cur->counts[7]);
             if ((rc = plan_store_history(c->srv->plans, a, c->req->tenant, plans[0]->id, CHUNK_ROWS, from, &hp, err)))
                 return rc;
+            if (c->asof_ms)
+                report_asof_history_cut(c, &hp);
         }
         for (size_t i = 0; i < hp.n_events; i++) {
             const char *cells[REPORT_EVENT_NCOLS];

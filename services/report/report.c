@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const names[] = {"", "risk_register", "soa", "heatmap", "plans", "dashboard"};
+static const char *const names[] = {"", "risk_register", "soa", "heatmap", "plans", "dashboard", "audit_trail",
+                                    "review_pack"};
 
 report_name_t report_name_parse(const char *s)
 {
@@ -19,7 +20,10 @@ report_name_t report_name_parse(const char *s)
     return REPORT_UNKNOWN;
 }
 
-const char *report_names(void) { return "risk_register, soa, heatmap, plans, dashboard"; }
+const char *report_names(void)
+{
+    return "risk_register, soa, heatmap, plans, dashboard, audit_trail, review_pack";
+}
 
 /* Parses a decimal number < 2^53 at *p followed by '.', advancing past the dot. */
 static int number(const char **p, uint64_t *out)
@@ -283,4 +287,86 @@ Riskline__V1__Plan *report_plan_for_soa(const Riskline__V1__Plan *p, rl_arena_t 
         c->verification = v;
     }
     return c->id && c->risk_id ? c : NULL;
+}
+
+const char *report_changes(rl_arena_t *a, const Riskline__V1__DomainEvent *ev)
+{
+    const char *ch = "";
+    for (size_t i = 0; i < ev->n_changes && ch; i++)
+        ch = rl_arena_printf(a, "%s%s%s: %s -> %s", ch, i ? "; " : "", ev->changes[i]->field, ev->changes[i]->from,
+                             ev->changes[i]->to);
+    return ch;
+}
+
+const char *report_hex_prefix(rl_arena_t *a, const uint8_t *h, size_t hlen, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!h || hlen < n)
+        return "";
+    char *out = rl_arena_alloc(a, n * 2 + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hex[h[i] >> 4];
+        out[2 * i + 1] = hex[h[i] & 15];
+    }
+    out[2 * n] = '\0';
+    return out;
+}
+
+const render_col_t report_audit_cols[REPORT_AUDIT_NCOLS] = {
+    {"at", "When", RENDER_TEXT},
+    {"stream_id", "Stream id", RENDER_TEXT},
+    {"chain_seq", "Chain #", RENDER_NUM},
+    {"hash", "Hash (prefix)", RENDER_TEXT},
+    {"prev_hash", "Previous hash (prefix)", RENDER_TEXT},
+    {"event", "Event", RENDER_TEXT},
+    {"entity_type", "Entity type", RENDER_TEXT},
+    {"entity", "Entity", RENDER_TEXT},
+    {"actor", "Who", RENDER_TEXT},
+    {"version", "Version", RENDER_NUM},
+    {"changes", "Changes", RENDER_TEXT},
+    {"comment", "Comment", RENDER_TEXT},
+};
+
+int report_audit_cells(const char *stream_id, const Riskline__V1__DomainEvent *ev, const uint8_t *h, size_t hlen,
+                       rl_arena_t *a, const char *cells[REPORT_AUDIT_NCOLS])
+{
+    size_t k = 0;
+    cells[k++] = report_time(a, ev->at_ms);
+    cells[k++] = stream_id;
+    cells[k++] = report_uint(a, ev->chain_seq, 1);
+    cells[k++] = report_hex_prefix(a, h, hlen, REPORT_AUDIT_HASH_BYTES);
+    cells[k++] = report_hex_prefix(a, ev->prev_hash.data, ev->prev_hash.len, REPORT_AUDIT_HASH_BYTES);
+    cells[k++] = ev->kind;
+    cells[k++] = ev->entity_type;
+    cells[k++] = ev->entity_id;
+    cells[k++] = ev->actor;
+    cells[k++] = report_uint(a, ev->version, 0);
+    cells[k++] = report_changes(a, ev);
+    cells[k++] = ev->comment;
+    return report_cells_ok(cells, k);
+}
+
+const render_col_t report_alert_cols[REPORT_ALERT_NCOLS] = {
+    {"id", "Alert", RENDER_TEXT},          {"kind", "Kind", RENDER_TEXT},
+    {"severity", "Severity", RENDER_TEXT}, {"subject", "Subject", RENDER_TEXT},
+    {"state", "State", RENDER_TEXT},       {"raised_at", "Raised", RENDER_TEXT},
+    {"resolved_at", "Resolved", RENDER_TEXT}, {"resolved_by", "Resolved by", RENDER_TEXT},
+    {"message", "Message", RENDER_TEXT},
+};
+
+int report_alert_cells(const Riskline__V1__Alert *al, rl_arena_t *a, const char *cells[REPORT_ALERT_NCOLS])
+{
+    size_t k = 0;
+    cells[k++] = al->id;
+    cells[k++] = al->kind;
+    cells[k++] = report_enum(a, &riskline__v1__severity__descriptor, al->severity);
+    cells[k++] = al->subject;
+    cells[k++] = report_enum(a, &riskline__v1__alert_state__descriptor, al->state);
+    cells[k++] = report_time(a, al->raised_at_ms);
+    cells[k++] = report_time(a, al->resolved_at_ms);
+    cells[k++] = al->resolved_by;
+    cells[k++] = al->message;
+    return report_cells_ok(cells, k);
 }

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "render.h"
+#include "riskline/v1/monitor.pb-c.h"
 #include "riskline/v1/treatment.pb-c.h"
 #include "rl_arena.h"
 #include "rl_limits.h"
@@ -18,9 +19,12 @@ typedef enum {
     REPORT_HEATMAP,
     REPORT_PLANS,
     REPORT_DASHBOARD,
+    REPORT_AUDIT_TRAIL,
+    REPORT_REVIEW_PACK,
 } report_name_t;
 
-/* "risk_register", "soa", "heatmap", "plans", "dashboard" -> the report; REPORT_UNKNOWN otherwise. */
+/* "risk_register", "soa", "heatmap", "plans", "dashboard", "audit_trail", "review_pack" -> the
+ * report; REPORT_UNKNOWN otherwise. */
 report_name_t report_name_parse(const char *s);
 /* The names, comma-separated, for messages. */
 const char *report_names(void);
@@ -92,5 +96,25 @@ int report_soa_cells(const Riskline__V1__SoaEntry *e, rl_arena_t *arena, const c
  * whether its verification says effective), in arena: the SoA of many plans then costs their
  * controls, not their milestones, costs or history. NULL when out of memory. */
 Riskline__V1__Plan *report_plan_for_soa(const Riskline__V1__Plan *p, rl_arena_t *arena);
+
+/* --- the monitor's alerts (dashboard, review pack) --- */
+#define REPORT_ALERT_NCOLS 9
+extern const render_col_t report_alert_cols[REPORT_ALERT_NCOLS];
+int report_alert_cells(const Riskline__V1__Alert *al, rl_arena_t *a, const char *cells[REPORT_ALERT_NCOLS]);
+
+/* --- audit trail --- */
+/* "field: from -> to; ..." of ev's changes (arena-owned; "" for none, NULL out of memory). */
+const char *report_changes(rl_arena_t *a, const Riskline__V1__DomainEvent *ev);
+/* The first n bytes of h as lowercase hex ("" when h is shorter: the entry carries no hash). */
+const char *report_hex_prefix(rl_arena_t *a, const uint8_t *h, size_t hlen, size_t n);
+
+#define REPORT_AUDIT_NCOLS 12
+#define REPORT_AUDIT_HASH_BYTES 8   /* the hash prefix shown: 16 hex digits */
+extern const render_col_t report_audit_cols[REPORT_AUDIT_NCOLS];
+/* The cells of event ev, read from stream entry stream_id with its chain hash h (hlen bytes, the
+ * entry's field `h`; NULL when it has none): time, stream id, chain position, hash and previous
+ * hash prefixes, kind, entity type and id, actor, version, changes, comment. 0 ok, -1 out of memory. */
+int report_audit_cells(const char *stream_id, const Riskline__V1__DomainEvent *ev, const uint8_t *h, size_t hlen,
+                       rl_arena_t *a, const char *cells[REPORT_AUDIT_NCOLS]);
 
 #endif

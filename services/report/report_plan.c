@@ -300,10 +300,7 @@ const render_col_t report_event_cols[REPORT_EVENT_NCOLS] = {
 int report_event_cells(const char *plan_id, const Riskline__V1__DomainEvent *ev, rl_arena_t *a,
                        const char *cells[REPORT_EVENT_NCOLS])
 {
-    const char *ch = "";
-    for (size_t i = 0; i < ev->n_changes && ch; i++)
-        ch = rl_arena_printf(a, "%s%s%s: %s -> %s", ch, i ? "; " : "", ev->changes[i]->field, ev->changes[i]->from,
-                             ev->changes[i]->to);
+    const char *ch = report_changes(a, ev);
     size_t k = 0;
     cells[k++] = plan_id;
     cells[k++] = report_time(a, ev->at_ms);

@@ -43,6 +43,19 @@ static rl_err_t plans_of(chunk_t *c, Riskline__V1__Risk *const *risks, size_t n,
     return RL_OK;
 }
 
+/* A page of the register as it is now, with each risk's plan ids. */
+static rl_err_t risk_page(chunk_t *c, const Riskline__V1__RiskList *q, Riskline__V1__RiskPage *page, const char ***plans,
+                          rl_error_t *err)
+{
+    rl_err_t rc = risk_store_list(c->srv->risks, c->req->arena, c->req->tenant, q, page, err);
+    if (rc)
+        return report_filters_err(rc, err);
+    *plans = rl_arena_alloc(c->req->arena, (page->n_risks ? page->n_risks : 1) * sizeof **plans);
+    if (!*plans)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    return plans_of(c, page->risks, page->n_risks, *plans, err);
+}
+
 static int changed_since(const chunk_t *c, const Riskline__V1__Risk *r)
 {
     return !c->since_ms || r->updated_at_ms >= c->since_ms;
@@ -69,13 +82,9 @@ rl_err_t report_register_chunk(chunk_t *c, rl_error_t *err)
         q.limit = CHUNK_ROWS - rows;
         q.cursor = cur->inner;
         Riskline__V1__RiskPage page = RISKLINE__V1__RISK_PAGE__INIT;
-        rl_err_t rc = risk_store_list(c->srv->risks, a, c->req->tenant, &q, &page, err);
+        const char **plans;
+        rl_err_t rc = c->asof_ms ? report_asof_risks(c, &q, &page, &plans, err) : risk_page(c, &q, &page, &plans, err);
         if (rc)
-            return report_filters_err(rc, err);
-        const char **plans = rl_arena_alloc(a, (page.n_risks ? page.n_risks : 1) * sizeof *plans);
-        if (!plans)
-            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-        if ((rc = plans_of(c, page.risks, page.n_risks, plans, err)))
             return rc;
         for (size_t i = 0; i < page.n_risks; i++) {
             const char *cells[REPORT_RISK_NCOLS];
@@ -120,9 +129,17 @@ rl_err_t report_register_chunk(chunk_t *c, rl_error_t *err)
     return RL_OK;
 }
 
-/* Every risk the filters select, page by page in the scratch arena, into the matrix. */
-static rl_err_t matrix_fill(chunk_t *c, report_matrix_t *m, rl_error_t *err)
+/* The matrix of the current criteria with every risk the filters select, read page by page in
+ * the scratch arena. */
+static rl_err_t matrix_now(chunk_t *c, report_matrix_t *m, rl_error_t *err)
 {
+    const Riskline__V1__Criteria *crit;
+    uint64_t cver;
+    rl_err_t rc0 = risk_store_criteria(c->srv->risks, c->req->arena, c->req->tenant, 1, &crit, &cver, err);
+    if (rc0)
+        return rc0;
+    if (report_matrix_init(m, crit) != 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "the criteria's matrix is beyond 10 x 10");
     rl_arena_t *s = c->srv->scratch;
     char cursor[RL_MAX_CURSOR + 1] = "";
     do {
@@ -146,17 +163,11 @@ static rl_err_t matrix_fill(chunk_t *c, report_matrix_t *m, rl_error_t *err)
 rl_err_t report_heatmap_chunk(chunk_t *c, rl_error_t *err)
 {
     rl_arena_t *a = c->req->arena;
-    const Riskline__V1__Criteria *crit;
-    uint64_t cver;
-    rl_err_t rc = risk_store_criteria(c->srv->risks, a, c->req->tenant, 1, &crit, &cver, err);
-    if (rc)
-        return rc;
     report_matrix_t *m = rl_arena_alloc(a, sizeof *m);
     if (!m)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-    if (report_matrix_init(m, crit) != 0)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "the criteria's matrix is beyond 10 x 10");
-    if ((rc = matrix_fill(c, m, err)))
+    rl_err_t rc = c->asof_ms ? report_asof_matrix(c, m, changed_since, err) : matrix_now(c, m, err);
+    if (rc)
         return rc;
     const char *const *p = report_params(c);
     if (!p)

@@ -232,7 +232,7 @@ int catalogue_theme_parse(const char *s)
 /* --- Statement of Applicability --- */
 
 /* Natural order of ids: digit runs compare as numbers ("R-2" < "R-10"), then bytewise. */
-static int natcmp(const char *a, const char *b)
+int catalogue_natcmp(const char *a, const char *b)
 {
     const char *x = a, *y = b;
     while (*x && *y) {
@@ -270,14 +270,14 @@ static int cmp_plan_id(const void *a, const void *b)
 {
     const Riskline__V1__Plan *pa = *(const Riskline__V1__Plan *const *)a;
     const Riskline__V1__Plan *pb = *(const Riskline__V1__Plan *const *)b;
-    return natcmp(str_or_empty(pa->id), str_or_empty(pb->id));
+    return catalogue_natcmp(str_or_empty(pa->id), str_or_empty(pb->id));
 }
 
 static int cmp_plan_risk(const void *a, const void *b)
 {
     const Riskline__V1__Plan *pa = *(const Riskline__V1__Plan *const *)a;
     const Riskline__V1__Plan *pb = *(const Riskline__V1__Plan *const *)b;
-    return natcmp(str_or_empty(pa->risk_id), str_or_empty(pb->risk_id));
+    return catalogue_natcmp(str_or_empty(pa->risk_id), str_or_empty(pb->risk_id));
 }
 
 /* Custom controls sorted by id; the input position breaks ties so the first of duplicates wins. */
@@ -289,7 +289,7 @@ typedef struct {
 static int cmp_custom(const void *a, const void *b)
 {
     const custom_ref_t *x = a, *y = b;
-    int c = natcmp(x->c->id, y->c->id);
+    int c = catalogue_natcmp(x->c->id, y->c->id);
     return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
 }
 
@@ -544,4 +544,21 @@ rl_err_t soa_derive(const Riskline__V1__Plan *const *plans, size_t nplans, const
     *out = entries;
     *nout = n;
     return RL_OK;
+}
+
+rl_err_t soa_derive_records(const Riskline__V1__Plan *const *plans, size_t nplans,
+                            const Riskline__V1__Control *const *custom, size_t ncustom,
+                            const Riskline__V1__SoaEntry *const *records, size_t nrecords,
+                            Riskline__V1__ControlTheme theme, Riskline__V1__ImplementationStatus status,
+                            rl_arena_t *arena, Riskline__V1__SoaEntry ***out, size_t *nout, rl_error_t *err)
+{
+    soa_exclusion_t *ex = rl_arena_alloc(arena, (nrecords ? nrecords : 1) * sizeof *ex);
+    if (!ex)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    size_t k = 0;
+    for (size_t i = 0; i < nrecords; i++)  /* an inclusion record (no reason) undoes an exclusion */
+        if (records[i]->control && records[i]->exclusion_reason && records[i]->exclusion_reason[0])
+            ex[k++] = (soa_exclusion_t){records[i]->control->id, records[i]->exclusion_reason,
+                                        records[i]->excluded_by, records[i]->excluded_at_ms};
+    return soa_derive(plans, nplans, custom, ncustom, ex, k, theme, status, arena, out, nout, err);
 }

@@ -33,6 +33,9 @@ rl_err_t catalogue_custom_validate(const Riskline__V1__Control *c, rl_error_t *e
 int catalogue_type_parse(const char *s);
 int catalogue_theme_parse(const char *s);
 
+/* Natural order of ids: digit runs compare as numbers ("R-2" < "R-10"), then bytewise. */
+int catalogue_natcmp(const char *a, const char *b);
+
 /* --- Statement of Applicability --- */
 /* An exclusion record (from the store). */
 typedef struct {
@@ -60,5 +63,14 @@ rl_err_t soa_derive(const Riskline__V1__Plan *const *plans, size_t nplans, const
                     size_t ncustom, const soa_exclusion_t *excl, size_t nexcl, Riskline__V1__ControlTheme theme,
                     Riskline__V1__ImplementationStatus status, rl_arena_t *arena, Riskline__V1__SoaEntry ***out,
                     size_t *nout, rl_error_t *err);
+
+/* soa_derive over the stored exclusion records (SoaEntry: control, exclusion_reason, excluded_by,
+ * excluded_at_ms; a record without a reason is an inclusion and excludes nothing): what
+ * `soa show` and the SoA report, current or as of a past instant, derive from. */
+rl_err_t soa_derive_records(const Riskline__V1__Plan *const *plans, size_t nplans,
+                            const Riskline__V1__Control *const *custom, size_t ncustom,
+                            const Riskline__V1__SoaEntry *const *records, size_t nrecords,
+                            Riskline__V1__ControlTheme theme, Riskline__V1__ImplementationStatus status,
+                            rl_arena_t *arena, Riskline__V1__SoaEntry ***out, size_t *nout, rl_error_t *err);
 
 #endif

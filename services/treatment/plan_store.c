@@ -407,16 +407,8 @@ rl_err_t plan_store_soa_of(plan_store_t *self, rl_arena_t *arena, const char *te
     if ((rc = plan_store_controls(self, arena, tenant, &custom, &nc, err)) ||
         (rc = plan_store_exclusions(self, arena, tenant, &excl, &ne, err)))
         return rc;
-    soa_exclusion_t *ex = rl_arena_alloc(arena, (ne ? ne : 1) * sizeof *ex);
-    if (!ex)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
-    size_t k = 0;
-    for (size_t i = 0; i < ne; i++)
-        if (excl[i]->control && excl[i]->exclusion_reason[0])
-            ex[k++] = (soa_exclusion_t){excl[i]->control->id, excl[i]->exclusion_reason, excl[i]->excluded_by,
-                                        excl[i]->excluded_at_ms};
-    return soa_derive(plans, np, (const Riskline__V1__Control *const *)custom, nc, ex, k, theme, status, arena, out,
-                      nout, err);
+    return soa_derive_records(plans, np, (const Riskline__V1__Control *const *)custom, nc,
+                              (const Riskline__V1__SoaEntry *const *)excl, ne, theme, status, arena, out, nout, err);
 }
 
 /* The stored version of an entity (0 when absent). */

@@ -321,7 +321,10 @@ static pid_t spawn(const char *path, char *const argv[], const char *out_path, i
         "RISKLINE_PRINCIPAL", "RISKLINE_LOG_LEVEL", "RISKLINE_TIMEOUT_MS", "RISKLINE_RETRIES",
         "RISKLINE_VAR_DIR", "RISKLINE_KEYS_DIR", "RISKLINE_KEY_FILE", "RISKLINE_INSECURE",
         "RISKLINE_METRICS_HOST", "RISKLINE_REGISTER_METRICS_PORT", "RISKLINE_TREATMENT_METRICS_PORT",
-        "RISKLINE_MONITOR_METRICS_PORT", "RISKLINE_REPORT_METRICS_PORT", "RISKLINE_READY_MAX_LAG", NULL};
+        "RISKLINE_MONITOR_METRICS_PORT", "RISKLINE_REPORT_METRICS_PORT", "RISKLINE_READY_MAX_LAG",
+        "RISKLINE_REDIS_SENTINELS", "RISKLINE_REDIS_MASTER_NAME", "RISKLINE_REDIS_SENTINEL_USER",
+        "RISKLINE_REDIS_SENTINEL_PASSWORD", "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE", "RISKLINE_REDIS_WAIT_REPLICAS",
+        "RISKLINE_REDIS_WAIT_TIMEOUT_MS", NULL};
     for (const char *const *c = clear; *c; c++)
         unsetenv(*c);
     for (const char *const *e = env; e && *e; e++) {
@@ -626,6 +629,17 @@ int harness_ping_to(harness_t *h, const char *endpoint, const char *service, int
 
 /* --- the register --- */
 
+/* base[0..n) (a NULL entry ends it early) then h->svc_env, NULL-ended, into out (size entries). */
+static void with_svc_env(const harness_t *h, const char *const *base, size_t n, const char **out, size_t size)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && base[i] && k + 1 < size; i++)
+        out[k++] = base[i];
+    for (size_t i = 0; i < sizeof h->svc_env / sizeof h->svc_env[0] && h->svc_env[i] && k + 1 < size; i++)
+        out[k++] = h->svc_env[i];
+    out[k] = NULL;
+}
+
 int harness_register_alive(harness_t *h) { return h->register_pid > 0 && wait_pid(h->register_pid, 0) == -1; }
 
 int harness_register_start(harness_t *h)
@@ -648,8 +662,10 @@ int harness_register_start(harness_t *h)
         snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-register.password", h->dir);
         snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
         snprintf(e4, sizeof e4, "RISKLINE_REGISTER_METRICS_PORT=%d", h->register_metrics_port);
-        const char *env[] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3, e4,
-                             h->keys_env, h->insecure ? "RISKLINE_INSECURE=1" : NULL, NULL};
+        const char *base[] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3, e4,
+                              h->keys_env, h->insecure ? "RISKLINE_INSECURE=1" : NULL};
+        const char *env[24];
+        with_svc_env(h, base, sizeof base / sizeof base[0], env, sizeof env / sizeof env[0]);
         char *argv[] = {path, NULL};
         pid_t pid = spawn(path, argv, h->register_log, 1, NULL, env);
         if (pid < 0)
@@ -763,6 +779,8 @@ static int svc_start_env(harness_t *h, const char *name, int *port, char *endpoi
         size_t ne = 8;
         if (h->insecure)
             env[ne++] = "RISKLINE_INSECURE=1";
+        for (size_t i = 0; i < sizeof h->svc_env / sizeof h->svc_env[0] && h->svc_env[i] && ne < 31; i++)
+            env[ne++] = h->svc_env[i];
         for (size_t i = 0; extra && extra[i] && ne < 31; i++)
             env[ne++] = extra[i];  /* later entries override earlier ones */
         env[ne] = NULL;

@@ -67,6 +67,9 @@ typedef struct harness {
     /* more replicas, stopped (SIGKILL after the grace period) by harness_destroy */
     harness_replica_t replicas[HARNESS_MAX_REPLICAS];
     size_t nreplicas;
+    /* "K=V" entries added to the environment of every service started from now on (e.g.
+     * RISKLINE_REDIS_SENTINELS=...), NULL-ended; the test owns the strings. */
+    const char *svc_env[8];
 } harness_t;
 
 /* Starts Redis and the register; fails the test on error. */

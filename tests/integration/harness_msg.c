@@ -58,6 +58,20 @@ harness_env_t *harness_create(harness_t *h, harness_risk_t *risk, const char *re
     return harness_call(h, &env);
 }
 
+void harness_create_bulk(harness_t *h, int n)
+{
+    for (int i = 0; i < n; i++) {
+        harness_risk_in_t in;
+        char title[64];
+        snprintf(title, sizeof title, "Risk number %d, bulk", i + 1);
+        harness_risk_init(&in, title, "local-admin", (unsigned)(i % 5 + 1), (unsigned)((i / 5) % 5 + 1));
+        harness_env_t *r = harness_create(h, &in.risk, NULL);
+        assert_non_null(r);
+        assert_int_equal(harness_code(r), 0);
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
+}
+
 harness_env_t *harness_get(harness_t *h, const char *id)
 {
     harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
@@ -198,4 +212,27 @@ void harness_issue_key(harness_t *h, const char *name, const char *roles, const 
     if (r.status != 0)
         fail_msg("keys issue %s: %s%s", name, r.out, r.err);
     harness_run_free(&r);
+}
+
+void *harness_monitor_dealer(harness_t *h, const char *name)
+{
+    char key[600];
+    snprintf(key, sizeof key, "%s/%s.key", h->keys_dir, name);
+    void *s = harness_dealer_to(h, h->monitor_endpoint, "monitor", key);
+    assert_non_null(s);
+    return s;
+}
+
+harness_env_t *harness_send_events(harness_t *h, void *sock, Riskline__V1__RiskEvent **events, size_t n, int wait_ms)
+{
+    Riskline__V1__EventBatch b = RISKLINE__V1__EVENT_BATCH__INIT;
+    b.events = events;
+    b.n_events = n;
+    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
+    env.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
+    env.event_batch = &b;
+    harness_env_prepare(h, &env);
+    if (harness_send_env(h, sock, &env) != 0)
+        return NULL;
+    return wait_ms ? harness_recv_env(sock, wait_ms) : NULL;
 }

@@ -22,6 +22,9 @@ void harness_risk_init(harness_risk_in_t *in, const char *title, const char *own
 /* Each sends one request on a fresh DEALER (tenant "default" unless env_tenant) and returns the
  * reply (free with riskline__v1__envelope__free_unpacked), or NULL on timeout. */
 harness_env_t *harness_create(harness_t *h, harness_risk_t *risk, const char *request_id);
+/* n risks "Risk number <i>, bulk" (owner local-admin, ratings spread over the 5x5 matrix), each
+ * created or the test fails. */
+void harness_create_bulk(harness_t *h, int n);
 harness_env_t *harness_get(harness_t *h, const char *id);
 harness_env_t *harness_list(harness_t *h, Riskline__V1__RiskList *q);
 harness_env_t *harness_update(harness_t *h, const char *id, uint64_t expected_version, harness_risk_t *patch,
@@ -55,5 +58,11 @@ int harness_jbool(const cJSON *obj, const char *name);
 /* `riskline keys issue NAME --roles R --tenants T` as the local admin; the pair lands in
  * h->keys_dir/NAME.key. Fails the test when refused. */
 void harness_issue_key(harness_t *h, const char *name, const char *roles, const char *tenants);
+/* A DEALER to the monitor with the client key NAME.key of keys_dir (an event sender); fails the
+ * test when it cannot be made. zmq_close it. */
+void *harness_monitor_dealer(harness_t *h, const char *name);
+/* Sends events[0..n) as one EventBatch (a new request id) on sock and waits up to wait_ms for the
+ * reply (the acks); NULL when none came, or at once when wait_ms is 0. */
+harness_env_t *harness_send_events(harness_t *h, void *sock, Riskline__V1__RiskEvent **events, size_t n, int wait_ms);
 
 #endif

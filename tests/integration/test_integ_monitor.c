@@ -64,16 +64,7 @@ static harness_env_t *send_batch(harness_t *h, void *sock, gen_t *g, size_t n, i
     Riskline__V1__RiskEvent *evs[BATCH];
     for (size_t i = 0; i < n; i++)
         evs[i] = &g[i].ev;
-    Riskline__V1__EventBatch b = RISKLINE__V1__EVENT_BATCH__INIT;
-    b.events = evs;
-    b.n_events = n;
-    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
-    env.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
-    env.event_batch = &b;
-    harness_env_prepare(h, &env);
-    if (harness_send_env(h, sock, &env) != 0)
-        return NULL;
-    return wait_ms ? harness_recv_env(sock, wait_ms) : NULL;
+    return harness_send_events(h, sock, evs, n, wait_ms);
 }
 
 /* Sends g[0..n) as one batch and asserts that every event was accepted. */
@@ -87,14 +78,7 @@ static void send_accepted(harness_t *h, void *sock, gen_t *g, size_t n)
     riskline__v1__envelope__free_unpacked(r, NULL);
 }
 
-static void *sender(harness_t *h)
-{
-    char key[600];
-    snprintf(key, sizeof key, "%s/siem.key", h->keys_dir);
-    void *s = harness_dealer_to(h, h->monitor_endpoint, "monitor", key);
-    assert_non_null(s);
-    return s;
-}
+static void *sender(harness_t *h) { return harness_monitor_dealer(h, "siem"); }
 
 static long long redis_int(harness_t *h, const char *cmd)
 {
@@ -516,6 +500,40 @@ static void test_correlation_reassessment(void **state)
     assert_non_null(strstr(run.out, "evt-000001 from siem-prod"));
     harness_run_free(&run);
     assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 1);
+    /* the batch, as correlated, is one domain event: what subscribers and the audit trail see */
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *x = redisCommand(c, "XREVRANGE rl:{default}:events + - COUNT 50");
+    assert_non_null(x);
+    Riskline__V1__DomainEvent *ev = NULL;
+    for (size_t i = 0; i < x->elements && !ev; i++) {
+        redisReply *fv = x->element[i]->element[1];
+        for (size_t k = 0; k + 1 < fv->elements && !ev; k += 2)
+            if (!strcmp(fv->element[k]->str, "e")) {
+                ev = riskline__v1__domain_event__unpack(NULL, fv->element[k + 1]->len,
+                                                        (const uint8_t *)fv->element[k + 1]->str);
+                if (ev && strcmp(ev->kind, "event.received")) {
+                    riskline__v1__domain_event__free_unpacked(ev, NULL);
+                    ev = NULL;
+                }
+            }
+    }
+    freeReplyObject(x);
+    redisFree(c);
+    assert_non_null(ev);
+    assert_string_equal(ev->entity_type, "event_batch");
+    assert_string_equal(ev->entity_id, "siem-prod/evt-000001");
+    assert_string_equal(ev->actor, "siem");
+    assert_string_equal(ev->comment, "2 events from siem-prod; 1 linked to risks");
+    Riskline__V1__EventBatch *b = riskline__v1__event_batch__unpack(NULL, ev->entity.len, ev->entity.data);
+    assert_non_null(b);
+    assert_int_equal(b->n_events, 2);
+    assert_int_equal(b->events[0]->n_linked_risks, 1);
+    assert_string_equal(b->events[0]->linked_risks[0], "R-1");
+    assert_int_equal(b->events[1]->n_linked_risks, 0);
+    assert_string_equal(b->events[1]->event_id, "evt-000002");
+    riskline__v1__event_batch__free_unpacked(b, NULL);
+    riskline__v1__domain_event__free_unpacked(ev, NULL);
 }
 
 static harness_env_t *record(harness_t *h, const char *id, double value)

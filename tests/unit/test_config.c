@@ -146,11 +146,14 @@ static void test_defaults(void **state)
     assert_string_equal(cfg.key_file, "");
     assert_int_equal(cfg.insecure, 0);
 
-    /* rl_config_defaults gives the same, but for the derived keys_dir */
+    /* rl_config_defaults gives the same, but for the derived keys_dir and WAIT replicas (-1:
+     * decided by the sentinels at load) */
     rl_config_t d;
     rl_config_defaults(&d);
     assert_string_equal(d.keys_dir, "");
     snprintf(d.keys_dir, sizeof d.keys_dir, "var/keys");
+    assert_int_equal(d.redis_wait_replicas, -1);
+    d.redis_wait_replicas = 0;
     assert_memory_equal(&d, &cfg, sizeof d);
 }
 
@@ -461,6 +464,61 @@ static void test_password_file_too_long(void **state)
     assert_invalid(&direct, "RISKLINE_REDIS_PASSWORD");
 }
 
+/* Redis Sentinel: the list is checked at load, WAIT follows the sentinels unless set, the
+ * sentinel password comes from its own file, and WAIT must give up before the command timeout. */
+static void test_sentinel_settings(void **state)
+{
+    files_t *f = *state;
+    rl_config_t cfg;
+    env_t none = {0};
+    load_ok(&none, &cfg);
+    assert_string_equal(cfg.redis_sentinels, "");
+    assert_string_equal(cfg.redis_master_name, "riskline");
+    assert_int_equal(cfg.redis_wait_replicas, 0);   /* no sentinels: no WAIT */
+    assert_int_equal(cfg.redis_wait_timeout_ms, 1000);
+
+    env_t on = {0};
+    env_set(&on, "RISKLINE_REDIS_SENTINELS", "10.0.0.1:26379,sentinel-1.sentinel:26380,::1:26381");
+    env_set(&on, "RISKLINE_REDIS_MASTER_NAME", "prod");
+    env_set(&on, "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE", write_file(f, "spw", "sentinel-pass\n"));
+    load_ok(&on, &cfg);
+    assert_string_equal(cfg.redis_sentinels, "10.0.0.1:26379,sentinel-1.sentinel:26380,::1:26381");
+    assert_string_equal(cfg.redis_master_name, "prod");
+    assert_string_equal(cfg.redis_sentinel_password, "sentinel-pass");
+    assert_string_equal(cfg.redis_password, "");   /* the two passwords never mix */
+    assert_int_equal(cfg.redis_wait_replicas, 1);   /* sentinels: one replica by default */
+
+    env_t off = {0};
+    env_set(&off, "RISKLINE_REDIS_SENTINELS", "127.0.0.1:26379");
+    env_set(&off, "RISKLINE_REDIS_WAIT_REPLICAS", "0");
+    load_ok(&off, &cfg);
+    assert_int_equal(cfg.redis_wait_replicas, 0);
+
+    static const char *const bad[] = {"host", "host:", ":26379", "host:0", "host:65536", "a:1,", "a:1,,b:2",
+                                      "a:1;b:2", "a:x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        env_t e = {0};
+        env_set(&e, "RISKLINE_REDIS_SENTINELS", bad[i]);
+        assert_invalid(&e, "RISKLINE_REDIS_SENTINELS");
+    }
+    env_t name = {0};
+    env_set(&name, "RISKLINE_REDIS_MASTER_NAME", "");
+    assert_invalid(&name, "RISKLINE_REDIS_MASTER_NAME");
+    env_t slow = {0};
+    env_set(&slow, "RISKLINE_REDIS_WAIT_TIMEOUT_MS", "2000");   /* = RISKLINE_REDIS_TIMEOUT_MS */
+    env_set(&slow, "RISKLINE_REDIS_WAIT_REPLICAS", "1");
+    assert_invalid(&slow, "RISKLINE_REDIS_WAIT_TIMEOUT_MS");
+    env_t unused = {0};   /* no WAIT: its timeout does not matter */
+    env_set(&unused, "RISKLINE_REDIS_WAIT_TIMEOUT_MS", "2000");
+    load_ok(&unused, &cfg);
+    env_t many = {0};
+    env_set(&many, "RISKLINE_REDIS_WAIT_REPLICAS", "17");
+    assert_invalid(&many, "RISKLINE_REDIS_WAIT_REPLICAS");
+    env_t nofile = {0};
+    env_set(&nofile, "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE", "/nonexistent/riskline/spw");
+    assert_invalid(&nofile, "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +538,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_password_file, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_password_file_errors, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_password_file_too_long, setup_files, teardown_files),
+        cmocka_unit_test_setup_teardown(test_sentinel_settings, setup_files, teardown_files),
         /* last: under -fsanitize=undefined it aborts the binary (see the test) */
         cmocka_unit_test_setup_teardown(test_file_huge_number, setup_files, teardown_files),
     };

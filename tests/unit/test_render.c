@@ -16,6 +16,8 @@
 #include "report.h"
 #include "report_dash.h"
 #include "report_plan.h"
+#include "report_review.h"
+#include "rl_codec.h"
 #include "risk.h"
 #include "rl_time.h"
 
@@ -437,6 +439,203 @@ static void test_dashboard_figures(void **state)
     free(d);
 }
 
+/* The audit trail's row: the event's fields, its chain position, and hash prefixes that match the
+ * stored hash; an entry without a hash shows none rather than a made-up one. */
+static void test_audit_rows(void **state)
+{
+    (void)state;
+    rl_arena_t *a = rl_arena_new(0);
+    uint8_t h[32], prev[32];
+    for (int i = 0; i < 32; i++) {
+        h[i] = (uint8_t)(0xa0 + i);
+        prev[i] = (uint8_t)i;
+    }
+    Riskline__V1__FieldChange c1 = RISKLINE__V1__FIELD_CHANGE__INIT;
+    Riskline__V1__FieldChange *chs[] = {&c1};
+    c1.field = "owner";
+    c1.from = "bob";
+    c1.to = "=erin";
+    Riskline__V1__DomainEvent ev = RISKLINE__V1__DOMAIN_EVENT__INIT;
+    ev.kind = "risk.updated";
+    ev.entity_type = "risk";
+    ev.entity_id = "R-7";
+    ev.actor = "ann";
+    ev.at_ms = 1767225600123LL;  /* 2026-01-01T00:00:00.123Z */
+    ev.version = 3;
+    ev.changes = chs;
+    ev.n_changes = 1;
+    ev.chain_seq = 42;
+    ev.prev_hash.data = prev;
+    ev.prev_hash.len = 32;
+    const char *cells[REPORT_AUDIT_NCOLS];
+    assert_int_equal(report_audit_cells("1767225600123-0", &ev, h, 32, a, cells), 0);
+    const char *want[REPORT_AUDIT_NCOLS] = {"2026-01-01T00:00:00.123Z", "1767225600123-0", "42", "a0a1a2a3a4a5a6a7",
+                                            "0001020304050607", "risk.updated", "risk", "R-7", "ann", "3",
+                                            "owner: bob -> =erin", ""};
+    for (size_t i = 0; i < REPORT_AUDIT_NCOLS; i++)
+        assert_string_equal(cells[i], want[i]);
+    assert_string_equal(report_audit_cols[2].key, "chain_seq");
+    /* no hash stored, no position (an entry written before the chain): blank, not invented */
+    ev.chain_seq = 0;
+    ev.prev_hash.len = 0;
+    ev.n_changes = 0;
+    assert_int_equal(report_audit_cells("1-0", &ev, NULL, 0, a, cells), 0);
+    assert_string_equal(cells[2], "");
+    assert_string_equal(cells[3], "");
+    assert_string_equal(cells[4], "");
+    assert_string_equal(cells[10], "");
+    assert_string_equal(report_hex_prefix(a, h, 4, 8), "");  /* shorter than asked: none */
+    assert_int_equal(report_name_parse("audit_trail"), REPORT_AUDIT_TRAIL);
+    assert_int_equal(report_name_parse("review_pack"), REPORT_REVIEW_PACK);
+    rl_arena_destroy(&a);
+}
+
+/* The review pack's rules: what an event says about a risk (levels before and after from the
+ * rating changes, under the criteria), plan state changes, the figures, and the section rows. */
+static void test_review_rows(void **state)
+{
+    (void)state;
+    rl_arena_t *a = rl_arena_new(0);
+    Riskline__V1__Criteria crit;
+    riskline__v1__criteria__init(&crit);
+    risk_criteria_defaults(&crit);  /* 5x5: medium >= 5, high >= 10, critical >= 16 */
+    Riskline__V1__Risk risk = RISKLINE__V1__RISK__INIT;
+    Riskline__V1__Rating in = RISKLINE__V1__RATING__INIT, res = RISKLINE__V1__RATING__INIT;
+    in.likelihood = 5;
+    in.impact = 4;
+    res.likelihood = 1;
+    res.impact = 2;
+    risk.id = "R-2";
+    risk.inherent = &in;
+    risk.residual = &res;
+    size_t len;
+    uint8_t *packed = rl_codec_pack(&risk.base, a, &len);
+    assert_non_null(packed);
+    Riskline__V1__FieldChange rerate = RISKLINE__V1__FIELD_CHANGE__INIT, owner = RISKLINE__V1__FIELD_CHANGE__INIT;
+    rerate.field = "inherent";
+    rerate.from = "{\"likelihood\":3,\"impact\":4}";
+    rerate.to = "{\"likelihood\":5,\"impact\":4}";
+    owner.field = "owner";
+    owner.from = "bob";
+    owner.to = "erin";
+    Riskline__V1__FieldChange *both[] = {&owner, &rerate};
+    Riskline__V1__DomainEvent ev = RISKLINE__V1__DOMAIN_EVENT__INIT;
+    ev.kind = "risk.updated";
+    ev.entity_type = "risk";
+    ev.entity_id = "R-2";
+    ev.actor = "ann";
+    ev.entity.data = packed;
+    ev.entity.len = len;
+    ev.changes = both;
+    ev.n_changes = 2;
+    report_risk_delta_t d;
+    assert_int_equal(report_review_risk_change(&ev, &crit, a, &d), REVIEW_RERATED);
+    assert_int_equal(d.inherent_before, 3);  /* 12: high */
+    assert_int_equal(d.inherent_after, 4);   /* 20: critical */
+    assert_int_equal(d.residual_before, 1);  /* unchanged: from the entity, 2: low */
+    assert_int_equal(d.residual_after, 1);
+    const char *cells[REPORT_REVIEW_RISK_NCOLS];
+    assert_int_equal(report_review_risk_cells(&ev, &d, a, cells), 0);
+    assert_string_equal(cells[1], "R-2");
+    assert_string_equal(cells[2], "re-rated");
+    assert_string_equal(cells[3], "high");
+    assert_string_equal(cells[4], "critical");
+    assert_string_equal(cells[7], "ann");
+    /* an update that leaves the ratings alone is no change in risk */
+    ev.n_changes = 1;
+    assert_int_equal(report_review_risk_change(&ev, &crit, a, &d), REVIEW_NONE);
+    ev.n_changes = 0;
+    ev.kind = "risk.created";
+    assert_int_equal(report_review_risk_change(&ev, &crit, a, &d), REVIEW_CREATED);
+    assert_int_equal(d.inherent_before, 0);
+    assert_int_equal(d.inherent_after, 4);
+    ev.kind = "risk.archived";
+    assert_int_equal(report_review_risk_change(&ev, &crit, a, &d), REVIEW_ARCHIVED);
+    ev.kind = "acceptance.recorded";
+    assert_int_equal(report_review_risk_change(&ev, &crit, a, &d), REVIEW_ACCEPTED);
+
+    /* plan state changes and the figures */
+    Riskline__V1__FieldChange stc = RISKLINE__V1__FIELD_CHANGE__INIT;
+    Riskline__V1__FieldChange *sts[] = {&stc};
+    stc.field = "state";
+    stc.from = "submitted";
+    stc.to = "approved";
+    Riskline__V1__DomainEvent pe = RISKLINE__V1__DOMAIN_EVENT__INIT;
+    pe.kind = "plan.approve";
+    pe.entity_type = "plan";
+    pe.entity_id = "TP-2";
+    pe.changes = sts;
+    pe.n_changes = 1;
+    const char *from, *to;
+    assert_int_equal(report_review_state_change(&pe, &from, &to), 1);
+    assert_string_equal(to, "approved");
+    assert_int_equal(report_review_risk_change(&pe, &crit, a, &d), REVIEW_NONE);
+    const char *sc[REPORT_REVIEW_STATE_NCOLS];
+    assert_int_equal(report_review_state_cells(&pe, a, sc), 0);
+    assert_string_equal(sc[1], "TP-2");
+    assert_string_equal(sc[2], "submitted");
+    assert_string_equal(sc[3], "approved");
+    ev.kind = "risk.updated";
+    ev.changes = both;
+    ev.n_changes = 2;
+    report_review_counts_t n = {0};
+    report_review_count(&n, &ev, &crit, a);
+    report_review_count(&n, &pe, &crit, a);
+    pe.kind = "plan.created";
+    pe.n_changes = 0;
+    report_review_count(&n, &pe, &crit, a);
+    assert_int_equal(n.events, 3);
+    assert_int_equal(n.risks_rerated, 1);
+    assert_int_equal(n.plan_state_changes, 1);
+    assert_int_equal(n.plans_created, 1);
+    assert_int_equal(n.risks_created, 0);
+
+    /* actions: open plans, or closed since the review */
+    Riskline__V1__Plan p = RISKLINE__V1__PLAN__INIT;
+    p.state = RISKLINE__V1__PLAN_STATE__PLAN_STATE_CLOSED;
+    p.updated_at_ms = 1000;
+    assert_int_equal(report_review_action_selected(&p, 2000), 0);
+    assert_int_equal(report_review_action_selected(&p, 1000), 1);
+    p.state = RISKLINE__V1__PLAN_STATE__PLAN_STATE_APPROVED;
+    assert_int_equal(report_review_action_selected(&p, 2000), 1);
+
+    /* metrics: status from the latest result; never measured says so */
+    Riskline__V1__Metric m = RISKLINE__V1__METRIC__INIT;
+    m.direction = RISKLINE__V1__METRIC_DIRECTION__METRIC_DIRECTION_HIGHER_IS_BETTER;
+    m.target = 95;
+    m.warning = 90;
+    m.breach = 80;
+    assert_string_equal(report_metric_status(&m), "not measured");
+    m.last_at_ms = 1;
+    m.last_value = 85;
+    assert_string_equal(report_metric_status(&m), "warning");
+    m.last_value = 70;
+    assert_string_equal(report_metric_status(&m), "breach");
+    m.last_value = 99;
+    assert_string_equal(report_metric_status(&m), "ok");
+
+    /* nonconformities and acceptances */
+    Riskline__V1__RiskEvent re = RISKLINE__V1__RISK_EVENT__INIT;
+    re.kind = RISKLINE__V1__EVENT_KIND__EVENT_KIND_INCIDENT;
+    assert_int_equal(report_review_is_nc(&re), 0);
+    re.kind = RISKLINE__V1__EVENT_KIND__EVENT_KIND_AUDIT_FINDING;
+    assert_int_equal(report_review_is_nc(&re), 1);
+    re.kind = RISKLINE__V1__EVENT_KIND__EVENT_KIND_NONCONFORMITY;
+    assert_int_equal(report_review_is_nc(&re), 1);
+    Riskline__V1__Acceptance ac = RISKLINE__V1__ACCEPTANCE__INIT;
+    ac.risk_id = "R-3";
+    ac.expires = "2026-03-01";
+    ac.score = 2;
+    int64_t today;
+    rl_date_parse("2026-02-01", &today);
+    const char *acc[REPORT_REVIEW_ACCEPT_NCOLS];
+    assert_int_equal(report_review_accept_cells(&ac, today, a, acc), 0);
+    assert_string_equal(acc[4], "28");
+    assert_string_equal(acc[5], "2");
+    assert_string_equal(acc[6], "no");
+    rl_arena_destroy(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_csv_document),    cmocka_unit_test(test_html_document),
         cmocka_unit_test(test_cursor),          cmocka_unit_test(test_matrix_and_cells),
         cmocka_unit_test(test_plan_rows),       cmocka_unit_test(test_dashboard_figures),
+        cmocka_unit_test(test_audit_rows),      cmocka_unit_test(test_review_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,6 +12,8 @@
 #include "rl_secure.h"
 #include "rl_store.h"
 
+#include <signal.h>
+
 /* The loop calls a service's tick hook (its consumers, sweeps) at most this often (ms); when
  * idle, at least every RL_IDLE_TICK_MS (the poll timeout), or the service's own tick_ms. */
 #define RL_TICK_MS 10
@@ -27,7 +29,19 @@ typedef struct {
     /* The service's clock: the wall clock, shifted by RISKLINE_CLOCK_OFFSET_S (tests only). A
      * service's setup takes it as its own (srv->clock = ctx->clock). */
     rl_clock_t clock;
+    /* This process's consumer name in its consumer groups (RISKLINE_CONSUMER_NAME, or
+     * <hostname>:<endpoint port>): a consumer builds its rl_group_reader_t from it. */
+    const char *consumer;
+    /* Set once SIGTERM/SIGINT arrived: a consumer stops after the entry in hand, so the service
+     * exits within RL_STOP_BOUND_MS however long its backlog. */
+    const volatile sig_atomic_t *stopping;
 } rl_service_ctx_t;
+
+/* The reader of `group` for this process (its consumer name, RISKLINE_CLAIM_IDLE_MS, the stop flag). */
+void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out);
+
+/* A service exits this soon after SIGTERM (tests hold it to this). */
+#define RL_STOP_BOUND_MS 5000
 
 typedef struct {
     const char *name;        /* "treatment": log service, key file <keys_dir>/<name>.key, signer */

@@ -14,6 +14,7 @@
 #define BATCH 100         /* entries read at once: each a batch of up to RL_MAX_BATCH events */
 #define TICK_EVENTS 2000  /* events handled per tick at most: the loop keeps serving requests */
 #define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
+#define RECORD_ATTEMPTS 5  /* a result re-tried at once on a version conflict, then left pending */
 
 static char *key(rl_arena_t *a, const char *tenant, const char *rest)
 {
@@ -75,6 +76,7 @@ struct correlator {
     rl_log_t *log;
     rl_clock_t *clock;
     event_policy_t policy;
+    rl_group_reader_t reader;
     rl_arena_t *arena;       /* one batch */
     rl_arena_t *ctx_arena;   /* the tenant context below, kept between batches */
     char ctx_tenant[RL_MAX_TENANT + 1];
@@ -85,7 +87,7 @@ struct correlator {
     size_t nplans;
 };
 
-correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock)
+correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock, const rl_group_reader_t *reader)
 {
     correlator_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -93,6 +95,7 @@ correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock
     self->store = store;
     self->log = log;
     self->clock = clock;
+    self->reader = *reader;
     event_policy_defaults(&self->policy);
     self->arena = rl_arena_new(0);
     self->ctx_arena = rl_arena_new(0);
@@ -154,7 +157,8 @@ static void load_context(correlator_t *self, const char *tenant)
  * measure_control_test_targets picks them. A control test that no metric takes is kept in
  * rl:{t}:riskevent:unmeasured (ZADD: counted once however often it is handled) and logged. Request
  * ids per entry id, event index (and metric): a redelivered entry records nothing twice.
- * RL_ERR_UNAVAILABLE leaves the entry pending; other failures are logged and passed over. */
+ * RL_ERR_UNAVAILABLE, or a version conflict that outlasts RECORD_ATTEMPTS (replicas recording the
+ * same metric at once), leaves the entry pending; other failures are logged and passed over. */
 static rl_err_t record_measurement(correlator_t *self, const char *tenant, const char *id, size_t k,
                                    const Riskline__V1__RiskEvent *e, rl_error_t *err)
 {
@@ -203,10 +207,15 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
             snprintf(rid, sizeof rid, "ct-%s-%zu-%s", id, k, ids[i]);
         rl_bus_req_t req = {&who, NULL, tenant, rid, a};
         metric_t *m;
-        rl_error_clear(&merr);
-        rl_err_t rc = metric_store_record(self->store, &req, ids[i], e->value, e->occurred_at_ms,
-                                          rl_clock_now(self->clock), &m, &merr);
-        if (rc == RL_ERR_UNAVAILABLE)  /* not acknowledged: read again, recorded then */
+        rl_err_t rc = RL_ERR_CONFLICT;
+        /* a conflict: another replica (or a user) recorded a result of the metric meanwhile; each
+         * attempt re-reads it, and the request id keeps a result written once */
+        for (int attempt = 0; attempt < RECORD_ATTEMPTS && rc == RL_ERR_CONFLICT; attempt++) {
+            rl_error_clear(&merr);
+            rc = metric_store_record(self->store, &req, ids[i], e->value, e->occurred_at_ms,
+                                     rl_clock_now(self->clock), &m, &merr);
+        }
+        if (rc == RL_ERR_UNAVAILABLE || rc == RL_ERR_CONFLICT)  /* not acknowledged: read again, recorded then */
             return rl_error_set(err, rc, merr.field, "%s", merr.message);
         if (rc)
             rl_log_warn(self->log, kri ? "KRI measurement not recorded" : "control test not recorded", "tenant",
@@ -342,18 +351,19 @@ size_t correlator_tick(correlator_t *self)
         return 0;
     for (size_t t = 0; t < nt; t++)
         snprintf(names[t], sizeof names[t], "%s", tenants[t]);
-    for (size_t t = 0; t < nt; t++) {
+    int claim = rl_group_claim_due(&self->reader, rl_mono_ms());
+    for (size_t t = 0; t < nt && !rl_group_stopping(&self->reader); t++) {
         rl_arena_reset(self->arena);
         const char *stream = key(self->arena, names[t], "riskevent:log");
         rl_stream_entry_t *ents;
         size_t n;
-        if (rl_store_group_read(self->store, self->arena, stream, CORRELATOR_GROUP, CORRELATOR_GROUP, BATCH, &ents,
+        if (rl_store_group_read(self->store, self->arena, stream, &self->reader, claim, BATCH, &ents,
                                 &n, &err) != RL_OK)
             continue;
         /* handled entries are acknowledged together; one that fails stays pending with the rest */
         const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
         size_t ndone = 0, nevents = 0;
-        for (size_t i = 0; done && i < n && nevents < TICK_EVENTS; i++) {
+        for (size_t i = 0; done && i < n && nevents < TICK_EVENTS && !(i && rl_group_stopping(&self->reader)); i++) {
             /* an entry is an ingestion batch: a field `e` per event */
             const char *bytes;
             size_t len, k = 0, nev = 0;
@@ -375,7 +385,7 @@ size_t correlator_tick(correlator_t *self)
             }
             done[ndone++] = ents[i].id;
         }  /* entries read but not reached stay pending: read again first next tick */
-        if (done && rl_store_ack_many(self->store, self->arena, stream, CORRELATOR_GROUP, done, ndone, &err) == RL_OK)
+        if (done && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) == RL_OK)
             total += ndone;
     }
     free(names);

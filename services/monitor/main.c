@@ -13,7 +13,9 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->clock = ctx->clock;
     alert_policy_defaults(&srv->alerts);
     srv->sweep_arena = rl_arena_new(0);
-    srv->correlator = correlator_new(ctx->store, ctx->log, &srv->clock);
+    rl_group_reader_t reader;
+    rl_service_group_reader(ctx, CORRELATOR_GROUP, &reader);
+    srv->correlator = correlator_new(ctx->store, ctx->log, &srv->clock, &reader);
     return srv->sweep_arena && srv->correlator ? 0 : -1;
 }
 

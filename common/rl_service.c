@@ -156,21 +156,25 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
                 consumer, "version", RL_VERSION);
     int64_t last_tick = 0;
     int idle_ms = svc->tick_ms > 0 ? svc->tick_ms : RL_IDLE_TICK_MS;
+    int background = 0;  /* the last tick left work and no request waited: tick again now */
     while (!stop_flag) {
         /* at most every RL_TICK_MS: under load the loop turns per request batch, and a tick costs
          * the consumers Redis round trips that would otherwise come with every request */
         int64_t now = rl_mono_ms();
-        if (svc->tick && now - last_tick >= RL_TICK_MS) {
+        if (svc->tick && (background || now - last_tick >= RL_TICK_MS)) {
             svc->tick(svc->app, &ctx);
             last_tick = now;
         }
-        int wait_ms = idle_ms, http_ms = rl_probe_timeout_ms(probe);
+        int left = svc->more && svc->more(svc->app);
+        int wait_ms = left ? 0 : idle_ms, http_ms = rl_probe_timeout_ms(probe);
         if (http_ms >= 0 && http_ms < wait_ms)
             wait_ms = http_ms;
-        if (rl_bus_server_poll(rpc, svc->app, wait_ms) < 0) {
+        int handled = rl_bus_server_poll(rpc, svc->app, wait_ms);
+        if (handled < 0) {
             status = 1;
             break;
         }
+        background = left && handled == 0;
         /* the metrics HTTP server runs here, in the loop: it reads the counters without a lock */
         rl_probe_run(probe);
     }

@@ -69,6 +69,10 @@ typedef struct {
     /* Sets the service's own metrics just before a scrape (rl_metrics_declare, then set/add); runs
      * in the loop, like every hook. May be NULL. */
     void (*metrics)(void *app, const rl_service_ctx_t *ctx, rl_metrics_t *m);
+    /* 1 when the last tick stopped with work left (a consumer's time budget ran out): the loop then
+     * ticks again as soon as no request waits, so requests come first and background work fills
+     * the idle time. May be NULL (ticks on the clock only). */
+    int (*more)(void *app);
 } rl_service_t;
 
 /* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,

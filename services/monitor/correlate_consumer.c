@@ -13,8 +13,9 @@
 
 #define READ_ENTRIES 10   /* entries read at once: each a batch of up to RL_MAX_BATCH events */
 #define TICK_EVENTS 2000  /* events handled per tick at most ... */
-#define TICK_BUDGET_MS 5  /* ... and for at most this long (then the entry in hand is finished): the
-                           * loop keeps acknowledging ingestion fast; what waits shows as lag */
+#define TICK_BUDGET_MS 2  /* ... and for at most this long (then the entry in hand is finished): under
+                           * load ingestion is acknowledged first and correlation still gets a share;
+                           * idle, the service loop ticks again at once (correlator_more) */
 #define LINK_PIPELINE 512 /* commands of an entry's links sent in one round trip at most */
 #define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
 #define RECORD_ATTEMPTS 5  /* a result re-tried at once on a version conflict, then left pending */
@@ -84,6 +85,7 @@ struct correlator {
     rl_arena_t *ctx_arena;   /* the tenant context below, kept between batches */
     char ctx_tenant[RL_MAX_TENANT + 1];
     size_t next_tenant;      /* where the next tick starts (its budget ran out there) */
+    int more;                /* the last tick's budget ran out with entries left */
     int64_t ctx_at;
     event_risk_t *risks;
     size_t nrisks;
@@ -434,6 +436,7 @@ static rl_err_t handle_entry(correlator_t *self, const char *tenant, const rl_st
 
 size_t correlator_tick(correlator_t *self)
 {
+    self->more = 0;
     rl_error_t err;
     rl_error_clear(&err);
     rl_arena_reset(self->arena);
@@ -484,6 +487,9 @@ size_t correlator_tick(correlator_t *self)
         if (spent)
             self->next_tenant = ti;
     }
+    self->more = spent;
     free(names);
     return total;
 }
+
+int correlator_more(const correlator_t *self) { return self->more; }

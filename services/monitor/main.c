@@ -31,6 +31,12 @@ static void tick(void *p, const rl_service_ctx_t *ctx)
         handlers_sweep_all(srv);
 }
 
+static int more(void *p)
+{
+    const server_t *srv = p;
+    return correlator_more(srv->correlator);
+}
+
 static void teardown(void *p)
 {
     server_t *srv = p;
@@ -56,7 +62,7 @@ int main(int argc, char **argv)
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
         endpoint, setup, handlers_route, tick, teardown, &srv, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], metrics,
+        groups, sizeof groups / sizeof groups[0], metrics, more,
     };
     return rl_service_main(argc, argv, &svc);
 }

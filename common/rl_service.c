@@ -165,8 +165,11 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
             svc->tick(svc->app, &ctx);
             last_tick = now;
         }
+        /* work left: wait only RL_IDLE_PROBE_MS for a request; none came means the loop is idle and
+         * the work goes on. (Not 0: a client sending its next request right after its reply would
+         * find the loop busy with background work every time.) */
         int left = svc->more && svc->more(svc->app);
-        int wait_ms = left ? 0 : idle_ms, http_ms = rl_probe_timeout_ms(probe);
+        int wait_ms = left ? RL_IDLE_PROBE_MS : idle_ms, http_ms = rl_probe_timeout_ms(probe);
         if (http_ms >= 0 && http_ms < wait_ms)
             wait_ms = http_ms;
         int handled = rl_bus_server_poll(rpc, svc->app, wait_ms);

@@ -18,6 +18,8 @@
  * idle, at least every RL_IDLE_TICK_MS (the poll timeout), or the service's own tick_ms. */
 #define RL_TICK_MS 10
 #define RL_IDLE_TICK_MS 200
+/* With background work left, a loop that received no request for this long is idle (rl_service_t.more). */
+#define RL_IDLE_PROBE_MS 1
 
 /* What the service's hooks get: everything wired, owned by rl_service_main. */
 typedef struct {

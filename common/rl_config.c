@@ -35,6 +35,7 @@ static const field_t fields[] = {
     I(max_acceptance_days, 1, 3650), I(clock_offset_s, -315360000, 315360000), S(metrics_host),
     I(register_metrics_port, 0, 65535), I(treatment_metrics_port, 0, 65535), I(monitor_metrics_port, 0, 65535),
     I(report_metrics_port, 0, 65535), I(ready_max_lag, 0, 1000000000),
+    S(consumer_name), I(claim_idle_ms, 100, 86400000),
 };
 
 void rl_config_defaults(rl_config_t *cfg)
@@ -65,6 +66,7 @@ void rl_config_defaults(rl_config_t *cfg)
     cfg->monitor_metrics_port = 9103;
     cfg->report_metrics_port = 9104;
     cfg->ready_max_lag = 1000;
+    cfg->claim_idle_ms = 30000;
 }
 
 static rl_err_t set_field(rl_config_t *cfg, const field_t *f, const char *value, const char *name,

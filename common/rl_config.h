@@ -58,6 +58,12 @@ typedef struct {
     int report_metrics_port;       /* RISKLINE_REPORT_METRICS_PORT    9104 */
     int ready_max_lag;             /* RISKLINE_READY_MAX_LAG    1000: stream entries a consumer group
                                     * may be behind and the service still be ready */
+    /* Replicas (README "Replicas"): this process's consumer name in its service's consumer group;
+     * "" = <hostname>:<port of its request endpoint>, unique among the live processes of a host
+     * (the bind proves it) and the same after a restart of the same replica. */
+    char consumer_name[129];       /* RISKLINE_CONSUMER_NAME    "" */
+    int claim_idle_ms;             /* RISKLINE_CLAIM_IDLE_MS    30000: stream entries pending this long
+                                    * with another consumer (a crashed replica) are taken over */
 } rl_config_t;
 
 /* Fills cfg from defaults, the JSON file named by RISKLINE_CONFIG (if set), then the environment.

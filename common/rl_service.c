@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The process-wide stop flag set by SIGINT/SIGTERM (the one mutable global a service has). */
 static volatile sig_atomic_t stop_flag = 0;
@@ -14,6 +15,32 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
+}
+
+/* The default consumer name: <hostname>:<port of the request endpoint> (<hostname>/<endpoint> for
+ * an endpoint without a port). Two live processes of one service on a host cannot share it (the
+ * second cannot bind), and a replica restarted on the same host and port (a container restarted
+ * in its pod keeps its hostname) gets it again, so it first re-reads what it left pending. */
+static void consumer_name(const rl_config_t *cfg, const char *endpoint, char *out, size_t size)
+{
+    if (cfg->consumer_name[0]) {
+        snprintf(out, size, "%s", cfg->consumer_name);
+        return;
+    }
+    char host[64] = "localhost";
+    if (gethostname(host, sizeof host - 1) != 0)
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    const char *colon = strrchr(endpoint, ':');
+    if (colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1))
+        snprintf(out, size, "%s:%s", host, colon + 1);
+    else
+        snprintf(out, size, "%s/%s", host, endpoint);
+}
+
+void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out)
+{
+    rl_group_reader_init(out, group, ctx->consumer, ctx->cfg->claim_idle_ms, ctx->stopping);
 }
 
 static int usage(const rl_service_t *svc)
@@ -48,7 +75,8 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_config_t cfg;
     rl_error_t err;
     rl_error_clear(&err);
-    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system()};
+    char consumer[RL_MAX_CONSUMER + 1];
+    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system(), consumer, &stop_flag};
     int64_t clock_offset_ms = 0;  /* read by ctx.clock while the service runs */
     rl_bus_server_t *rpc = NULL;
     rl_probe_t *probe = NULL;
@@ -57,6 +85,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         return 1;
     }
     const char *endpoint = svc->endpoint(&cfg);
+    consumer_name(&cfg, endpoint, consumer, sizeof consumer);
     clock_offset_ms = (int64_t)cfg.clock_offset_s * 1000;
     ctx.clock = rl_clock_offset(&clock_offset_ms);
     ctx.log = rl_log_new(svc->name, (rl_log_level_t)rl_log_level_parse(cfg.log_level), stdout, NULL);
@@ -123,25 +152,32 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         rl_log_warn(ctx.log, "redis not reachable yet; requests get 'unavailable' until it is", "reason", err.message);
     char redis[300];
     snprintf(redis, sizeof redis, "%s:%d", cfg.redis_host, cfg.redis_port);
-    rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "version",
-                RL_VERSION);
+    rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "consumer",
+                consumer, "version", RL_VERSION);
     int64_t last_tick = 0;
     int idle_ms = svc->tick_ms > 0 ? svc->tick_ms : RL_IDLE_TICK_MS;
+    int background = 0;  /* the last tick left work and no request waited: tick again now */
     while (!stop_flag) {
         /* at most every RL_TICK_MS: under load the loop turns per request batch, and a tick costs
          * the consumers Redis round trips that would otherwise come with every request */
         int64_t now = rl_mono_ms();
-        if (svc->tick && now - last_tick >= RL_TICK_MS) {
+        if (svc->tick && (background || now - last_tick >= RL_TICK_MS)) {
             svc->tick(svc->app, &ctx);
             last_tick = now;
         }
-        int wait_ms = idle_ms, http_ms = rl_probe_timeout_ms(probe);
+        /* work left: wait only RL_IDLE_PROBE_MS for a request; none came means the loop is idle and
+         * the work goes on. (Not 0: a client sending its next request right after its reply would
+         * find the loop busy with background work every time.) */
+        int left = svc->more && svc->more(svc->app);
+        int wait_ms = left ? RL_IDLE_PROBE_MS : idle_ms, http_ms = rl_probe_timeout_ms(probe);
         if (http_ms >= 0 && http_ms < wait_ms)
             wait_ms = http_ms;
-        if (rl_bus_server_poll(rpc, svc->app, wait_ms) < 0) {
+        int handled = rl_bus_server_poll(rpc, svc->app, wait_ms);
+        if (handled < 0) {
             status = 1;
             break;
         }
+        background = left && handled == 0;
         /* the metrics HTTP server runs here, in the loop: it reads the counters without a lock */
         rl_probe_run(probe);
     }

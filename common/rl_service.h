@@ -12,10 +12,14 @@
 #include "rl_secure.h"
 #include "rl_store.h"
 
+#include <signal.h>
+
 /* The loop calls a service's tick hook (its consumers, sweeps) at most this often (ms); when
  * idle, at least every RL_IDLE_TICK_MS (the poll timeout), or the service's own tick_ms. */
 #define RL_TICK_MS 10
 #define RL_IDLE_TICK_MS 200
+/* With background work left, a loop that received no request for this long is idle (rl_service_t.more). */
+#define RL_IDLE_PROBE_MS 1
 
 /* What the service's hooks get: everything wired, owned by rl_service_main. */
 typedef struct {
@@ -27,7 +31,19 @@ typedef struct {
     /* The service's clock: the wall clock, shifted by RISKLINE_CLOCK_OFFSET_S (tests only). A
      * service's setup takes it as its own (srv->clock = ctx->clock). */
     rl_clock_t clock;
+    /* This process's consumer name in its consumer groups (RISKLINE_CONSUMER_NAME, or
+     * <hostname>:<endpoint port>): a consumer builds its rl_group_reader_t from it. */
+    const char *consumer;
+    /* Set once SIGTERM/SIGINT arrived: a consumer stops after the entry in hand, so the service
+     * exits within RL_STOP_BOUND_MS however long its backlog. */
+    const volatile sig_atomic_t *stopping;
 } rl_service_ctx_t;
+
+/* The reader of `group` for this process (its consumer name, RISKLINE_CLAIM_IDLE_MS, the stop flag). */
+void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out);
+
+/* A service exits this soon after SIGTERM (tests hold it to this). */
+#define RL_STOP_BOUND_MS 5000
 
 typedef struct {
     const char *name;        /* "treatment": log service, key file <keys_dir>/<name>.key, signer */
@@ -55,6 +71,10 @@ typedef struct {
     /* Sets the service's own metrics just before a scrape (rl_metrics_declare, then set/add); runs
      * in the loop, like every hook. May be NULL. */
     void (*metrics)(void *app, const rl_service_ctx_t *ctx, rl_metrics_t *m);
+    /* 1 when the last tick stopped with work left (a consumer's time budget ran out): the loop then
+     * ticks again as soon as no request waits, so requests come first and background work fills
+     * the idle time. May be NULL (ticks on the clock only). */
+    int (*more)(void *app);
 } rl_service_t;
 
 /* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,

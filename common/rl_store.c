@@ -689,13 +689,25 @@ static rl_err_t pipeline_once(rl_store_t *self, rl_arena_t *arena, size_t ncmd, 
     }
     if (bad)
         return bad;
-    for (size_t i = 0; i < ncmd; i++)
+    for (size_t i = 0; i < ncmd; i++) {
+        int ask, port;
+        unsigned slot;
+        char host[RL_CLUSTER_HOST_MAX];
+        /* a cluster node reached as a single server: say what to set rather than pass MOVED on */
+        if (vals[i]->type == RL_VAL_ERR && !rl_cluster_redirect(vals[i]->s, &ask, &slot, host, sizeof host, &port)) {
+            rl_log_error(self->log, "redis is a cluster node: set RISKLINE_REDIS_CLUSTER", "host", c->host, "reply",
+                         vals[i]->s);
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis",
+                                "Redis at %s:%d is a cluster node (%.60s): set RISKLINE_REDIS_CLUSTER", c->host,
+                                c->port, vals[i]->s);
+        }
         if (failover_reply(vals[i])) {
             char why[128];
             snprintf(why, sizeof why, "%.120s", vals[i]->s);
             *io = 1;
             return fail_connect(self, err, why);
         }
+    }
     return waited ? check_wait(self, waited, err) : RL_OK;
 }
 
@@ -1406,13 +1418,12 @@ rl_err_t rl_store_tenants(rl_store_t *self, rl_arena_t *arena, const char ***out
     return RL_OK;
 }
 
-/* XREADGROUP reply [[stream, [[id, [f, v, ...]], ...]]] -> entries; `event` is the first field `e`. */
-static size_t group_entries(const rl_val_t *v, rl_stream_entry_t *out, size_t max)
+/* A list of stream entries [[id, [f, v, ...]], ...] -> entries; `event` is the first field `e`.
+ * Entries deleted from the stream (XAUTOCLAIM lists them apart, XREADGROUP gives nil fields) are
+ * skipped. */
+static size_t stream_entries(const rl_val_t *list, rl_stream_entry_t *out, size_t max)
 {
     size_t n = 0;
-    if (v->type != RL_VAL_ARR || v->n < 1 || v->elem[0].type != RL_VAL_ARR || v->elem[0].n < 2)
-        return 0;
-    const rl_val_t *list = &v->elem[0].elem[1];
     for (size_t i = 0; list->type == RL_VAL_ARR && i < list->n && n < max; i++) {
         const rl_val_t *ent = &list->elem[i];
         if (ent->type != RL_VAL_ARR || ent->n < 2 || ent->elem[0].type != RL_VAL_STR)
@@ -1424,6 +1435,41 @@ static size_t group_entries(const rl_val_t *v, rl_stream_entry_t *out, size_t ma
         rl_stream_entry_event(o, 0, &o->event, &o->event_len);
     }
     return n;
+}
+
+/* XREADGROUP reply [[stream, [entries]]] (nil: nothing), XAUTOCLAIM reply [cursor, [entries], [deleted]]. */
+static size_t group_entries(const rl_val_t *v, int claimed, rl_stream_entry_t *out, size_t max)
+{
+    if (v->type != RL_VAL_ARR)
+        return 0;
+    if (claimed)
+        return v->n >= 2 ? stream_entries(&v->elem[1], out, max) : 0;
+    return v->n >= 1 && v->elem[0].type == RL_VAL_ARR && v->elem[0].n >= 2
+               ? stream_entries(&v->elem[0].elem[1], out, max)
+               : 0;
+}
+
+void rl_group_reader_init(rl_group_reader_t *r, const char *group, const char *consumer, int64_t claim_idle_ms,
+                          const volatile sig_atomic_t *stop)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->group, sizeof r->group, "%s", group);
+    snprintf(r->consumer, sizeof r->consumer, "%s", consumer && consumer[0] ? consumer : group);
+    r->claim_idle_ms = claim_idle_ms;
+    r->stop = stop;
+}
+
+int rl_group_claim_due(rl_group_reader_t *r, int64_t now_ms)
+{
+    if (r->claim_idle_ms <= 0 || now_ms < r->next_claim_ms)
+        return 0;
+    r->next_claim_ms = now_ms + (r->claim_idle_ms / 2 > 50 ? r->claim_idle_ms / 2 : 50);
+    return 1;
+}
+
+int rl_group_stopping(const rl_group_reader_t *r)
+{
+    return r->stop && *r->stop;
 }
 
 int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len)
@@ -1444,25 +1490,40 @@ int rl_stream_entry_field(const rl_stream_entry_t *ent, const char *name, size_t
     return -1;
 }
 
-rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
-                             const char *consumer, uint32_t count, rl_stream_entry_t **out, size_t *n, rl_error_t *err)
+rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const rl_group_reader_t *r,
+                             int claim, uint32_t count, rl_stream_entry_t **out, size_t *n, rl_error_t *err)
 {
     *n = 0;
     *out = rl_arena_alloc(arena, (count ? count : 1) * sizeof **out);
     if (!*out)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-    /* our own pending entries first (delivered, not acknowledged: we stopped mid-way), then new */
-    const char *const from[2] = {"0", ">"};
-    for (int pass = 0; pass < 2 && *n == 0; pass++) {
-        rl_cmd_t *c = rl_cmd_new(arena, "XREADGROUP");
-        rl_cmd_arg(c, "GROUP");
-        rl_cmd_arg(c, group);
-        rl_cmd_arg(c, consumer);
+    /* our own pending entries first (delivered, not acknowledged: we stopped mid-way), then those a
+     * dead consumer left (claimed), then new */
+    enum { OWN, CLAIM, NEW };
+    for (int pass = OWN; pass <= NEW && *n == 0; pass++) {
+        if (pass == CLAIM && (!claim || r->claim_idle_ms <= 0))
+            continue;
+        rl_cmd_t *c;
+        if (pass == CLAIM) {
+            c = rl_cmd_new(arena, "XAUTOCLAIM");
+            rl_cmd_arg(c, stream);
+            rl_cmd_arg(c, r->group);
+            rl_cmd_arg(c, r->consumer);
+            rl_cmd_argf(c, "%lld", (long long)r->claim_idle_ms);
+            rl_cmd_arg(c, "0");
+        } else {
+            c = rl_cmd_new(arena, "XREADGROUP");
+            rl_cmd_arg(c, "GROUP");
+            rl_cmd_arg(c, r->group);
+            rl_cmd_arg(c, r->consumer);
+        }
         rl_cmd_arg(c, "COUNT");
         rl_cmd_argf(c, "%u", count);
-        rl_cmd_arg(c, "STREAMS");
-        rl_cmd_arg(c, stream);
-        rl_cmd_arg(c, from[pass]);
+        if (pass != CLAIM) {
+            rl_cmd_arg(c, "STREAMS");
+            rl_cmd_arg(c, stream);
+            rl_cmd_arg(c, pass == OWN ? "0" : ">");
+        }
         const rl_val_t *v;
         rl_err_t rc = rl_store_cmd(self, arena, c, &v, err);
         if (rc)
@@ -1472,20 +1533,22 @@ rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *st
             rl_cmd_t *g = rl_cmd_new(arena, "XGROUP");
             rl_cmd_arg(g, "CREATE");
             rl_cmd_arg(g, stream);
-            rl_cmd_arg(g, group);
+            rl_cmd_arg(g, r->group);
             rl_cmd_arg(g, "0");
             rl_cmd_arg(g, "MKSTREAM");
             const rl_val_t *gv;
             if ((rc = rl_store_cmd(self, arena, g, &gv, err)))
                 return rc;
             if (gv->type == RL_VAL_ERR && strncmp(gv->s, "BUSYGROUP", 9))
-                return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "cannot create group %s on %s: %s", group, stream, gv->s);
+                return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "cannot create group %s on %s: %s", r->group, stream,
+                                    gv->s);
             pass--;
             continue;
         }
         if (v->type == RL_VAL_ERR)
-            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "XREADGROUP %s: %s", stream, v->s);
-        *n = group_entries(v, *out, count);
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "%s %s: %s", pass == CLAIM ? "XAUTOCLAIM" : "XREADGROUP",
+                                stream, v->s);
+        *n = group_entries(v, pass == CLAIM, *out, count);
     }
     return RL_OK;
 }

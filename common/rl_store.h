@@ -2,6 +2,7 @@
 #ifndef RL_STORE_H
 #define RL_STORE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -215,11 +216,38 @@ int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **b
 /* The k-th field `name` of an entry (the audit chain's hash is field `h`): 0, or -1 past the last. */
 int rl_stream_entry_field(const rl_stream_entry_t *ent, const char *name, size_t k, const char **bytes, size_t *len);
 
-/* Up to count entries for consumer of group on stream: first those delivered to it before and
- * not acknowledged (it stopped mid-way), then new ones. The group is created on first use, from
- * the start of the stream. Entries are arena-owned. At-least-once: handle idempotently, then ack. */
-rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group,
-                             const char *consumer, uint32_t count, rl_stream_entry_t **out, size_t *n, rl_error_t *err);
+/* One process's membership of a consumer group. Every replica of a service reads the group under
+ * its OWN consumer name (two replicas under one name would share one pending list: each would
+ * re-read, and acknowledge, what the other has in hand). The name is stable across restarts of
+ * the same replica, so a restarted process first finishes what it left pending (README
+ * "Replicas"). Entries pending longer than claim_idle_ms with any other consumer (a crashed
+ * replica, or one renamed) are taken over with XAUTOCLAIM. */
+#define RL_MAX_CONSUMER 128
+typedef struct {
+    char group[64];
+    char consumer[RL_MAX_CONSUMER + 1];
+    int64_t claim_idle_ms;           /* 0: never claim */
+    int64_t next_claim_ms;           /* monotonic ms of the next claim pass (rl_group_claim_due) */
+    const volatile sig_atomic_t *stop;        /* the service's stop flag (NULL: none): a consumer that sees it
+                                      * set stops after the entry in hand */
+} rl_group_reader_t;
+
+/* Fills r (strings truncated to fit). */
+void rl_group_reader_init(rl_group_reader_t *r, const char *group, const char *consumer, int64_t claim_idle_ms,
+                          const volatile sig_atomic_t *stop);
+/* 1 when this tick's reads should also claim (every claim_idle_ms / 2, at least 50 ms apart), and
+ * schedules the next claim pass; 0 otherwise. One round trip per stream is the cost of a claim. */
+int rl_group_claim_due(rl_group_reader_t *r, int64_t now_ms);
+/* 1 once the service is stopping. */
+int rl_group_stopping(const rl_group_reader_t *r);
+
+/* Up to count entries for r's consumer on stream: first those delivered to it before and not
+ * acknowledged (it stopped mid-way, or was restarted), then, when `claim`, those pending longer
+ * than r->claim_idle_ms with other consumers (XAUTOCLAIM: now ours), then new ones. The group is
+ * created on first use, from the start of the stream. Entries are arena-owned. At-least-once:
+ * handle idempotently, then ack. */
+rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const rl_group_reader_t *r,
+                             int claim, uint32_t count, rl_stream_entry_t **out, size_t *n, rl_error_t *err);
 rl_err_t rl_store_ack(rl_store_t *self, rl_arena_t *arena, const char *stream, const char *group, const char *id,
                       rl_error_t *err);
 /* The same for ids[0..n) in one command (a consumer acks a handled batch at once). */

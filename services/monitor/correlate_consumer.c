@@ -11,9 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BATCH 100         /* entries read at once: each a batch of up to RL_MAX_BATCH events */
-#define TICK_EVENTS 2000  /* events handled per tick at most: the loop keeps serving requests */
+#define READ_ENTRIES 10   /* entries read at once: each a batch of up to RL_MAX_BATCH events */
+#define TICK_EVENTS 2000  /* events handled per tick at most ... */
+#define TICK_BUDGET_MS 2  /* ... and for at most this long (then the entry in hand is finished): under
+                           * load ingestion is acknowledged first and correlation still gets a share;
+                           * idle, the service loop ticks again at once (correlator_more) */
+#define LINK_PIPELINE 512 /* commands of an entry's links sent in one round trip at most */
 #define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
+#define RECORD_ATTEMPTS 5  /* a result re-tried at once on a version conflict, then left pending */
 
 static char *key(rl_arena_t *a, const char *tenant, const char *rest)
 {
@@ -75,9 +80,12 @@ struct correlator {
     rl_log_t *log;
     rl_clock_t *clock;
     event_policy_t policy;
+    rl_group_reader_t reader;
     rl_arena_t *arena;       /* one batch */
     rl_arena_t *ctx_arena;   /* the tenant context below, kept between batches */
     char ctx_tenant[RL_MAX_TENANT + 1];
+    size_t next_tenant;      /* where the next tick starts (its budget ran out there) */
+    int more;                /* the last tick's budget ran out with entries left */
     int64_t ctx_at;
     event_risk_t *risks;
     size_t nrisks;
@@ -85,7 +93,7 @@ struct correlator {
     size_t nplans;
 };
 
-correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock)
+correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock, const rl_group_reader_t *reader)
 {
     correlator_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -93,6 +101,7 @@ correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock
     self->store = store;
     self->log = log;
     self->clock = clock;
+    self->reader = *reader;
     event_policy_defaults(&self->policy);
     self->arena = rl_arena_new(0);
     self->ctx_arena = rl_arena_new(0);
@@ -154,7 +163,8 @@ static void load_context(correlator_t *self, const char *tenant)
  * measure_control_test_targets picks them. A control test that no metric takes is kept in
  * rl:{t}:riskevent:unmeasured (ZADD: counted once however often it is handled) and logged. Request
  * ids per entry id, event index (and metric): a redelivered entry records nothing twice.
- * RL_ERR_UNAVAILABLE leaves the entry pending; other failures are logged and passed over. */
+ * RL_ERR_UNAVAILABLE, or a version conflict that outlasts RECORD_ATTEMPTS (replicas recording the
+ * same metric at once), leaves the entry pending; other failures are logged and passed over. */
 static rl_err_t record_measurement(correlator_t *self, const char *tenant, const char *id, size_t k,
                                    const Riskline__V1__RiskEvent *e, rl_error_t *err)
 {
@@ -203,10 +213,15 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
             snprintf(rid, sizeof rid, "ct-%s-%zu-%s", id, k, ids[i]);
         rl_bus_req_t req = {&who, NULL, tenant, rid, a};
         metric_t *m;
-        rl_error_clear(&merr);
-        rl_err_t rc = metric_store_record(self->store, &req, ids[i], e->value, e->occurred_at_ms,
-                                          rl_clock_now(self->clock), &m, &merr);
-        if (rc == RL_ERR_UNAVAILABLE)  /* not acknowledged: read again, recorded then */
+        rl_err_t rc = RL_ERR_CONFLICT;
+        /* a conflict: another replica (or a user) recorded a result of the metric meanwhile; each
+         * attempt re-reads it, and the request id keeps a result written once */
+        for (int attempt = 0; attempt < RECORD_ATTEMPTS && rc == RL_ERR_CONFLICT; attempt++) {
+            rl_error_clear(&merr);
+            rc = metric_store_record(self->store, &req, ids[i], e->value, e->occurred_at_ms,
+                                     rl_clock_now(self->clock), &m, &merr);
+        }
+        if (rc == RL_ERR_UNAVAILABLE || rc == RL_ERR_CONFLICT)  /* not acknowledged: read again, recorded then */
             return rl_error_set(err, rc, merr.field, "%s", merr.message);
         if (rc)
             rl_log_warn(self->log, kri ? "KRI measurement not recorded" : "control test not recorded", "tenant",
@@ -215,10 +230,11 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
     return RL_OK;
 }
 
-/* Links event k of entry `id` and raises what its links call for; RL_OK when it may be
- * acknowledged. Handling it again (the entry stayed pending) changes nothing more. */
-static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, size_t k, const char *bytes,
-                       size_t len, Riskline__V1__RiskEvent **out, rl_error_t *err)
+/* Decodes event k of entry `id`, records it when it is a measurement, and correlates it: *out gets
+ * the event with its linked risks (NULL for bytes that do not decode: kept in the log, passed
+ * over). RL_OK when it may go on to link_entry. */
+static rl_err_t prepare(correlator_t *self, const char *tenant, const char *id, size_t k, const char *bytes,
+                        size_t len, Riskline__V1__RiskEvent **out, rl_error_t *err)
 {
     rl_arena_t *a = self->arena;
     *out = NULL;
@@ -238,49 +254,106 @@ static rl_err_t handle(correlator_t *self, const char *tenant, const char *id, s
     e->linked_risks = linked;  /* what subscribers see of it (record_entry) */
     e->n_linked_risks = nl;
     *out = e;
-    int64_t now = rl_clock_now(self->clock);
-    const char *member = rl_arena_printf(a, "%s\n%s", e->source, e->event_id);
-    if (!nl) {  /* kept and reported as unlinked */
-        rl_cmd_t *c = rl_cmd_new(a, "ZADD");
-        rl_cmd_arg(c, key(a, tenant, "riskevent:unlinked"));
-        rl_cmd_argf(c, "%lld", (long long)e->occurred_at_ms);
-        rl_cmd_arg(c, member);
-        const rl_val_t *v;
-        return rl_store_cmd(self->store, a, c, &v, err);
-    }
-    for (size_t i = 0; i < nl; i++) {
-        /* the risk's recent linked events: the count in the window decides with the severity */
-        const char *lk = key(a, tenant, rl_arena_printf(a, "riskevent:linked:%s", linked[i]));
-        rl_cmd_t *cmds[2];
-        cmds[0] = rl_cmd_new(a, "ZADD");
-        rl_cmd_arg(cmds[0], lk);
-        rl_cmd_argf(cmds[0], "%lld", (long long)e->occurred_at_ms);
-        rl_cmd_arg(cmds[0], member);
-        cmds[1] = rl_cmd_new(a, "ZCOUNT");
-        rl_cmd_arg(cmds[1], lk);
-        rl_cmd_argf(cmds[1], "%lld", (long long)(now - (int64_t)self->policy.window_days * 86400000LL));
-        rl_cmd_arg(cmds[1], "+inf");
-        const rl_val_t *v[2];
-        if ((rc = rl_store_pipeline(self->store, a, 2, cmds, v, err)))
-            return rc;
-        uint32_t count = v[1]->type == RL_VAL_INT ? (uint32_t)v[1]->i : 1;
+    return RL_OK;
+}
+
+/* The commands of one link_entry pipeline, and for each ZCOUNT the event and risk it counts for. */
+typedef struct {
+    rl_cmd_t *cmd[LINK_PIPELINE];
+    const rl_val_t *val[LINK_PIPELINE];
+    const Riskline__V1__RiskEvent *ev[LINK_PIPELINE];  /* NULL: a ZADD */
+    const char *risk[LINK_PIPELINE];
+    size_t n;
+    const char **raised;  /* risks whose reassessment this entry raised (or found open) */
+    size_t nraised;
+} link_batch_t;
+
+/* Sends the batch, then raises the reassessments its counts call for: one alert_store_apply per
+ * risk per entry, since a risk's alert, once open, is not raised again (alert_store.h). */
+static rl_err_t link_flush(correlator_t *self, const char *tenant, link_batch_t *lb, int64_t now, rl_error_t *err)
+{
+    rl_arena_t *a = self->arena;
+    rl_err_t rc = lb->n ? rl_store_pipeline(self->store, a, lb->n, lb->cmd, lb->val, err) : RL_OK;
+    size_t n = lb->n;
+    lb->n = 0;
+    for (size_t c = 0; rc == RL_OK && c < n; c++) {
+        const Riskline__V1__RiskEvent *e = lb->ev[c];
+        if (!e)
+            continue;
+        uint32_t count = lb->val[c]->type == RL_VAL_INT ? (uint32_t)lb->val[c]->i : 1;
         if (!event_triggers_reassessment(e, count, &self->policy))
             continue;
+        size_t r = 0;
+        while (r < lb->nraised && strcmp(lb->raised[r], lb->risk[c]))
+            r++;
+        if (r < lb->nraised)
+            continue;
+        lb->raised[lb->nraised++] = lb->risk[c];
         char sev[16];
         snprintf(sev, sizeof sev, "%s", event_severity_name(e->severity));
-        alert_finding_t f = {ALERT_REASSESSMENT, linked[i], e->severity,
+        alert_finding_t f = {ALERT_REASSESSMENT, lb->risk[c], e->severity,
                              rl_arena_printf(a, "%s event %s from %s (%s, %u in %u days): %.300s", sev, e->event_id,
                                              e->source, event_kind_name(e->kind), count, self->policy.window_days,
                                              e->summary),
                              1};
         int changed;
         if ((rc = alert_store_apply(self->store, a, tenant, &f, now, &changed, err)))
-            return rc;
+            break;
         if (changed)
-            rl_log_info(self->log, "reassessment raised", "tenant", tenant, "risk", linked[i], "event", e->event_id,
+            rl_log_info(self->log, "reassessment raised", "tenant", tenant, "risk", lb->risk[c], "event", e->event_id,
                         "source", e->source);
     }
-    return RL_OK;
+    return rc;
+}
+
+/* Keeps an entry's unlinked events in rl:{t}:riskevent:unlinked and adds each linked one to its
+ * risks' rl:{t}:riskevent:linked:<R>, reading the count in the window just after each add: in one
+ * pipeline, in order, so each event counts those before it exactly as one at a time would. Then
+ * the reassessments the counts and severities call for. RL_OK when the entry may be acknowledged;
+ * handling it again (it stayed pending) changes nothing more (ZADD of the same member). */
+static rl_err_t link_entry(correlator_t *self, const char *tenant, Riskline__V1__RiskEvent *const *evs, size_t n,
+                           rl_error_t *err)
+{
+    rl_arena_t *a = self->arena;
+    size_t pairs = 0;
+    for (size_t i = 0; i < n; i++)
+        pairs += evs[i]->n_linked_risks;
+    link_batch_t *lb = rl_arena_alloc(a, sizeof *lb);
+    if (!lb || !(lb->raised = rl_arena_alloc(a, (pairs + 1) * sizeof *lb->raised)))
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    lb->n = lb->nraised = 0;
+    int64_t now = rl_clock_now(self->clock);
+    const char *since = rl_arena_printf(a, "%lld", (long long)(now - (int64_t)self->policy.window_days * 86400000LL));
+    const char *unlinked = key(a, tenant, "riskevent:unlinked");
+    rl_err_t rc = RL_OK;
+    for (size_t i = 0; rc == RL_OK && i < n; i++) {
+        const Riskline__V1__RiskEvent *e = evs[i];
+        const char *member = rl_arena_printf(a, "%s\n%s", e->source, e->event_id);
+        const char *at = rl_arena_printf(a, "%lld", (long long)e->occurred_at_ms);
+        for (size_t j = 0; rc == RL_OK && j < (e->n_linked_risks ? e->n_linked_risks : 1); j++) {
+            if (lb->n + 2 > LINK_PIPELINE)
+                rc = link_flush(self, tenant, lb, now, err);
+            const char *zkey = e->n_linked_risks
+                                   ? key(a, tenant, rl_arena_printf(a, "riskevent:linked:%s", e->linked_risks[j]))
+                                   : unlinked;
+            rl_cmd_t *c = rl_cmd_new(a, "ZADD");
+            rl_cmd_arg(c, zkey);
+            rl_cmd_arg(c, at);
+            rl_cmd_arg(c, member);
+            lb->ev[lb->n] = NULL;
+            lb->cmd[lb->n++] = c;
+            if (!e->n_linked_risks)
+                continue;
+            c = rl_cmd_new(a, "ZCOUNT");
+            rl_cmd_arg(c, zkey);
+            rl_cmd_arg(c, since);
+            rl_cmd_arg(c, "+inf");
+            lb->ev[lb->n] = e;
+            lb->risk[lb->n] = e->linked_risks[j];
+            lb->cmd[lb->n++] = c;
+        }
+    }
+    return rc == RL_OK ? link_flush(self, tenant, lb, now, err) : rc;
 }
 
 /* The events of entry `id`, as correlated, become one domain event "event.received" (entity: the
@@ -293,10 +366,22 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
 {
     rl_arena_t *a = self->arena;
     size_t linked = 0;
-    for (size_t i = 0; i < n; i++)
+    /* what is received, classified and linked, not the sender's links and attributes: those stay
+     * in the ingestion log, and the update (and the audit chain's hashing) stays small */
+    Riskline__V1__RiskEvent *brief = rl_arena_alloc(a, n * sizeof *brief);
+    Riskline__V1__RiskEvent **bp = rl_arena_alloc(a, n * sizeof *bp);
+    if (!brief || !bp)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    for (size_t i = 0; i < n; i++) {
         linked += evs[i]->n_linked_risks > 0;
+        brief[i] = *evs[i];
+        brief[i].n_risk_ids = brief[i].n_assets = brief[i].n_controls = brief[i].n_attributes = 0;
+        brief[i].risk_ids = brief[i].assets = brief[i].controls = NULL;
+        brief[i].attributes = NULL;
+        bp[i] = &brief[i];
+    }
     Riskline__V1__EventBatch batch = RISKLINE__V1__EVENT_BATCH__INIT;
-    batch.events = evs;
+    batch.events = bp;
     batch.n_events = n;
     rl_principal_t who;
     memset(&who, 0, sizeof who);
@@ -311,14 +396,13 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
     Riskline__V1__DomainEvent *ev =
         rl_event_new(&req, "event.received", "event_batch", eid, 1, NULL, &batch.base, NULL, comment,
                      rl_clock_now(self->clock));
-    size_t blob_len = 0, ev_len = 0;
-    uint8_t *blob = rl_codec_pack(&batch.base, a, &blob_len);
+    size_t ev_len = 0;
     uint8_t *evb = ev ? rl_codec_pack(&ev->base, a, &ev_len) : NULL;
-    if (!eid || !comment || !blob || !evb)
+    if (!eid || !comment || !evb)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
     rl_write_t w = {
         .entity_key = key(a, tenant, rl_arena_printf(a, "riskevent:entry:%s", id)), .expected_version = 0,
-        .new_version = 1, .blob = blob, .blob_len = blob_len, .stream_key = key(a, tenant, "events"),
+        .new_version = 1, .blob = ev->entity.data, .blob_len = ev->entity.len, .stream_key = key(a, tenant, "events"),
         .event = evb, .event_len = ev_len,
         .dedupe_key = key(a, tenant, rl_arena_printf(a, "req:monitor:%s", rid)), .dedupe_value = eid,
     };
@@ -327,57 +411,85 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
     return rc == RL_ERR_CONFLICT ? RL_OK : rc;
 }
 
+/* Entry ent of tenant: each event prepared, the entry's links, its domain event. RL_OK: ack it. */
+static rl_err_t handle_entry(correlator_t *self, const char *tenant, const rl_stream_entry_t *ent, size_t *nevents,
+                             rl_error_t *err)
+{
+    const char *bytes;
+    size_t len, k = 0, nev = 0;
+    rl_err_t rc = RL_OK;
+    Riskline__V1__RiskEvent **evs = rl_arena_alloc(self->arena, (RL_MAX_BATCH + 1) * sizeof *evs);
+    if (!evs)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    /* an entry is an ingestion batch: a field `e` per event */
+    while (rc == RL_OK && k < RL_MAX_BATCH && rl_stream_entry_event(ent, k, &bytes, &len) == 0) {
+        rc = prepare(self, tenant, ent->id, k++, bytes, len, &evs[nev], err);
+        nev += rc == RL_OK && evs[nev];
+    }
+    *nevents += k;
+    if (rc == RL_OK && nev)
+        rc = link_entry(self, tenant, evs, nev, err);
+    if (rc == RL_OK && nev)
+        rc = record_entry(self, tenant, ent->id, evs, nev, err);
+    return rc;
+}
+
 size_t correlator_tick(correlator_t *self)
 {
+    self->more = 0;
     rl_error_t err;
     rl_error_clear(&err);
     rl_arena_reset(self->arena);
     const char **tenants;
-    size_t nt, total = 0;
-    if (rl_store_tenants(self->store, self->arena, &tenants, &nt, &err) != RL_OK)
+    size_t nt, total = 0, nevents = 0;
+    int64_t t0 = rl_mono_ms();
+    if (rl_store_tenants(self->store, self->arena, &tenants, &nt, &err) != RL_OK || !nt)
         return 0;
-    /* the tenant list lives in the batch arena: copy the names before resetting per tenant */
-    char (*names)[RL_MAX_TENANT + 1] = calloc(nt ? nt : 1, sizeof *names);
+    /* the tenant list lives in the batch arena: copy the names before resetting per read */
+    char (*names)[RL_MAX_TENANT + 1] = calloc(nt, sizeof *names);
     if (!names)
         return 0;
     for (size_t t = 0; t < nt; t++)
         snprintf(names[t], sizeof names[t], "%s", tenants[t]);
-    for (size_t t = 0; t < nt; t++) {
-        rl_arena_reset(self->arena);
-        const char *stream = key(self->arena, names[t], "riskevent:log");
-        rl_stream_entry_t *ents;
-        size_t n;
-        if (rl_store_group_read(self->store, self->arena, stream, CORRELATOR_GROUP, CORRELATOR_GROUP, BATCH, &ents,
-                                &n, &err) != RL_OK)
-            continue;
-        /* handled entries are acknowledged together; one that fails stays pending with the rest */
-        const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
-        size_t ndone = 0, nevents = 0;
-        for (size_t i = 0; done && i < n && nevents < TICK_EVENTS; i++) {
-            /* an entry is an ingestion batch: a field `e` per event */
-            const char *bytes;
-            size_t len, k = 0, nev = 0;
-            rl_err_t rc = RL_OK;
-            Riskline__V1__RiskEvent **evs = rl_arena_alloc(self->arena, (RL_MAX_BATCH + 1) * sizeof *evs);
-            if (!evs)
+    int claim = rl_group_claim_due(&self->reader, rl_mono_ms());
+    int spent = 0;
+    /* tenants in turn from where the last tick's budget ran out: a busy tenant starves no other */
+    for (size_t t = 0; t < nt && !spent && !rl_group_stopping(&self->reader); t++) {
+        size_t ti = (self->next_tenant + t) % nt;
+        for (int first = 1, more = 1; more && !spent && !rl_group_stopping(&self->reader); first = 0) {
+            rl_arena_reset(self->arena);
+            const char *stream = key(self->arena, names[ti], "riskevent:log");
+            rl_stream_entry_t *ents;
+            size_t n, ndone = 0;
+            if (rl_store_group_read(self->store, self->arena, stream, &self->reader, claim && first, READ_ENTRIES,
+                                    &ents, &n, &err) != RL_OK || !n)
                 break;
-            while (rc == RL_OK && k < RL_MAX_BATCH && rl_stream_entry_event(&ents[i], k, &bytes, &len) == 0) {
-                rc = handle(self, names[t], ents[i].id, k++, bytes, len, &evs[nev], &err);
-                nev += rc == RL_OK && evs[nev];
+            /* handled entries are acknowledged together; one that fails stays pending with the rest */
+            const char **done = rl_arena_alloc(self->arena, n * sizeof *done);
+            more = done != NULL;
+            for (size_t i = 0; more && i < n; i++) {
+                if (handle_entry(self, names[ti], &ents[i], &nevents, &err) != RL_OK) {
+                    rl_log_warn(self->log, "event not correlated yet", "tenant", names[ti], "stream_id", ents[i].id,
+                                "reason", err.message);
+                    more = 0;  /* left pending: read again first next time */
+                    break;
+                }
+                done[ndone++] = ents[i].id;
+                spent = nevents >= TICK_EVENTS || rl_mono_ms() - t0 >= TICK_BUDGET_MS;
+                if (spent || rl_group_stopping(&self->reader))
+                    break;  /* entries read but not reached stay pending: read again first next tick */
             }
-            if (rc == RL_OK && nev)
-                rc = record_entry(self, names[t], ents[i].id, evs, nev, &err);
-            nevents += k;
-            if (rc != RL_OK) {
-                rl_log_warn(self->log, "event not correlated yet", "tenant", names[t], "stream_id", ents[i].id,
-                            "reason", err.message);
-                break;  /* left pending: read again first next time */
-            }
-            done[ndone++] = ents[i].id;
-        }  /* entries read but not reached stay pending: read again first next tick */
-        if (done && rl_store_ack_many(self->store, self->arena, stream, CORRELATOR_GROUP, done, ndone, &err) == RL_OK)
-            total += ndone;
+            if (ndone && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) ==
+                             RL_OK)
+                total += ndone;
+            more = more && n == READ_ENTRIES;
+        }
+        if (spent)
+            self->next_tenant = ti;
     }
+    self->more = spent;
     free(names);
     return total;
 }
+
+int correlator_more(const correlator_t *self) { return self->more; }

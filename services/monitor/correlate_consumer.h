@@ -7,21 +7,25 @@
 #include "rl_log.h"
 #include "rl_store.h"
 
-/* The consumer group (and its one consumer) on every tenant's rl:{t}:riskevent:log; monitor
+/* The consumer group on every tenant's rl:{t}:riskevent:log (a consumer per replica); monitor
  * status reports its lag. */
 #define CORRELATOR_GROUP "monitor"
 
 typedef struct correlator correlator_t;
 
-/* store, log and clock are borrowed. NULL when out of memory. */
-correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock);
+/* store, log and clock are borrowed; reader (group CORRELATOR_GROUP, this replica's consumer name)
+ * is copied. NULL when out of memory. */
+correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock, const rl_group_reader_t *reader);
 void correlator_destroy(correlator_t **self_p);
 
 /* Reads what waits on every tenant's ingestion log (consumer group "monitor", own pending entries
- * first), correlates each event (event_correlate: direct ids, assets of live risks, controls of open
+ * first, then those a dead replica left, then new), correlates each event (event_correlate: direct ids, assets of live risks, controls of open
  * plans), keeps unlinked ones in rl:{t}:riskevent:unlinked, counts linked ones per risk in
  * rl:{t}:riskevent:linked:<R-n>, raises a reassessment alert when event_triggers_reassessment says
- * so (the register then pulls the risk's review forward), and acknowledges. Returns events handled. */
+ * so (the register then pulls the risk's review forward), and acknowledges. Stops after the entry
+ * in hand once the service is stopping. Returns entries handled. */
 size_t correlator_tick(correlator_t *self);
+/* 1 when the last tick stopped at its budget with entries left (the loop's `more` hook). */
+int correlator_more(const correlator_t *self);
 
 #endif

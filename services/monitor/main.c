@@ -13,7 +13,9 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->clock = ctx->clock;
     alert_policy_defaults(&srv->alerts);
     srv->sweep_arena = rl_arena_new(0);
-    srv->correlator = correlator_new(ctx->store, ctx->log, &srv->clock);
+    rl_group_reader_t reader;
+    rl_service_group_reader(ctx, CORRELATOR_GROUP, &reader);
+    srv->correlator = correlator_new(ctx->store, ctx->log, &srv->clock, &reader);
     return srv->sweep_arena && srv->correlator ? 0 : -1;
 }
 
@@ -27,6 +29,12 @@ static void tick(void *p, const rl_service_ctx_t *ctx)
     correlator_tick(srv->correlator);
     if (rl_clock_now(&srv->clock) - srv->last_sweep_ms >= SWEEP_INTERVAL_MS)
         handlers_sweep_all(srv);
+}
+
+static int more(void *p)
+{
+    const server_t *srv = p;
+    return correlator_more(srv->correlator);
 }
 
 static void teardown(void *p)
@@ -54,7 +62,7 @@ int main(int argc, char **argv)
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
         endpoint, setup, handlers_route, tick, teardown, &srv, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], metrics,
+        groups, sizeof groups / sizeof groups[0], metrics, more,
     };
     return rl_service_main(argc, argv, &svc);
 }

@@ -43,7 +43,9 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     app->srv.clock = ctx->clock;
     app->srv.keys = rl_secure_keys(ctx->sec);
     app->srv.risks = risk_store_new(ctx->store);
-    app->follower = follower_new(&app->srv);
+    rl_group_reader_t reader;
+    rl_service_group_reader(ctx, FOLLOWER_GROUP, &reader);
+    app->follower = follower_new(&app->srv, &reader);
     app->seeded = ctx->cfg->insecure;
     return app->srv.risks && app->follower ? 0 : -1;
 }
@@ -75,7 +77,7 @@ int main(int argc, char **argv)
     const rl_service_t svc = {
         "register", "Serves the risk register on RISKLINE_REGISTER_ENDPOINT (default tcp://127.0.0.1:7101).",
         endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], NULL,
+        groups, sizeof groups / sizeof groups[0], NULL, NULL,
     };
     return rl_service_main(argc, argv, &svc);
 }

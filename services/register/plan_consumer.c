@@ -17,6 +17,7 @@
 
 struct follower {
     server_t *srv;
+    rl_group_reader_t reader;
     rl_arena_t *arena;         /* one batch */
     rl_arena_t *tenants_arena; /* the tenant list, kept between refreshes */
     const char **tenants;
@@ -25,12 +26,13 @@ struct follower {
     int64_t next_ms;
 };
 
-follower_t *follower_new(server_t *srv)
+follower_t *follower_new(server_t *srv, const rl_group_reader_t *reader)
 {
     follower_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->srv = srv;
+    self->reader = *reader;
     self->arena = rl_arena_new(0);
     self->tenants_arena = rl_arena_new(0);
     if (!self->arena || !self->tenants_arena)
@@ -165,8 +167,8 @@ int follower_tick(follower_t *self)
         return 0;
     self->next_ms = now + FOLLOWER_INTERVAL_MS;
     refresh_tenants(self, now);
-    int total = 0;
-    for (size_t t = 0; t < self->ntenants; t++) {
+    int total = 0, claim = rl_group_claim_due(&self->reader, now);
+    for (size_t t = 0; t < self->ntenants && !rl_group_stopping(&self->reader); t++) {
         rl_arena_reset(self->arena);
         rl_error_t err;
         rl_error_clear(&err);
@@ -174,13 +176,13 @@ int follower_tick(follower_t *self)
         const char *stream = rl_arena_printf(self->arena, "rl:{%s}:events", tenant);
         rl_stream_entry_t *ents;
         size_t n;
-        if (!stream || rl_store_group_read(self->srv->store, self->arena, stream, FOLLOWER_GROUP, FOLLOWER_GROUP, BATCH,
+        if (!stream || rl_store_group_read(self->srv->store, self->arena, stream, &self->reader, claim, BATCH,
                                            &ents, &n, &err) != RL_OK) {
             if (err.message[0])
                 rl_log_warn(self->srv->log, "cannot read events", "tenant", tenant, "reason", err.message);
             continue;
         }
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !(i && rl_group_stopping(&self->reader)); i++) {
             int applied = 0;
             rl_err_t rc = apply(self, tenant, &ents[i], &applied, &err);
             if (rc) {
@@ -190,7 +192,7 @@ int follower_tick(follower_t *self)
                 break;
             }
             total += applied;
-            if (rl_store_ack(self->srv->store, self->arena, stream, FOLLOWER_GROUP, ents[i].id, &err) != RL_OK)
+            if (rl_store_ack(self->srv->store, self->arena, stream, self->reader.group, ents[i].id, &err) != RL_OK)
                 break;
         }
     }

@@ -7,14 +7,16 @@
 
 typedef struct follower follower_t;
 
-/* srv is borrowed. NULL when out of memory. */
-follower_t *follower_new(server_t *srv);
+/* srv is borrowed; reader (group FOLLOWER_GROUP, this replica's consumer name) is copied. NULL
+ * when out of memory. */
+follower_t *follower_new(server_t *srv, const rl_group_reader_t *reader);
 void follower_destroy(follower_t **self_p);
 
 /* Reads what waits (a bounded batch per tenant) and applies it: a plan or acceptance event moves
  * its risk (risk_follow_plan) in one atomic write whose idempotency key is the event's stream id,
  * so a re-delivered event changes nothing twice; then acknowledges. Runs at most every
- * FOLLOWER_INTERVAL_MS; returns the events applied. */
+ * FOLLOWER_INTERVAL_MS; stops after the entry in hand once the service is stopping; returns the
+ * events applied. */
 int follower_tick(follower_t *self);
 
 #define FOLLOWER_INTERVAL_MS 100

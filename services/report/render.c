@@ -25,7 +25,10 @@ static const char css[] =
     "dl.meta dt{font-weight:bold}dl.meta dd{margin:0}"
     "table{border-collapse:collapse;width:100%;margin:4px 0 10px}"
     "th,td{border:1px solid #999;padding:3px 5px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
-    "th{background:#e8e8e8}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#e8e8e8;overflow-wrap:normal}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "td.n,td.low,td.medium,td.high,td.critical,tbody td:first-child{white-space:nowrap}"
+    "table.cards th{width:12em}table.cards td.n{text-align:left}table.cards tr.rec>*{border-top:3px solid #555}"
+    "details summary{cursor:pointer;color:#335}"
     "td.low{background:#c8e6c9}td.medium{background:#fff59d}td.high{background:#ffcc80}"
     "td.critical{background:#ef9a9a}p.note{color:#555}svg{display:block;margin:6px 0 12px}"
     "thead{display:table-header-group}tr{page-break-inside:avoid;break-inside:avoid}"
@@ -275,6 +278,10 @@ void render_table_begin(render_t *self, const char *key, const char *caption, co
         }
         if (csv)
             put(self, "\r\n", 2);
+    } else if (ncols > RENDER_HTML_MAX_COLS) {
+        puts_(self, "<h2>");
+        render_html_text(self, caption);
+        puts_(self, "</h2>\n<table class=\"cards\">\n<tbody>\n");
     } else {
         puts_(self, "<h2>");
         render_html_text(self, caption);
@@ -314,6 +321,37 @@ static const char *level_class(const char *v)
     return NULL;
 }
 
+/* A cell's text; a long one (a change of a whole list) folded after its start, all of it kept in
+ * the page (the browser unfolds it; JSON and CSV carry it as it is). */
+static void html_cell(render_t *self, const char *s)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len == 24 && s[10] == 'T' && s[23] == 'Z' && s[4] == '-') {  /* a time: may break after the date */
+        char date[11];
+        memcpy(date, s, 10);
+        date[10] = '\0';
+        render_html_text(self, date);
+        puts_(self, "T<wbr/>");
+        render_html_text(self, s + 11);
+        return;
+    }
+    if (len <= RENDER_HTML_FOLD) {
+        render_html_text(self, s);
+        return;
+    }
+    size_t cut = RENDER_HTML_FOLD / 2;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xC0) == 0x80)  /* not inside a UTF-8 sequence */
+        cut--;
+    char head[RENDER_HTML_FOLD / 2 + 1];
+    memcpy(head, s, cut);
+    head[cut] = '\0';
+    puts_(self, "<details><summary>");
+    render_html_text(self, head);
+    putf(self, " \u2026 (%zu characters)</summary>", len);
+    render_html_text(self, s);
+    puts_(self, "</details>");
+}
+
 void render_row(render_t *self, const render_col_t *cols, size_t ncols, const char *const *cells)
 {
     if (self->fmt == RENDER_JSON) {
@@ -342,8 +380,19 @@ void render_row(render_t *self, const render_col_t *cols, size_t ncols, const ch
         }
         put(self, "\r\n", 2);
     } else {
-        puts_(self, "<tr>");
+        /* a wide table (a plan has 20-odd fields) reads as one card per row, field by field, empty
+         * ones left out: as columns it would not fit a page */
+        int cards = ncols > RENDER_HTML_MAX_COLS;
+        if (!cards)
+            puts_(self, "<tr>");
         for (size_t i = 0; i < ncols; i++) {
+            if (cards) {
+                if (i && (!cells[i] || !cells[i][0]))
+                    continue;
+                puts_(self, i ? "<tr><th>" : "<tr class=\"rec\"><th>");
+                render_html_text(self, cols[i].label);
+                puts_(self, "</th>");
+            }
             const char *cls = cols[i].kind == RENDER_NUM ? "n" : cols[i].kind == RENDER_LEVEL ? level_class(cells[i]) : NULL;
             if (cls) {
                 puts_(self, "<td class=\"");
@@ -352,10 +401,11 @@ void render_row(render_t *self, const render_col_t *cols, size_t ncols, const ch
             } else {
                 puts_(self, "<td>");
             }
-            render_html_text(self, cells[i]);
-            puts_(self, "</td>");
+            html_cell(self, cells[i]);
+            puts_(self, cards ? "</td></tr>\n" : "</td>");
         }
-        puts_(self, "</tr>\n");
+        if (!cards)
+            puts_(self, "</tr>\n");
     }
     self->rows++;
 }
@@ -451,7 +501,9 @@ void render_bars_svg(render_t *self, const char *caption, const char *const *lab
         puts_(self, "</text>");
         putf(self, "<rect x=\"%u\" y=\"%u\" width=\"%u\" height=\"%u\" fill=\"%s\" stroke=\"#666\"/>", label_w, y,
              len ? len : 1, bar, fill);
-        putf(self, "<text x=\"%u\" y=\"%u\">%.15g</text>\n", label_w + len + 6, y + bar / 2 + 4, v);
+        /* a count as it is, a share to one decimal, as the tables beside the bars show it */
+        int whole = v < 1e15 && v == (double)(long long)v;
+        putf(self, "<text x=\"%u\" y=\"%u\">%.*f</text>\n", label_w + len + 6, y + bar / 2 + 4, whole ? 0 : 1, v);
     }
     puts_(self, "</svg>\n");
 }

@@ -8,6 +8,11 @@
 #ifndef RENDER_H
 #define RENDER_H
 
+/* HTML: a table of more columns than this shows each row as a card (field, value); a cell longer
+ * than RENDER_HTML_FOLD characters is folded (<details>) after its first half of that. */
+#define RENDER_HTML_MAX_COLS 20
+#define RENDER_HTML_FOLD 400
+
 #include <stddef.h>
 #include <stdint.h>
 

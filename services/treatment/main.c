@@ -21,7 +21,9 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->policy.reapproval_budget_pct = (uint32_t)ctx->cfg->reapproval_budget_pct;
     srv->policy.max_acceptance_days = (uint32_t)ctx->cfg->max_acceptance_days;
     srv->plans = plan_store_new(ctx->store);
-    app->reviews = srv->plans ? review_consumer_new(srv) : NULL;
+    rl_group_reader_t reader;
+    rl_service_group_reader(ctx, REVIEW_GROUP, &reader);
+    app->reviews = srv->plans ? review_consumer_new(srv, &reader) : NULL;
     return app->reviews ? 0 : -1;
 }
 
@@ -49,7 +51,7 @@ int main(int argc, char **argv)
         "Serves treatment plans, controls, milestones, approvals, acceptances and the SoA on\n"
         "RISKLINE_TREATMENT_ENDPOINT (default tcp://127.0.0.1:7102).",
         endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], NULL,
+        groups, sizeof groups / sizeof groups[0], NULL, NULL,
     };
     return rl_service_main(argc, argv, &svc);
 }

@@ -9,21 +9,22 @@
 #include <string.h>
 
 #define BATCH 100
-#define GROUP REVIEW_GROUP
 #define INTERVAL_MS 200
 
 struct review_consumer {
     server_t *srv;
+    rl_group_reader_t reader;
     rl_arena_t *arena;
     int64_t next_ms;
 };
 
-review_consumer_t *review_consumer_new(server_t *srv)
+review_consumer_t *review_consumer_new(server_t *srv, const rl_group_reader_t *reader)
 {
     review_consumer_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
     self->srv = srv;
+    self->reader = *reader;
     self->arena = rl_arena_new(0);
     if (!self->arena)
         review_consumer_destroy(&self);
@@ -126,20 +127,22 @@ size_t review_consumer_tick(review_consumer_t *self)
         return 0;
     for (size_t t = 0; t < nt; t++)
         snprintf(names[t], sizeof names[t], "%s", tenants[t]);
-    for (size_t t = 0; t < nt; t++) {
+    int claim = rl_group_claim_due(&self->reader, now);
+    for (size_t t = 0; t < nt && !rl_group_stopping(&self->reader); t++) {
         rl_arena_reset(self->arena);
         const char *stream = rl_arena_printf(self->arena, "rl:{%s}:events", names[t]);
         rl_stream_entry_t *ents;
         size_t n;
-        if (rl_store_group_read(self->srv->store, self->arena, stream, GROUP, GROUP, BATCH, &ents, &n, &err) != RL_OK)
+        if (rl_store_group_read(self->srv->store, self->arena, stream, &self->reader, claim, BATCH, &ents, &n,
+                                &err) != RL_OK)
             continue;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && !(i && rl_group_stopping(&self->reader)); i++) {
             if (handle(self, names[t], &ents[i], &marked, &err) != RL_OK) {
                 rl_log_warn(self->srv->log, "event not handled yet", "tenant", names[t], "stream_id", ents[i].id,
                             "reason", err.message);
                 break;
             }
-            if (rl_store_ack(self->srv->store, self->arena, stream, GROUP, ents[i].id, &err) != RL_OK)
+            if (rl_store_ack(self->srv->store, self->arena, stream, self->reader.group, ents[i].id, &err) != RL_OK)
                 break;
         }
     }

@@ -10,13 +10,15 @@
 
 typedef struct review_consumer review_consumer_t;
 
-/* srv is borrowed. NULL when out of memory. */
-review_consumer_t *review_consumer_new(server_t *srv);
+/* srv is borrowed; reader (group REVIEW_GROUP, this replica's consumer name) is copied. NULL when
+ * out of memory. */
+review_consumer_t *review_consumer_new(server_t *srv, const rl_group_reader_t *reader);
 void review_consumer_destroy(review_consumer_t **self_p);
 /* Reads what waits (group "treatment"); for each raised control_ineffective alert, every open plan
  * implementing that control gets review_requested (the alert's message) in one write per plan
  * (event plan.review_requested, keyed by the stream id: a re-delivery changes nothing twice), then
- * acknowledges. Runs at most every 200 ms; returns the plans marked. */
+ * acknowledges. Runs at most every 200 ms; stops after the entry in hand once the service is
+ * stopping; returns the plans marked. */
 size_t review_consumer_tick(review_consumer_t *self);
 
 #endif

@@ -123,6 +123,8 @@ static void cleanup_all(void)
             kill_now(&h->treatment_pid);
             kill_now(&h->monitor_pid);
             kill_now(&h->report_pid);
+            for (size_t k = 0; k < h->nreplicas; k++)
+                kill_now(&h->replicas[k].pid);
             kill_now(&h->redis_pid);
             for (int n = 0; n < h->cluster_n; n++)
                 kill_now(&h->cluster_pid[n]);
@@ -945,8 +947,10 @@ int harness_register_restart(harness_t *h)
 int harness_treatment_alive(harness_t *h) { return h->treatment_pid > 0 && wait_pid(h->treatment_pid, 0) == -1; }
 
 /* Starts riskline-<name> as ACL user <name> on a free port, waits for its ping over CURVE. */
-static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, size_t esize, char *logp,
-                     size_t lsize, pid_t *pidp, const char *extra_env, int *metrics_port)
+/* extra: "K=V" entries (NULL-ended, may be NULL); metrics_port NULL: metrics off; log_named: the
+ * log is <dir>/<name>-<port>.log (a replica), else <dir>/<name>.log. */
+static int svc_start_env(harness_t *h, const char *name, int *port, char *endpoint, size_t esize, char *logp,
+                         size_t lsize, pid_t *pidp, const char *const *extra, int *metrics_port, int log_named)
 {
     char path[600], upper[32];
     snprintf(path, sizeof path, "%s/bin/riskline-%s", h->build, name);
@@ -958,24 +962,34 @@ static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, 
     for (; name[k] && k < sizeof upper - 1; k++)
         upper[k] = (char)(name[k] - 'a' + 'A');
     upper[k] = '\0';
-    snprintf(logp, lsize, "%s/%s.log", h->dir, name);
     for (int attempt = 0; attempt < 5; attempt++) {
         if (!*port || attempt > 0)
             *port = harness_free_port();
         snprintf(endpoint, esize, "tcp://127.0.0.1:%d", *port);
-        if (!*metrics_port || attempt > 0)
+        if (log_named)
+            snprintf(logp, lsize, "%s/%s-%d.log", h->dir, name, *port);
+        else
+            snprintf(logp, lsize, "%s/%s.log", h->dir, name);
+        if (metrics_port && (!*metrics_port || attempt > 0))
             *metrics_port = harness_free_port();
         char e1[64], e2[700], e3[160], e4[64], e5[64];
-        snprintf(e5, sizeof e5, "RISKLINE_%s_METRICS_PORT=%d", upper, *metrics_port);
+        snprintf(e5, sizeof e5, "RISKLINE_%s_METRICS_PORT=%d", upper, metrics_port ? *metrics_port : 0);
         snprintf(e1, sizeof e1, "RISKLINE_REDIS_PORT=%d", h->redis_port);
         snprintf(e2, sizeof e2, "RISKLINE_REDIS_PASSWORD_FILE=%s/redis-%s.password", h->dir, name);
         snprintf(e3, sizeof e3, "RISKLINE_%s_ENDPOINT=%s", upper, endpoint);
         snprintf(e4, sizeof e4, "RISKLINE_REDIS_USER=%s", name);
-        const char *base[] = {"RISKLINE_REDIS_HOST=127.0.0.1", e4, e1, e2, e3, e5, h->keys_env,
-                              extra_env ? extra_env : "RISKLINE_LOG_LEVEL=info",
-                              h->insecure ? "RISKLINE_INSECURE=1" : NULL};
-        const char *env[24];
-        with_svc_env(h, base, sizeof base / sizeof base[0], env, sizeof env / sizeof env[0]);
+        const char *env[32] = {"RISKLINE_REDIS_HOST=127.0.0.1", e4, e1, e2, e3, e5, h->keys_env,
+                               "RISKLINE_LOG_LEVEL=info"};
+        size_t ne = 8;
+        if (h->insecure)
+            env[ne++] = "RISKLINE_INSECURE=1";
+        for (size_t i = 0; i < sizeof h->svc_env / sizeof h->svc_env[0] && h->svc_env[i] && ne < 31; i++)
+            env[ne++] = h->svc_env[i];
+        if (h->cluster_n && ne < 31)
+            env[ne++] = h->cluster_env;
+        for (size_t i = 0; extra && extra[i] && ne < 31; i++)
+            env[ne++] = extra[i];  /* later entries override earlier ones */
+        env[ne] = NULL;
         char *argv[] = {path, NULL};
         pid_t pid = spawn(path, argv, logp, 1, NULL, env);
         if (pid < 0)
@@ -1002,6 +1016,13 @@ static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, 
         }
     }
     return -1;
+}
+
+static int svc_start(harness_t *h, const char *name, int *port, char *endpoint, size_t esize, char *logp,
+                     size_t lsize, pid_t *pidp, const char *extra_env, int *metrics_port)
+{
+    const char *extra[] = {extra_env, NULL};
+    return svc_start_env(h, name, port, endpoint, esize, logp, lsize, pidp, extra, metrics_port, 0);
 }
 
 int harness_treatment_start(harness_t *h) { return harness_treatment_start_with(h, NULL); }
@@ -1141,6 +1162,11 @@ void harness_destroy(harness_t **hp)
     if (h->report_pid > 0 && stop_pid(h->report_pid, 2000) != 0)
         fprintf(stderr, "harness: report did not stop cleanly\n");
     h->report_pid = 0;
+    for (size_t k = 0; k < h->nreplicas; k++)
+        if (h->replicas[k].pid > 0 && stop_pid(h->replicas[k].pid, 2000) != 0)
+            fprintf(stderr, "harness: %s replica on port %d did not stop cleanly\n", h->replicas[k].service,
+                    h->replicas[k].port);
+    h->nreplicas = 0;
     if (h->redis_pid > 0)
         stop_pid(h->redis_pid, 2000);
     h->redis_pid = 0;
@@ -1533,3 +1559,66 @@ int harness_riskevents(const harness_t *h, const char *tenant, long long *total,
     *distinct = d;
     return rc;
 }
+
+/* --- more replicas of a service --- */
+
+static int replica_run(harness_t *h, harness_replica_t *r)
+{
+    const char *env[sizeof r->env / sizeof r->env[0] + 2];
+    size_t n = 0;
+    char pub[128];
+    if (!strcmp(r->service, "report")) {
+        snprintf(pub, sizeof pub, "RISKLINE_REPORT_PUB_ENDPOINT=%s", r->pub_endpoint);
+        env[n++] = pub;
+    }
+    for (size_t i = 0; i < sizeof r->env / sizeof r->env[0] && r->env[i][0]; i++)
+        env[n++] = r->env[i];
+    env[n] = NULL;
+    return svc_start_env(h, r->service, &r->port, r->endpoint, sizeof r->endpoint, r->log, sizeof r->log, &r->pid,
+                         env, NULL, 1);
+}
+
+harness_replica_t *harness_replica_start(harness_t *h, const char *service, const char *const *env)
+{
+    if (h->nreplicas >= HARNESS_MAX_REPLICAS)
+        return NULL;
+    harness_replica_t *r = &h->replicas[h->nreplicas];
+    memset(r, 0, sizeof *r);
+    snprintf(r->service, sizeof r->service, "%s", service);
+    if (!strcmp(service, "report")) {
+        r->pub_port = harness_free_port();
+        snprintf(r->pub_endpoint, sizeof r->pub_endpoint, "tcp://127.0.0.1:%d", r->pub_port);
+    }
+    for (size_t i = 0; env && env[i] && i < sizeof r->env / sizeof r->env[0]; i++)
+        snprintf(r->env[i], sizeof r->env[i], "%s", env[i]);
+    if (replica_run(h, r) != 0)
+        return NULL;
+    h->nreplicas++;
+    return r;
+}
+
+int harness_replica_restart(harness_t *h, harness_replica_t *r)
+{
+    if (r->pid > 0)
+        harness_replica_stop(r, STOP_TIMEOUT_MS);
+    return replica_run(h, r);
+}
+
+int harness_replica_stop(harness_replica_t *r, int ms)
+{
+    if (r->pid <= 0)
+        return 0;
+    int st = stop_pid(r->pid, ms);
+    r->pid = 0;
+    return st;
+}
+
+int harness_replica_kill(harness_replica_t *r)
+{
+    if (r->pid <= 0)
+        return -1;
+    kill_now(&r->pid);
+    return 0;
+}
+
+int harness_replica_alive(harness_replica_t *r) { return r->pid > 0 && wait_pid(r->pid, 0) == -1; }

@@ -16,6 +16,19 @@
 
 typedef Riskline__V1__Envelope harness_env_t;
 
+/* One more process of a service (harness_replica_start), beside the harness's own. */
+#define HARNESS_MAX_REPLICAS 8
+typedef struct {
+    char service[16];           /* register, treatment, monitor, report */
+    int port;
+    char endpoint[64];          /* tcp://127.0.0.1:<port> */
+    int pub_port;               /* report: its own PUB port */
+    char pub_endpoint[64];
+    char log[512];              /* <dir>/<service>-<port>.log */
+    pid_t pid;                  /* 0 when stopped */
+    char env[8][256];           /* the env it was started with, for its restart ("" ends) */
+} harness_replica_t;
+
 typedef struct harness {
     char build[512];            /* $RISKLINE_BUILD or "build" */
     char dir[256];              /* mkdtemp: redis data, config, logs */
@@ -51,6 +64,9 @@ typedef struct harness {
     pid_t report_pid;
     /* each service's metrics HTTP port (RISKLINE_<SERVICE>_METRICS_PORT, a free port per start) */
     int register_metrics_port, treatment_metrics_port, monitor_metrics_port, report_metrics_port;
+    /* more replicas, stopped (SIGKILL after the grace period) by harness_destroy */
+    harness_replica_t replicas[HARNESS_MAX_REPLICAS];
+    size_t nreplicas;
     /* "K=V" entries added to the environment of every service started from now on (e.g.
      * RISKLINE_REDIS_SENTINELS=...), NULL-ended; the test owns the strings. */
     const char *svc_env[8];
@@ -191,6 +207,21 @@ int harness_monitor_kill(harness_t *h);
 int harness_report_start(harness_t *h);
 /* SIGTERM, wait up to 5 s; 0 = clean exit. A new harness_report_start reuses both ports. */
 int harness_report_stop(harness_t *h);
+/* --- more replicas of a service (tests of replicas and shutdown) --- */
+/* Starts another riskline-<service> on its own free port (the report also on its own PUB port),
+ * metrics off, as the service's ACL user, with env ("K=V", NULL-ended, may be NULL) added, and
+ * waits for its ping. Its consumer name is the default (<hostname>:<port>) unless env sets one.
+ * Returns the replica (owned by h) or NULL. */
+harness_replica_t *harness_replica_start(harness_t *h, const char *service, const char *const *env);
+/* The same process again on the same port(s) with the same env (a restart of the same replica). 0 ok. */
+int harness_replica_restart(harness_t *h, harness_replica_t *r);
+/* SIGTERM, wait up to ms: its exit status, 128+sig when killed, -1 when it had to be SIGKILLed. */
+int harness_replica_stop(harness_replica_t *r, int ms);
+/* SIGKILL (a crash). 0 ok. */
+int harness_replica_kill(harness_replica_t *r);
+/* 1 while it runs. */
+int harness_replica_alive(harness_replica_t *r);
+
 /* Sends nframes frames; 0 ok, -1 on failure. */
 int harness_send_frames(void *sock, size_t nframes, const void *const *data, const size_t *len);
 /* Receives one whole message; returns the number of frames (the first is in *data, malloc'd,

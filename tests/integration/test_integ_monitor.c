@@ -536,6 +536,73 @@ static void test_correlation_reassessment(void **state)
     riskline__v1__domain_event__free_unpacked(ev, NULL);
 }
 
+/* The count rule within one batch: 7 medium events (below the severity threshold) about one risk's
+ * asset: the 6th is more than 5 in the window, so ONE reassessment is raised (the 7th finds it
+ * open); 5 about another risk raise none. All counted per risk; the update carries each event
+ * without the sender's links. */
+static void test_correlation_count_rule(void **state)
+{
+    harness_t *h = *state;
+    const char *names[2] = {"Payroll fraud", "Badge cloning"};
+    char *asset[2][1] = {{"payroll"}, {"badge reader"}};
+    for (int k = 0; k < 2; k++) {
+        harness_risk_in_t in;
+        harness_risk_init(&in, names[k], "local-admin", 3, 4);
+        in.risk.assets = asset[k];
+        in.risk.n_assets = 1;
+        harness_env_t *r = harness_create(h, &in.risk, NULL);
+        assert_int_equal(harness_code(r), 0);
+        riskline__v1__envelope__free_unpacked(r, NULL);
+    }
+    void *s = sender(h);
+    gen_t g[12];
+    int64_t now = (int64_t)time(NULL) * 1000;
+    for (unsigned i = 0; i < 12; i++) {
+        gen(&g[i], 100 + i, 0);
+        g[i].ev.occurred_at_ms = now - 60000 + i;  /* within the 7-day window */
+        g[i].ev.assets = asset[i < 7 ? 0 : 1];
+        g[i].ev.n_assets = 1;
+    }
+    send_accepted(h, s, g, 12);
+    zmq_close(s);
+    char buf[2048];
+    for (int i = 0; i < 100 && redis_int(h, "ZCARD rl:{default}:riskevent:linked:R-2") < 5; i++) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:linked:R-1"), 7);
+    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:linked:R-2"), 5);
+    alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
+    assert_string_equal(buf, "AL-1 reassessment R-1;");
+    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 0);
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *x = redisCommand(c, "HGET rl:{default}:alert:reassessment:R-1 pb");
+    assert_non_null(x);
+    assert_int_equal(x->type, REDIS_REPLY_STRING);
+    Riskline__V1__Alert *al = riskline__v1__alert__unpack(NULL, x->len, (const uint8_t *)x->str);
+    assert_non_null(al);
+    assert_non_null(strstr(al->message, "evt-000105"));  /* the 6th event, its count 6 */
+    assert_non_null(strstr(al->message, "6 in 7 days"));
+    riskline__v1__alert__free_unpacked(al, NULL);
+    freeReplyObject(x);
+    x = redisCommand(c, "KEYS rl:{default}:riskevent:entry:*");
+    assert_non_null(x);
+    assert_int_equal(x->elements, 1);
+    redisReply *y = redisCommand(c, "HGET %s pb", x->element[0]->str);
+    assert_non_null(y);
+    Riskline__V1__EventBatch *b = riskline__v1__event_batch__unpack(NULL, y->len, (const uint8_t *)y->str);
+    assert_non_null(b);
+    assert_int_equal(b->n_events, 12);
+    assert_string_equal(b->events[11]->linked_risks[0], "R-2");
+    assert_int_equal(b->events[11]->n_assets, 0);  /* kept in the ingestion log, not repeated */
+    assert_string_equal(b->events[11]->summary, "failed logins from an unusual country");
+    riskline__v1__event_batch__free_unpacked(b, NULL);
+    freeReplyObject(y);
+    freeReplyObject(x);
+    redisFree(c);
+}
+
 static harness_env_t *record(harness_t *h, const char *id, double value)
 {
     harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
@@ -1094,6 +1161,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),
         cmocka_unit_test_setup_teardown(test_correlation_reassessment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_correlation_count_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(test_metrics_and_effectiveness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_stream_lag, setup, teardown),

@@ -451,6 +451,12 @@ static void stream_through_failover(fx_t *f, fault_t fault)
             /* graceful: the sentinels demote the master (its clients are disconnected, writes
              * to it get READONLY) and promote the replica */
             sentinel_failover(f);
+            /* the rest of the stream goes after the promotion, while the old master may still
+             * take writes (until a sentinel converts it): acked ones must reach the new master */
+            for (int64_t until = harness_mono_ms() + 15000; master_port(h, f->sentinel_port[0]) != f->replica_port;
+                 harness_sleep_ms(50))
+                if (harness_mono_ms() > until)
+                    fail_msg("the replica was not promoted within 15 s");
         }
         for (int i = 0; i < BATCH; i++)
             gen(&g[i], (unsigned)(b * BATCH + i));
@@ -467,10 +473,12 @@ static void stream_through_failover(fx_t *f, fault_t fault)
     /* the sentinels promoted the replica (wait for a graceful one to be announced), and the
      * services followed */
     int new_master = 0;
-    for (int64_t until = harness_mono_ms() + 10000; new_master != f->replica_port && harness_mono_ms() < until; harness_sleep_ms(100))
+    for (int64_t until = harness_mono_ms() + 10000; new_master != f->replica_port && harness_mono_ms() < until;
+         harness_sleep_ms(100))
         new_master = master_port(h, f->sentinel_port[0]);
     assert_int_equal(new_master, f->replica_port);
     assert_int_not_equal(new_master, old_master);
+    /* the services followed (the stream after the promotion was acknowledged), and said so */
     char *reg_log = harness_read_file(h->register_log, NULL), *mon_log = harness_read_file(h->monitor_log, NULL);
     assert_non_null(strstr(reg_log, "redis master changed"));
     assert_non_null(strstr(mon_log, "redis master changed"));
@@ -497,10 +505,12 @@ static void stream_through_failover(fx_t *f, fault_t fault)
     long long risks = zcard_idx(h, new_master);
     assert_int_equal(risks - risks_before, BATCHES);
     h->redis_port = old_master;
-    /* the old master (restarted after a SIGKILL) follows the new one */
+    /* the old master (restarted after a SIGKILL) follows the new one: a sentinel converts it when
+     * its INFO poll (every 10 s) finds it still claiming to be master, so allow two polls */
     assert_true(fault == FAULT_SENTINEL_FAILOVER || rt.restarted);
     long following = -1;
-    for (int64_t until = harness_mono_ms() + 10000; following != new_master && harness_mono_ms() < until; harness_sleep_ms(200)) {
+    for (int64_t until = harness_mono_ms() + 25000; following != new_master && harness_mono_ms() < until;
+         harness_sleep_ms(200)) {
         char *info = ask(h, old_master, 1, "INFO replication");
         following = strstr(info, "role:slave") ? info_field(info, "master_port:") : -1;
         free(info);

@@ -158,6 +158,44 @@ static void test_csv_document(void **state)
     free(doc);
 }
 
+/* HTML: a table wider than RENDER_HTML_MAX_COLS is a card per row (field, value; empty fields left
+ * out); a cell longer than RENDER_HTML_FOLD is folded after its start, whole in the page. */
+static void test_html_cards_and_folding(void **state)
+{
+    (void)state;
+    render_col_t wcols[RENDER_HTML_MAX_COLS + 1];
+    const char *cells[RENDER_HTML_MAX_COLS + 1];
+    char labels[RENDER_HTML_MAX_COLS + 1][16];
+    char long_cell[RENDER_HTML_FOLD + 101];
+    memset(long_cell, 'x', sizeof long_cell - 1);
+    long_cell[sizeof long_cell - 1] = '\0';
+    memcpy(long_cell + sizeof long_cell - 4, "END", 3);
+    for (size_t i = 0; i <= RENDER_HTML_MAX_COLS; i++) {
+        snprintf(labels[i], sizeof labels[i], "Field %zu", i);
+        wcols[i] = (render_col_t){labels[i], labels[i], RENDER_TEXT};
+        cells[i] = i == 3 ? "" : i == 5 ? long_cell : "v";
+    }
+    render_t *r = render_new(RENDER_HTML);
+    assert_non_null(r);
+    render_table_begin(r, "wide", "Wide", wcols, RENDER_HTML_MAX_COLS + 1, 0);
+    render_row(r, wcols, RENDER_HTML_MAX_COLS + 1, cells);
+    render_table_end(r);
+    render_table_begin(r, "narrow", "Narrow", wcols, 2, 0);
+    render_row(r, wcols, 2, cells);
+    render_table_end(r);
+    size_t len;
+    const char *d = render_data(r, &len);
+    assert_non_null(strstr(d, "<table class=\"cards\">\n<tbody>\n<tr class=\"rec\"><th>Field 0</th><td>v</td></tr>\n"
+                              "<tr><th>Field 1</th><td>v</td></tr>"));
+    assert_null(strstr(d, "Field 3"));  /* empty: left out */
+    assert_non_null(strstr(d, "<tr><th>Field 5</th><td><details><summary>xxx"));
+    assert_non_null(strstr(d, " \u2026 (500 characters)</summary>xxx"));
+    assert_non_null(strstr(d, "xEND</details></td></tr>"));
+    /* a narrow table keeps its columns */
+    assert_non_null(strstr(d, "<thead><tr><th>Field 0</th><th>Field 1</th></tr></thead>\n<tbody>\n<tr><td>v</td><td>v</td></tr>"));
+    render_destroy(&r);
+}
+
 static void test_html_document(void **state)
 {
     (void)state;
@@ -642,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_json_escaping),   cmocka_unit_test(test_csv_escaping),
         cmocka_unit_test(test_html_escaping),   cmocka_unit_test(test_json_document),
         cmocka_unit_test(test_csv_document),    cmocka_unit_test(test_html_document),
+        cmocka_unit_test(test_html_cards_and_folding),
         cmocka_unit_test(test_cursor),          cmocka_unit_test(test_matrix_and_cells),
         cmocka_unit_test(test_plan_rows),       cmocka_unit_test(test_dashboard_figures),
         cmocka_unit_test(test_audit_rows),      cmocka_unit_test(test_review_rows),

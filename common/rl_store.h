@@ -57,7 +57,8 @@ void rl_store_destroy(rl_store_t **self_p);
  * store exists (the key store behind CURVE lives in Redis). RL_ERR_INVALID for a bad name. */
 rl_err_t rl_store_set_signer(rl_store_t *self, const char *signer, const uint8_t *sign_secret, rl_error_t *err);
 
-/* Connects now if needed (respecting back-off). RL_OK when connected. */
+/* Connects now if needed (respecting back-off). RL_OK when connected (a cluster: when every master
+ * that holds slots answers PING). */
 rl_err_t rl_store_ping(rl_store_t *self, rl_error_t *err);
 /* Number of successful (re)connections so far. */
 uint64_t rl_store_connects(const rl_store_t *self);

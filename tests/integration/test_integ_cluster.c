@@ -548,12 +548,37 @@ static void test_manual_failover(void **state)
            t, master, replica, 2, tr.rounds, ADDS + 2, tr.nrisk, tr.accepted, total, res.out);
 }
 
+/* A register pointed at one node without RISKLINE_REDIS_CLUSTER meets MOVED for the key store's
+ * slot: it says what to set instead of handing MOVED on. */
+static void test_single_server_setting_refused(void **state)
+{
+    fx_t *f = *state;
+    harness_t *h = f->h;
+    const char *auth = "rl:{_auth}:keys";
+    int other = 0;
+    for (int n = 0; n < 3 && !other; n++)
+        if (h->cluster_port[n] != harness_cluster_port_of(h, auth) && h->cluster_port[n] > 0)
+            other = h->cluster_port[n];
+    assert_true(other > 0);
+    char port[64], endpoint[80];
+    snprintf(port, sizeof port, "RISKLINE_REDIS_PORT=%d", other);
+    snprintf(endpoint, sizeof endpoint, "RISKLINE_REGISTER_ENDPOINT=tcp://127.0.0.1:%d", harness_free_port());
+    const char *env[] = {"RISKLINE_REDIS_CLUSTER=", port, endpoint, NULL};
+    harness_register_exec(h, env, 3000);
+    char *log = harness_read_file(h->register_log, NULL);
+    assert_non_null(log);
+    int said = strstr(log, "redis is a cluster node: set RISKLINE_REDIS_CLUSTER") != NULL;
+    free(log);
+    assert_true(said);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tenants_on_three_masters),
         cmocka_unit_test(test_slot_migration),
         cmocka_unit_test(test_manual_failover),
+        cmocka_unit_test(test_single_server_setting_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -25,7 +25,8 @@ void correlator_destroy(correlator_t **self_p);
  * so (the register then pulls the risk's review forward), and acknowledges. Stops after the entry
  * in hand once the service is stopping. Returns entries handled. */
 size_t correlator_tick(correlator_t *self);
-/* 1 when the last tick stopped at its budget with entries left (the loop's `more` hook). */
+/* 1 when the last tick handled entries (more may wait) or stopped at its budget with some left:
+ * the loop's `more` hook. */
 int correlator_more(const correlator_t *self);
 
 #endif

@@ -352,7 +352,7 @@ size_t correlator_tick(correlator_t *self)
     for (size_t t = 0; t < nt; t++)
         snprintf(names[t], sizeof names[t], "%s", tenants[t]);
     int claim = rl_group_claim_due(&self->reader, rl_mono_ms());
-    for (size_t t = 0; t < nt && !rl_group_stopping(&self->reader); t++) {
+    for (size_t t = 0; t < nt && !rl_group_give_up(&self->reader); t++) {
         rl_arena_reset(self->arena);
         const char *stream = key(self->arena, names[t], "riskevent:log");
         rl_stream_entry_t *ents;
@@ -363,7 +363,10 @@ size_t correlator_tick(correlator_t *self)
         /* handled entries are acknowledged together; one that fails stays pending with the rest */
         const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
         size_t ndone = 0, nevents = 0;
-        for (size_t i = 0; done && i < n && nevents < TICK_EVENTS && !(i && rl_group_stopping(&self->reader)); i++) {
+        /* stopping: past TICK_EVENTS too, what it read is finished (no request waits for the loop) */
+        for (size_t i = 0; done && i < n && (nevents < TICK_EVENTS || rl_group_stopping(&self->reader)) &&
+                           !rl_group_give_up(&self->reader);
+             i++) {
             /* an entry is an ingestion batch: a field `e` per event */
             const char *bytes;
             size_t len, k = 0, nev = 0;

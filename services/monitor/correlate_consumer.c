@@ -336,6 +336,48 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
     return rc == RL_ERR_CONFLICT ? RL_OK : rc;
 }
 
+/* One turn on a tenant's log: reads (own pending first), handles at most TICK_EVENTS events (the
+ * arena is sized for that), acknowledges what it handled. Returns the entries acknowledged. */
+static size_t correlate_tenant(correlator_t *self, const char *tenant, int claim)
+{
+    rl_error_t err;
+    rl_error_clear(&err);
+    rl_arena_reset(self->arena);
+    const char *stream = key(self->arena, tenant, "riskevent:log");
+    rl_stream_entry_t *ents;
+    size_t n;
+    if (rl_store_group_read(self->store, self->arena, stream, &self->reader, claim, BATCH, &ents, &n, &err) != RL_OK)
+        return 0;
+    /* handled entries are acknowledged together; one that fails stays pending with the rest */
+    const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
+    size_t ndone = 0, nevents = 0;
+    for (size_t i = 0; done && i < n && nevents < TICK_EVENTS && !rl_group_give_up(&self->reader); i++) {
+        /* an entry is an ingestion batch: a field `e` per event */
+        const char *bytes;
+        size_t len, k = 0, nev = 0;
+        rl_err_t rc = RL_OK;
+        Riskline__V1__RiskEvent **evs = rl_arena_alloc(self->arena, (RL_MAX_BATCH + 1) * sizeof *evs);
+        if (!evs)
+            break;
+        while (rc == RL_OK && k < RL_MAX_BATCH && rl_stream_entry_event(&ents[i], k, &bytes, &len) == 0) {
+            rc = handle(self, tenant, ents[i].id, k++, bytes, len, &evs[nev], &err);
+            nev += rc == RL_OK && evs[nev];
+        }
+        if (rc == RL_OK && nev)
+            rc = record_entry(self, tenant, ents[i].id, evs, nev, &err);
+        nevents += k;
+        if (rc != RL_OK) {
+            rl_log_warn(self->log, "event not correlated yet", "tenant", tenant, "stream_id", ents[i].id, "reason",
+                        err.message);
+            break;  /* left pending: read again first next time */
+        }
+        done[ndone++] = ents[i].id;
+    }  /* entries read but not reached stay pending: read again first next tick */
+    if (done && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) == RL_OK)
+        return ndone;
+    return 0;
+}
+
 size_t correlator_tick(correlator_t *self)
 {
     rl_error_t err;
@@ -353,43 +395,13 @@ size_t correlator_tick(correlator_t *self)
         snprintf(names[t], sizeof names[t], "%s", tenants[t]);
     int claim = rl_group_claim_due(&self->reader, rl_mono_ms());
     for (size_t t = 0; t < nt && !rl_group_give_up(&self->reader); t++) {
-        rl_arena_reset(self->arena);
-        const char *stream = key(self->arena, names[t], "riskevent:log");
-        rl_stream_entry_t *ents;
-        size_t n;
-        if (rl_store_group_read(self->store, self->arena, stream, &self->reader, claim, BATCH, &ents,
-                                &n, &err) != RL_OK)
-            continue;
-        /* handled entries are acknowledged together; one that fails stays pending with the rest */
-        const char **done = rl_arena_alloc(self->arena, (n ? n : 1) * sizeof *done);
-        size_t ndone = 0, nevents = 0;
-        /* stopping: past TICK_EVENTS too, what it read is finished (no request waits for the loop) */
-        for (size_t i = 0; done && i < n && (nevents < TICK_EVENTS || rl_group_stopping(&self->reader)) &&
-                           !rl_group_give_up(&self->reader);
-             i++) {
-            /* an entry is an ingestion batch: a field `e` per event */
-            const char *bytes;
-            size_t len, k = 0, nev = 0;
-            rl_err_t rc = RL_OK;
-            Riskline__V1__RiskEvent **evs = rl_arena_alloc(self->arena, (RL_MAX_BATCH + 1) * sizeof *evs);
-            if (!evs)
-                break;
-            while (rc == RL_OK && k < RL_MAX_BATCH && rl_stream_entry_event(&ents[i], k, &bytes, &len) == 0) {
-                rc = handle(self, names[t], ents[i].id, k++, bytes, len, &evs[nev], &err);
-                nev += rc == RL_OK && evs[nev];
-            }
-            if (rc == RL_OK && nev)
-                rc = record_entry(self, names[t], ents[i].id, evs, nev, &err);
-            nevents += k;
-            if (rc != RL_OK) {
-                rl_log_warn(self->log, "event not correlated yet", "tenant", names[t], "stream_id", ents[i].id,
-                            "reason", err.message);
-                break;  /* left pending: read again first next time */
-            }
-            done[ndone++] = ents[i].id;
-        }  /* entries read but not reached stay pending: read again first next tick */
-        if (done && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) == RL_OK)
-            total += ndone;
+        size_t got;
+        /* stopping: turn again while it still holds entries (its reads return only those), no
+         * request waits for the loop any more; rl_group_give_up bounds it */
+        do {
+            got = correlate_tenant(self, names[t], claim);
+            total += got;
+        } while (got && rl_group_stopping(&self->reader) && !rl_group_give_up(&self->reader));
     }
     free(names);
     return total;

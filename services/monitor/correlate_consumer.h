@@ -23,7 +23,8 @@ void correlator_destroy(correlator_t **self_p);
  * plans), keeps unlinked ones in rl:{t}:riskevent:unlinked, counts linked ones per risk in
  * rl:{t}:riskevent:linked:<R-n>, raises a reassessment alert when event_triggers_reassessment says
  * so (the register then pulls the risk's review forward), and acknowledges. Once the service is
- * stopping it only finishes the entries it holds, past TICK_EVENTS, until rl_group_give_up.
+ * stopping it only finishes the entries it holds, turn after turn of TICK_EVENTS events (the
+ * service answers no request any more), until none is left or rl_group_give_up.
  * Returns entries handled. */
 size_t correlator_tick(correlator_t *self);
 

@@ -353,9 +353,10 @@ static void test_register_treatment_replicas(void **state)
 /* --- monitor: ingestion and correlation by two replicas --- */
 
 typedef struct {
-    char id[EVENTS_PER_BATCH][32];
-    Riskline__V1__RiskEvent ev[EVENTS_PER_BATCH];
-    Riskline__V1__RiskEvent *evp[EVENTS_PER_BATCH];
+    int n;              /* events (at most RL_MAX_BATCH); 0: EVENTS_PER_BATCH */
+    char id[RL_MAX_BATCH][32];
+    Riskline__V1__RiskEvent ev[RL_MAX_BATCH];
+    Riskline__V1__RiskEvent *evp[RL_MAX_BATCH];
     Riskline__V1__Attribute attr;
     Riskline__V1__Attribute *attrs[1];
     char *risks[1];
@@ -367,19 +368,21 @@ typedef struct {
  * a reassessment trigger; `prefix` keeps the event ids of one test apart. */
 static void batch_fill(batch_t *bt, const char *prefix, int b, int kri)
 {
+    if (!bt->n)
+        bt->n = EVENTS_PER_BATCH;
     riskline__v1__attribute__init(&bt->attr);
     bt->attr.key = "metric";
     bt->attr.value = (char *)(bt->metric ? bt->metric : "K-1");
     bt->attrs[0] = &bt->attr;
     bt->risks[0] = (char *)(bt->risk ? bt->risk : "R-1");
-    for (int i = 0; i < EVENTS_PER_BATCH; i++) {
+    for (int i = 0; i < bt->n; i++) {
         Riskline__V1__RiskEvent *e = &bt->ev[i];
         riskline__v1__risk_event__init(e);
         snprintf(bt->id[i], sizeof bt->id[i], "%s-%04d-%02d", prefix, b, i);
         e->source = "scanner";
         e->event_id = bt->id[i];
         e->summary = "patch coverage measured";
-        e->occurred_at_ms = (int64_t)time(NULL) * 1000 - 60000 + b * EVENTS_PER_BATCH + i;
+        e->occurred_at_ms = (int64_t)time(NULL) * 1000 - 60000 + b * bt->n + i;
         if (kri) {
             e->kind = RISKLINE__V1__EVENT_KIND__EVENT_KIND_KRI_MEASUREMENT;
             e->severity = RISKLINE__V1__SEVERITY__SEVERITY_CRITICAL;
@@ -406,26 +409,34 @@ static void *sender(harness_t *h, const char *endpoint)
     return s;
 }
 
+/* env: the EventBatch (in eb) of bt's events. */
+static void batch_env(batch_t *bt, Riskline__V1__EventBatch *eb, harness_env_t *env)
+{
+    riskline__v1__event_batch__init(eb);
+    eb->events = bt->evp;
+    eb->n_events = (size_t)bt->n;
+    riskline__v1__envelope__init(env);
+    env->body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
+    env->event_batch = eb;
+}
+
 static void batch_send(harness_t *h, void *sock, batch_t *bt)
 {
-    Riskline__V1__EventBatch b = RISKLINE__V1__EVENT_BATCH__INIT;
-    b.events = bt->evp;
-    b.n_events = EVENTS_PER_BATCH;
-    harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
-    env.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
-    env.event_batch = &b;
+    Riskline__V1__EventBatch eb;
+    harness_env_t env;
+    batch_env(bt, &eb, &env);
     harness_env_prepare(h, &env);
     assert_int_equal(harness_send_env(h, sock, &env), 0);
 }
 
-/* The acks of one batch: how many accepted and duplicate (asserts nothing else came back). */
-static void batch_acks(void *sock, int *accepted, int *duplicate)
+/* The acks of one batch of bt's size: how many accepted and duplicate (asserts nothing else came back). */
+static void batch_acks(void *sock, const batch_t *bt, int *accepted, int *duplicate)
 {
     harness_env_t *r = harness_recv_env(sock, 10000);
     assert_non_null(r);
     if (harness_code(r) != 0)
         fail_msg("batch: %s", harness_reply_text(r));
-    assert_int_equal(r->event_acks->n_acks, EVENTS_PER_BATCH);
+    assert_int_equal(r->event_acks->n_acks, bt->n);
     for (size_t i = 0; i < r->event_acks->n_acks; i++) {
         Riskline__V1__AckStatus st = r->event_acks->acks[i]->status;
         if (st == RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED)
@@ -455,8 +466,8 @@ static void test_ingestion_dedupe_across_replicas(void **state)
         /* both in flight before either answers: the two processes race on the same events */
         batch_send(h, s1, bt);
         batch_send(h, s2, bt);
-        batch_acks(s1, &accepted, &duplicate);
-        batch_acks(s2, &accepted, &duplicate);
+        batch_acks(s1, bt, &accepted, &duplicate);
+        batch_acks(s2, bt, &accepted, &duplicate);
     }
     zmq_close(s1);
     zmq_close(s2);
@@ -522,7 +533,7 @@ static void test_monitor_killed_survivor_claims(void **state)
         batch_fill(bt, "kri", b, 1);
         int to = killed_at < 0 ? b % 2 : 1;
         batch_send(h, s[to], bt);
-        batch_acks(s[to], &accepted, &duplicate);
+        batch_acks(s[to], bt, &accepted, &duplicate);
         /* from the 10th batch on, kill monitor 1 the moment it holds read, unacknowledged entries */
         if (killed_at < 0 && b >= 10 && (held = pending_of(h, log, "monitor", m1)) > 0) {
             assert_int_equal(harness_monitor_kill(h), 0);
@@ -683,6 +694,23 @@ static size_t pending_ids(harness_t *h, const char *stream, const char *group, c
     return n;
 }
 
+/* The replica's log shows no entry that failed to be handled, and no error (a consumer finishing
+ * its entries on the way out must not run out of memory or fail them). */
+static void assert_log_clean(const harness_replica_t *r)
+{
+    char *log = harness_read_file(r->log, NULL);
+    assert_non_null(log);
+    const char *bad[] = {"not correlated yet", "\"level\":\"error\""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *at = strstr(log, bad[i]);
+        if (at) {
+            const char *eol = strchr(at, '\n');
+            fail_msg("%s: %.*s", r->log, (int)(eol ? eol - at : 200), at);
+        }
+    }
+    free(log);
+}
+
 /* One request of a load: its packed bytes (sent again, same request id, on a retry) and what its
  * OK reply said. */
 typedef struct {
@@ -799,6 +827,7 @@ static void sigterm_under_load(harness_t *h, harness_replica_t *victim, const ch
         fail_msg("%s: exit status %d %lld ms after SIGTERM (bound %d ms); log %s", service, code,
                  (long long)st->exit_ms, RL_STOP_BOUND_MS, victim->log);
     st->silent = n - answered;
+    assert_log_clean(victim);
     /* there was work queued to stop in, and every request queued was answered: OK or "stopping" */
     assert_true(st->refused > 0);
     assert_int_equal(st->silent, 0);
@@ -920,17 +949,14 @@ static void test_sigterm_under_load(void **state)
     long long v0 = redis_ll(h, "HGET rl:{default}:metric:K-1 v"), ev0 = 0, distinct = 0;
     assert_int_equal(harness_riskevents(h, "default", &ev0, &distinct), 0);
     int accepted = 0, duplicate = 0;
-    batch_t *bt = calloc(TERM_BATCHES, sizeof *bt);
+    batch_t *bt = calloc(1, sizeof *bt);
+    bt->risk = f->risk;
     load_req_t *q = calloc(TERM_BATCHES, sizeof *q);
-    for (int b = 0; b < TERM_BATCHES; b++) {
-        bt[b].risk = f->risk;
-        batch_fill(&bt[b], "term", b, 1);
-        Riskline__V1__EventBatch eb = RISKLINE__V1__EVENT_BATCH__INIT;
-        eb.events = bt[b].evp;
-        eb.n_events = EVENTS_PER_BATCH;
-        harness_env_t env = RISKLINE__V1__ENVELOPE__INIT;
-        env.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
-        env.event_batch = &eb;
+    for (int b = 0; b < TERM_BATCHES; b++) {  /* packed at once: one batch_t serves them all */
+        Riskline__V1__EventBatch eb;
+        harness_env_t env;
+        batch_fill(bt, "term", b, 1);
+        batch_env(bt, &eb, &env);
         load_pack(h, &env, "term-mon", b, &q[b]);
     }
     char me[160];
@@ -978,92 +1004,130 @@ static void test_sigterm_under_load(void **state)
     load_free(q, TERM_N);
 }
 
-/* A monitor SIGKILLed while it holds read entries (pending under its consumer name) is restarted
- * under the same name (same port) and sent new batches: it handles the entries it held before any
- * new one (the first results recorded after the restart are all of held entries), every result is
- * recorded once and nothing stays pending. */
-static void test_restart_own_pending_first(void **state)
+/* The monitor of f (mon2: the only one left; restarted by test_sigterm_under_load) gets `batches`
+ * batches of n KRI events at once; once its consumer holds at least `hold` entries it is stopped
+ * with sig: SIGKILL (a crash: what it held stays pending), or SIGTERM (it must exit 0 within
+ * RL_STOP_BOUND_MS; given more work than RL_STOP_FINISH_MS allows, it leaves the rest pending
+ * under its name). Restarted under the same consumer name (same port) and sent new batches, it
+ * handles the entries it left before any other: every result of a left entry is recorded before
+ * any result of another entry. Every result is recorded once and nothing stays pending. */
+static void stop_then_restart(fixture_t *f, int sig, int batches, int n, long long hold)
 {
-    fixture_t *f = *state;
     harness_t *h = f->h;
-    harness_replica_t *m3 = f->mon2;  /* restarted by test_sigterm_under_load; the only monitor */
+    harness_replica_t *m = f->mon2;
     const char *log = "rl:{default}:riskevent:log";
+    const char *prefix = sig == SIGKILL ? "crash" : "long";  /* event ids of no other test */
     char me[160];
-    consumer_of(m3->port, me, sizeof me);
+    consumer_of(m->port, me, sizeof me);
     wait_drained(h, log, "monitor");
     long long v0 = redis_ll(h, "HGET rl:{default}:metric:K-1 v");
     batch_t *bt = calloc(1, sizeof *bt);
     bt->risk = f->risk;
-    const int batches = 40;
-    int accepted = 0, duplicate = 0, killed_at = -1;
-    char *held[100];
-    size_t nheld = 0;
-    char mark[64] = "0";
-    void *s = sender(h, m3->endpoint);
-    /* half the batches at once: ingestion acknowledges them long before the correlator is through */
-    for (int b = 0; b < batches / 2; b++) {
-        batch_fill(bt, "rst", b, 1);
+    bt->n = n;
+    int accepted = 0, duplicate = 0;
+    void *s = sender(h, m->endpoint);
+    /* at once: ingestion acknowledges them long before the correlator is through */
+    for (int b = 0; b < batches; b++) {
+        batch_fill(bt, prefix, b, 1);
         batch_send(h, s, bt);
     }
-    for (int b = 0; b < batches / 2; b++)
-        batch_acks(s, &accepted, &duplicate);
-    for (int64_t end = mono_ms() + 10000; killed_at < 0 && mono_ms() < end; sleep_ms(1))
-        if (pending_of(h, log, "monitor", me) > 0) {
-            assert_int_equal(harness_replica_kill(m3), 0);
-            killed_at = batches / 2;
-            nheld = pending_ids(h, log, "monitor", me, held, 100);
-            last_event_id(h, mark, sizeof mark);
-        }
+    for (int b = 0; b < batches; b++)
+        batch_acks(s, bt, &accepted, &duplicate);
     zmq_close(s);
+    long long held = 0;
+    for (int64_t end = mono_ms() + 10000; (held = pending_of(h, log, "monitor", me)) < hold && mono_ms() < end;)
+        sleep_ms(1);
+    if (held < hold)
+        fail_msg("the monitor never held %lld entries to stop it with (%lld)", hold, held);
+    int64_t t0 = mono_ms(), ms = 0;
+    if (sig == SIGKILL) {
+        assert_int_equal(harness_replica_kill(m), 0);
+    } else {
+        kill(m->pid, SIGTERM);
+        int code = wait_exit(m, t0, &ms);
+        if (code != 0 || ms >= RL_STOP_BOUND_MS)
+            fail_msg("monitor: exit status %d %lld ms after SIGTERM; log %s", code, (long long)ms, m->log);
+    }
+    assert_log_clean(m);
+    char *left[100], mark[64];
+    size_t nleft = pending_ids(h, log, "monitor", me, left, 100);
+    long long done_at_stop = redis_ll(h, "HGET rl:{default}:metric:K-1 v") - v0;
+    last_event_id(h, mark, sizeof mark);
+    if (!nleft)
+        fail_msg("the monitor left nothing pending (held %lld entries of %d events; exit in %lld ms)", held, n,
+                 (long long)ms);
+    if (sig == SIGTERM && ms < RL_STOP_FINISH_MS)
+        fail_msg("the monitor stopped in %lld ms with entries left: it gives up only after %d ms", (long long)ms,
+                 RL_STOP_FINISH_MS);
     /* restarted: the same port, so the same consumer name; then new batches */
-    assert_int_equal(harness_replica_restart(h, m3), 0);
-    s = sender(h, m3->endpoint);
-    for (int b = batches / 2; b < batches; b++) {
-        batch_fill(bt, "rst", b, 1);
+    assert_int_equal(harness_replica_restart(h, m), 0);
+    bt->n = EVENTS_PER_BATCH;
+    s = sender(h, m->endpoint);
+    for (int b = 0; b < 4; b++) {
+        batch_fill(bt, "new", b + (sig == SIGKILL ? 0 : 10), 1);
         batch_send(h, s, bt);
-        batch_acks(s, &accepted, &duplicate);
+        batch_acks(s, bt, &accepted, &duplicate);
     }
     zmq_close(s);
     free(bt);
-    if (killed_at < 0 || !nheld)
-        fail_msg("the monitor never held an entry to kill it with");
-    assert_int_equal(accepted, batches * EVENTS_PER_BATCH);
+    const int events = batches * n + 4 * EVENTS_PER_BATCH;
+    assert_int_equal(accepted, events);
     wait_drained(h, log, "monitor");
     assert_int_equal(pending_of(h, log, "monitor", me), 0);
-    assert_int_equal(redis_ll(h, "HGET rl:{default}:metric:K-1 v") - v0, batches * EVENTS_PER_BATCH);
-    /* after the restart: every result of a held entry comes before any result of a new one */
+    assert_int_equal(redis_ll(h, "HGET rl:{default}:metric:K-1 v") - v0, events);
+    /* after the restart: every result of an entry left pending comes before any other result */
     char after[70], **rids;
     snprintf(after, sizeof after, "(%s", mark);
     size_t nr = stream_rids(h, after, "metric.recorded", NULL, &rids);
-    long long last_held = -1, first_new = -1, of_held = 0;
+    long long last_left = -1, first_other = -1, of_left = 0;
     for (size_t i = 0; i < nr; i++) {
         int mine = 0;
-        for (size_t k = 0; k < nheld && !mine; k++) {
-            char prefix[80];
-            snprintf(prefix, sizeof prefix, "kri-%s-", held[k]);
-            mine = !strncmp(rids[i], prefix, strlen(prefix));
+        for (size_t k = 0; k < nleft && !mine; k++) {
+            char kri[80];
+            snprintf(kri, sizeof kri, "kri-%s-", left[k]);
+            mine = !strncmp(rids[i], kri, strlen(kri));
         }
         if (mine) {
-            last_held = (long long)i;
-            of_held++;
-        } else if (first_new < 0) {
-            first_new = (long long)i;
+            last_left = (long long)i;
+            of_left++;
+        } else if (first_other < 0) {
+            first_other = (long long)i;
         }
     }
     rids_free(rids, nr);
-    for (size_t k = 0; k < nheld; k++)
-        free(held[k]);
-    if (of_held == 0)
-        fail_msg("no result of the %zu held entries was recorded after the restart (all done before the kill?)",
-                 nheld);
-    if (first_new >= 0 && first_new < last_held)
-        fail_msg("after the restart a new entry's result (position %lld) came before a held one's (%lld)", first_new,
-                 last_held);
-    printf("restart: monitor SIGKILLed after %d batches holding %zu entries under %s; restarted under the same "
-           "name: their %lld results first (positions 0..%lld), new entries' from %lld; %d results recorded "
-           "once, 0 pending\n",
-           killed_at, nheld, me, of_held, last_held, first_new, batches * EVENTS_PER_BATCH);
+    for (size_t k = 0; k < nleft; k++)
+        free(left[k]);
+    if (of_left == 0)
+        fail_msg("no result of the %zu entries left pending was recorded after the restart", nleft);
+    if (first_other >= 0 && first_other < last_left)
+        fail_msg("after the restart another entry's result (position %lld) came before one of an entry left "
+                 "pending (%lld)",
+                 first_other, last_left);
+    printf("restart: monitor %s while holding %lld entries of %d events%s; %zu entries left pending under %s "
+           "(%lld results recorded before the stop); restarted under the same name: their %lld results first "
+           "(positions 0..%lld), the others' from %lld; %d results recorded once, 0 pending\n",
+           sig == SIGKILL ? "SIGKILLed" : "SIGTERMed", held, n,
+           sig == SIGKILL ? "" : (ms < RL_STOP_BOUND_MS ? ", exit 0 within the bound" : ""), nleft, me,
+           done_at_stop, of_left, last_left, first_other, events);
+    if (sig == SIGTERM)
+        printf("restart: the SIGTERMed monitor gave up after RL_STOP_FINISH_MS (%d ms) and exited 0 in %lld ms\n",
+               RL_STOP_FINISH_MS, (long long)ms);
 }
+
+/* A crash: SIGKILLed holding entries of 25 events, restarted, it handles them first. */
+static void test_restart_after_kill_own_pending_first(void **state)
+{
+    stop_then_restart(*state, SIGKILL, 20, EVENTS_PER_BATCH, 1);
+}
+
+/* SIGTERM with far more in hand than RL_STOP_FINISH_MS allows (batches of RL_MAX_BATCH events):
+ * still exit 0 within RL_STOP_BOUND_MS; what is left is pending under its name and handled first
+ * on the restart. */
+static void test_sigterm_long_backlog_then_restart(void **state)
+{
+    stop_then_restart(*state, SIGTERM, 24, RL_MAX_BATCH, 10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1072,7 +1136,8 @@ int main(void)
         cmocka_unit_test(test_monitor_killed_survivor_claims),
         cmocka_unit_test(test_report_replicas_publish_everything),
         cmocka_unit_test(test_sigterm_under_load),
-        cmocka_unit_test(test_restart_own_pending_first),
+        cmocka_unit_test(test_restart_after_kill_own_pending_first),
+        cmocka_unit_test(test_sigterm_long_backlog_then_restart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -855,6 +855,12 @@ void rl_bus_client_destroy(rl_bus_client_t **self_p)
     *self_p = NULL;
 }
 
+/* The reply of a server that is stopping (rl_bus_server_drain): its request did not run. */
+static int refused_stopping(const Riskline__V1__Status *st)
+{
+    return st->code == RISKLINE__V1__CODE__CODE_UNAVAILABLE && st->field && !strcmp(st->field, "stopping");
+}
+
 /* Waits for the reply carrying request_id; 1 got it, 0 timed out, -1 socket failure, -2 the
  * server refused our key, -3 the CURVE handshake failed (wrong server key?). */
 static int await_reply(rl_bus_client_t *self, const char *request_id, rl_arena_t *arena, rl_envelope_t **out)
@@ -949,6 +955,13 @@ rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_
         const Riskline__V1__Status *st = (*reply)->status;
         if (!st || st->code == RISKLINE__V1__CODE__CODE_OK)
             return RL_OK;
+        if (refused_stopping(st) && attempt < self->retries) {
+            /* nothing ran: the same request again, on a fresh connection (behind a load balancer,
+             * another replica) once the stopping one had time to close (RL_STOP_RETRY_PAUSE_MS) */
+            struct timespec pause = {RL_STOP_RETRY_PAUSE_MS / 1000, (RL_STOP_RETRY_PAUSE_MS % 1000) * 1000000L};
+            nanosleep(&pause, NULL);
+            continue;
+        }
         return rl_error_set(err, (rl_err_t)st->code, st->field, "%s", st->message);
     }
     /* Say what the silence most likely means: a CURVE server drops a client that has the wrong

@@ -146,7 +146,8 @@ typedef struct rl_bus_client rl_bus_client_t;
 
 /* A DEALER connected to endpoint. Each call waits timeout_ms per attempt and resends the same
  * request (same request id, so the server de-duplicates writes) up to `retries` more times on a
- * fresh socket. NULL on failure. */
+ * fresh socket: after no reply, and after a reply UNAVAILABLE "stopping" (the server is shutting
+ * down and ran nothing; resent after RL_STOP_RETRY_PAUSE_MS). NULL on failure. */
 /* CURVE keys of a client (Z85, 40 characters each). */
 typedef struct {
     char server_public[41];

@@ -71,6 +71,10 @@
 #define RL_STOP_FINISH_MS       2000
 #define RL_STOP_DRAIN_MS        1000
 #define RL_STOP_QUIET_MS        100
+/* A client (rl_bus_client_call) refused "stopping" sends the same request again, on a fresh
+ * connection, after this pause (one of its retries): by then a load balancer has had time to
+ * take the stopping replica out, or it has closed (the drain's quiet window is RL_STOP_QUIET_MS). */
+#define RL_STOP_RETRY_PAUSE_MS  500
 
 /* Idempotency: a retried request id within this window returns the original result. */
 #define RL_DEDUPE_TTL_S         86400

@@ -103,6 +103,16 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         fprintf(stderr, "riskline-%s: configuration: %s: %s\n", svc->name, err.field, err.message);
         return 1;
     }
+    /* from here on SIGTERM is a graceful stop (exit 0), even while the service is still starting */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    /* a Redis round trip in hand completes (its reply is read) instead of failing with EINTR;
+     * the poll still returns at once (poll is never restarted) */
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
     const char *endpoint = svc->endpoint(&cfg);
     consumer_name(&cfg, endpoint, consumer, sizeof consumer);
     clock_offset_ms = (int64_t)cfg.clock_offset_s * 1000;
@@ -162,15 +172,6 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         goto cleanup;
     }
     rl_bus_server_stop_on(rpc, &stop_flag);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    /* a Redis round trip in hand completes (its reply is read) instead of failing with EINTR;
-     * the poll still returns at once (poll is never restarted) */
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
     if (rl_store_ping(ctx.store, &err) != RL_OK)
         rl_log_warn(ctx.log, "redis not reachable yet; requests get 'unavailable' until it is", "reason", err.message);
     char redis[300];

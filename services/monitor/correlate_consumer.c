@@ -459,9 +459,11 @@ size_t correlator_tick(correlator_t *self)
     int claim = rl_group_claim_due(&self->reader, rl_mono_ms());
     int spent = 0;
     /* tenants in turn from where the last tick's budget ran out: a busy tenant starves no other */
-    for (size_t t = 0; t < nt && !spent && !rl_group_stopping(&self->reader); t++) {
+    /* stopping: reads return only what this consumer holds; it is finished whatever the budget,
+     * read by read (the arena is reset per read), until rl_group_give_up bounds it */
+    for (size_t t = 0; t < nt && !spent && !rl_group_give_up(&self->reader); t++) {
         size_t ti = (self->next_tenant + t) % nt;
-        for (int first = 1, more = 1; more && !spent && !rl_group_stopping(&self->reader); first = 0) {
+        for (int first = 1, more = 1; more && !spent && !rl_group_give_up(&self->reader); first = 0) {
             rl_arena_reset(self->arena);
             const char *stream = key(self->arena, names[ti], "riskevent:log");
             rl_stream_entry_t *ents;
@@ -484,14 +486,15 @@ size_t correlator_tick(correlator_t *self)
                 }
                 done[ndone++] = ents[i].id;
                 self->avg_events = (self->avg_events * 3 + (nevents - before)) / 4;
-                spent = nevents >= TICK_EVENTS || rl_mono_ms() - t0 >= TICK_BUDGET_MS;
-                if (spent || rl_group_stopping(&self->reader))
+                spent = !rl_group_stopping(&self->reader) &&
+                        (nevents >= TICK_EVENTS || rl_mono_ms() - t0 >= TICK_BUDGET_MS);
+                if (spent || rl_group_give_up(&self->reader))
                     break;  /* entries read but not reached stay pending: read again first next tick */
             }
             if (ndone && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) ==
                              RL_OK)
                 total += ndone;
-            more = more && n == want;
+            more = more && (n == want || rl_group_stopping(&self->reader));
         }
         if (spent)
             self->next_tenant = ti;

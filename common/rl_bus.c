@@ -51,6 +51,8 @@ struct rl_bus_server {
     rl_bus_observer_fn observer;
     void *observer_ctx;
     int watch_fd;            /* -1: none */
+    const volatile sig_atomic_t *stop;  /* the service's stop flag (NULL: none) */
+    int draining;            /* rl_bus_server_drain ran: every request is refused */
 };
 
 struct rl_bus_client {
@@ -303,6 +305,8 @@ static rl_err_t handle_ping(rl_bus_server_t *self, const rl_bus_req_t *req, rl_e
 }
 
 /* Runs one request body through header checks and its handler; fills reply. */
+static int stopping(const rl_bus_server_t *self) { return self->draining || (self->stop && *self->stop); }
+
 static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal, const void *data,
                          size_t len, rl_envelope_t *reply, const char **route_name, rl_error_t *err)
 {
@@ -324,6 +328,15 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t 
     rc = rl_codec_check_header(env, err);
     if (rc)
         return rc;
+    /* Stopping: nothing runs and nothing is written, so the same request id sent again to another
+     * replica (or to this one restarted) is applied once. */
+    if (stopping(self)) {
+        *route_name = "stopping";
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "stopping",
+                            "the %s service is stopping: send the request again (same request id) to another "
+                            "replica",
+                            self->service);
+    }
     if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET) {
         /* any authenticated principal, whatever its tenants: probes ask with the service's own key */
         rl_bus_req_t hreq = {principal, env, env->tenant, env->request_id, self->arena};
@@ -507,7 +520,8 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
     if (wait_and_serve_zap(self->bus, self->sock, timeout_ms, self->watch_fd) < 0)
         return -1;
     int handled = 0;
-    for (int i = 0; i < RL_POLL_BATCH; i++) {
+    /* once stopping, the batch ends with the request in hand: the rest is for rl_bus_server_drain */
+    for (int i = 0; i < RL_POLL_BATCH && !stopping(self); i++) {
         int r = handle_one(self, app);
         if (r < 0) {
             rl_log_error(self->bus->log, "receive failed", "reason", zmq_strerror(zmq_errno()));
@@ -518,6 +532,27 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
         handled++;
     }
     return handled;
+}
+
+void rl_bus_server_stop_on(rl_bus_server_t *self, const volatile sig_atomic_t *stop) { self->stop = stop; }
+
+int rl_bus_server_drain(rl_bus_server_t *self, int quiet_ms, int max_ms)
+{
+    self->draining = 1;
+    int refused = 0;
+    int64_t start = rl_mono_ms(), last = start;
+    for (;;) {
+        int r;
+        while ((r = handle_one(self, NULL)) > 0) {
+            refused++;
+            last = rl_mono_ms();
+        }
+        int64_t now = rl_mono_ms(), quiet_left = last + quiet_ms - now, left = start + max_ms - now;
+        int64_t wait = quiet_left < left ? quiet_left : left;
+        if (r < 0 || wait <= 0 || wait_and_serve_zap(self->bus, self->sock, (int)wait, -1) < 0)
+            break;
+    }
+    return refused;
 }
 
 rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal,
@@ -820,6 +855,12 @@ void rl_bus_client_destroy(rl_bus_client_t **self_p)
     *self_p = NULL;
 }
 
+/* The reply of a server that is stopping (rl_bus_server_drain): its request did not run. */
+static int refused_stopping(const Riskline__V1__Status *st)
+{
+    return st->code == RISKLINE__V1__CODE__CODE_UNAVAILABLE && st->field && !strcmp(st->field, "stopping");
+}
+
 /* Waits for the reply carrying request_id; 1 got it, 0 timed out, -1 socket failure, -2 the
  * server refused our key, -3 the CURVE handshake failed (wrong server key?). */
 static int await_reply(rl_bus_client_t *self, const char *request_id, rl_arena_t *arena, rl_envelope_t **out)
@@ -914,6 +955,13 @@ rl_err_t rl_bus_client_call(rl_bus_client_t *self, rl_envelope_t *req, rl_arena_
         const Riskline__V1__Status *st = (*reply)->status;
         if (!st || st->code == RISKLINE__V1__CODE__CODE_OK)
             return RL_OK;
+        if (refused_stopping(st) && attempt < self->retries) {
+            /* nothing ran: the same request again, on a fresh connection (behind a load balancer,
+             * another replica) once the stopping one had time to close (RL_STOP_RETRY_PAUSE_MS) */
+            struct timespec pause = {RL_STOP_RETRY_PAUSE_MS / 1000, (RL_STOP_RETRY_PAUSE_MS % 1000) * 1000000L};
+            nanosleep(&pause, NULL);
+            continue;
+        }
         return rl_error_set(err, (rl_err_t)st->code, st->field, "%s", st->message);
     }
     /* Say what the silence most likely means: a CURVE server drops a client that has the wrong

@@ -2,6 +2,7 @@
 #ifndef RL_BUS_H
 #define RL_BUS_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "rl_arena.h"
@@ -85,6 +86,15 @@ void rl_bus_server_watch_fd(rl_bus_server_t *self, int fd);
  * Returns the number handled, or -1 on a socket failure (logged). */
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms);
 
+/* The service's stop flag (set by SIGTERM): once set, a poll's batch ends after the request in
+ * hand, and any request read afterwards is answered UNAVAILABLE, field "stopping", without
+ * reaching its handler. NULL: none. */
+void rl_bus_server_stop_on(rl_bus_server_t *self, const volatile sig_atomic_t *stop);
+/* Stopping: answers every request queued, and those arriving meanwhile, UNAVAILABLE "stopping"
+ * (nothing runs: the client resends the same request id elsewhere) until none came for quiet_ms,
+ * at most max_ms; from then on the server refuses every request. Returns how many it refused. */
+int rl_bus_server_drain(rl_bus_server_t *self, int quiet_ms, int max_ms);
+
 /* Runs one Envelope's bytes through everything a received frame goes through (decode, header and
  * tenant checks, role table, handler) as `principal`, without a socket: for fuzzing and tests.
  * *reply (owned by the server's arena, valid until the next call) always carries the Status. */
@@ -136,7 +146,8 @@ typedef struct rl_bus_client rl_bus_client_t;
 
 /* A DEALER connected to endpoint. Each call waits timeout_ms per attempt and resends the same
  * request (same request id, so the server de-duplicates writes) up to `retries` more times on a
- * fresh socket. NULL on failure. */
+ * fresh socket: after no reply, and after a reply UNAVAILABLE "stopping" (the server is shutting
+ * down and ran nothing; resent after RL_STOP_RETRY_PAUSE_MS). NULL on failure. */
 /* CURVE keys of a client (Z85, 40 characters each). */
 typedef struct {
     char server_public[41];

@@ -59,6 +59,23 @@
 /* Requests (and ZAP handshakes) served per poll before looking at the other sockets again. */
 #define RL_POLL_BATCH           64
 
+/* Graceful shutdown (README "Graceful shutdown"). On SIGTERM a service answers the request in hand,
+ * then every request still queued, or arriving, `unavailable` (field "stopping": nothing ran, the
+ * client resends the same request id elsewhere) until none came for RL_STOP_QUIET_MS, at most
+ * RL_STOP_DRAIN_MS; its consumers finish the entries they hold (their own pending entries), reading
+ * nothing new, for at most RL_STOP_FINISH_MS (what is left stays pending under the consumer's
+ * name: handled first on its restart, or claimed by another replica); then it exits 0. The sum,
+ * with the socket's linger (1 s) and one entry or request in hand, stays under RL_STOP_BOUND_MS,
+ * which the tests hold every service to and deploy/k8s's terminationGracePeriodSeconds exceeds. */
+#define RL_STOP_BOUND_MS        5000
+#define RL_STOP_FINISH_MS       2000
+#define RL_STOP_DRAIN_MS        1000
+#define RL_STOP_QUIET_MS        100
+/* A client (rl_bus_client_call) refused "stopping" sends the same request again, on a fresh
+ * connection, after this pause (one of its retries): by then a load balancer has had time to
+ * take the stopping replica out, or it has closed (the drain's quiet window is RL_STOP_QUIET_MS). */
+#define RL_STOP_RETRY_PAUSE_MS  500
+
 /* Idempotency: a retried request id within this window returns the original result. */
 #define RL_DEDUPE_TTL_S         86400
 

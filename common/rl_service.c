@@ -1,6 +1,7 @@
 /* rl_service.c: the one main loop of every service (wiring, signals, shutdown). */
 #include "rl_service.h"
 #include "rl_clock.h"
+#include "rl_limits.h"
 #include "rl_probe.h"
 
 #include <signal.h>
@@ -41,6 +42,24 @@ static void consumer_name(const rl_config_t *cfg, const char *endpoint, char *ou
 void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out)
 {
     rl_group_reader_init(out, group, ctx->consumer, ctx->cfg->claim_idle_ms, ctx->stopping);
+}
+
+/* SIGTERM: the request in hand was answered (the poll's batch ended with it). Requests queued or
+ * arriving are refused `unavailable` (field "stopping") so their clients resend them elsewhere at
+ * once instead of waiting for a timeout; the consumers finish the entries they hold and read
+ * nothing new (one last tick: no interval); requests that came meanwhile are refused too. Bounds:
+ * rl_limits.h RL_STOP_*. */
+static void stop_gracefully(const rl_service_t *svc, const rl_service_ctx_t *ctx, rl_bus_server_t *rpc)
+{
+    int64_t t0 = rl_mono_ms();
+    int refused = rl_bus_server_drain(rpc, RL_STOP_QUIET_MS, RL_STOP_DRAIN_MS);
+    if (svc->tick)
+        svc->tick(svc->app, ctx);
+    refused += rl_bus_server_drain(rpc, 0, 0);
+    char n[24], ms[24];
+    snprintf(n, sizeof n, "%d", refused);
+    snprintf(ms, sizeof ms, "%lld", (long long)(rl_mono_ms() - t0));
+    rl_log_info(ctx->log, "stopping: requests refused, consumers finished", "refused", n, "ms", ms);
 }
 
 static int usage(const rl_service_t *svc)
@@ -84,6 +103,16 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         fprintf(stderr, "riskline-%s: configuration: %s: %s\n", svc->name, err.field, err.message);
         return 1;
     }
+    /* from here on SIGTERM is a graceful stop (exit 0), even while the service is still starting */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    /* a Redis round trip in hand completes (its reply is read) instead of failing with EINTR;
+     * the poll still returns at once (poll is never restarted) */
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
     const char *endpoint = svc->endpoint(&cfg);
     consumer_name(&cfg, endpoint, consumer, sizeof consumer);
     clock_offset_ms = (int64_t)cfg.clock_offset_s * 1000;
@@ -142,12 +171,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         status = err.code == RL_ERR_UNAVAILABLE ? 3 : 1;
         goto cleanup;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    rl_bus_server_stop_on(rpc, &stop_flag);
     if (rl_store_ping(ctx.store, &err) != RL_OK)
         rl_log_warn(ctx.log, "redis not reachable yet; requests get 'unavailable' until it is", "reason", err.message);
     char redis[300];
@@ -181,6 +205,8 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         /* the metrics HTTP server runs here, in the loop: it reads the counters without a lock */
         rl_probe_run(probe);
     }
+    if (stop_flag)
+        stop_gracefully(svc, &ctx, rpc);
     rl_bus_stats_t st;
     rl_bus_server_stats(rpc, &st);
     char reqs[32], errs[32];

@@ -34,16 +34,14 @@ typedef struct {
     /* This process's consumer name in its consumer groups (RISKLINE_CONSUMER_NAME, or
      * <hostname>:<endpoint port>): a consumer builds its rl_group_reader_t from it. */
     const char *consumer;
-    /* Set once SIGTERM/SIGINT arrived: a consumer stops after the entry in hand, so the service
-     * exits within RL_STOP_BOUND_MS however long its backlog. */
+    /* Set once SIGTERM/SIGINT arrived: a consumer reads nothing new and finishes what it holds
+     * for at most RL_STOP_FINISH_MS, so the service exits within RL_STOP_BOUND_MS however long
+     * its backlog (rl_limits.h). */
     const volatile sig_atomic_t *stopping;
 } rl_service_ctx_t;
 
 /* The reader of `group` for this process (its consumer name, RISKLINE_CLAIM_IDLE_MS, the stop flag). */
 void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out);
-
-/* A service exits this soon after SIGTERM (tests hold it to this). */
-#define RL_STOP_BOUND_MS 5000
 
 typedef struct {
     const char *name;        /* "treatment": log service, key file <keys_dir>/<name>.key, signer */

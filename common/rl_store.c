@@ -1472,6 +1472,16 @@ int rl_group_stopping(const rl_group_reader_t *r)
     return r->stop && *r->stop;
 }
 
+int rl_group_give_up(rl_group_reader_t *r)
+{
+    if (!rl_group_stopping(r))
+        return 0;
+    int64_t now = rl_mono_ms();
+    if (!r->stop_seen_ms)
+        r->stop_seen_ms = now;
+    return now - r->stop_seen_ms > RL_STOP_FINISH_MS;
+}
+
 int rl_stream_entry_event(const rl_stream_entry_t *ent, size_t k, const char **bytes, size_t *len)
 {
     return rl_stream_entry_field(ent, "e", k, bytes, len);
@@ -1500,7 +1510,7 @@ rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *st
     /* our own pending entries first (delivered, not acknowledged: we stopped mid-way), then those a
      * dead consumer left (claimed), then new */
     enum { OWN, CLAIM, NEW };
-    for (int pass = OWN; pass <= NEW && *n == 0; pass++) {
+    for (int pass = OWN; pass <= (rl_group_stopping(r) ? OWN : NEW) && *n == 0; pass++) {
         if (pass == CLAIM && (!claim || r->claim_idle_ms <= 0))
             continue;
         rl_cmd_t *c;

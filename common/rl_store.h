@@ -229,8 +229,9 @@ typedef struct {
     char consumer[RL_MAX_CONSUMER + 1];
     int64_t claim_idle_ms;           /* 0: never claim */
     int64_t next_claim_ms;           /* monotonic ms of the next claim pass (rl_group_claim_due) */
-    const volatile sig_atomic_t *stop;        /* the service's stop flag (NULL: none): a consumer that sees it
-                                      * set stops after the entry in hand */
+    const volatile sig_atomic_t *stop;  /* the service's stop flag (NULL: none): a consumer that sees
+                                         * it set reads nothing new and finishes what it holds */
+    int64_t stop_seen_ms;            /* monotonic ms rl_group_give_up first saw the stop (0: not yet) */
 } rl_group_reader_t;
 
 /* Fills r (strings truncated to fit). */
@@ -239,12 +240,18 @@ void rl_group_reader_init(rl_group_reader_t *r, const char *group, const char *c
 /* 1 when this tick's reads should also claim (every claim_idle_ms / 2, at least 50 ms apart), and
  * schedules the next claim pass; 0 otherwise. One round trip per stream is the cost of a claim. */
 int rl_group_claim_due(rl_group_reader_t *r, int64_t now_ms);
-/* 1 once the service is stopping. */
+/* 1 once the service is stopping: a consumer then ticks at once (no interval) to finish what it
+ * holds; rl_store_group_read returns only its own pending entries. */
 int rl_group_stopping(const rl_group_reader_t *r);
+/* 1 when a stopping consumer must leave the rest of what it holds (pending under its name: handled
+ * first on its restart, or claimed by another replica): the stop was first seen here more than
+ * RL_STOP_FINISH_MS ago. 0 while not stopping, and until then: it finishes the entries in hand. */
+int rl_group_give_up(rl_group_reader_t *r);
 
 /* Up to count entries for r's consumer on stream: first those delivered to it before and not
  * acknowledged (it stopped mid-way, or was restarted), then, when `claim`, those pending longer
- * than r->claim_idle_ms with other consumers (XAUTOCLAIM: now ours), then new ones. The group is
+ * than r->claim_idle_ms with other consumers (XAUTOCLAIM: now ours), then new ones. Once the
+ * service is stopping, only the first: it takes no new work. The group is
  * created on first use, from the start of the stream. Entries are arena-owned. At-least-once:
  * handle idempotently, then ack. */
 rl_err_t rl_store_group_read(rl_store_t *self, rl_arena_t *arena, const char *stream, const rl_group_reader_t *r,

@@ -36,7 +36,7 @@ BUILD=${RISKLINE_BUILD:-build}
 BIN=$BUILD/bin
 VAR=var
 PIDFILE=$VAR/run.pid
-STOP_GRACE_S=5
+STOP_GRACE_S=10  # above RL_STOP_BOUND_MS (5 s, common/rl_limits.h): a service stopping gracefully is not killed
 START_TIMEOUT_S=30
 SERVICES=(riskline-register riskline-treatment riskline-monitor riskline-report)
 

@@ -11,7 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define READ_ENTRIES 10   /* entries read at once: each a batch of up to RL_MAX_BATCH events */
+#define READ_EVENTS 200   /* events read at once, about: entries are batches of 1..RL_MAX_BATCH events, so
+                           * the count of entries follows their recent size (a tick's budget is
+                           * spent after a few big ones; what was read and not reached is read again) */
+#define READ_ENTRIES_MAX 100
 #define TICK_EVENTS 2000  /* events handled per tick at most ... */
 #define TICK_BUDGET_MS 2  /* ... and for at most this long (then the entry in hand is finished): under
                            * load ingestion is acknowledged first and correlation still gets a share;
@@ -86,6 +89,7 @@ struct correlator {
     char ctx_tenant[RL_MAX_TENANT + 1];
     size_t next_tenant;      /* where the next tick starts (its budget ran out there) */
     int more;                /* the last tick's budget ran out with entries left */
+    size_t avg_events;       /* events per entry lately (READ_EVENTS) */
     int64_t ctx_at;
     event_risk_t *risks;
     size_t nrisks;
@@ -102,6 +106,7 @@ correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock
     self->log = log;
     self->clock = clock;
     self->reader = *reader;
+    self->avg_events = RL_MAX_BATCH;
     event_policy_defaults(&self->policy);
     self->arena = rl_arena_new(0);
     self->ctx_arena = rl_arena_new(0);
@@ -454,20 +459,25 @@ size_t correlator_tick(correlator_t *self)
     int claim = rl_group_claim_due(&self->reader, rl_mono_ms());
     int spent = 0;
     /* tenants in turn from where the last tick's budget ran out: a busy tenant starves no other */
-    for (size_t t = 0; t < nt && !spent && !rl_group_stopping(&self->reader); t++) {
+    /* stopping: reads return only what this consumer holds; it is finished whatever the budget,
+     * read by read (the arena is reset per read), until rl_group_give_up bounds it */
+    for (size_t t = 0; t < nt && !spent && !rl_group_give_up(&self->reader); t++) {
         size_t ti = (self->next_tenant + t) % nt;
-        for (int first = 1, more = 1; more && !spent && !rl_group_stopping(&self->reader); first = 0) {
+        for (int first = 1, more = 1; more && !spent && !rl_group_give_up(&self->reader); first = 0) {
             rl_arena_reset(self->arena);
             const char *stream = key(self->arena, names[ti], "riskevent:log");
             rl_stream_entry_t *ents;
             size_t n, ndone = 0;
-            if (rl_store_group_read(self->store, self->arena, stream, &self->reader, claim && first, READ_ENTRIES,
-                                    &ents, &n, &err) != RL_OK || !n)
+            uint32_t want = (uint32_t)(READ_EVENTS / (self->avg_events ? self->avg_events : 1));
+            want = want < 1 ? 1 : want > READ_ENTRIES_MAX ? READ_ENTRIES_MAX : want;
+            if (rl_store_group_read(self->store, self->arena, stream, &self->reader, claim && first, want, &ents, &n,
+                                    &err) != RL_OK || !n)
                 break;
             /* handled entries are acknowledged together; one that fails stays pending with the rest */
             const char **done = rl_arena_alloc(self->arena, n * sizeof *done);
             more = done != NULL;
             for (size_t i = 0; more && i < n; i++) {
+                size_t before = nevents;
                 if (handle_entry(self, names[ti], &ents[i], &nevents, &err) != RL_OK) {
                     rl_log_warn(self->log, "event not correlated yet", "tenant", names[ti], "stream_id", ents[i].id,
                                 "reason", err.message);
@@ -475,19 +485,23 @@ size_t correlator_tick(correlator_t *self)
                     break;
                 }
                 done[ndone++] = ents[i].id;
-                spent = nevents >= TICK_EVENTS || rl_mono_ms() - t0 >= TICK_BUDGET_MS;
-                if (spent || rl_group_stopping(&self->reader))
+                self->avg_events = (self->avg_events * 3 + (nevents - before)) / 4;
+                spent = !rl_group_stopping(&self->reader) &&
+                        (nevents >= TICK_EVENTS || rl_mono_ms() - t0 >= TICK_BUDGET_MS);
+                if (spent || rl_group_give_up(&self->reader))
                     break;  /* entries read but not reached stay pending: read again first next tick */
             }
             if (ndone && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) ==
                              RL_OK)
                 total += ndone;
-            more = more && n == READ_ENTRIES;
+            more = more && (n == want || rl_group_stopping(&self->reader));
         }
         if (spent)
             self->next_tenant = ti;
     }
-    self->more = spent;
+    /* more may wait: the budget ran out, or a read stopped short of the count (own pending entries
+     * come back alone, before new ones); a tick that finds nothing ends the run */
+    self->more = spent || total > 0;
     free(names);
     return total;
 }

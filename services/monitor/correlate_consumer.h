@@ -22,10 +22,13 @@ void correlator_destroy(correlator_t **self_p);
  * first, then those a dead replica left, then new), correlates each event (event_correlate: direct ids, assets of live risks, controls of open
  * plans), keeps unlinked ones in rl:{t}:riskevent:unlinked, counts linked ones per risk in
  * rl:{t}:riskevent:linked:<R-n>, raises a reassessment alert when event_triggers_reassessment says
- * so (the register then pulls the risk's review forward), and acknowledges. Stops after the entry
- * in hand once the service is stopping. Returns entries handled. */
+ * so (the register then pulls the risk's review forward), and acknowledges. Once the service is
+ * stopping it only finishes the entries it holds, turn after turn of TICK_EVENTS events (the
+ * service answers no request any more), until none is left or rl_group_give_up.
+ * Returns entries handled. */
 size_t correlator_tick(correlator_t *self);
-/* 1 when the last tick stopped at its budget with entries left (the loop's `more` hook). */
+/* 1 when the last tick handled entries (more may wait) or stopped at its budget with some left:
+ * the loop's `more` hook. */
 int correlator_more(const correlator_t *self);
 
 #endif

@@ -163,12 +163,12 @@ static void refresh_tenants(follower_t *self, int64_t now)
 int follower_tick(follower_t *self)
 {
     int64_t now = rl_mono_ms();
-    if (now < self->next_ms)
+    if (now < self->next_ms && !rl_group_stopping(&self->reader))  /* stopping: finish what it holds now */
         return 0;
     self->next_ms = now + FOLLOWER_INTERVAL_MS;
     refresh_tenants(self, now);
     int total = 0, claim = rl_group_claim_due(&self->reader, now);
-    for (size_t t = 0; t < self->ntenants && !rl_group_stopping(&self->reader); t++) {
+    for (size_t t = 0; t < self->ntenants && !rl_group_give_up(&self->reader); t++) {
         rl_arena_reset(self->arena);
         rl_error_t err;
         rl_error_clear(&err);
@@ -182,7 +182,7 @@ int follower_tick(follower_t *self)
                 rl_log_warn(self->srv->log, "cannot read events", "tenant", tenant, "reason", err.message);
             continue;
         }
-        for (size_t i = 0; i < n && !(i && rl_group_stopping(&self->reader)); i++) {
+        for (size_t i = 0; i < n && !rl_group_give_up(&self->reader); i++) {
             int applied = 0;
             rl_err_t rc = apply(self, tenant, &ents[i], &applied, &err);
             if (rc) {

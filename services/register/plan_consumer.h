@@ -15,8 +15,8 @@ void follower_destroy(follower_t **self_p);
 /* Reads what waits (a bounded batch per tenant) and applies it: a plan or acceptance event moves
  * its risk (risk_follow_plan) in one atomic write whose idempotency key is the event's stream id,
  * so a re-delivered event changes nothing twice; then acknowledges. Runs at most every
- * FOLLOWER_INTERVAL_MS; stops after the entry in hand once the service is stopping; returns the
- * events applied. */
+ * FOLLOWER_INTERVAL_MS; once the service is stopping, at once, and only to finish the entries
+ * it holds (rl_group_give_up bounds it); returns the events applied. */
 int follower_tick(follower_t *self);
 
 #define FOLLOWER_INTERVAL_MS 100

@@ -112,7 +112,7 @@ static rl_err_t handle(review_consumer_t *self, const char *tenant, const rl_str
 size_t review_consumer_tick(review_consumer_t *self)
 {
     int64_t now = rl_mono_ms();
-    if (now < self->next_ms)
+    if (now < self->next_ms && !rl_group_stopping(&self->reader))  /* stopping: finish what it holds now */
         return 0;
     self->next_ms = now + INTERVAL_MS;
     rl_error_t err;
@@ -128,7 +128,7 @@ size_t review_consumer_tick(review_consumer_t *self)
     for (size_t t = 0; t < nt; t++)
         snprintf(names[t], sizeof names[t], "%s", tenants[t]);
     int claim = rl_group_claim_due(&self->reader, now);
-    for (size_t t = 0; t < nt && !rl_group_stopping(&self->reader); t++) {
+    for (size_t t = 0; t < nt && !rl_group_give_up(&self->reader); t++) {
         rl_arena_reset(self->arena);
         const char *stream = rl_arena_printf(self->arena, "rl:{%s}:events", names[t]);
         rl_stream_entry_t *ents;
@@ -136,7 +136,7 @@ size_t review_consumer_tick(review_consumer_t *self)
         if (rl_store_group_read(self->srv->store, self->arena, stream, &self->reader, claim, BATCH, &ents, &n,
                                 &err) != RL_OK)
             continue;
-        for (size_t i = 0; i < n && !(i && rl_group_stopping(&self->reader)); i++) {
+        for (size_t i = 0; i < n && !rl_group_give_up(&self->reader); i++) {
             if (handle(self, names[t], &ents[i], &marked, &err) != RL_OK) {
                 rl_log_warn(self->srv->log, "event not handled yet", "tenant", names[t], "stream_id", ents[i].id,
                             "reason", err.message);

@@ -17,8 +17,8 @@ void review_consumer_destroy(review_consumer_t **self_p);
 /* Reads what waits (group "treatment"); for each raised control_ineffective alert, every open plan
  * implementing that control gets review_requested (the alert's message) in one write per plan
  * (event plan.review_requested, keyed by the stream id: a re-delivery changes nothing twice), then
- * acknowledges. Runs at most every 200 ms; stops after the entry in hand once the service is
- * stopping; returns the plans marked. */
+ * acknowledges. Runs at most every 200 ms; once the service is stopping, at once, and only to
+ * finish the entries it holds (rl_group_give_up bounds it); returns the plans marked. */
 size_t review_consumer_tick(review_consumer_t *self);
 
 #endif

@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -835,6 +836,61 @@ static long long stream_events(redisContext *c)
     }
 }
 
+/* The correlator's backlog on the ingestion log: entries not yet delivered to its group (lag)
+ * plus those delivered and not acknowledged (pending); -1 when Redis cannot tell. */
+static long long correlator_backlog(redisContext *c)
+{
+    redisReply *r = redisCommand(c, "XINFO GROUPS %s", EVENT_STREAM);
+    long long lag = -1, pending = -1;
+    for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+        const redisReply *grp = r->element[g];
+        int ours = 0;
+        long long l = -1, p = -1;
+        for (size_t k = 0; grp->type == REDIS_REPLY_ARRAY && k + 1 < grp->elements; k += 2) {
+            const char *f = grp->element[k]->str;
+            const redisReply *v = grp->element[k + 1];
+            if (!f)
+                continue;
+            if (!strcmp(f, "name") && v->str && !strcmp(v->str, "monitor"))
+                ours = 1;
+            else if (!strcmp(f, "lag") && v->type == REDIS_REPLY_INTEGER)
+                l = v->integer;
+            else if (!strcmp(f, "pending") && v->type == REDIS_REPLY_INTEGER)
+                p = v->integer;
+        }
+        if (ours) {
+            lag = l;
+            pending = p;
+        }
+    }
+    freeReplyObject(r);
+    return lag < 0 || pending < 0 ? -1 : lag + pending;
+}
+
+/* Correlation runs behind ingestion (requests come first, rl_service_t.more): how much was left
+ * after the last run, and how long the idle monitor took to correlate it. Informational. */
+static void correlation_drain(const cfg_t *cfg)
+{
+    redisContext *c = bench_redis_connect(cfg->redis_port, cfg->password);
+    if (!c)
+        return;
+    int64_t t0 = rl_mono_ns();
+    long long left = correlator_backlog(c), now = left;
+    while (now > 0 && rl_mono_ns() - t0 < 120 * 1000000000LL && !bench_stop) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+        now = correlator_backlog(c);
+    }
+    double s = (double)(rl_mono_ns() - t0) / 1e9;
+    if (left < 0 || now < 0)
+        printf("correlation: the monitor group's lag is unknown\n");
+    else
+        printf("correlation: %lld ingestion entries (batches) not yet correlated after the last run; %s %.2f s later "
+               "(%.0f entries/s once idle)\n",
+               left, now == 0 ? "all correlated" : "STILL NOT correlated", s, s > 0 ? (double)(left - now) / s : 0.0);
+    redisFree(c);
+}
+
 static int check_persisted(const cfg_t *cfg, size_t acked)
 {
     redisContext *c = bench_redis_connect(cfg->redis_port, cfg->password);
@@ -913,6 +969,7 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
             print_row((scenario_t)sc, sh, &med[sh][sc], &med[sh][SC_BASE]);
     printf("\nlatency: per request (a batch until its acks; a pipeline until its last reply); redis, monitor: CPU us "
            "per event; events: %.0f bytes packed on average\n", bytes);
+    correlation_drain(cfg);
     print_commandstats(cfg);
     int persisted_ok = check_persisted(cfg, acked[SC_MON]) == 0;
     printf("\n%-22s %7s %5s %7s %8s  %s\n", "ratio", "senders", "batch", "value", "goal", "result");

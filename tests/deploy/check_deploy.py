@@ -99,6 +99,15 @@ class Repo:
         m = re.search(r"^pkgs=\(([^)]*)\)", text, re.M)
         return m.group(1).split() if m else []
 
+    def stop_bound_s(self):
+        """RL_STOP_BOUND_MS of common/rl_limits.h in seconds (a service exits this soon after
+        SIGTERM), or None when it cannot be read."""
+        try:
+            m = re.search(r"#define\s+RL_STOP_BOUND_MS\s+(\d+)", self.read("common/rl_limits.h"))
+        except OSError:
+            return None
+        return int(m.group(1)) / 1000 if m else None
+
     def acl_users(self):
         m = re.search(r"^SERVICES=\(([^)]*)\)", self.read("deploy/redis/acl.sh"), re.M)
         return set(m.group(1).split()) if m else set()
@@ -331,6 +340,12 @@ def check_dockerfile(repo, f):
         elif int(m.group(2)) != port:
             f.add(rel, f"RISKLINE_{svc.upper()}_ENDPOINT port {m.group(2)} disagrees with "
                        f"common/rl_config.c ({port})")
+    # the services stop gracefully on SIGTERM (and exit within RL_STOP_BOUND_MS): the image says so
+    stop = next((a for anc in chain(final) for _, i, a in reversed(anc.instr) if i == "STOPSIGNAL"), None)
+    if stop is None:
+        f.add(rel, "runtime stage has no STOPSIGNAL SIGTERM (the signal the services stop gracefully on)")
+    elif stop.strip().upper() not in ("SIGTERM", "TERM", "15"):
+        f.add(rel, f"runtime STOPSIGNAL {stop.strip()}: the services stop gracefully on SIGTERM only")
     exposed = {int(p.split("/")[0]) for anc in chain(final) for _, i, a in anc.instr if i == "EXPOSE"
                for p in a.split()}
     want = {p for s, p in ports.items() if s != "redis"}
@@ -370,6 +385,17 @@ def check_healthcheck(repo, f):
 def endpoint_port(value):
     m = re.match(r"^tcp://([^:]+):(\d+)$", str(value))
     return (m.group(1), int(m.group(2))) if m else (None, None)
+
+
+def duration_s(v):
+    """Seconds of a compose duration ("10s", "1m30s", "500ms", or a number of seconds), or None."""
+    if isinstance(v, (int, float)):
+        return float(v)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|h|m|s)", str(v))
+    if not parts or "".join(n + u for n, u in parts) != str(v).strip():
+        return None
+    unit = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 0.000001}
+    return sum(float(n) * unit[u] for n, u in parts)
 
 
 def check_compose(repo, f):
@@ -428,6 +454,16 @@ def check_compose(repo, f):
         hc = svc.get("healthcheck")
         if not isinstance(hc, dict) or hc.get("disable") or not hc.get("test"):
             f.add(w, "no healthcheck")
+        sig = str(svc.get("stop_signal", "SIGTERM")).upper()
+        if sig not in ("SIGTERM", "TERM", "15"):
+            f.add(w, f"stop_signal {sig}: the services stop gracefully on SIGTERM only")
+        grace = duration_s(svc.get("stop_grace_period", "10s"))
+        bound = repo.stop_bound_s()
+        if grace is None:
+            f.add(w, f"stop_grace_period {svc.get('stop_grace_period')!r} is not a duration")
+        elif bound is not None and grace <= bound:
+            f.add(w, f"stop_grace_period {grace:g}s does not exceed RL_STOP_BOUND_MS ({bound:g}s, "
+                     f"common/rl_limits.h): a graceful stop would be SIGKILLed")
         if svc.get("restart") not in ("always", "unless-stopped", "on-failure"):
             f.add(w, f"restart policy {svc.get('restart')!r}: use unless-stopped, always or on-failure")
         deps = svc.get("depends_on")
@@ -604,6 +640,11 @@ def check_k8s(repo, f):
                 continue
             if cmd[0] not in bins:
                 f.add(cw, f"command {cmd[0]} is not built by the Makefile")
+            grace = ps.get("terminationGracePeriodSeconds", 30)  # the Kubernetes default
+            bound = repo.stop_bound_s()
+            if bound is not None and not (isinstance(grace, (int, float)) and grace > bound):
+                f.add(w, f"terminationGracePeriodSeconds {grace} does not exceed RL_STOP_BOUND_MS ({bound:g}s, "
+                         f"common/rl_limits.h): a graceful stop would be SIGKILLed")
             env = {}
             for ef in c.get("envFrom") or []:
                 env.update(config.get((ef.get("configMapRef") or {}).get("name"), {}))

@@ -1493,6 +1493,62 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Entries of stream not yet delivered to, or not acknowledged by, its consumer groups; -1 unknown. */
+static long long stream_backlog(redisContext *c, const char *stream)
+{
+    redisReply *r = redisCommand(c, "XINFO GROUPS %s", stream);
+    long long sum = 0;
+    if (!r || r->type == REDIS_REPLY_ERROR) {  /* no stream yet: nothing to do */
+        sum = r && strstr(r->str, "no such key") ? 0 : -1;
+        freeReplyObject(r);
+        return sum;
+    }
+    for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements && sum >= 0; g++) {
+        const redisReply *grp = r->element[g];
+        for (size_t k = 0; grp->type == REDIS_REPLY_ARRAY && k + 1 < grp->elements; k += 2) {
+            const char *f = grp->element[k]->str;
+            const redisReply *v = grp->element[k + 1];
+            if (f && (!strcmp(f, "lag") || !strcmp(f, "pending")))
+                sum = v->type == REDIS_REPLY_INTEGER && sum >= 0 ? sum + v->integer : -1;
+        }
+    }
+    freeReplyObject(r);
+    return sum;
+}
+
+int harness_settle(const harness_t *h, const char *tenant, int timeout_ms)
+{
+    char tag[160];
+    snprintf(tag, sizeof tag, "rl:{%s}:", tenant);
+    redisContext *c = harness_redis_connect_key(h, tag, "ops");   /* on a cluster: the tenant's node */
+    if (!c)
+        return -1;
+    int64_t until = mono_ms() + timeout_ms;
+    long long last_seq = -1;
+    int still = 0, rc = -1;
+    while (mono_ms() < until) {
+        char key[160];
+        snprintf(key, sizeof key, "rl:{%s}:events", tenant);
+        long long busy = stream_backlog(c, key);
+        snprintf(key, sizeof key, "rl:{%s}:riskevent:log", tenant);
+        long long ingest = stream_backlog(c, key);
+        snprintf(key, sizeof key, "rl:{%s}:chain", tenant);
+        redisReply *r = redisCommand(c, "HGET %s seq", key);
+        long long seq = r && r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0;
+        freeReplyObject(r);
+        still = busy == 0 && ingest == 0 && seq == last_seq ? still + 1 : 0;
+        last_seq = seq;
+        if (still >= 2) {
+            rc = 0;
+            break;
+        }
+        struct timespec ts = {0, 100 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    redisFree(c);
+    return rc;
+}
+
 int harness_riskevents(const harness_t *h, const char *tenant, long long *total, long long *distinct)
 {
     char key[300], start[64] = "-";

@@ -129,6 +129,12 @@ int harness_cluster_add_replica(harness_t *h, int master_port);
  * cannot be read. */
 int harness_riskevents(const harness_t *h, const char *tenant, long long *total, long long *distinct);
 
+/* Waits until the services' background work on tenant is done: every consumer group on its
+ * domain-event stream and ingestion log has nothing undelivered or pending, and its audit chain
+ * stood still for two polls (what a consumer writes is itself an event others consume). For a
+ * test that compares state across requests made right after changes. 0, or -1 after timeout_ms. */
+int harness_settle(const harness_t *h, const char *tenant, int timeout_ms);
+
 /* --- the register --- */
 /* Starts build/bin/riskline-register and waits until it answers a ping (10 s). 0 ok, -1 failure. */
 int harness_register_start(harness_t *h);

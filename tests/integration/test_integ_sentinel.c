@@ -197,8 +197,10 @@ static int setup(void **state)
         off += (size_t)snprintf(f->sentinels_env + off, sizeof f->sentinels_env - off, "%s127.0.0.1:%d",
                                 i ? "," : "", f->sentinel_port[i]);
     }
-    /* the replica in sync, and every sentinel knowing the others and the replica (bounded) */
-    int64_t deadline = harness_mono_ms() + 20000;
+    /* the replica in sync, and every sentinel knowing the others and the replica (bounded: a
+     * sentinel learns of a replica on its 10 s INFO poll; 40 s leaves room for a loaded machine,
+     * the sanitizer build among them) */
+    int64_t deadline = harness_mono_ms() + 40000;
     int ready = 0;
     while (!ready && harness_mono_ms() < deadline) {
         harness_sleep_ms(200);
@@ -209,7 +211,7 @@ static int setup(void **state)
             ready = sentinel_ready(h, f->sentinel_port[i]);
     }
     if (!ready)
-        fail_msg("replica and sentinels not ready in 20 s (logs in %s)", h->dir);
+        fail_msg("replica and sentinels not ready in 40 s (logs in %s)", h->dir);
     harness_issue_key(h, "siem", "integrator", "default");
     *state = f;
     return 0;

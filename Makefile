@@ -42,7 +42,7 @@ BENCH_BINS := $(BUILD)/bench/bench $(BUILD)/bench/baseline $(BUILD)/bench/bench_
               $(BUILD)/bench/bench_report \
               $(BUILD)/bench/bench_reports
 
-.PHONY: all deps run test test-only san bench clean clang build-tests check-deploy
+.PHONY: all deps run test test-only test-cluster san bench clean clang build-tests check-deploy
 .SECONDARY:
 
 all: $(BINS)
@@ -129,6 +129,14 @@ DEPLOY_CHECKS := tests/deploy/check_deploy.py tests/deploy/test_check_deploy.py 
 # Build and run every test against the binaries of $(BUILD).
 test-only: $(BINS) $(UNIT_BINS) $(INTEG_BINS)
 	@RISKLINE_BUILD=$(BUILD) tests/run.sh $(UNIT_BINS) $(INTEG_BINS) $(DEPLOY_CHECKS)
+
+# The integration tests again, each on a Redis Cluster of three masters that the harness makes
+# (RISKLINE_TEST_REDIS=cluster; README "Redis Cluster"). Not test_integ_redis_acl (raw commands
+# against one server), test_integ_sentinel (its own topology) and test_integ_cluster (a cluster
+# already, in test-only).
+CLUSTER_INTEG_BINS := $(filter-out %/test_integ_redis_acl %/test_integ_sentinel %/test_integ_cluster,$(INTEG_BINS))
+test-cluster: $(BINS) $(INTEG_BINS)
+	@RISKLINE_TEST_REDIS=cluster RISKLINE_BUILD=$(BUILD) tests/run.sh $(CLUSTER_INTEG_BINS)
 
 # The deployment checks alone (python3 with PyYAML; no Docker engine or cluster).
 check-deploy: $(BINS)

@@ -28,7 +28,7 @@ static const field_t fields[] = {
     S(redis_host), I(redis_port, 1, 65535), S(redis_user), S(redis_password),
     S(redis_password_file), I(redis_timeout_ms, 10, 600000), S(redis_sentinels), S(redis_master_name),
     S(redis_sentinel_user), S(redis_sentinel_password), S(redis_sentinel_password_file),
-    I(redis_wait_replicas, -1, 16), I(redis_wait_timeout_ms, 1, 600000), S(register_endpoint),
+    I(redis_wait_replicas, -1, 16), I(redis_wait_timeout_ms, 1, 600000), S(redis_cluster), S(register_endpoint),
     S(treatment_endpoint), S(monitor_endpoint), S(report_endpoint), S(report_pub_endpoint),
     S(tenant), S(principal), S(log_level), I(timeout_ms, 10, 600000), I(retries, 0, 100),
     S(var_dir), S(keys_dir), S(key_file), I(insecure, 0, 1), I(reapproval_budget_pct, 0, 1000),
@@ -195,19 +195,20 @@ int rl_config_hostport(const char *item, size_t len, char *host, size_t size, in
     return 0;
 }
 
-/* "host:port[,host:port...]": checked at load so a typo fails at start, not at the first failover. */
-static rl_err_t check_sentinels(const char *list, rl_error_t *err)
+/* "host:port[,host:port...]" of variable `name`: checked at load so a typo fails at start, not at
+ * the first failover. */
+static rl_err_t check_addrs(const char *list, const char *name, rl_error_t *err)
 {
     for (const char *p = list; *p;) {
         size_t n = strcspn(p, ",");
         char host[256];
         int port;
         if (rl_config_hostport(p, n, host, sizeof host, &port) != 0)
-            return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_SENTINELS",
+            return rl_error_set(err, RL_ERR_INVALID, name,
                                 "must be host:port[,host:port...], got \"%.*s\"", (int)(n > 80 ? 80 : n), p);
         p += n;
         if (*p == ',' && *++p == '\0')
-            return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_SENTINELS", "ends with a comma");
+            return rl_error_set(err, RL_ERR_INVALID, name, "ends with a comma");
     }
     return RL_OK;
 }
@@ -247,9 +248,13 @@ rl_err_t rl_config_load_with(rl_config_t *cfg, const char *(*lookup)(const char 
     if (cfg->keys_dir[0] == '\0' &&
         snprintf(cfg->keys_dir, sizeof cfg->keys_dir, "%s/keys", cfg->var_dir) >= (int)sizeof cfg->keys_dir)
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_VAR_DIR", "too long");
-    rl_err_t rc = check_sentinels(cfg->redis_sentinels, err);
-    if (rc)
+    rl_err_t rc = check_addrs(cfg->redis_sentinels, "RISKLINE_REDIS_SENTINELS", err);
+    if (rc || (rc = check_addrs(cfg->redis_cluster, "RISKLINE_REDIS_CLUSTER", err)))
         return rc;
+    /* Sentinel names one master; a cluster's masters fail over by themselves */
+    if (cfg->redis_sentinels[0] && cfg->redis_cluster[0])
+        return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_CLUSTER",
+                            "cannot be used together with RISKLINE_REDIS_SENTINELS: choose one");
     if (cfg->redis_master_name[0] == '\0')
         return rl_error_set(err, RL_ERR_INVALID, "RISKLINE_REDIS_MASTER_NAME", "must not be empty");
     if (cfg->redis_wait_replicas < 0)

@@ -23,6 +23,9 @@ typedef struct {
      * 1 with sentinels and 0 without. */
     int redis_wait_replicas;       /* RISKLINE_REDIS_WAIT_REPLICAS -1 (auto) */
     int redis_wait_timeout_ms;     /* RISKLINE_REDIS_WAIT_TIMEOUT_MS 1000 */
+    /* Redis Cluster (README "Redis Cluster"): seed nodes; the store routes each command to the
+     * master of its slot, and redis_host/redis_port are not used. Not with sentinels. */
+    char redis_cluster[512];       /* RISKLINE_REDIS_CLUSTER    "" ("host:port,host:port,...") */
     char register_endpoint[256];   /* RISKLINE_REGISTER_ENDPOINT tcp://127.0.0.1:7101 */
     char treatment_endpoint[256];  /* RISKLINE_TREATMENT_ENDPOINT tcp://127.0.0.1:7102 */
     char monitor_endpoint[256];    /* RISKLINE_MONITOR_ENDPOINT tcp://127.0.0.1:7103 */

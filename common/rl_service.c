@@ -121,7 +121,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_store_opts_t so = {cfg.redis_host,           cfg.redis_port,          cfg.redis_user,
                           cfg.redis_password,       cfg.redis_timeout_ms,    cfg.redis_sentinels,
                           cfg.redis_master_name,    cfg.redis_sentinel_user, cfg.redis_sentinel_password,
-                          cfg.redis_wait_replicas,  cfg.redis_wait_timeout_ms};
+                          cfg.redis_wait_replicas,  cfg.redis_wait_timeout_ms, cfg.redis_cluster};
     ctx.store = rl_store_new(&so, ctx.log);
     memset(cfg.redis_password, 0, sizeof cfg.redis_password);
     memset(cfg.redis_sentinel_password, 0, sizeof cfg.redis_sentinel_password);

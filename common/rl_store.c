@@ -1,6 +1,7 @@
 /* rl_store.c: hiredis behind a small API; the only file that includes hiredis. */
 #include "rl_store.h"
 #include "rl_clock.h"
+#include "rl_cluster.h"
 #include "rl_config.h"
 #include "rl_limits.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #define BACKOFF_MIN_MS 50
 #define BACKOFF_MAX_MS 2000
@@ -137,17 +139,30 @@ typedef struct {
     int listed;                         /* its tenant is in the tenant directory */
 } head_slot_t;
 
-/* A sentinel address from the configured list. */
+/* An address from a configured list (sentinels, cluster seed nodes). */
 typedef struct {
     char host[256];
     int port;
 } sentinel_t;
 
+/* One server connection with its own back-off: the Redis server (or the master the sentinels
+ * named), or one cluster node. */
+typedef struct {
+    char host[256];
+    int port;
+    redisContext *ctx;
+    int64_t next_attempt_ms;   /* monotonic; back-off gate */
+    int backoff_ms;
+} conn_t;
+
+/* Redis Cluster (README "Redis Cluster"): the masters met so far and which serves each slot. */
+#define CLUSTER_NODES_MAX 64
+#define CLUSTER_ROUNDS 8       /* rounds of redirects per call */
+
 struct rl_store {
     char *host;                /* configured (without sentinels) */
     int port;
-    char cur_host[256];        /* the address in use: host:port, or the master the sentinels named */
-    int cur_port;
+    conn_t main;               /* without cluster: host:port, or the master the sentinels named */
     char *user;
     char *password;
     int timeout_ms;
@@ -160,9 +175,12 @@ struct rl_store {
     int wait_replicas;         /* 0: no WAIT after writes */
     int wait_timeout_ms;
     rl_log_t *log;
-    redisContext *ctx;
-    int64_t next_attempt_ms;   /* monotonic; back-off gate */
-    int backoff_ms;
+    sentinel_t *seeds;         /* cluster seed nodes; NULL: no cluster */
+    size_t nseeds;
+    conn_t *nodes;             /* cluster nodes met (seeds, masters named by CLUSTER SLOTS or MOVED) */
+    size_t nnodes;
+    uint8_t *slot_node;        /* per slot: 1 + index in nodes, 0 unknown */
+    int map_stale;             /* refresh the slot map before the next command */
     uint64_t connects;
     char sha[SCRIPT_COUNT][41];
     head_slot_t heads[HEAD_SLOTS];
@@ -181,26 +199,26 @@ struct rl_cmd {
 
 static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
 
-/* "host:port,host:port,..." into self->sentinels; -1 on a malformed item or no memory. */
-static int parse_sentinels(rl_store_t *self, const char *list)
+/* "host:port,host:port,..." into *out (calloc'd) and *n; -1 on a malformed item or no memory. */
+static int parse_addrs(const char *list, sentinel_t **out, size_t *count)
 {
     size_t n = 1;
     for (const char *p = list; *p; p++)
         n += *p == ',';
-    self->sentinels = calloc(n, sizeof *self->sentinels);
-    if (!self->sentinels)
+    *out = calloc(n, sizeof **out);
+    if (!*out)
         return -1;
     for (const char *p = list; *p;) {
         size_t len = strcspn(p, ",");
-        sentinel_t *st = &self->sentinels[self->nsentinels];
+        sentinel_t *st = &(*out)[*count];
         if (rl_config_hostport(p, len, st->host, sizeof st->host, &st->port) != 0)
             return -1;
-        self->nsentinels++;
+        (*count)++;
         p += len;
         if (*p == ',')
             p++;
     }
-    return self->nsentinels ? 0 : -1;
+    return *count ? 0 : -1;
 }
 
 rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log)
@@ -215,30 +233,34 @@ rl_store_t *rl_store_new(const rl_store_opts_t *opts, rl_log_t *log)
     self->sentinel_user = dup_or_empty(opts->sentinel_user);
     self->sentinel_password = dup_or_empty(opts->sentinel_password);
     if (!self->host || !self->user || !self->password || !self->master_name || !self->sentinel_user ||
-        !self->sentinel_password || strlen(self->host) >= sizeof self->cur_host ||
-        (opts->sentinels && opts->sentinels[0] && parse_sentinels(self, opts->sentinels) != 0)) {
+        !self->sentinel_password || strlen(self->host) >= sizeof self->main.host ||
+        (opts->sentinels && opts->sentinels[0] && parse_addrs(opts->sentinels, &self->sentinels, &self->nsentinels)) ||
+        (opts->cluster && opts->cluster[0] &&
+         (self->nsentinels || parse_addrs(opts->cluster, &self->seeds, &self->nseeds) ||
+          !(self->nodes = calloc(CLUSTER_NODES_MAX, sizeof *self->nodes)) ||
+          !(self->slot_node = calloc(RL_CLUSTER_SLOTS, 1))))) {
         rl_store_destroy(&self);
         return NULL;
     }
     self->port = opts->port;
-    snprintf(self->cur_host, sizeof self->cur_host, "%s", self->host);
-    self->cur_port = self->port;
+    snprintf(self->main.host, sizeof self->main.host, "%s", self->host);
+    self->main.port = self->port;
+    self->main.backoff_ms = BACKOFF_MIN_MS;
+    self->map_stale = 1;
     self->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 2000;
     self->wait_replicas = opts->wait_replicas > 0 ? opts->wait_replicas : 0;
     self->wait_timeout_ms = opts->wait_timeout_ms > 0 ? opts->wait_timeout_ms : 1000;
     self->log = log;
-    self->backoff_ms = BACKOFF_MIN_MS;
     return self;
 }
 
-static void drop(rl_store_t *self)
+/* The script digests stay: they are the SHA-1 of the sources, the same on every server. */
+static void drop(conn_t *c)
 {
-    if (self->ctx) {
-        redisFree(self->ctx);
-        self->ctx = NULL;
+    if (c->ctx) {
+        redisFree(c->ctx);
+        c->ctx = NULL;
     }
-    for (int i = 0; i < SCRIPT_COUNT; i++)
-        self->sha[i][0] = '\0';
 }
 
 void rl_store_destroy(rl_store_t **self_p)
@@ -246,7 +268,9 @@ void rl_store_destroy(rl_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     rl_store_t *self = *self_p;
-    drop(self);
+    drop(&self->main);
+    for (size_t i = 0; i < self->nnodes; i++)
+        drop(&self->nodes[i]);
     if (self->password)
         sodium_memzero(self->password, strlen(self->password));
     if (self->sentinel_password)
@@ -259,6 +283,9 @@ void rl_store_destroy(rl_store_t **self_p)
     free(self->sentinel_user);
     free(self->sentinel_password);
     free(self->sentinels);
+    free(self->seeds);
+    free(self->nodes);
+    free(self->slot_node);
     free(self);
     *self_p = NULL;
 }
@@ -278,14 +305,22 @@ rl_err_t rl_store_set_signer(rl_store_t *self, const char *signer, const uint8_t
     return RL_OK;
 }
 
+/* Drops c and backs off; a cluster refreshes its slot map before the next command (a failover
+ * may have moved c's slots to a replica it promoted). */
+static rl_err_t fail_conn(rl_store_t *self, conn_t *c, rl_error_t *err, const char *why)
+{
+    drop(c);
+    c->next_attempt_ms = rl_mono_ms() + c->backoff_ms;
+    c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+    self->map_stale = self->seeds != NULL;
+    rl_log_warn(self->log, "redis unavailable", "host", c->host, "reason", why);
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis at %s:%d is unavailable: %s", c->host, c->port,
+                        why);
+}
+
 static rl_err_t fail_connect(rl_store_t *self, rl_error_t *err, const char *why)
 {
-    drop(self);
-    self->next_attempt_ms = rl_mono_ms() + self->backoff_ms;
-    self->backoff_ms = self->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : self->backoff_ms * 2;
-    rl_log_warn(self->log, "redis unavailable", "host", self->cur_host, "reason", why);
-    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis at %s:%d is unavailable: %s", self->cur_host,
-                        self->cur_port, why);
+    return fail_conn(self, &self->main, err, why);
 }
 
 /* A connection to host:port, authenticated when password is set; NULL with why filled. */
@@ -313,7 +348,7 @@ static redisContext *open_conn(const rl_store_t *self, const char *host, int por
     return c;
 }
 
-/* One sentinel's answer to SENTINEL get-master-addr-by-name into cur_host/cur_port; -1 with why. */
+/* One sentinel's answer to SENTINEL get-master-addr-by-name into main.host/port; -1 with why. */
 static int ask_sentinel(rl_store_t *self, const sentinel_t *st, char *why, size_t size)
 {
     redisContext *c = open_conn(self, st->host, st->port, self->sentinel_user, self->sentinel_password, why, size);
@@ -322,14 +357,14 @@ static int ask_sentinel(rl_store_t *self, const sentinel_t *st, char *why, size_
     redisReply *r = redisCommand(c, "SENTINEL get-master-addr-by-name %s", self->master_name);
     int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[0]->type == REDIS_REPLY_STRING &&
              r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len > 0 &&
-             r->element[0]->len < sizeof self->cur_host;
+             r->element[0]->len < sizeof self->main.host;
     long port = ok ? strtol(r->element[1]->str, NULL, 10) : 0;
     if (ok && port >= 1 && port <= 65535) {
-        if (self->connects && (strcmp(self->cur_host, r->element[0]->str) || self->cur_port != (int)port))
+        if (self->connects && (strcmp(self->main.host, r->element[0]->str) || self->main.port != (int)port))
             rl_log_warn(self->log, "redis master changed (Sentinel)", "master", r->element[0]->str, "was",
-                        self->cur_host);
-        snprintf(self->cur_host, sizeof self->cur_host, "%s", r->element[0]->str);
-        self->cur_port = (int)port;
+                        self->main.host);
+        snprintf(self->main.host, sizeof self->main.host, "%s", r->element[0]->str);
+        self->main.port = (int)port;
     } else {
         snprintf(why, size, "sentinel %.64s:%d: %.80s", st->host, st->port,
                  r && r->type == REDIS_REPLY_ERROR ? r->str : r && r->type == REDIS_REPLY_NIL ? "unknown master name"
@@ -363,9 +398,9 @@ static rl_err_t discover(rl_store_t *self, rl_error_t *err)
  * only slow or down): the connection stays, so reads go on. */
 static void recheck_master(rl_store_t *self)
 {
-    char host[sizeof self->cur_host], why[192];
-    snprintf(host, sizeof host, "%s", self->cur_host);
-    int port = self->cur_port;
+    char host[sizeof self->main.host], why[192];
+    snprintf(host, sizeof host, "%s", self->main.host);
+    int port = self->main.port;
     for (size_t i = 0; i < self->nsentinels; i++) {
         size_t k = (self->sentinel_first + i) % self->nsentinels;
         if (ask_sentinel(self, &self->sentinels[k], why, sizeof why) == 0) {
@@ -373,8 +408,8 @@ static void recheck_master(rl_store_t *self)
             break;
         }
     }
-    if (strcmp(host, self->cur_host) != 0 || port != self->cur_port)
-        drop(self);
+    if (strcmp(host, self->main.host) != 0 || port != self->main.port)
+        drop(&self->main);
 }
 
 /* ROLE must say master: a sentinel may name the old master for a moment during a failover. */
@@ -392,46 +427,72 @@ static int is_master(redisContext *c, char *why, size_t size)
     return ok;
 }
 
-static rl_err_t connect_now(rl_store_t *self, rl_error_t *err)
+/* Connects c now if needed (respecting its back-off), authenticated, with every script loaded (a
+ * cluster node holds its own script cache); the sentinels are asked first for the master. */
+static rl_err_t connect_conn(rl_store_t *self, conn_t *c, rl_error_t *err)
 {
-    if (self->ctx)
+    if (c->ctx)
         return RL_OK;
-    if (rl_mono_ms() < self->next_attempt_ms)
-        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis at %s:%d is unavailable (retrying)",
-                            self->cur_host, self->cur_port);
-    rl_err_t rc = self->nsentinels ? discover(self, err) : RL_OK;
+    if (rl_mono_ms() < c->next_attempt_ms)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis at %s:%d is unavailable (retrying)", c->host,
+                            c->port);
+    rl_err_t rc = c == &self->main && self->nsentinels ? discover(self, err) : RL_OK;
     if (rc)
         return rc;
     char why[192];
-    self->ctx = open_conn(self, self->cur_host, self->cur_port, self->user, self->password, why, sizeof why);
-    if (!self->ctx || (self->nsentinels && !is_master(self->ctx, why, sizeof why)))
-        return fail_connect(self, err, why);
+    c->ctx = open_conn(self, c->host, c->port, self->user, self->password, why, sizeof why);
+    if (!c->ctx || (c == &self->main && self->nsentinels && !is_master(c->ctx, why, sizeof why)))
+        return fail_conn(self, c, err, why);
     for (int i = 0; i < SCRIPT_COUNT; i++) {
-        redisReply *r = redisCommand(self->ctx, "SCRIPT LOAD %s", script_source[i]);
+        redisReply *r = redisCommand(c->ctx, "SCRIPT LOAD %s", script_source[i]);
         int ok = r && r->type == REDIS_REPLY_STRING && r->len == 40;
         if (ok)
             memcpy(self->sha[i], r->str, 41);
         snprintf(why, sizeof why, "SCRIPT LOAD failed: %s", r && r->str ? r->str : "no reply");
         freeReplyObject(r);
         if (!ok)
-            return fail_connect(self, err, why);
+            return fail_conn(self, c, err, why);
     }
-    self->backoff_ms = BACKOFF_MIN_MS;
+    c->backoff_ms = BACKOFF_MIN_MS;
     self->connects++;
     if (self->connects > 1)
-        rl_log_info(self->log, "redis reconnected", "host", self->cur_host);
+        rl_log_info(self->log, "redis reconnected", "host", c->host);
     return RL_OK;
+}
+
+static rl_err_t cluster_refresh(rl_store_t *self, rl_error_t *err);
+
+/* Ready for commands: connected (without cluster), or a slot map known (a cluster: nodes connect
+ * on first use). Either way the script digests are known afterwards. */
+static rl_err_t connect_now(rl_store_t *self, rl_error_t *err)
+{
+    if (!self->seeds)
+        return connect_conn(self, &self->main, err);
+    return self->map_stale ? cluster_refresh(self, err) : RL_OK;
+}
+
+/* PING on c; RL_OK when it answers. */
+static rl_err_t ping_conn(rl_store_t *self, conn_t *c, rl_error_t *err)
+{
+    rl_err_t rc = connect_conn(self, c, err);
+    if (rc)
+        return rc;
+    redisReply *r = redisCommand(c->ctx, "PING");
+    int ok = r != NULL;
+    freeReplyObject(r);
+    return ok ? RL_OK : fail_conn(self, c, err, "PING failed");
 }
 
 rl_err_t rl_store_ping(rl_store_t *self, rl_error_t *err)
 {
     rl_err_t rc = connect_now(self, err);
-    if (rc)
-        return rc;
-    redisReply *r = redisCommand(self->ctx, "PING");
-    int ok = r != NULL;
-    freeReplyObject(r);
-    return ok ? RL_OK : fail_connect(self, err, "PING failed");
+    if (rc || !self->seeds)
+        return rc ? rc : ping_conn(self, &self->main, err);
+    /* a cluster serves every tenant only while every master that holds slots answers */
+    for (size_t i = 0; i < self->nnodes; i++)
+        if (memchr(self->slot_node, (int)(i + 1), RL_CLUSTER_SLOTS) && (rc = ping_conn(self, &self->nodes[i], err)))
+            return rc;
+    return RL_OK;
 }
 
 /* --- commands --- */
@@ -560,22 +621,40 @@ static int pipeline_writes(const rl_store_t *self, size_t ncmd, rl_cmd_t *const 
     return 0;
 }
 
-/* One reply off the connection into the arena; *io set (and the connection dropped) when the
- * connection failed. */
-static rl_err_t read_reply(rl_store_t *self, rl_arena_t *arena, const rl_val_t **out, int *io, rl_error_t *err)
+/* One reply off c into the arena; *io set (and c dropped) when the connection failed. */
+static rl_err_t read_reply(rl_store_t *self, conn_t *c, rl_arena_t *arena, const rl_val_t **out, int *io,
+                           rl_error_t *err)
 {
     void *raw = NULL;
-    if (redisGetReply(self->ctx, &raw) != REDIS_OK || !raw) {
+    if (redisGetReply(c->ctx, &raw) != REDIS_OK || !raw) {
         char why[128];
-        snprintf(why, sizeof why, "%s", self->ctx->errstr[0] ? self->ctx->errstr : "connection lost");
+        snprintf(why, sizeof why, "%s", c->ctx->errstr[0] ? c->ctx->errstr : "connection lost");
         *io = 1;
-        return fail_connect(self, err, why);
+        return fail_conn(self, c, err, why);
     }
     rl_val_t *v = rl_arena_alloc(arena, sizeof *v);
     int bad = !v || copy_reply(arena, raw, v);
     freeReplyObject(raw);
     *out = v;
     return bad ? rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory") : RL_OK;
+}
+
+/* A WAIT reply: RL_OK when wait_replicas replicas hold the writes before it. */
+static rl_err_t check_wait(rl_store_t *self, const rl_val_t *waited, rl_error_t *err)
+{
+    if (waited->type == RL_VAL_INT && waited->i >= self->wait_replicas)
+        return RL_OK;
+    char n[24];
+    snprintf(n, sizeof n, "%lld", waited->type == RL_VAL_INT ? waited->i : -1);
+    rl_log_warn(self->log, "write not acknowledged by enough replicas: reported unavailable", "replicas", n,
+                "error", waited->type == RL_VAL_ERR ? waited->s : "");
+    if (self->nsentinels)
+        recheck_master(self);
+    self->map_stale = self->seeds != NULL;  /* a cluster failover may have moved the slots */
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis",
+                        "the write reached the master but not %d replica(s) within %d ms (%s): retry with the "
+                        "same request id",
+                        self->wait_replicas, self->wait_timeout_ms, waited->type == RL_VAL_ERR ? waited->s : n);
 }
 
 /* One attempt; *io set when the connection failed or the server cannot serve (worth one retry on a
@@ -588,17 +667,18 @@ static rl_err_t pipeline_once(rl_store_t *self, rl_arena_t *arena, size_t ncmd, 
     rl_err_t rc = connect_now(self, err);
     if (rc)
         return rc;
+    conn_t *c = &self->main;
     for (size_t i = 0; i < ncmd; i++)
-        redisAppendCommandArgv(self->ctx, cmds[i]->argc, cmds[i]->argv, cmds[i]->argvlen);
+        redisAppendCommandArgv(c->ctx, cmds[i]->argc, cmds[i]->argv, cmds[i]->argvlen);
     if (wait)
-        redisAppendCommand(self->ctx, "WAIT %d %d", self->wait_replicas, self->wait_timeout_ms);
+        redisAppendCommand(c->ctx, "WAIT %d %d", self->wait_replicas, self->wait_timeout_ms);
     size_t nreply = ncmd + (wait ? 1 : 0);
     rl_err_t bad = RL_OK;
     const rl_val_t *waited = NULL;
     for (size_t i = 0; i < nreply; i++) {
         const rl_val_t *v = NULL;
         /* after a bad copy, keep reading so the connection stays in step */
-        if ((rc = read_reply(self, arena, &v, io, err)) && *io)
+        if ((rc = read_reply(self, c, arena, &v, io, err)) && *io)
             return rc;
         if (rc)
             bad = rc;
@@ -609,27 +689,307 @@ static rl_err_t pipeline_once(rl_store_t *self, rl_arena_t *arena, size_t ncmd, 
     }
     if (bad)
         return bad;
-    for (size_t i = 0; i < ncmd; i++)
+    for (size_t i = 0; i < ncmd; i++) {
+        int ask, port;
+        unsigned slot;
+        char host[RL_CLUSTER_HOST_MAX];
+        /* a cluster node reached as a single server: say what to set rather than pass MOVED on */
+        if (vals[i]->type == RL_VAL_ERR && !rl_cluster_redirect(vals[i]->s, &ask, &slot, host, sizeof host, &port)) {
+            rl_log_error(self->log, "redis is a cluster node: set RISKLINE_REDIS_CLUSTER", "host", c->host, "reply",
+                         vals[i]->s);
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis",
+                                "Redis at %s:%d is a cluster node (%.60s): set RISKLINE_REDIS_CLUSTER", c->host,
+                                c->port, vals[i]->s);
+        }
         if (failover_reply(vals[i])) {
             char why[128];
             snprintf(why, sizeof why, "%.120s", vals[i]->s);
             *io = 1;
             return fail_connect(self, err, why);
         }
-    if (waited && (waited->type != RL_VAL_INT || waited->i < self->wait_replicas)) {
-        char n[24];
-        snprintf(n, sizeof n, "%lld", waited->type == RL_VAL_INT ? waited->i : -1);
-        rl_log_warn(self->log, "write not acknowledged by enough replicas: reported unavailable", "replicas", n,
-                    "error", waited->type == RL_VAL_ERR ? waited->s : "");
-        if (self->nsentinels)
-            recheck_master(self);
-        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis",
-                            "the write reached the master but not %d replica(s) within %d ms (%s): retry with the "
-                            "same request id",
-                            self->wait_replicas, self->wait_timeout_ms,
-                            waited->type == RL_VAL_ERR ? waited->s : n);
     }
+    return waited ? check_wait(self, waited, err) : RL_OK;
+}
+
+/* --- Redis Cluster: each command to the master of its key's slot --- */
+
+/* The node at host:port, added when new; NULL when the table is full or the name too long. */
+static conn_t *node_at(rl_store_t *self, const char *host, int port)
+{
+    for (size_t i = 0; i < self->nnodes; i++)
+        if (self->nodes[i].port == port && !strcmp(self->nodes[i].host, host))
+            return &self->nodes[i];
+    if (self->nnodes == CLUSTER_NODES_MAX || strlen(host) >= sizeof self->nodes[0].host)
+        return NULL;
+    conn_t *c = &self->nodes[self->nnodes++];
+    memset(c, 0, sizeof *c);
+    snprintf(c->host, sizeof c->host, "%s", host);
+    c->port = port;
+    c->backoff_ms = BACKOFF_MIN_MS;
+    return c;
+}
+
+/* CLUSTER SLOTS on c (connected) into the slot map; -1 with why (c dropped when it failed). */
+static int load_slots(rl_store_t *self, conn_t *c, char *why, size_t size)
+{
+    redisReply *r = redisCommand(c->ctx, "CLUSTER SLOTS");
+    if (!r) {
+        snprintf(why, size, "%.80s:%d: %.120s", c->host, c->port, c->ctx->errstr[0] ? c->ctx->errstr : "connection lost");
+        fail_conn(self, c, NULL, why);
+        return -1;
+    }
+    size_t cap = r->type == REDIS_REPLY_ARRAY && r->elements ? r->elements : 1, n = 0;
+    rl_arena_t *a = rl_arena_new(4096 + cap * 1024);
+    rl_cluster_range_t *ranges = calloc(cap, sizeof *ranges);
+    uint8_t *map = calloc(RL_CLUSTER_SLOTS, 1);
+    rl_val_t v;
+    int ok = a && ranges && map && copy_reply(a, r, &v) == 0 && rl_cluster_parse_slots(&v, ranges, cap, &n) == 0;
+    snprintf(why, size, "%.80s:%d: %.120s", c->host, c->port,
+             r->type == REDIS_REPLY_ERROR ? r->str : !ok ? "unexpected CLUSTER SLOTS reply" : "no slot is assigned");
+    ok = ok && n > 0;
+    for (size_t i = 0; ok && i < n; i++) {
+        /* a node whose address the cluster does not know is the one that answered */
+        conn_t *node = node_at(self, ranges[i].host[0] ? ranges[i].host : c->host, ranges[i].port);
+        if (!node)
+            snprintf(why, size, "more than %d cluster nodes", CLUSTER_NODES_MAX);
+        else
+            memset(map + ranges[i].first, (int)(node - self->nodes) + 1, ranges[i].last - ranges[i].first + 1);
+        ok = node != NULL;
+    }
+    if (ok)
+        memcpy(self->slot_node, map, RL_CLUSTER_SLOTS);
+    free(map);
+    free(ranges);
+    rl_arena_destroy(&a);
+    freeReplyObject(r);
+    return ok ? 0 : -1;
+}
+
+/* The slot map anew from the first node that answers (the known nodes, seeds first). */
+static rl_err_t cluster_refresh(rl_store_t *self, rl_error_t *err)
+{
+    char why[256] = "no node";
+    for (size_t i = 0; i < self->nseeds; i++)
+        node_at(self, self->seeds[i].host, self->seeds[i].port);
+    for (size_t i = 0; i < self->nnodes; i++) {
+        rl_error_t e;
+        rl_error_clear(&e);
+        conn_t *c = &self->nodes[i];
+        if (connect_conn(self, c, &e) != RL_OK) {
+            snprintf(why, sizeof why, "%s", e.message);
+            continue;
+        }
+        if (load_slots(self, c, why, sizeof why) == 0) {
+            self->map_stale = 0;
+            return RL_OK;
+        }
+    }
+    self->map_stale = 1;
+    rl_log_warn(self->log, "redis cluster slot map unavailable", "reason", why);
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "no Redis Cluster node gave the slot map: %s", why);
+}
+
+/* The node index that serves cmd (a keyless command: the node of slot 0), -1 when none is known. */
+static int route(const rl_store_t *self, const rl_cmd_t *cmd)
+{
+    int k = rl_cluster_key_index(cmd->argc, cmd->argv, cmd->argvlen);
+    unsigned slot = k < 0 ? 0 : rl_cluster_slot(cmd->argv[k], cmd->argvlen[k]);
+    return (int)self->slot_node[slot] - 1;
+}
+
+static void nap_ms(int ms)
+{
+    struct timespec ts = {0, (long)ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+typedef struct {
+    int *node;           /* per command: the node it goes to */
+    uint8_t *asking;     /* per command: ASKING first (an ASK redirect during a slot migration) */
+    int *sent;           /* per command: the node it went to this round, -1 */
+    int tryagain;        /* a command met TRYAGAIN (its slot is half migrated): pause, then again */
+} route_t;
+
+/* One reply of command i from node n: final (vals[i] set), or redirected (MOVED: the slot map
+ * learns the new owner; ASK: once to the importing node, with ASKING), or to try again. */
+static rl_err_t take_reply(rl_store_t *self, conn_t *c, size_t i, const rl_val_t *v, route_t *rt,
+                           const rl_val_t **vals, rl_error_t *err)
+{
+    int ask, port;
+    unsigned slot;
+    char host[RL_CLUSTER_HOST_MAX];
+    if (v->type != RL_VAL_ERR) {
+        vals[i] = v;
+        return RL_OK;
+    }
+    if (rl_cluster_redirect(v->s, &ask, &slot, host, sizeof host, &port) == 0) {
+        conn_t *to = node_at(self, host[0] ? host : c->host, port);
+        if (!to)
+            return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "more than %d cluster nodes", CLUSTER_NODES_MAX);
+        rt->node[i] = (int)(to - self->nodes);
+        rt->asking[i] = (uint8_t)ask;
+        if (!ask && self->slot_node[slot] != (uint8_t)(rt->node[i] + 1)) {
+            char s[16], where[300];
+            snprintf(s, sizeof s, "%u", slot);
+            snprintf(where, sizeof where, "%s:%d", to->host, to->port);
+            rl_log_info(self->log, "redis cluster slot moved", "slot", s, "node", where);
+            self->slot_node[slot] = (uint8_t)(rt->node[i] + 1);
+            self->map_stale = 1;  /* a slot moved: others may have too */
+        }
+        return RL_OK;
+    }
+    if (!strncmp(v->s, "TRYAGAIN", 8)) {
+        rt->tryagain = 1;
+        return RL_OK;
+    }
+    if (!strncmp(v->s, "CLUSTERDOWN", 11)) {
+        self->map_stale = 1;
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis Cluster is down: %.120s", v->s);
+    }
+    if (failover_reply(v)) {
+        char why[128];
+        snprintf(why, sizeof why, "%.120s", v->s);
+        return fail_conn(self, c, err, why);
+    }
+    vals[i] = v;
     return RL_OK;
+}
+
+/* Sends every pending command routed to node n (each after ASKING when asked to, then WAIT when
+ * they write) and flushes, so that the nodes work in parallel; -1 with *rc set when it cannot. */
+static int send_to_node(rl_store_t *self, size_t n, size_t ncmd, rl_cmd_t *const *cmds, const rl_val_t **vals,
+                        route_t *rt, int wait, int *waits, rl_error_t *err, rl_err_t *rc)
+{
+    conn_t *c = &self->nodes[n];
+    int any = 0;
+    *waits = 0;
+    for (size_t i = 0; i < ncmd; i++)
+        if (!vals[i] && rt->node[i] == (int)n) {
+            if (!any && (*rc = connect_conn(self, c, err)))
+                return -1;
+            any = 1;
+            if (rt->asking[i])
+                redisAppendCommand(c->ctx, "ASKING");
+            redisAppendCommandArgv(c->ctx, cmds[i]->argc, cmds[i]->argv, cmds[i]->argvlen);
+            rt->sent[i] = (int)n;
+            *waits |= wait && !needs_no_wait(cmds[i]);
+        }
+    if (*waits)
+        redisAppendCommand(c->ctx, "WAIT %d %d", self->wait_replicas, self->wait_timeout_ms);
+    for (int done = 0; any && !done;)
+        if (redisBufferWrite(c->ctx, &done) != REDIS_OK) {
+            char why[128];
+            snprintf(why, sizeof why, "%s", c->ctx->errstr[0] ? c->ctx->errstr : "write failed");
+            *rc = fail_conn(self, c, err, why);
+            return -1;
+        }
+    return 0;
+}
+
+/* The replies of node n, in the order sent; *io set when its connection failed. */
+static rl_err_t read_node(rl_store_t *self, size_t n, rl_arena_t *arena, size_t ncmd, route_t *rt,
+                          const rl_val_t **vals, int waits, int *io, rl_error_t *err)
+{
+    conn_t *c = &self->nodes[n];
+    rl_err_t bad = RL_OK, rc;
+    for (size_t i = 0; i < ncmd; i++) {
+        if (rt->sent[i] != (int)n)
+            continue;
+        const rl_val_t *v = NULL;
+        /* the +OK of ASKING first; after a bad copy keep reading, so the connection stays in step */
+        if (rt->asking[i] && (rc = read_reply(self, c, arena, &v, io, err)) && (*io || !bad))
+            bad = rc;
+        if (*io)
+            return bad;
+        if ((rc = read_reply(self, c, arena, &v, io, err)) && *io)
+            return rc;
+        if (rc || (rc = take_reply(self, c, i, v, rt, vals, err)))
+            bad = bad ? bad : rc;
+        if (!c->ctx)   /* a failover reply dropped the connection: nothing more to read */
+            return bad;
+    }
+    const rl_val_t *waited = NULL;
+    if (waits && (rc = read_reply(self, c, arena, &waited, io, err)))
+        return rc;
+    return bad ? bad : waited ? check_wait(self, waited, err) : RL_OK;
+}
+
+/* The pipeline over the cluster: commands grouped by node, one round trip per node (in parallel),
+ * replies put back in order; redirected ones go again (up to CLUSTER_ROUNDS rounds). A connection
+ * that was idle across a node restart gets one retry, as without cluster. */
+static rl_err_t cluster_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncmd, rl_cmd_t *const *cmds,
+                                 const rl_val_t **vals, int wait, rl_error_t *err)
+{
+    route_t rt = {rl_arena_alloc(arena, (ncmd + 1) * sizeof *rt.node), rl_arena_alloc(arena, ncmd + 1),
+                  rl_arena_alloc(arena, (ncmd + 1) * sizeof *rt.sent), 0};
+    if (!rt.node || !rt.asking || !rt.sent)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of request memory");
+    rl_err_t rc = connect_now(self, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < ncmd; i++) {
+        vals[i] = NULL;
+        rt.asking[i] = 0;
+        rt.node[i] = route(self, cmds[i]);
+    }
+    int io_retry = 1, redirects = 0;
+    /* TRYAGAIN lasts as long as the slot migration (multi-key commands on a half-moved slot):
+     * waited for up to the command timeout, so a reshard stalls writes rather than failing them */
+    int64_t deadline = rl_mono_ms() + self->timeout_ms;
+    for (int round = 0; rt.tryagain ? rl_mono_ms() < deadline : redirects++ < CLUSTER_ROUNDS; round++) {
+        size_t pending = 0;
+        for (size_t i = 0; i < ncmd; i++)
+            pending += !vals[i];
+        if (!pending)
+            return RL_OK;
+        if (round && self->map_stale)
+            cluster_refresh(self, NULL);  /* a redirect already names the node; this is for the rest */
+        if (rt.tryagain)
+            nap_ms(round < 5 ? 10 * round : 50);
+        rt.tryagain = 0;
+        for (size_t i = 0; i < ncmd; i++) {
+            rt.sent[i] = -1;
+            if (!vals[i] && rt.node[i] < 0 && (rt.node[i] = route(self, cmds[i])) < 0)
+                return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "no Redis Cluster node serves the slot of "
+                                    "command %zu (cluster not fully assigned?)", i);
+        }
+        int waits[CLUSTER_NODES_MAX] = {0}, had[CLUSTER_NODES_MAX] = {0};
+        rl_err_t bad = RL_OK;
+        int retry = 0;
+        /* a node that cannot be reached fails the call, once the others' replies are read */
+        for (size_t n = 0; n < self->nnodes; n++) {
+            had[n] = self->nodes[n].ctx != NULL;
+            if (!send_to_node(self, n, ncmd, cmds, vals, &rt, wait, &waits[n], err, &rc))
+                continue;
+            if (had[n] && io_retry) {
+                retry = 1;
+                self->nodes[n].next_attempt_ms = 0;
+            } else if (!bad) {
+                bad = rc;
+            }
+        }
+        for (size_t n = 0; n < self->nnodes; n++) {
+            int io = 0;
+            if (!self->nodes[n].ctx || !(rc = read_node(self, n, arena, ncmd, &rt, vals, waits[n], &io, err)))
+                continue;
+            if (io && had[n] && io_retry) {
+                retry = 1;
+                self->nodes[n].next_attempt_ms = 0;
+            } else if (!bad) {
+                bad = rc;
+            }
+        }
+        if (bad)
+            return bad;
+        if (retry) {
+            io_retry = 0;
+            for (size_t i = 0; i < ncmd; i++)
+                if (!vals[i] && rt.sent[i] >= 0 && !self->nodes[rt.sent[i]].ctx)
+                    rt.node[i] = -1;   /* routed anew once the map is refreshed */
+        }
+    }
+    return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "Redis Cluster kept redirecting the commands%s: a slot "
+                        "migration in progress? retry", rt.tryagain ? " (TRYAGAIN until the timeout)" : "");
 }
 
 rl_err_t rl_store_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncmd, rl_cmd_t *const *cmds,
@@ -638,12 +998,14 @@ rl_err_t rl_store_pipeline(rl_store_t *self, rl_arena_t *arena, size_t ncmd, rl_
     for (size_t i = 0; i < ncmd; i++)
         if (!cmds[i] || cmds[i]->broken)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "command %zu could not be built", i);
-    int had_ctx = self->ctx != NULL, io = 0, wait = pipeline_writes(self, ncmd, cmds);
+    int had_ctx = self->main.ctx != NULL, io = 0, wait = pipeline_writes(self, ncmd, cmds);
+    if (self->seeds)
+        return cluster_pipeline(self, arena, ncmd, cmds, vals, wait, err);
     rl_err_t rc = pipeline_once(self, arena, ncmd, cmds, vals, wait, &io, err);
     /* A connection that was idle across a Redis restart or a failover fails on first use: retry
      * once now. Safe: reads are idempotent and writes are de-duplicated by request id. */
     if (rc == RL_ERR_UNAVAILABLE && io && had_ctx) {
-        self->next_attempt_ms = 0;
+        self->main.next_attempt_ms = 0;
         rc = pipeline_once(self, arena, ncmd, cmds, vals, wait, &io, err);
     }
     return rc;

@@ -29,9 +29,17 @@ typedef struct {
      * wait_timeout_ms; fewer in time makes the call RL_ERR_UNAVAILABLE (the retry is de-duplicated). */
     int wait_replicas;
     int wait_timeout_ms;            /* <= 0: 1000 */
+    /* Redis Cluster: seed nodes "host:port,host:port,..." ("" or NULL: no cluster; not together
+     * with sentinels). The store reads the slot map (CLUSTER SLOTS) from the first seed that
+     * answers and sends each command to the master of its key's slot (every key of a tenant shares
+     * the tenant's hash tag, so one script or command never spans two nodes); MOVED updates the
+     * map, ASK is followed once, TRYAGAIN waits; WAIT (wait_replicas) is asked of each master
+     * written to. */
+    const char *cluster;
 } rl_store_opts_t;
 
-/* Returns the store or NULL (out of memory, or a sentinel list that is not host:port,...).
+/* Returns the store or NULL (out of memory, a sentinel or cluster list that is not host:port,...,
+ * or both lists given).
  * Connects lazily: a down Redis gives RL_ERR_UNAVAILABLE from calls, with back-off between
  * connection attempts. opts strings are copied.
  *
@@ -49,7 +57,8 @@ void rl_store_destroy(rl_store_t **self_p);
  * store exists (the key store behind CURVE lives in Redis). RL_ERR_INVALID for a bad name. */
 rl_err_t rl_store_set_signer(rl_store_t *self, const char *signer, const uint8_t *sign_secret, rl_error_t *err);
 
-/* Connects now if needed (respecting back-off). RL_OK when connected. */
+/* Connects now if needed (respecting back-off). RL_OK when connected (a cluster: when every master
+ * that holds slots answers PING). */
 rl_err_t rl_store_ping(rl_store_t *self, rl_error_t *err);
 /* Number of successful (re)connections so far. */
 uint64_t rl_store_connects(const rl_store_t *self);

@@ -87,9 +87,10 @@ DOMAIN_CMDS='xadd'
 # selector of their own that reaches the event streams and nothing else.
 GROUP_CMDS='xgroup|create xgroup|createconsumer xgroup|delconsumer xreadgroup xack xautoclaim xclaim xpending'
 # Following a failover (Sentinel): ROLE checks that the server the sentinels named is the master,
-# WAIT makes an acknowledged write wait for a replica (RISKLINE_REDIS_WAIT_REPLICAS). Neither reads
-# or writes a key.
-HA_CMDS='role wait'
+# WAIT makes an acknowledged write wait for a replica (RISKLINE_REDIS_WAIT_REPLICAS). Redis Cluster
+# (RISKLINE_REDIS_CLUSTER): CLUSTER SLOTS gives the slot map, ASKING follows a redirect during a
+# slot migration. None reads or writes a key.
+HA_CMDS='role wait cluster|slots asking'
 # How far a group is behind (XINFO GROUPS lag/pending and XLEN), on the streams it consumes and
 # nothing else: every service's readiness (HealthGet, /healthz) and lag metrics, and the
 # monitor's `riskline monitor status`.

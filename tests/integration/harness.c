@@ -2,6 +2,7 @@
  * Redis snapshots. Children die with the test process (PR_SET_PDEATHSIG) and are killed at exit. */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include "harness.h"
+#include "rl_cluster.h"
 #include "rl_keyfile.h"
 #include "riskline/v1/monitor.pb-c.h"
 
@@ -50,6 +51,9 @@ static void sleep_ms(int ms)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 }
+
+int64_t harness_mono_ms(void) { return mono_ms(); }
+void harness_sleep_ms(int ms) { sleep_ms(ms); }
 
 static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -122,6 +126,8 @@ static void cleanup_all(void)
             for (size_t k = 0; k < h->nreplicas; k++)
                 kill_now(&h->replicas[k].pid);
             kill_now(&h->redis_pid);
+            for (int n = 0; n < h->cluster_n; n++)
+                kill_now(&h->cluster_pid[n]);
             rm_rf(h->dir);
             g_live[i] = NULL;
         }
@@ -233,13 +239,40 @@ static int acl_password(const harness_t *h, const char *user, char *buf, size_t 
     return ok ? 0 : -1;
 }
 
+int harness_cluster_port_of(const harness_t *h, const char *key)
+{
+    redisContext *c = harness_redis_connect_port(h, h->cluster_port[0], "ops");
+    redisReply *r = c ? redisCommand(c, "CLUSTER SLOTS") : NULL;
+    unsigned slot = rl_cluster_slot(key, strlen(key));
+    int port = 0;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        redisReply *e = r->element[i];
+        if (e->elements >= 3 && slot >= (unsigned)e->element[0]->integer && slot <= (unsigned)e->element[1]->integer)
+            port = (int)e->element[2]->element[1]->integer;
+    }
+    freeReplyObject(r);
+    redisFree(c);
+    return port;
+}
+
+void *harness_redis_connect_key(const harness_t *h, const char *key, const char *user)
+{
+    return harness_redis_connect_port(h, h->cluster_n ? harness_cluster_port_of(h, key) : h->redis_port, user);
+}
+
+/* On a cluster: the node of tenant default, the one most tests inspect. */
 void *harness_redis_connect_as(const harness_t *h, const char *user)
+{
+    return harness_redis_connect_key(h, "rl:{default}:", user);
+}
+
+void *harness_redis_connect_port(const harness_t *h, int port, const char *user)
 {
     char pw[128];
     if (acl_password(h, user, pw, sizeof pw) != 0)
         return NULL;
     struct timeval tv = {2, 0};
-    redisContext *c = redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
     if (!c || c->err) {
         if (c)
             redisFree(c);
@@ -324,7 +357,7 @@ static pid_t spawn(const char *path, char *const argv[], const char *out_path, i
         "RISKLINE_MONITOR_METRICS_PORT", "RISKLINE_REPORT_METRICS_PORT", "RISKLINE_READY_MAX_LAG",
         "RISKLINE_REDIS_SENTINELS", "RISKLINE_REDIS_MASTER_NAME", "RISKLINE_REDIS_SENTINEL_USER",
         "RISKLINE_REDIS_SENTINEL_PASSWORD", "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE", "RISKLINE_REDIS_WAIT_REPLICAS",
-        "RISKLINE_REDIS_WAIT_TIMEOUT_MS", NULL};
+        "RISKLINE_REDIS_WAIT_TIMEOUT_MS", "RISKLINE_REDIS_CLUSTER", NULL};
     for (const char *const *c = clear; *c; c++)
         unsetenv(*c);
     for (const char *const *e = env; e && *e; e++) {
@@ -360,8 +393,183 @@ static int write_redis_acl(harness_t *h)
     return 0;
 }
 
+/* redis-server <conf>, stdout and stderr appended to out; dies with the test (PDEATHSIG). */
+static pid_t redis_server(const char *conf, const char *out)
+{
+    char *argv[] = {"redis-server", (char *)conf, NULL};
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        int in = open("/dev/null", O_RDONLY);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        if (in >= 0)
+            dup2(in, 0);
+        execvp("redis-server", argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* A field "name:<n>" of a CLUSTER INFO or INFO text on port, as ops; -1 when absent. */
+static long node_info(const harness_t *h, int port, const char *cmd, const char *name)
+{
+    redisContext *c = harness_redis_connect_port(h, port, "ops");
+    redisReply *r = c ? redisCommand(c, cmd) : NULL;
+    const char *p = r && r->type == REDIS_REPLY_STRING ? strstr(r->str, name) : NULL;
+    long v = p ? strtol(p + strlen(name), NULL, 10) : -1;
+    if (p && !strncmp(name, "cluster_state:", 14))
+        v = !strncmp(p + strlen(name), "ok", 2);
+    freeReplyObject(r);
+    redisFree(c);
+    return v;
+}
+
+/* (Re)starts every node of the cluster from its config; waits until each answers and, when
+ * `formed`, sees cluster_state:ok (its nodes.conf keeps the cluster across restarts). */
+static int cluster_nodes_start(harness_t *h, int formed)
+{
+    char conf[600], out[600];
+    for (int i = 0; i < h->cluster_n; i++) {
+        snprintf(conf, sizeof conf, "%s/node%d/redis.conf", h->dir, i);
+        snprintf(out, sizeof out, "%s/node%d/redis.stdout", h->dir, i);
+        if (h->cluster_pid[i] <= 0 && (h->cluster_pid[i] = redis_server(conf, out)) < 0)
+            return -1;
+    }
+    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+    for (int i = 0; i < h->cluster_n; i++)
+        while (node_info(h, h->cluster_port[i], formed ? "CLUSTER INFO" : "INFO server",
+                         formed ? "cluster_state:" : "tcp_port:") != (formed ? 1 : h->cluster_port[i])) {
+            int exited = wait_pid(h->cluster_pid[i], 0) != -1;   /* e.g. its port was taken */
+            if (exited)
+                h->cluster_pid[i] = 0;
+            if (exited || mono_ms() > deadline) {
+                fprintf(stderr, "harness: cluster node %d (port %d) did not start%s\n", i, h->cluster_port[i],
+                        formed ? " or never saw cluster_state:ok" : "");
+                return -1;
+            }
+            sleep_ms(20);
+        }
+    return 0;
+}
+
+/* New free ports and a config (own dir, AOF, the ACL file, cluster mode; a replica authenticates
+ * to its master as user replica) for node i. */
+static int node_configure(harness_t *h, int i)
+{
+    char conf[600], text[1536], pw[128] = "";
+    h->cluster_port[i] = harness_free_port();
+    do
+        h->cluster_bus_port[i] = harness_free_port();
+    while (h->cluster_bus_port[i] == h->cluster_port[i]);
+    snprintf(conf, sizeof conf, "%s/node%d", h->dir, i);
+    mkdir(conf, 0700);
+    if (acl_password(h, "replica", pw, sizeof pw) != 0)
+        return -1;
+    snprintf(text, sizeof text,
+             "port %d\nbind 127.0.0.1\nprotected-mode yes\ndaemonize no\ndir %s/node%d\nlogfile %s/node%d/redis.log\n"
+             "appendonly yes\nappendfsync everysec\nsave \"\"\naclfile %s/users.acl\nenable-debug-command local\n"
+             "cluster-enabled yes\ncluster-config-file nodes.conf\ncluster-node-timeout 5000\ncluster-port %d\n"
+             "masteruser replica\nmasterauth %s\n",
+             h->cluster_port[i], h->dir, i, h->dir, i, h->dir, h->cluster_bus_port[i], pw);
+    snprintf(conf, sizeof conf, "%s/node%d/redis.conf", h->dir, i);
+    return write_file(conf, text);
+}
+
+/* redis-cli --user ops <args> (the password in REDISCLI_AUTH, never argv); 0 when it exits 0. */
+static int redis_cli(harness_t *h, const char *args)
+{
+    char pw[128], auth[160], log[600], cmd[1200];
+    if (acl_password(h, "ops", pw, sizeof pw) != 0)
+        return -1;
+    snprintf(auth, sizeof auth, "REDISCLI_AUTH=%s", pw);
+    snprintf(log, sizeof log, "%s/redis-cli.log", h->dir);
+    snprintf(cmd, sizeof cmd, "exec redis-cli --user ops %s", args);
+    const char *env[] = {auth, NULL};
+    char *argv[] = {"sh", "-c", cmd, NULL};
+    pid_t pid = spawn("/bin/sh", argv, log, 0, NULL, env);
+    int st = pid > 0 ? wait_pid(pid, 30000) : -2;
+    if (st != 0) {
+        if (st == -1)
+            kill_now(&pid);
+        char *text_log = harness_read_file(log, NULL);
+        fprintf(stderr, "harness: %s: status %d\n%s\n", cmd, st, text_log ? text_log : "");
+        free(text_log);
+        return -1;
+    }
+    return 0;
+}
+
+/* Three cluster-enabled masters under the deployment's ACL, made one cluster by redis-cli (every
+ * slot assigned), each node seeing cluster_state:ok. 0 ok, -1 (with a message) on failure. */
+static int cluster_start(harness_t *h)
+{
+    if (write_redis_acl(h) != 0)
+        return -1;
+    h->cluster_n = 3;
+    /* a port taken between the probe and the bind (other tests run alongside): fresh ports */
+    for (int attempt = 0;; attempt++) {
+        for (int i = 0; i < h->cluster_n; i++)
+            if (node_configure(h, i) != 0)
+                return -1;
+        if (cluster_nodes_start(h, 0) == 0)
+            break;
+        for (int i = 0; i < h->cluster_n; i++)
+            kill_now(&h->cluster_pid[i]);
+        if (attempt == 2)
+            return -1;
+    }
+    char cmd[1024] = "--cluster create";
+    size_t off = strlen(cmd), eoff = (size_t)snprintf(h->cluster_env, sizeof h->cluster_env, "RISKLINE_REDIS_CLUSTER=");
+    for (int i = 0; i < h->cluster_n; i++) {
+        off += (size_t)snprintf(cmd + off, sizeof cmd - off, " 127.0.0.1:%d", h->cluster_port[i]);
+        eoff += (size_t)snprintf(h->cluster_env + eoff, sizeof h->cluster_env - eoff, "%s127.0.0.1:%d", i ? "," : "",
+                                 h->cluster_port[i]);
+    }
+    snprintf(cmd + off, sizeof cmd - off, " --cluster-replicas 0 --cluster-yes");
+    h->redis_port = h->cluster_port[0];
+    if (redis_cli(h, cmd) != 0)
+        return -1;
+    return cluster_nodes_start(h, 1);
+}
+
+int harness_cluster_add_replica(harness_t *h, int master_port)
+{
+    int i = h->cluster_n;
+    if (i >= HARNESS_CLUSTER_MAX || node_configure(h, i) != 0)
+        return -1;
+    h->cluster_n++;
+    char id[64] = "", args[256];
+    redisContext *c = harness_redis_connect_port(h, master_port, "ops");
+    redisReply *r = c ? redisCommand(c, "CLUSTER MYID") : NULL;
+    if (r && r->type == REDIS_REPLY_STRING)
+        snprintf(id, sizeof id, "%s", r->str);
+    freeReplyObject(r);
+    redisFree(c);
+    snprintf(args, sizeof args, "--cluster add-node 127.0.0.1:%d 127.0.0.1:%d --cluster-slave --cluster-master-id %s",
+             h->cluster_port[i], master_port, id);
+    if (!id[0] || cluster_nodes_start(h, 0) != 0 || redis_cli(h, args) != 0)
+        return -1;
+    int64_t deadline = mono_ms() + START_TIMEOUT_MS;
+    while (node_info(h, h->cluster_port[i], "INFO replication", "master_sync_in_progress:") != 0 ||
+           node_info(h, h->cluster_port[i], "INFO replication", "master_last_io_seconds_ago:") < 0)
+        if (mono_ms() > deadline) {
+            fprintf(stderr, "harness: the replica on port %d never synced with %d\n", h->cluster_port[i], master_port);
+            return -1;
+        } else {
+            sleep_ms(50);
+        }
+    return cluster_nodes_start(h, 1) == 0 ? h->cluster_port[i] : -1;
+}
+
 int harness_redis_start(harness_t *h)
 {
+    if (h->cluster_n)
+        return cluster_nodes_start(h, 1);
     if (write_redis_acl(h) != 0)
         return -1;
     for (int attempt = 0; attempt < 5; attempt++) {
@@ -369,24 +577,9 @@ int harness_redis_start(harness_t *h)
             h->redis_port = harness_free_port();
         if (h->redis_port <= 0 || write_redis_conf(h) != 0)
             return -1;
-        char *argv[] = {"redis-server", h->redis_conf, NULL};
         char out[600];
         snprintf(out, sizeof out, "%s/redis.stdout", h->dir);
-        fflush(stdout);
-        pid_t pid = fork();
-        if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-            int fd = open(out, O_WRONLY | O_CREAT | O_APPEND, 0600);
-            int in = open("/dev/null", O_RDONLY);
-            if (fd >= 0) {
-                dup2(fd, 1);
-                dup2(fd, 2);
-            }
-            if (in >= 0)
-                dup2(in, 0);
-            execvp("redis-server", argv);
-            _exit(127);
-        }
+        pid_t pid = redis_server(h->redis_conf, out);
         if (pid < 0)
             return -1;
         h->redis_pid = pid;
@@ -418,6 +611,15 @@ int harness_redis_start(harness_t *h)
 
 int harness_redis_stop(harness_t *h)
 {
+    int worst = 0;
+    for (int i = 0; i < h->cluster_n; i++)   /* a cluster: every node (Redis is down) */
+        if (h->cluster_pid[i] > 0) {
+            int st = stop_pid(h->cluster_pid[i], STOP_TIMEOUT_MS);
+            worst = st ? st : worst;
+            h->cluster_pid[i] = 0;
+        }
+    if (h->cluster_n)
+        return worst;
     if (h->redis_pid <= 0)
         return 0;
     int st = stop_pid(h->redis_pid, STOP_TIMEOUT_MS);
@@ -637,6 +839,8 @@ static void with_svc_env(const harness_t *h, const char *const *base, size_t n, 
         out[k++] = base[i];
     for (size_t i = 0; i < sizeof h->svc_env / sizeof h->svc_env[0] && h->svc_env[i] && k + 1 < size; i++)
         out[k++] = h->svc_env[i];
+    if (h->cluster_n && k + 1 < size)
+        out[k++] = h->cluster_env;
     out[k] = NULL;
 }
 
@@ -704,8 +908,8 @@ int harness_register_exec(harness_t *h, const char *const *env, int timeout_ms)
     snprintf(e3, sizeof e3, "RISKLINE_REGISTER_ENDPOINT=%s", h->endpoint);
     /* a second register must not take the running one's metrics port: none unless env says */
     const char *all[32] = {"RISKLINE_REDIS_HOST=127.0.0.1", "RISKLINE_REDIS_USER=register", e1, e2, e3, h->keys_env,
-                           "RISKLINE_REGISTER_METRICS_PORT=0"};
-    size_t k = 7;
+                           "RISKLINE_REGISTER_METRICS_PORT=0", h->cluster_n ? h->cluster_env : NULL};
+    size_t k = h->cluster_n ? 8 : 7;
     for (size_t i = 0; env && env[i] && k < 31; i++)
         all[k++] = env[i];
     all[k] = NULL;
@@ -781,6 +985,8 @@ static int svc_start_env(harness_t *h, const char *name, int *port, char *endpoi
             env[ne++] = "RISKLINE_INSECURE=1";
         for (size_t i = 0; i < sizeof h->svc_env / sizeof h->svc_env[0] && h->svc_env[i] && ne < 31; i++)
             env[ne++] = h->svc_env[i];
+        if (h->cluster_n && ne < 31)
+            env[ne++] = h->cluster_env;
         for (size_t i = 0; extra && extra[i] && ne < 31; i++)
             env[ne++] = extra[i];  /* later entries override earlier ones */
         env[ne] = NULL;
@@ -881,7 +1087,17 @@ int harness_treatment_stop(harness_t *h)
 
 /* --- lifecycle --- */
 
+static harness_t *harness_init(int cluster);
+
 harness_t *harness_new(void)
+{
+    const char *mode = getenv("RISKLINE_TEST_REDIS");
+    return harness_init(mode && !strcmp(mode, "cluster"));
+}
+
+harness_t *harness_new_cluster(void) { return harness_init(1); }
+
+static harness_t *harness_init(int cluster)
 {
     harness_t *h = calloc(1, sizeof *h);
     if (!h)
@@ -903,9 +1119,9 @@ harness_t *harness_new(void)
         harness_destroy(&h);
         fail_msg("harness init failed");
     }
-    if (harness_redis_start(h) != 0) {
+    if (cluster ? cluster_start(h) != 0 : harness_redis_start(h) != 0) {
         harness_destroy(&h);
-        fail_msg("redis-server did not start");
+        fail_msg("%s did not start", cluster ? "the Redis Cluster" : "redis-server");
     }
     /* The same key files `make run` makes, by the same command. */
     snprintf(h->keys_dir, sizeof h->keys_dir, "%s/keys", h->dir);
@@ -954,6 +1170,10 @@ void harness_destroy(harness_t **hp)
     if (h->redis_pid > 0)
         stop_pid(h->redis_pid, 2000);
     h->redis_pid = 0;
+    for (int i = 0; i < h->cluster_n; i++)
+        if (h->cluster_pid[i] > 0)
+            stop_pid(h->cluster_pid[i], 2000);
+    h->cluster_n = 0;
     if (h->zctx)
         zmq_ctx_term(h->zctx);
     if (!getenv("HARNESS_KEEP"))
@@ -1298,7 +1518,9 @@ static long long stream_backlog(redisContext *c, const char *stream)
 
 int harness_settle(const harness_t *h, const char *tenant, int timeout_ms)
 {
-    redisContext *c = harness_redis_connect(h);
+    char tag[160];
+    snprintf(tag, sizeof tag, "rl:{%s}:", tenant);
+    redisContext *c = harness_redis_connect_key(h, tag, "ops");   /* on a cluster: the tenant's node */
     if (!c)
         return -1;
     int64_t until = mono_ms() + timeout_ms;
@@ -1329,11 +1551,11 @@ int harness_settle(const harness_t *h, const char *tenant, int timeout_ms)
 
 int harness_riskevents(const harness_t *h, const char *tenant, long long *total, long long *distinct)
 {
-    redisContext *c = harness_redis_connect(h);
-    if (!c)
-        return -1;
     char key[300], start[64] = "-";
     snprintf(key, sizeof key, "rl:{%s}:riskevent:log", tenant);
+    redisContext *c = harness_redis_connect_key(h, key, "ops");
+    if (!c)
+        return -1;
     char **ids = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;

@@ -70,18 +70,36 @@ typedef struct harness {
     /* "K=V" entries added to the environment of every service started from now on (e.g.
      * RISKLINE_REDIS_SENTINELS=...), NULL-ended; the test owns the strings. */
     const char *svc_env[8];
+    /* Redis Cluster (harness_new_cluster, or RISKLINE_TEST_REDIS=cluster): three masters; the
+     * services get cluster_env; redis_port is the first node's (harness_redis_connect reaches
+     * only the keys of its slots: use harness_redis_connect_port for the others). */
+    int cluster_n;              /* nodes: the three masters, then replicas added */
+#define HARNESS_CLUSTER_MAX 4
+    int cluster_port[HARNESS_CLUSTER_MAX], cluster_bus_port[HARNESS_CLUSTER_MAX];
+    pid_t cluster_pid[HARNESS_CLUSTER_MAX];
+    char cluster_env[160];      /* "RISKLINE_REDIS_CLUSTER=127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3" */
 } harness_t;
 
-/* Starts Redis and the register; fails the test on error. */
+/* Starts Redis and the register; fails the test on error. With RISKLINE_TEST_REDIS=cluster in
+ * the environment, Redis is a cluster of three masters (harness_new_cluster). */
 harness_t *harness_new(void);
+/* The same on a Redis Cluster of three masters (redis-server --cluster-enabled yes on free ports,
+ * each with its own dir, the ACL of deploy/redis/acl.sh, appendonly; made one cluster by
+ * `redis-cli --cluster create`); the services get RISKLINE_REDIS_CLUSTER. */
+harness_t *harness_new_cluster(void);
 /* Kills (SIGKILL after a grace period) whatever still runs, closes sockets, removes the temp dir. */
 void harness_destroy(harness_t **h);
+
+/* The monotonic clock in ms, and a sleep that resumes after signals. */
+int64_t harness_mono_ms(void);
+void harness_sleep_ms(int ms);
 
 /* A free loopback TCP port (bind port 0, read it back). */
 int harness_free_port(void);
 
 /* --- Redis --- */
-/* Starts redis-server on the data dir (new free port on collision). 0 ok, -1 on failure. */
+/* Starts redis-server on the data dir (new free port on collision). 0 ok, -1 on failure. On a
+ * cluster, stop/start/restart act on every node (ports kept; nodes.conf keeps the cluster). */
 int harness_redis_start(harness_t *h);
 /* SIGTERM, wait up to 5 s; returns the exit status (0 = clean), -1 when it had to be killed. */
 int harness_redis_stop(harness_t *h);
@@ -94,6 +112,16 @@ void *harness_redis_connect(const harness_t *h);
 /* The same, authenticated as the ACL user `user` (register, treatment, monitor, report, ops) with
  * its generated password; NULL when the user has no password file or AUTH fails. */
 void *harness_redis_connect_as(const harness_t *h, const char *user);
+/* The same to the Redis at 127.0.0.1:port (a cluster node) as `user`. */
+void *harness_redis_connect_port(const harness_t *h, int port, const char *user);
+/* The same to the node that holds key (on a cluster; else the one Redis). On a cluster,
+ * harness_redis_connect(_as) reach the node of tenant default's keys. */
+void *harness_redis_connect_key(const harness_t *h, const char *key, const char *user);
+/* The port of the cluster node serving key's slot now (CLUSTER SLOTS), 0 when none does. */
+int harness_cluster_port_of(const harness_t *h, const char *key);
+/* A new node as a replica of the master at master_port (redis-cli --cluster add-node
+ * --cluster-slave; it authenticates as user replica), once it has synced: its port, or -1. */
+int harness_cluster_add_replica(harness_t *h, int master_port);
 
 /* The risk events stored in rl:{tenant}:riskevent:log (an ingestion batch is one entry with a
  * field `e` per event): how many, and how many distinct (source, event id) among them, so a test

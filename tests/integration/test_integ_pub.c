@@ -48,7 +48,7 @@ static int setup(void **state)
     pw[strcspn(pw, "\r\n")] = '\0';
     f->log = rl_log_new("report", RL_LOG_INFO, stdout, NULL);
     /* the report's own Redis user: reading the key store is all the publisher needs */
-    rl_store_opts_t so = {"127.0.0.1", f->h->redis_port, "report", pw, 2000, NULL, NULL, NULL, NULL, 0, 0};
+    rl_store_opts_t so = {"127.0.0.1", f->h->redis_port, "report", pw, 2000, NULL, NULL, NULL, NULL, 0, 0, NULL};
     f->store = rl_store_new(&so, f->log);
     free(pw);
     f->keys = rl_keys_new(f->store, f->log);

@@ -43,19 +43,6 @@ typedef struct {
     char replica_pw[80];
 } fx_t;
 
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void nap(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* First line of <dir>/redis-<user>.password into buf. */
 static void password_of(const harness_t *h, const char *user, char *buf, size_t size)
 {
@@ -213,10 +200,10 @@ static int setup(void **state)
     /* the replica in sync, and every sentinel knowing the others and the replica (bounded: a
      * sentinel learns of a replica on its 10 s INFO poll; 40 s leaves room for a loaded machine,
      * the sanitizer build among them) */
-    int64_t deadline = now_ms() + 40000;
+    int64_t deadline = harness_mono_ms() + 40000;
     int ready = 0;
-    while (!ready && now_ms() < deadline) {
-        nap(200);
+    while (!ready && harness_mono_ms() < deadline) {
+        harness_sleep_ms(200);
         char *info = ask(h, f->replica_port, 1, "INFO replication");
         ready = strstr(info, "master_link_status:up") != NULL;
         free(info);
@@ -274,7 +261,7 @@ typedef struct {
 
 static void acked_after(retries_t *rt, int64_t since)
 {
-    int64_t took = now_ms() - since;
+    int64_t took = harness_mono_ms() - since;
     if (took > rt->longest_ms)
         rt->longest_ms = took;
 }
@@ -309,7 +296,7 @@ static void retry_later(retries_t *rt)
 {
     rt->unavailable++;
     maybe_recover(rt);
-    nap(100);
+    harness_sleep_ms(100);
 }
 
 /* Sends the batch until every event is acknowledged (accepted or duplicate), like a real sender:
@@ -319,9 +306,9 @@ static void send_until_acked(harness_t *h, void **sock, gen_t *g, size_t n, int6
     Riskline__V1__RiskEvent *evs[BATCH];
     for (size_t i = 0; i < n; i++)
         evs[i] = &g[i].ev;
-    int64_t since = now_ms();
+    int64_t since = harness_mono_ms();
     for (;;) {
-        if (now_ms() > deadline)
+        if (harness_mono_ms() > deadline)
             fail_msg("batch %s not acknowledged before the deadline (%d unavailable, %d timeouts)", g[0].id,
                      rt->unavailable, rt->timeouts);
         harness_env_t *r = harness_send_events(h, *sock, evs, n, 4000);
@@ -352,9 +339,9 @@ static void create_until_acked(harness_t *h, const char *rid, char *out, size_t 
 {
     harness_risk_in_t in;
     harness_risk_init(&in, rid, "ciso", 4, 4);
-    int64_t since = now_ms();
+    int64_t since = harness_mono_ms();
     for (;;) {
-        if (now_ms() > deadline)
+        if (harness_mono_ms() > deadline)
             fail_msg("create %s not acknowledged before the deadline", rid);
         harness_env_t *r = harness_create(h, &in.risk, rid);
         if (!r) {
@@ -430,13 +417,13 @@ static void start_through_sentinels(fx_t *f)
  * replica: NOGOODSLAVE); the promotion is then under way. */
 static void sentinel_failover(fx_t *f)
 {
-    for (int64_t until = now_ms() + 10000;; nap(200)) {
+    for (int64_t until = harness_mono_ms() + 10000;; harness_sleep_ms(200)) {
         char *ok = ask(f->h, f->sentinel_port[0], 0, "SENTINEL FAILOVER riskline");
         int done = strcmp(ok, "OK") == 0;
         free(ok);
         if (done)
             return;
-        if (now_ms() > until)
+        if (harness_mono_ms() > until)
             fail_msg("SENTINEL FAILOVER refused for 10 s");
     }
 }
@@ -453,7 +440,7 @@ static void stream_through_failover(fx_t *f, fault_t fault)
     retries_t rt = {0, 0, f, 0, 0, 0};
     void *s = sender(h);
     long long risks_before = zcard_idx(h, h->redis_port);
-    int64_t deadline = now_ms() + DEADLINE_MS;
+    int64_t deadline = harness_mono_ms() + DEADLINE_MS;
     int old_master = h->redis_port, acked_events = 0, acked_risks = 0;
     for (int b = 0; b < BATCHES; b++) {
         if (b == KILL_AT && fault == FAULT_SIGKILL) {
@@ -468,8 +455,9 @@ static void stream_through_failover(fx_t *f, fault_t fault)
             sentinel_failover(f);
             /* the rest of the stream goes after the promotion, while the old master may still
              * take writes (until a sentinel converts it): acked ones must reach the new master */
-            for (int64_t until = now_ms() + 15000; master_port(h, f->sentinel_port[0]) != f->replica_port; nap(50))
-                if (now_ms() > until)
+            for (int64_t until = harness_mono_ms() + 15000; master_port(h, f->sentinel_port[0]) != f->replica_port;
+                 harness_sleep_ms(50))
+                if (harness_mono_ms() > until)
                     fail_msg("the replica was not promoted within 15 s");
         }
         for (int i = 0; i < BATCH; i++)
@@ -487,7 +475,8 @@ static void stream_through_failover(fx_t *f, fault_t fault)
     /* the sentinels promoted the replica (wait for a graceful one to be announced), and the
      * services followed */
     int new_master = 0;
-    for (int64_t until = now_ms() + 10000; new_master != f->replica_port && now_ms() < until; nap(100))
+    for (int64_t until = harness_mono_ms() + 10000; new_master != f->replica_port && harness_mono_ms() < until;
+         harness_sleep_ms(100))
         new_master = master_port(h, f->sentinel_port[0]);
     assert_int_equal(new_master, f->replica_port);
     assert_int_not_equal(new_master, old_master);
@@ -522,7 +511,8 @@ static void stream_through_failover(fx_t *f, fault_t fault)
      * its INFO poll (every 10 s) finds it still claiming to be master, so allow two polls */
     assert_true(fault == FAULT_SENTINEL_FAILOVER || rt.restarted);
     long following = -1;
-    for (int64_t until = now_ms() + 25000; following != new_master && now_ms() < until; nap(200)) {
+    for (int64_t until = harness_mono_ms() + 25000; following != new_master && harness_mono_ms() < until;
+         harness_sleep_ms(200)) {
         char *info = ask(h, old_master, 1, "INFO replication");
         following = strstr(info, "role:slave") ? info_field(info, "master_port:") : -1;
         free(info);

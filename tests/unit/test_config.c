@@ -464,6 +464,16 @@ static void test_password_file_too_long(void **state)
     assert_invalid(&direct, "RISKLINE_REDIS_PASSWORD");
 }
 
+/* Each of bad[0..n) as variable name is refused, naming it. */
+static void each_invalid(const char *name, const char *const *bad, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        env_t e = {0};
+        env_set(&e, name, bad[i]);
+        assert_invalid(&e, name);
+    }
+}
+
 /* Redis Sentinel: the list is checked at load, WAIT follows the sentinels unless set, the
  * sentinel password comes from its own file, and WAIT must give up before the command timeout. */
 static void test_sentinel_settings(void **state)
@@ -496,11 +506,7 @@ static void test_sentinel_settings(void **state)
 
     static const char *const bad[] = {"host", "host:", ":26379", "host:0", "host:65536", "a:1,", "a:1,,b:2",
                                       "a:1;b:2", "a:x"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        env_t e = {0};
-        env_set(&e, "RISKLINE_REDIS_SENTINELS", bad[i]);
-        assert_invalid(&e, "RISKLINE_REDIS_SENTINELS");
-    }
+    each_invalid("RISKLINE_REDIS_SENTINELS", bad, sizeof bad / sizeof bad[0]);
     env_t name = {0};
     env_set(&name, "RISKLINE_REDIS_MASTER_NAME", "");
     assert_invalid(&name, "RISKLINE_REDIS_MASTER_NAME");
@@ -517,6 +523,31 @@ static void test_sentinel_settings(void **state)
     env_t nofile = {0};
     env_set(&nofile, "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE", "/nonexistent/riskline/spw");
     assert_invalid(&nofile, "RISKLINE_REDIS_SENTINEL_PASSWORD_FILE");
+}
+
+/* Redis Cluster: seed nodes checked at load like the sentinels, no WAIT unless asked, and never
+ * together with sentinels (one names a master, the other routes by slot). */
+static void test_cluster_settings(void **state)
+{
+    (void)state;
+    rl_config_t cfg;
+    env_t none = {0};
+    load_ok(&none, &cfg);
+    assert_string_equal(cfg.redis_cluster, "");
+    env_t on = {0};
+    env_set(&on, "RISKLINE_REDIS_CLUSTER", "10.0.0.1:7000,redis-1.redis:7001,::1:7002");
+    load_ok(&on, &cfg);
+    assert_string_equal(cfg.redis_cluster, "10.0.0.1:7000,redis-1.redis:7001,::1:7002");
+    assert_int_equal(cfg.redis_wait_replicas, 0);
+    env_set(&on, "RISKLINE_REDIS_WAIT_REPLICAS", "1");
+    load_ok(&on, &cfg);
+    assert_int_equal(cfg.redis_wait_replicas, 1);
+    static const char *const bad[] = {"host", ":7000", "host:0", "a:1,", "a:1,,b:2", "a:1 b:2", "a:x"};
+    each_invalid("RISKLINE_REDIS_CLUSTER", bad, sizeof bad / sizeof bad[0]);
+    env_t both = {0};
+    env_set(&both, "RISKLINE_REDIS_CLUSTER", "127.0.0.1:7000");
+    env_set(&both, "RISKLINE_REDIS_SENTINELS", "127.0.0.1:26379");
+    assert_invalid(&both, "RISKLINE_REDIS_CLUSTER");
 }
 
 int main(void)
@@ -539,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_password_file_errors, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_password_file_too_long, setup_files, teardown_files),
         cmocka_unit_test_setup_teardown(test_sentinel_settings, setup_files, teardown_files),
+        cmocka_unit_test(test_cluster_settings),
         /* last: under -fsanitize=undefined it aborts the binary (see the test) */
         cmocka_unit_test_setup_teardown(test_file_huge_number, setup_files, teardown_files),
     };

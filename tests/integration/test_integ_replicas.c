@@ -702,10 +702,14 @@ static void assert_log_clean(const harness_replica_t *r)
     assert_non_null(log);
     const char *bad[] = {"not correlated yet", "\"level\":\"error\""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        const char *at = strstr(log, bad[i]);
-        if (at) {
+        for (const char *at = strstr(log, bad[i]); at; at = strstr(at + 1, bad[i])) {
             const char *eol = strchr(at, '\n');
-            fail_msg("%s: %.*s", r->log, (int)(eol ? eol - at : 200), at);
+            int len = (int)(eol ? eol - at : (long)strlen(at));
+            /* two replicas recording one metric: a version conflict leaves the entry pending, to
+             * be handled again (retried, not failed); a slow machine meets it more often */
+            if (i == 0 && memmem(at, (size_t)len, "changed meanwhile", 17))
+                continue;
+            fail_msg("%s: %.*s", r->log, len, at);
         }
     }
     free(log);

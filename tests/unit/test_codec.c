@@ -1,5 +1,6 @@
 /* test_codec.c: Envelope encode/decode, frame limits, header rules, message diff and JSON rendering
  * (common/rl_codec.c, common/rl_json.c). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "rl_codec.h"
+#include "riskline/v1/monitor.pb-c.h"
 #include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
@@ -412,6 +414,32 @@ static void test_diff_risks(void **state)
     assert_int_equal(rl_codec_diff(&after.base, &after.base, NULL, a, &changes), 0);
 }
 
+/* A double that is NaN or infinite (input checks refuse them, a peer may still send them) renders
+ * as the proto3 JSON strings, and a message with one differs from nothing, itself included: the
+ * fuzzer found a NaN threshold diffed as "null -> null". */
+static void test_json_and_diff_of_non_finite(void **state)
+{
+    rl_arena_t *a = *state;
+    Riskline__V1__Metric m = RISKLINE__V1__METRIC__INIT;
+    m.id = "K-1";
+    m.breach = NAN;
+    m.warning = INFINITY;
+    m.target = -INFINITY;
+    cJSON *j = rl_json_from_message(&m.base);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "breach")->valuestring, "NaN");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "warning")->valuestring, "Infinity");
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "target")->valuestring, "-Infinity");
+    cJSON_Delete(j);
+    Riskline__V1__FieldChange **changes = NULL;
+    assert_int_equal(rl_codec_diff(&m.base, &m.base, NULL, a, &changes), 0);
+    Riskline__V1__Metric m2 = m;
+    m2.breach = 80;
+    assert_int_equal(rl_codec_diff(&m.base, &m2.base, NULL, a, &changes), 1);
+    assert_string_equal(changes[0]->from, "NaN");
+    assert_string_equal(changes[0]->to, "80");
+}
+
 static void test_diff_enums_bools_and_absent_messages(void **state)
 {
     rl_arena_t *a = *state;
@@ -609,6 +637,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_body_from_newer_peer, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_diff_risks, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_diff_enums_bools_and_absent_messages, setup_arena, teardown_arena),
+        cmocka_unit_test_setup_teardown(test_json_and_diff_of_non_finite, setup_arena, teardown_arena),
         cmocka_unit_test_setup_teardown(test_field_text, setup_arena, teardown_arena),
         cmocka_unit_test(test_json_from_risk),
         cmocka_unit_test_setup_teardown(test_json_envelope_oneof_and_status, setup_arena, teardown_arena),

@@ -1059,6 +1059,14 @@ int harness_report_stop(harness_t *h)
     return st;
 }
 
+int harness_report_kill(harness_t *h)
+{
+    if (h->report_pid <= 0)
+        return -1;
+    kill_now(&h->report_pid);
+    return 0;
+}
+
 int harness_monitor_stop(harness_t *h)
 {
     if (h->monitor_pid <= 0)

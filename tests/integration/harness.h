@@ -213,6 +213,8 @@ int harness_monitor_kill(harness_t *h);
 int harness_report_start(harness_t *h);
 /* SIGTERM, wait up to 5 s; 0 = clean exit. A new harness_report_start reuses both ports. */
 int harness_report_stop(harness_t *h);
+/* SIGKILL (a crash: no shutdown at all); harness_report_start brings it back on the same ports. */
+int harness_report_kill(harness_t *h);
 /* --- more replicas of a service (tests of replicas and shutdown) --- */
 /* Starts another riskline-<service> on its own free port (the report also on its own PUB port),
  * metrics off, as the service's ACL user, with env ("K=V", NULL-ended, may be NULL) added, and

@@ -394,6 +394,29 @@ static void test_publisher_restart(void **state)
 
 /* A watcher whose key is revoked is cut off: the publisher drops its subscribers, the reconnect
  * is refused, and watch says so (exit 2) instead of waiting for updates that never come. */
+/* The publisher SIGKILLed while changes keep coming (a crash: no shutdown), restarted: the watcher
+ * has every update of the stream once, in order (the missed ones by catch-up), none twice. */
+static void test_publisher_killed_under_load(void **state)
+{
+    harness_t *h = *state;
+    harness_proc_t *w = WATCH(h, "view-a", "--since", "0");
+    for (int i = 1; i <= 5; i++)
+        create_risk(h, i);
+    assert_int_equal(harness_report_kill(h), 0);
+    for (int i = 6; i <= 15; i++)  /* while it is gone */
+        create_risk(h, i);
+    assert_int_equal(harness_report_start(h), 0);
+    for (int i = 16; i <= 20; i++)
+        create_risk(h, i);
+    wait_for(w, "risk.created", "R-20");
+    harness_run_t r;
+    static upd_t got[MAX_UPD];
+    size_t n = watch_stop(w, &r, got, MAX_UPD);
+    assert_int_equal(n, 20);
+    assert_stream_prefix(h, got, n, NULL);
+    harness_run_free(&r);
+}
+
 static void test_revoked_key_stops_watch(void **state)
 {
     harness_t *h = *state;
@@ -465,6 +488,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kind_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_tenant_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_publisher_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_publisher_killed_under_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_key_stops_watch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_text_line, setup, teardown),
     };

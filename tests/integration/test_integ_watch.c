@@ -369,6 +369,17 @@ static void test_other_tenant_refused(void **state)
     harness_run_free(&r);
 }
 
+/* Stops watcher w: it printed exactly the stream's first `want` updates, in order, once each. */
+static void stop_expecting_all(harness_t *h, harness_proc_t *w, size_t want)
+{
+    harness_run_t r;
+    static upd_t got[MAX_UPD];
+    size_t n = watch_stop(w, &r, got, MAX_UPD);
+    assert_int_equal(n, want);
+    assert_stream_prefix(h, got, n, NULL);
+    harness_run_free(&r);
+}
+
 /* The report restarted: what was written while it was down was never published (a new publisher
  * starts at the stream's end); the watcher fetches it on reconnecting, or at the first live update
  * whose predecessor it has not seen. */
@@ -384,16 +395,9 @@ static void test_publisher_restart(void **state)
     assert_int_equal(harness_report_start(h), 0);
     create_risk(h, 7);
     wait_for(w, "risk.created", "R-7");
-    harness_run_t r;
-    static upd_t got[MAX_UPD];
-    size_t n = watch_stop(w, &r, got, MAX_UPD);
-    assert_int_equal(n, 7);
-    assert_stream_prefix(h, got, n, NULL);
-    harness_run_free(&r);
+    stop_expecting_all(h, w, 7);
 }
 
-/* A watcher whose key is revoked is cut off: the publisher drops its subscribers, the reconnect
- * is refused, and watch says so (exit 2) instead of waiting for updates that never come. */
 /* The publisher SIGKILLed while changes keep coming (a crash: no shutdown), restarted: the watcher
  * has every update of the stream once, in order (the missed ones by catch-up), none twice. */
 static void test_publisher_killed_under_load(void **state)
@@ -409,14 +413,11 @@ static void test_publisher_killed_under_load(void **state)
     for (int i = 16; i <= 20; i++)
         create_risk(h, i);
     wait_for(w, "risk.created", "R-20");
-    harness_run_t r;
-    static upd_t got[MAX_UPD];
-    size_t n = watch_stop(w, &r, got, MAX_UPD);
-    assert_int_equal(n, 20);
-    assert_stream_prefix(h, got, n, NULL);
-    harness_run_free(&r);
+    stop_expecting_all(h, w, 20);
 }
 
+/* A watcher whose key is revoked is cut off: the publisher drops its subscribers, the reconnect
+ * is refused, and watch says so (exit 2) instead of waiting for updates that never come. */
 static void test_revoked_key_stops_watch(void **state)
 {
     harness_t *h = *state;

@@ -1501,8 +1501,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Entries of stream not yet delivered to, or not acknowledged by, its consumer groups; -1 unknown. */
-static long long stream_backlog(redisContext *c, const char *stream)
+/* Entries of stream not yet delivered to, or not acknowledged by, its consumer groups; -1 unknown,
+ * or when a group of `need` (NULL-ended: the services running) is not there yet: a consumer creates
+ * its group on its first read, so no group is not "nothing to do". */
+static long long stream_backlog(redisContext *c, const char *stream, const char *const *need)
 {
     redisReply *r = redisCommand(c, "XINFO GROUPS %s", stream);
     long long sum = 0;
@@ -1511,6 +1513,9 @@ static long long stream_backlog(redisContext *c, const char *stream)
         freeReplyObject(r);
         return sum;
     }
+    size_t found = 0, needed = 0;
+    for (; need && need[needed]; needed++)
+        ;
     for (size_t g = 0; r->type == REDIS_REPLY_ARRAY && g < r->elements && sum >= 0; g++) {
         const redisReply *grp = r->element[g];
         for (size_t k = 0; grp->type == REDIS_REPLY_ARRAY && k + 1 < grp->elements; k += 2) {
@@ -1518,10 +1523,12 @@ static long long stream_backlog(redisContext *c, const char *stream)
             const redisReply *v = grp->element[k + 1];
             if (f && (!strcmp(f, "lag") || !strcmp(f, "pending")))
                 sum = v->type == REDIS_REPLY_INTEGER && sum >= 0 ? sum + v->integer : -1;
+            for (size_t i = 0; f && !strcmp(f, "name") && v->str && i < needed; i++)
+                found += !strcmp(v->str, need[i]);
         }
     }
     freeReplyObject(r);
-    return sum;
+    return found < needed ? -1 : sum;
 }
 
 int harness_settle(const harness_t *h, const char *tenant, int timeout_ms)
@@ -1536,10 +1543,20 @@ int harness_settle(const harness_t *h, const char *tenant, int timeout_ms)
     int still = 0, rc = -1;
     while (mono_ms() < until) {
         char key[160];
+        /* the groups of the services running: the register's follower, the treatment's review
+         * consumer (README "Replicas"), the monitor's correlator */
+        const char *on_events[3] = {NULL, NULL, NULL}, *on_log[2] = {NULL, NULL};
+        size_t ne = 0;
+        if (h->register_pid > 0)
+            on_events[ne++] = "register";
+        if (h->treatment_pid > 0)
+            on_events[ne++] = "treatment";
+        if (h->monitor_pid > 0)
+            on_log[0] = "monitor";
         snprintf(key, sizeof key, "rl:{%s}:events", tenant);
-        long long busy = stream_backlog(c, key);
+        long long busy = stream_backlog(c, key, on_events);
         snprintf(key, sizeof key, "rl:{%s}:riskevent:log", tenant);
-        long long ingest = stream_backlog(c, key);
+        long long ingest = stream_backlog(c, key, on_log);
         snprintf(key, sizeof key, "rl:{%s}:chain", tenant);
         redisReply *r = redisCommand(c, "HGET %s seq", key);
         long long seq = r && r->type == REDIS_REPLY_STRING ? atoll(r->str) : 0;

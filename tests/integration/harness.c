@@ -45,7 +45,7 @@ static int64_t mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void sleep_ms(int ms)
+void harness_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
@@ -53,7 +53,6 @@ static void sleep_ms(int ms)
 }
 
 int64_t harness_mono_ms(void) { return mono_ms(); }
-void harness_sleep_ms(int ms) { sleep_ms(ms); }
 
 static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -87,7 +86,7 @@ static int wait_pid(pid_t pid, int ms)
             return -2;  /* not our child any more */
         if (mono_ms() >= deadline)
             return -1;
-        sleep_ms(5);
+        harness_sleep_ms(5);
     }
 }
 
@@ -452,7 +451,7 @@ static int cluster_nodes_start(harness_t *h, int formed)
                         formed ? " or never saw cluster_state:ok" : "");
                 return -1;
             }
-            sleep_ms(20);
+            harness_sleep_ms(20);
         }
     return 0;
 }
@@ -561,7 +560,7 @@ int harness_cluster_add_replica(harness_t *h, int master_port)
             fprintf(stderr, "harness: the replica on port %d never synced with %d\n", h->cluster_port[i], master_port);
             return -1;
         } else {
-            sleep_ms(50);
+            harness_sleep_ms(50);
         }
     return cluster_nodes_start(h, 1) == 0 ? h->cluster_port[i] : -1;
 }
@@ -592,7 +591,7 @@ int harness_redis_start(harness_t *h)
             }
             if (redis_ready(h))
                 return 0;
-            sleep_ms(20);
+            harness_sleep_ms(20);
         }
         if (!exited)
             kill_now(&h->redis_pid);

@@ -236,3 +236,15 @@ harness_env_t *harness_send_events(harness_t *h, void *sock, Riskline__V1__RiskE
         return NULL;
     return wait_ms ? harness_recv_env(sock, wait_ms) : NULL;
 }
+
+harness_t *harness_new_with_report(void)
+{
+    harness_t *h = harness_new();
+    if (harness_treatment_start(h) != 0 || harness_report_start(h) != 0) {
+        harness_destroy(&h);
+        fail_msg("riskline-treatment or riskline-report did not start");
+    }
+    harness_issue_key(h, "tom", "treatment_owner", "default");
+    harness_issue_key(h, "ann", "approver", "default");
+    return h;
+}

@@ -58,6 +58,10 @@ int harness_jbool(const cJSON *obj, const char *name);
 /* `riskline keys issue NAME --roles R --tenants T` as the local admin; the pair lands in
  * h->keys_dir/NAME.key. Fails the test when refused. */
 void harness_issue_key(harness_t *h, const char *name, const char *roles, const char *tenants);
+/* Redis, the register, treatment and report running, keys "tom" (treatment_owner) and "ann"
+ * (approver) of tenant default issued: what the report tests start from. Fails the test otherwise. */
+harness_t *harness_new_with_report(void);
+
 /* A DEALER to the monitor with the client key NAME.key of keys_dir (an event sender); fails the
  * test when it cannot be made. zmq_close it. */
 void *harness_monitor_dealer(harness_t *h, const char *name);

@@ -36,12 +36,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* HealthGet to a service as `key` (a .key file; NULL: the local admin's cli.key). The reply, or
  * NULL when none came within 5 s. */
 static harness_env_t *health_as(harness_t *h, const char *endpoint, const char *service, const char *key)
@@ -171,7 +165,7 @@ static void scrape_until(int port, const char *line, http_t *g)
         if (strstr(g->body, want))
             return;
         http_free(g);
-        sleep_ms(100);
+        harness_sleep_ms(100);
     }
     http(port, "GET", "/metrics", NULL, g);
     has_line(g->body, line);
@@ -225,7 +219,7 @@ static void test_health_every_service(void **state)
             hl = health_of(r, svcs[i].name);
             if (hl->ready && (!hl->n_consumers || hl->consumers[0]->lag == 0))
                 break;
-            sleep_ms(100);
+            harness_sleep_ms(100);
         }
         if (!hl->ready)
             fail_msg("%s not ready: %s", svcs[i].name, hl->n_reasons ? hl->reasons[0] : "(no reason)");
@@ -347,7 +341,7 @@ static void test_ready_follows_redis(void **state)
         ready = health_of(r, "register")->ready;
         riskline__v1__envelope__free_unpacked(r, NULL);
         if (!ready)
-            sleep_ms(100);
+            harness_sleep_ms(100);
     }
     assert_true(ready);
     harness_service_run(h, "register", fast, (const char *const[]){"--check", NULL}, &run);

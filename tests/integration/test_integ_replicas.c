@@ -71,12 +71,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -186,7 +180,7 @@ static char *consumers(harness_t *h, const char *stream, const char *group, char
 static void wait_drained(harness_t *h, const char *stream, const char *group)
 {
     long long lag = -1, pending = -1;
-    for (int64_t end = mono_ms() + WAIT_MS; mono_ms() < end; sleep_ms(50)) {
+    for (int64_t end = mono_ms() + WAIT_MS; mono_ms() < end; harness_sleep_ms(50)) {
         group_state(h, stream, group, &lag, &pending);
         if (lag == 0 && pending == 0)
             return;
@@ -515,7 +509,7 @@ static void test_monitor_killed_survivor_claims(void **state)
     harness_t *h = f->h;
     const char *risk = f->risk;
     while (mono_ms() - f->risk_at < CONTEXT_REFRESH_MS + 500)  /* the correlators know the risk */
-        sleep_ms(100);
+        harness_sleep_ms(100);
     char metric[32];
     define_kri(h, f->mon2->endpoint, risk, metric, sizeof metric);
     assert_string_equal(metric, "K-1");
@@ -540,7 +534,7 @@ static void test_monitor_killed_survivor_claims(void **state)
             killed_at = b;
         }
     }
-    for (int64_t end = mono_ms() + 10000; killed_at < 0 && mono_ms() < end; sleep_ms(1))
+    for (int64_t end = mono_ms() + 10000; killed_at < 0 && mono_ms() < end; harness_sleep_ms(1))
         if ((held = pending_of(h, log, "monitor", m1)) > 0) {
             assert_int_equal(harness_monitor_kill(h), 0);
             killed_at = batches;
@@ -615,7 +609,7 @@ static void test_report_replicas_publish_everything(void **state)
     for (int k = 0; k < 60 && !synced; k++) {
         char marker[32];
         create_risk(h, h->endpoint, "Published risk, marker", marker, sizeof marker);
-        for (int64_t end = mono_ms() + 300; !synced && mono_ms() < end; sleep_ms(20)) {
+        for (int64_t end = mono_ms() + 300; !synced && mono_ms() < end; harness_sleep_ms(20)) {
             char *o0 = harness_cli_output(w[0]), *o1 = harness_cli_output(w[1]);
             synced = created_lines(o0, marker) && created_lines(o1, marker);
             free(o0);
@@ -631,7 +625,7 @@ static void test_report_replicas_publish_everything(void **state)
         create_risk(h, i % 2 ? f->reg2->endpoint : h->endpoint, title, ids[i], sizeof ids[i]);
     }
     int all = 0;
-    for (int64_t end = mono_ms() + 20000; !all && mono_ms() < end; sleep_ms(100)) {
+    for (int64_t end = mono_ms() + 20000; !all && mono_ms() < end; harness_sleep_ms(100)) {
         all = 1;
         for (int k = 0; k < 2 && all; k++) {
             char *out = harness_cli_output(w[k]);
@@ -1040,7 +1034,7 @@ static void stop_then_restart(fixture_t *f, int sig, int batches, int n, long lo
     zmq_close(s);
     long long held = 0;
     for (int64_t end = mono_ms() + 10000; (held = pending_of(h, log, "monitor", me)) < hold && mono_ms() < end;)
-        sleep_ms(1);
+        harness_sleep_ms(1);
     if (held < hold)
         fail_msg("the monitor never held %lld entries to stop it with (%lld)", hold, held);
     int64_t t0 = mono_ms(), ms = 0;

@@ -21,13 +21,7 @@ static harness_run_t last;
 
 static int setup(void **state)
 {
-    harness_t *h = harness_new();
-    if (harness_treatment_start(h) != 0 || harness_report_start(h) != 0) {
-        harness_destroy(&h);
-        fail_msg("riskline-treatment or riskline-report did not start");
-    }
-    harness_issue_key(h, "tom", "treatment_owner", "default");
-    harness_issue_key(h, "ann", "approver", "default");
+    harness_t *h = harness_new_with_report();
     *state = h;
     return 0;
 }
@@ -45,12 +39,6 @@ static void run_as(harness_t *h, const char *who, int want, const char *const *a
     harness_cli_as(h, who, want, argv, &last);
 }
 #define RUN(h, who, want, ...) run_as(h, who, want, (const char *const[]){__VA_ARGS__, NULL})
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static int64_t now_ms(void)
 {
@@ -114,7 +102,7 @@ static void test_as_of(void **state)
         "--approver", "ann", "--control", "8.13");
     RUN(h, NULL, 0, "soa", "exclude", "A.7.4", "--reason", "cloud only");
     RUN(h, NULL, 0, "criteria", "show");
-    sleep_ms(800);  /* the register's reactions to the plans land before T1 */
+    harness_sleep_ms(800);  /* the register's reactions to the plans land before T1 */
 
     char *reg1 = report(h, "risk_register", "t1", NULL);
     char *plans1 = report(h, "plans", "t1", NULL);
@@ -122,7 +110,7 @@ static void test_as_of(void **state)
     char *heat1 = report(h, "heatmap", "t1", NULL);
     char t1[RL_TS_LEN];
     rl_ts_format(now_ms(), t1);
-    sleep_ms(30);  /* what follows is in a later millisecond */
+    harness_sleep_ms(30);  /* what follows is in a later millisecond */
 
     /* the changes after T1: re-rate, archive, approve a plan, add controls, include A.7.4 again */
     RUN(h, NULL, 0, "risk", "update", "R-2", "--likelihood", "5");
@@ -134,7 +122,7 @@ static void test_as_of(void **state)
     RUN(h, "tom", 0, "plan", "update", "TP-2", "--control", "8.13", "--control", "C-1");
     RUN(h, NULL, 0, "soa", "include", "A.7.4");
     RUN(h, NULL, 0, "criteria", "set", "--thresholds", "6,12,17");  /* re-levels every risk now, not then */
-    sleep_ms(500);
+    harness_sleep_ms(500);
 
     char *reg2 = report(h, "risk_register", "now", NULL);
     char *plans2 = report(h, "plans", "now", NULL);
@@ -194,17 +182,17 @@ static void test_as_of_many_chunks(void **state)
         RUN(h, NULL, 0, "plan", "create", "--risk", rid, "--title", "Bulk plan", "--option", "reduce", "--owner", "tom",
             "--approver", "ann", "--control", "8.8");
     }
-    sleep_ms(800);
+    harness_sleep_ms(800);
     char *reg1 = report(h, "risk_register", "t1", NULL);
     char *csv1 = report_in(h, "risk_register", "csv", "t1", NULL);
     char *plans1 = report(h, "plans", "t1", NULL);
     char t1[RL_TS_LEN];
     rl_ts_format(now_ms(), t1);
-    sleep_ms(30);
+    harness_sleep_ms(30);
     RUN(h, NULL, 0, "risk", "update", "R-205", "--likelihood", "5", "--impact", "5");
     RUN(h, NULL, 0, "risk", "archive", "R-7", "--reason", "merged");
     RUN(h, "tom", 0, "plan", "update", "TP-104", "--title", "Renamed later");
-    sleep_ms(300);
+    harness_sleep_ms(300);
     char *reg_asof = report(h, "risk_register", "asof", t1);
     char *csv_asof = report_in(h, "risk_register", "csv", "asof", t1);
     char *plans_asof = report(h, "plans", "asof", t1);

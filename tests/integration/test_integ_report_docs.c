@@ -25,13 +25,7 @@ static harness_run_t last;
 
 static int setup(void **state)
 {
-    harness_t *h = harness_new();
-    if (harness_treatment_start(h) != 0 || harness_report_start(h) != 0) {
-        harness_destroy(&h);
-        fail_msg("riskline-treatment or riskline-report did not start");
-    }
-    harness_issue_key(h, "tom", "treatment_owner", "default");
-    harness_issue_key(h, "ann", "approver", "default");
+    harness_t *h = harness_new_with_report();
     harness_issue_key(h, "vic", "viewer", "default");
     harness_issue_key(h, "bea", "viewer,auditor", "beta");
     *state = h;

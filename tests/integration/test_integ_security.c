@@ -34,12 +34,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* <dir>/<name>.key as a path. */
 static const char *key_path(harness_t *h, const char *name, char *buf, size_t size)
 {
@@ -234,7 +228,7 @@ static void test_revocation_without_restart(void **state)
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "revoked 1 key"));
     harness_run_free(&r);
-    sleep_ms(600);  /* > RL_KEYS_REFRESH_MS */
+    harness_sleep_ms(600);  /* > RL_KEYS_REFRESH_MS */
 
     env.request_id = "";
     harness_env_prepare(h, &env);

@@ -33,13 +33,7 @@ typedef struct {
 
 static int setup(void **state)
 {
-    harness_t *h = harness_new();
-    if (harness_treatment_start(h) != 0 || harness_report_start(h) != 0) {
-        harness_destroy(&h);
-        fail_msg("riskline-treatment or riskline-report did not start");
-    }
-    harness_issue_key(h, "tom", "treatment_owner", "default");
-    harness_issue_key(h, "ann", "approver", "default");
+    harness_t *h = harness_new_with_report();
     harness_issue_key(h, "view-a", "viewer", "default");
     harness_issue_key(h, "view-b", "viewer", "beta");
     *state = h;
@@ -51,12 +45,6 @@ static int teardown(void **state)
     harness_t *h = *state;
     harness_destroy(&h);
     return 0;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* The tenant's stream itself, in order: what every watcher must print. */
@@ -151,7 +139,7 @@ static void wait_for(harness_proc_t *p, const char *event, const char *id)
         if (waited >= WAIT_MS)
             fail_msg("watch did not print %s %s within %d ms; it printed:\n%s", event, id, WAIT_MS, out);
         free(out);
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
 }
 
@@ -459,7 +447,7 @@ static void test_text_line(void **state)
         out = harness_cli_output(p);
         if (strchr(out, '\n'))
             break;
-        sleep_ms(50);
+        harness_sleep_ms(50);
     }
     harness_run_t r;
     assert_int_equal(harness_cli_signal(p, SIGTERM), 0);

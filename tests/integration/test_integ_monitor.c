@@ -394,8 +394,7 @@ static void wait_status(harness_t *h, Riskline__V1__RiskStatus st)
             riskline__v1__envelope__free_unpacked(r, NULL);
         if (ok)
             return;
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
+        harness_sleep_ms(50);
     }
     fail_msg("risk R-1 never reached status %d", (int)st);
 }
@@ -487,8 +486,7 @@ static void test_correlation_reassessment(void **state)
         if (got)
             riskline__v1__envelope__free_unpacked(got, NULL);
         if (!ok) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
+            harness_sleep_ms(50);
         }
     }
     assert_true(ok);  /* the review came forward to within a week */
@@ -567,8 +565,7 @@ static void test_correlation_count_rule(void **state)
     zmq_close(s);
     char buf[2048];
     for (int i = 0; i < 100 && redis_int(h, "ZCARD rl:{default}:riskevent:linked:R-2") < 5; i++) {
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
+        harness_sleep_ms(50);
     }
     assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:linked:R-1"), 7);
     assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:linked:R-2"), 5);
@@ -741,8 +738,7 @@ static void test_metrics_and_effectiveness(void **state)
                                                                     "control A.8.8 is ineffective");
         riskline__v1__envelope__free_unpacked(gr, NULL);
         if (!marked) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
+            harness_sleep_ms(50);
         }
     }
     assert_true(marked);
@@ -783,8 +779,7 @@ static void test_metrics_and_effectiveness(void **state)
     for (int i = 0; i < 100 && !seen; i++) {
         seen = strstr(alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf), "metric_breach K-1") != NULL;
         if (!seen) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
+            harness_sleep_ms(50);
         }
     }
     assert_true(seen);
@@ -964,8 +959,7 @@ static void test_status_stream_lag(void **state)
         read_all = st->stream_lag == 0 && st->stream_pending == 0;
         riskline__v1__envelope__free_unpacked(r, NULL);
         if (!read_all) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
+            harness_sleep_ms(50);
         }
     }
     assert_true(read_all);
@@ -988,8 +982,7 @@ static void test_status_stream_lag(void **state)
         caught_up = st->stream_lag == 0 && st->stream_pending == 0;
         riskline__v1__envelope__free_unpacked(r, NULL);
         if (!caught_up) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
+            harness_sleep_ms(50);
         }
     }
     assert_true(caught_up);
@@ -1062,8 +1055,7 @@ static void wait_caught_up(harness_t *h)
         riskline__v1__envelope__free_unpacked(r, NULL);
         if (ok)
             return;
-        struct timespec ts = {0, 50 * 1000000L};
-        nanosleep(&ts, NULL);
+        harness_sleep_ms(50);
     }
     fail_msg("the correlator did not catch up with the ingestion log");
 }
@@ -1116,8 +1108,7 @@ static void test_control_test_results(void **state)
     for (int i = 0; i < 100 && !seen; i++) {
         seen = !strcmp(metric_last(h, "K-1", last, sizeof last, &v1), want);
         if (!seen) {
-            struct timespec ts = {0, 50 * 1000000L};
-            nanosleep(&ts, NULL);
+            harness_sleep_ms(50);
         }
     }
     if (!seen)

@@ -563,8 +563,7 @@ static void call_ok(harness_t *h, void *sock, harness_env_t *env, const char *wh
             break;
         riskline__v1__envelope__free_unpacked(r, NULL);
         r = NULL;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
+        harness_sleep_ms(20);
     }
     if (!r || harness_code(r) != 0) {
         zmq_close(sock);

@@ -15,7 +15,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CPPFLAGS := -D_DEFAULT_SOURCE -DRL_VERSION='"$(VERSION)"' -Icommon -I$(BUILD)/gen
 CFLAGS  := -std=c11 $(WARN) $(OPT) $(SANFLAGS) $(CPPFLAGS)
 LDFLAGS := $(SANFLAGS)
-LDLIBS   = $(PKG_LIBS) -lm
+LDLIBS   = $(PKG_LIBS) -lm -pthread
 
 PROTOS    := $(wildcard proto/riskline/v1/*.proto)
 GEN_C     := $(patsubst proto/%.proto,$(BUILD)/gen/%.pb-c.c,$(PROTOS))

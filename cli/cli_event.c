@@ -50,7 +50,7 @@ const char cli_monitor_group_usage[] =
     "The monitoring service (ISO/IEC 27001 9.1): risk-event ingestion, measurements, alerts.\n"
     "\n"
     "Subcommands:\n"
-    "  status    events ingested per source (accepted, duplicate, rejected), alerts, stream lag\n"
+    "  status    events ingested per source (accepted, duplicate, rejected, unlinked), alerts, stream lag\n"
     "  sweep     run every schedule now (admin): alerts raised or resolved at once\n"
     "\n"
     "Run 'riskline monitor status --help' for its options.\n";
@@ -647,9 +647,9 @@ static int cmd_status(cli_app_t *app, const cli_args_t *a)
         qsort(st->sources, st->n_sources, sizeof *st->sources, source_cmp);
     if (app->json)
         return cli_print_json(app, rl_json_from_message(&st->base));
-    static const char *const head[] = {"SOURCE", "ACCEPTED", "DUPLICATE", "REJECTED"};
+    static const char *const head[] = {"SOURCE", "ACCEPTED", "DUPLICATE", "REJECTED", "UNLINKED"};
     size_t n = st->n_sources;
-    uint64_t total[3] = {0, 0, 0};
+    uint64_t total[4] = {0, 0, 0, 0};
     if (n) {
         char **c = rl_arena_alloc(app->arena, n * N(head) * sizeof *c);
         if (!c)
@@ -661,18 +661,21 @@ static int cmd_status(cli_app_t *app, const cli_args_t *a)
             row[1] = rl_arena_printf(app->arena, "%" PRIu64, s->accepted);
             row[2] = rl_arena_printf(app->arena, "%" PRIu64, s->duplicate);
             row[3] = rl_arena_printf(app->arena, "%" PRIu64, s->rejected);
+            row[4] = rl_arena_printf(app->arena, "%" PRIu64, s->unlinked);
             for (size_t j = 0; j < N(head); j++)
                 if (!row[j])
                     return cli_oom(app);
             total[0] += s->accepted;
             total[1] += s->duplicate;
             total[2] += s->rejected;
+            total[3] += s->unlinked;
         }
         cli_out_table(app->out, head, N(head), c, n);
     }
     FILE *f = app->out;
-    fprintf(f, "%zu source%s: %" PRIu64 " accepted, %" PRIu64 " duplicate, %" PRIu64 " rejected\n", n,
-            n == 1 ? "" : "s", total[0], total[1], total[2]);
+    fprintf(f, "%zu source%s: %" PRIu64 " accepted, %" PRIu64 " duplicate, %" PRIu64 " rejected; %" PRIu64
+               " matched no risk (unlinked)\n",
+            n, n == 1 ? "" : "s", total[0], total[1], total[2], total[3]);
     char ts[RL_TS_LEN];
     /* the lag is in stream entries: an ingestion batch of events is one entry */
     char lag[32];

@@ -4,9 +4,12 @@
 #include "rl_limits.h"
 #include "rl_probe.h"
 
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /* The process-wide stop flag set by SIGINT/SIGTERM (the one mutable global a service has). */
@@ -44,17 +47,70 @@ void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_
     rl_group_reader_init(out, group, ctx->consumer, ctx->cfg->claim_idle_ms, ctx->stopping);
 }
 
+/* The work hook's thread (rl_service_t.work). */
+typedef struct {
+    const rl_service_t *svc;
+    atomic_int quit;       /* the loop failed: end now, whatever is held */
+    int started;
+    pthread_t thread;
+} worker_t;
+
+static void *worker_main(void *p)
+{
+    worker_t *w = p;
+    while (!atomic_load(&w->quit)) {
+        size_t done = w->svc->work(w->svc->app);
+        if (stop_flag && !done)
+            break;  /* stopping, and nothing more was held: finished */
+        /* nothing to do: look again in RL_TICK_MS (a stop or quit is seen within 1 ms) */
+        for (int ms = 0; !done && ms < RL_TICK_MS && !atomic_load(&w->quit) && !stop_flag; ms++)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    return NULL;
+}
+
+/* Starts the thread with SIGINT and SIGTERM blocked in it: the signal goes to the loop, whose
+ * poll it interrupts. 0 ok. */
+static int worker_start(worker_t *w, const rl_service_t *svc)
+{
+    w->svc = svc;
+    atomic_init(&w->quit, 0);
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = pthread_create(&w->thread, NULL, worker_main, w);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    w->started = rc == 0;
+    return rc == 0 ? 0 : -1;
+}
+
+/* Waits for the thread: after a stop it finishes what it holds (bounded by RL_STOP_FINISH_MS, see
+ * rl_group_give_up); quit ends it at its next turn. */
+static void worker_join(worker_t *w, int quit)
+{
+    if (!w->started)
+        return;
+    if (quit)
+        atomic_store(&w->quit, 1);
+    pthread_join(w->thread, NULL);
+    w->started = 0;
+}
+
 /* SIGTERM: the request in hand was answered (the poll's batch ended with it). Requests queued or
  * arriving are refused `unavailable` (field "stopping") so their clients resend them elsewhere at
  * once instead of waiting for a timeout; the consumers finish the entries they hold and read
  * nothing new (one last tick: no interval); requests that came meanwhile are refused too. Bounds:
  * rl_limits.h RL_STOP_*. */
-static void stop_gracefully(const rl_service_t *svc, const rl_service_ctx_t *ctx, rl_bus_server_t *rpc)
+static void stop_gracefully(const rl_service_t *svc, const rl_service_ctx_t *ctx, rl_bus_server_t *rpc,
+                            worker_t *worker)
 {
     int64_t t0 = rl_mono_ms();
     int refused = rl_bus_server_drain(rpc, RL_STOP_QUIET_MS, RL_STOP_DRAIN_MS);
     if (svc->tick)
         svc->tick(svc->app, ctx);
+    worker_join(worker, 0);  /* its consumers finished meanwhile, or give up */
     refused += rl_bus_server_drain(rpc, 0, 0);
     char n[24], ms[24];
     snprintf(n, sizeof n, "%d", refused);
@@ -95,7 +151,8 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_error_t err;
     rl_error_clear(&err);
     char consumer[RL_MAX_CONSUMER + 1];
-    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system(), consumer, &stop_flag};
+    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system(), consumer, &stop_flag, NULL};
+    worker_t worker = {0};
     int64_t clock_offset_ms = 0;  /* read by ctx.clock while the service runs */
     rl_bus_server_t *rpc = NULL;
     rl_probe_t *probe = NULL;
@@ -123,10 +180,12 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
                           cfg.redis_master_name,    cfg.redis_sentinel_user, cfg.redis_sentinel_password,
                           cfg.redis_wait_replicas,  cfg.redis_wait_timeout_ms, cfg.redis_cluster};
     ctx.store = rl_store_new(&so, ctx.log);
+    if (svc->work)
+        ctx.work_store = rl_store_new(&so, ctx.log);
     memset(cfg.redis_password, 0, sizeof cfg.redis_password);
     memset(cfg.redis_sentinel_password, 0, sizeof cfg.redis_sentinel_password);
     ctx.bus = rl_bus_new(ctx.log);
-    if (!ctx.log || !ctx.store || !ctx.bus) {
+    if (!ctx.log || !ctx.store || !ctx.bus || (svc->work && !ctx.work_store)) {
         fprintf(stderr, "riskline-%s: out of memory\n", svc->name);
         status = 1;
         goto cleanup;
@@ -141,6 +200,8 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     /* Audit chain heads are signed with the service's key; without one (insecure) they are not. */
     const rl_keyfile_t *kf = rl_secure_keyfile(ctx.sec);
     rl_store_set_signer(ctx.store, svc->name, kf && kf->has_sign_secret ? kf->sign_secret : NULL, &err);
+    if (ctx.work_store)
+        rl_store_set_signer(ctx.work_store, svc->name, kf && kf->has_sign_secret ? kf->sign_secret : NULL, &err);
     if (cfg.clock_offset_s) {
         char off[24];
         snprintf(off, sizeof off, "%d", cfg.clock_offset_s);
@@ -178,35 +239,33 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     snprintf(redis, sizeof redis, "%s:%d", cfg.redis_host, cfg.redis_port);
     rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "consumer",
                 consumer, "version", RL_VERSION);
+    if (svc->work && worker_start(&worker, svc) != 0) {
+        rl_log_error(ctx.log, "cannot start", "reason", "no thread for the background work");
+        status = 1;
+        goto cleanup;
+    }
     int64_t last_tick = 0;
     int idle_ms = svc->tick_ms > 0 ? svc->tick_ms : RL_IDLE_TICK_MS;
-    int background = 0;  /* the last tick left work and no request waited: tick again now */
     while (!stop_flag) {
         /* at most every RL_TICK_MS: under load the loop turns per request batch, and a tick costs
          * the consumers Redis round trips that would otherwise come with every request */
         int64_t now = rl_mono_ms();
-        if (svc->tick && (background || now - last_tick >= RL_TICK_MS)) {
+        if (svc->tick && now - last_tick >= RL_TICK_MS) {
             svc->tick(svc->app, &ctx);
             last_tick = now;
         }
-        /* work left: wait only RL_IDLE_PROBE_MS for a request; none came means the loop is idle and
-         * the work goes on. (Not 0: a client sending its next request right after its reply would
-         * find the loop busy with background work every time.) */
-        int left = svc->more && svc->more(svc->app);
-        int wait_ms = left ? RL_IDLE_PROBE_MS : idle_ms, http_ms = rl_probe_timeout_ms(probe);
+        int wait_ms = idle_ms, http_ms = rl_probe_timeout_ms(probe);
         if (http_ms >= 0 && http_ms < wait_ms)
             wait_ms = http_ms;
-        int handled = rl_bus_server_poll(rpc, svc->app, wait_ms);
-        if (handled < 0) {
+        if (rl_bus_server_poll(rpc, svc->app, wait_ms) < 0) {
             status = 1;
             break;
         }
-        background = left && handled == 0;
         /* the metrics HTTP server runs here, in the loop: it reads the counters without a lock */
         rl_probe_run(probe);
     }
     if (stop_flag)
-        stop_gracefully(svc, &ctx, rpc);
+        stop_gracefully(svc, &ctx, rpc, &worker);
     rl_bus_stats_t st;
     rl_bus_server_stats(rpc, &st);
     char reqs[32], errs[32];
@@ -214,12 +273,14 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     snprintf(errs, sizeof errs, "%llu", (unsigned long long)st.errors);
     rl_log_info(ctx.log, "stopped", "requests", reqs, "errors", errs);
 cleanup:
+    worker_join(&worker, 1);
     rl_probe_destroy(&probe);
     rl_bus_server_destroy(&rpc);
     if (set_up && svc->teardown)
         svc->teardown(svc->app);
     rl_secure_destroy(&ctx.sec);
     rl_bus_destroy(&ctx.bus);
+    rl_store_destroy(&ctx.work_store);
     rl_store_destroy(&ctx.store);
     rl_log_destroy(&ctx.log);
     return status;

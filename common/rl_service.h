@@ -18,8 +18,6 @@
  * idle, at least every RL_IDLE_TICK_MS (the poll timeout), or the service's own tick_ms. */
 #define RL_TICK_MS 10
 #define RL_IDLE_TICK_MS 200
-/* With background work left, a loop that received no request for this long is idle (rl_service_t.more). */
-#define RL_IDLE_PROBE_MS 1
 
 /* What the service's hooks get: everything wired, owned by rl_service_main. */
 typedef struct {
@@ -38,6 +36,9 @@ typedef struct {
      * for at most RL_STOP_FINISH_MS, so the service exits within RL_STOP_BOUND_MS however long
      * its backlog (rl_limits.h). */
     const volatile sig_atomic_t *stopping;
+    /* The work hook's own connection (rl_service_t.work; NULL for a service without one): a store
+     * serves one thread. Same settings and signer as store. */
+    rl_store_t *work_store;
 } rl_service_ctx_t;
 
 /* The reader of `group` for this process (its consumer name, RISKLINE_CLAIM_IDLE_MS, the stop flag). */
@@ -69,10 +70,14 @@ typedef struct {
     /* Sets the service's own metrics just before a scrape (rl_metrics_declare, then set/add); runs
      * in the loop, like every hook. May be NULL. */
     void (*metrics)(void *app, const rl_service_ctx_t *ctx, rl_metrics_t *m);
-    /* 1 when the last tick stopped with work left (a consumer's time budget ran out): the loop then
-     * ticks again as soon as no request waits, so requests come first and background work fills
-     * the idle time. May be NULL (ticks on the clock only). */
-    int (*more)(void *app);
+    /* Background work on a thread of its own with its own Redis connection (ctx->work_store, made
+     * before setup), so that it never delays a request nor waits behind one: a consumer that must
+     * keep up with a stream while requests keep the loop busy (the monitor's correlator). Called
+     * again at once while it returns > 0 (work done, more may wait), else after RL_TICK_MS. Once
+     * the service stops it is called until it returns 0 (its consumers finished what they held,
+     * or gave up: rl_group_give_up) and the process waits for that. It must share nothing mutable
+     * with the loop's hooks (the log and the clock may be shared). May be NULL. */
+    size_t (*work)(void *app);
 } rl_service_t;
 
 /* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,

@@ -51,7 +51,8 @@ static const char WRITE_LUA[] =
     "  elseif op == 'ZR' then redis.call('ZREM', k, a)\n"
     "  elseif op == 'HL' then redis.call('RPUSH', k, sid)\n"
     "  elseif op == 'HS' then redis.call('HSET', k, a, b)\n"
-    "  elseif op == 'HD' then redis.call('HDEL', k, a) end\n"
+    "  elseif op == 'HD' then redis.call('HDEL', k, a)\n"
+    "  elseif op == 'HI' then redis.call('HINCRBY', k, a, b) end\n"
     "end\n"
     "redis.call('HSET', KEYS[4], 'seq', ARGV[10], 'h', ARGV[11], 'id', sid, 'signer', ARGV[12], 'sig', ARGV[13])\n"
     "redis.call('SET', KEYS[3], ARGV[6], 'EX', tonumber(ARGV[5]))\n"
@@ -1027,6 +1028,7 @@ static const char *opcode(rl_op_type_t t)
     case RL_OP_HISTORY: return "HL";
     case RL_OP_HSET: return "HS";
     case RL_OP_HDEL: return "HD";
+    case RL_OP_HINCRBY: return "HI";
     case RL_OP_GUARD_ZNONE: return "G0";
     case RL_OP_GUARD_HFIELD: return "GH";
     }

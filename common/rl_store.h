@@ -113,14 +113,15 @@ typedef enum {
     RL_OP_GUARD_HFIELD,  /* key, field, value: HGET key field must equal value ("" = absent) */
     RL_OP_HSET,          /* key, field, value */
     RL_OP_HDEL,          /* key, field */
+    RL_OP_HINCRBY,       /* key, field, increment (an integer, as text) */
 } rl_op_type_t;
 
 typedef struct {
     rl_op_type_t type;
     const char *key;
     double score;         /* ZADD */
-    const char *a;        /* ZADD/ZREM member; GUARD_ZNONE min; GUARD_HFIELD field */
-    const char *b;        /* GUARD_ZNONE max; GUARD_HFIELD value */
+    const char *a;        /* ZADD/ZREM member; GUARD_ZNONE min; GUARD_HFIELD, HSET, HINCRBY field */
+    const char *b;        /* GUARD_ZNONE max; GUARD_HFIELD, HSET value; HINCRBY increment */
 } rl_op_t;
 
 typedef struct {

@@ -15,10 +15,10 @@
                            * the count of entries follows their recent size (a tick's budget is
                            * spent after a few big ones; what was read and not reached is read again) */
 #define READ_ENTRIES_MAX 100
-#define TICK_EVENTS 2000  /* events handled per tick at most ... */
-#define TICK_BUDGET_MS 2  /* ... and for at most this long (then the entry in hand is finished): under
-                           * load ingestion is acknowledged first and correlation still gets a share;
-                           * idle, the service loop ticks again at once (correlator_more) */
+#define TICK_EVENTS 5000   /* events handled per tick at most ... */
+#define TICK_BUDGET_MS 20  /* ... and for at most this long (then the entry in hand is finished): the
+                            * work thread then sees a stop, and the next tick starts at the next
+                            * tenant; a tick that handled entries is followed by the next at once */
 #define LINK_PIPELINE 512 /* commands of an entry's links sent in one round trip at most */
 #define CONTEXT_REFRESH_MS 5000  /* risks' assets and plans' controls are re-read at most this often */
 #define RECORD_ATTEMPTS 5  /* a result re-tried at once on a version conflict, then left pending */
@@ -88,7 +88,6 @@ struct correlator {
     rl_arena_t *ctx_arena;   /* the tenant context below, kept between batches */
     char ctx_tenant[RL_MAX_TENANT + 1];
     size_t next_tenant;      /* where the next tick starts (its budget ran out there) */
-    int more;                /* the last tick's budget ran out with entries left */
     size_t avg_events;       /* events per entry lately (READ_EVENTS) */
     int64_t ctx_at;
     event_risk_t *risks;
@@ -311,10 +310,10 @@ static rl_err_t link_flush(correlator_t *self, const char *tenant, link_batch_t 
     return rc;
 }
 
-/* Keeps an entry's unlinked events in rl:{t}:riskevent:unlinked and adds each linked one to its
- * risks' rl:{t}:riskevent:linked:<R>, reading the count in the window just after each add: in one
- * pipeline, in order, so each event counts those before it exactly as one at a time would. Then
- * the reassessments the counts and severities call for. RL_OK when the entry may be acknowledged;
+/* Adds each linked event of an entry to its risks' rl:{t}:riskevent:linked:<R>, reading the count
+ * in the window just after each add: in one pipeline, in order, so each event counts those before
+ * it exactly as one at a time would. Then the reassessments the counts and severities call for.
+ * (Unlinked events are counted by record_entry.) RL_OK when the entry may be acknowledged;
  * handling it again (it stayed pending) changes nothing more (ZADD of the same member). */
 static rl_err_t link_entry(correlator_t *self, const char *tenant, Riskline__V1__RiskEvent *const *evs, size_t n,
                            rl_error_t *err)
@@ -329,26 +328,23 @@ static rl_err_t link_entry(correlator_t *self, const char *tenant, Riskline__V1_
     lb->n = lb->nraised = 0;
     int64_t now = rl_clock_now(self->clock);
     const char *since = rl_arena_printf(a, "%lld", (long long)(now - (int64_t)self->policy.window_days * 86400000LL));
-    const char *unlinked = key(a, tenant, "riskevent:unlinked");
     rl_err_t rc = RL_OK;
     for (size_t i = 0; rc == RL_OK && i < n; i++) {
         const Riskline__V1__RiskEvent *e = evs[i];
+        if (!e->n_linked_risks)
+            continue;
         const char *member = rl_arena_printf(a, "%s\n%s", e->source, e->event_id);
         const char *at = rl_arena_printf(a, "%lld", (long long)e->occurred_at_ms);
-        for (size_t j = 0; rc == RL_OK && j < (e->n_linked_risks ? e->n_linked_risks : 1); j++) {
+        for (size_t j = 0; rc == RL_OK && j < e->n_linked_risks; j++) {
             if (lb->n + 2 > LINK_PIPELINE)
                 rc = link_flush(self, tenant, lb, now, err);
-            const char *zkey = e->n_linked_risks
-                                   ? key(a, tenant, rl_arena_printf(a, "riskevent:linked:%s", e->linked_risks[j]))
-                                   : unlinked;
+            const char *zkey = key(a, tenant, rl_arena_printf(a, "riskevent:linked:%s", e->linked_risks[j]));
             rl_cmd_t *c = rl_cmd_new(a, "ZADD");
             rl_cmd_arg(c, zkey);
             rl_cmd_arg(c, at);
             rl_cmd_arg(c, member);
             lb->ev[lb->n] = NULL;
             lb->cmd[lb->n++] = c;
-            if (!e->n_linked_risks)
-                continue;
             c = rl_cmd_new(a, "ZCOUNT");
             rl_cmd_arg(c, zkey);
             rl_cmd_arg(c, since);
@@ -364,7 +360,9 @@ static rl_err_t link_entry(correlator_t *self, const char *tenant, Riskline__V1_
 /* The events of entry `id`, as correlated, become one domain event "event.received" (entity: the
  * EventBatch, each event with its linked risks) in the tenant's stream, so subscribers see risk
  * events arrive (topic <tenant>.event) and the audit trail holds them. One signed write per entry
- * (an ingestion batch), not per event. Written again after a crash before the ack: the entity
+ * (an ingestion batch), not per event. In the same atomic step the events that matched no risk are
+ * counted per source (rl:{t}:riskevent:count "<source>.unlinked", shown by monitor status), so a
+ * redelivered entry counts nothing twice: written again after a crash before the ack, the entity
  * exists (conflict) or the request id is known (duplicate): both mean done. */
 static rl_err_t record_entry(correlator_t *self, const char *tenant, const char *id, Riskline__V1__RiskEvent **evs,
                              size_t n, rl_error_t *err)
@@ -377,14 +375,34 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
     Riskline__V1__RiskEvent **bp = rl_arena_alloc(a, n * sizeof *bp);
     if (!brief || !bp)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    /* unlinked events per source: a batch is mostly one source, so a short list */
+    rl_op_t *ops = rl_arena_alloc(a, n * sizeof *ops);
+    size_t *counts = rl_arena_alloc(a, n * sizeof *counts);
+    if (!ops || !counts)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    size_t nops = 0;
+    const char *counters = key(a, tenant, "riskevent:count");
     for (size_t i = 0; i < n; i++) {
         linked += evs[i]->n_linked_risks > 0;
+        if (!evs[i]->n_linked_risks) {
+            const char *field = rl_arena_printf(a, "%s.unlinked", evs[i]->source);
+            size_t o = 0;
+            while (o < nops && strcmp(ops[o].a, field))
+                o++;
+            if (o == nops) {
+                ops[nops++] = (rl_op_t){RL_OP_HINCRBY, counters, 0, field, NULL};
+                counts[o] = 0;
+            }
+            counts[o]++;
+        }
         brief[i] = *evs[i];
         brief[i].n_risk_ids = brief[i].n_assets = brief[i].n_controls = brief[i].n_attributes = 0;
         brief[i].risk_ids = brief[i].assets = brief[i].controls = NULL;
         brief[i].attributes = NULL;
         bp[i] = &brief[i];
     }
+    for (size_t o = 0; o < nops; o++)
+        ops[o].b = rl_arena_printf(a, "%zu", counts[o]);
     Riskline__V1__EventBatch batch = RISKLINE__V1__EVENT_BATCH__INIT;
     batch.events = bp;
     batch.n_events = n;
@@ -410,6 +428,7 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
         .new_version = 1, .blob = ev->entity.data, .blob_len = ev->entity.len, .stream_key = key(a, tenant, "events"),
         .event = evb, .event_len = ev_len,
         .dedupe_key = key(a, tenant, rl_arena_printf(a, "req:monitor:%s", rid)), .dedupe_value = eid,
+        .ops = ops, .nops = nops,
     };
     rl_write_result_t res;
     rl_err_t rc = rl_store_write(self->store, a, &w, &res, err);
@@ -441,7 +460,6 @@ static rl_err_t handle_entry(correlator_t *self, const char *tenant, const rl_st
 
 size_t correlator_tick(correlator_t *self)
 {
-    self->more = 0;
     rl_error_t err;
     rl_error_clear(&err);
     rl_arena_reset(self->arena);
@@ -499,11 +517,8 @@ size_t correlator_tick(correlator_t *self)
         if (spent)
             self->next_tenant = ti;
     }
-    /* more may wait: the budget ran out, or a read stopped short of the count (own pending entries
-     * come back alone, before new ones); a tick that finds nothing ends the run */
-    self->more = spent || total > 0;
+    /* total > 0: more may wait (the budget ran out, or a read stopped short of the count: own
+     * pending entries come back alone, before new ones); 0 ends the run */
     free(names);
     return total;
 }
-
-int correlator_more(const correlator_t *self) { return self->more; }

@@ -13,7 +13,8 @@
 
 typedef struct correlator correlator_t;
 
-/* store, log and clock are borrowed; reader (group CORRELATOR_GROUP, this replica's consumer name)
+/* store (used by the correlator alone: it runs on the service's work thread), log and clock are
+ * borrowed; reader (group CORRELATOR_GROUP, this replica's consumer name)
  * is copied. NULL when out of memory. */
 correlator_t *correlator_new(rl_store_t *store, rl_log_t *log, rl_clock_t *clock, const rl_group_reader_t *reader);
 void correlator_destroy(correlator_t **self_p);
@@ -27,8 +28,5 @@ void correlator_destroy(correlator_t **self_p);
  * service answers no request any more), until none is left or rl_group_give_up.
  * Returns entries handled. */
 size_t correlator_tick(correlator_t *self);
-/* 1 when the last tick handled entries (more may wait) or stopped at its budget with some left:
- * the loop's `more` hook. */
-int correlator_more(const correlator_t *self);
 
 #endif

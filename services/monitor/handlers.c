@@ -13,7 +13,8 @@
 
 /*  rl:{t}:riskevent:log                 stream  field e = packed RiskEvent (as received + stamps)
  *  rl:{t}:riskevent:seen                set     "<source>\n<event id>" of every event stored: once
- *  rl:{t}:riskevent:count               hash    "<source>.accepted|duplicate|rejected" -> n
+ *  rl:{t}:riskevent:count               hash    "<source>.accepted|duplicate|rejected|unlinked" -> n
+ *                                                (unlinked: counted by correlate_consumer.c)
  *  rl:{t}:riskevent:unmeasured          zset    occurred_at -> "<source>\n<event id>": control tests no
  *                                                metric took (correlate_consumer.c)
  */
@@ -191,6 +192,8 @@ static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *repl
             sc->duplicate = count;
         else if (!strcmp(dot + 1, "rejected"))
             sc->rejected = count;
+        else if (!strcmp(dot + 1, "unlinked"))
+            sc->unlinked = count;
     }
     st->sources = list;
     st->n_sources = n;

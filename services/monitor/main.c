@@ -15,7 +15,8 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->sweep_arena = rl_arena_new(0);
     rl_group_reader_t reader;
     rl_service_group_reader(ctx, CORRELATOR_GROUP, &reader);
-    srv->correlator = correlator_new(ctx->store, ctx->log, &srv->clock, &reader);
+    /* the correlator runs on the work thread, with that thread's connection */
+    srv->correlator = correlator_new(ctx->work_store, ctx->log, &srv->clock, &reader);
     return srv->sweep_arena && srv->correlator ? 0 : -1;
 }
 
@@ -26,15 +27,16 @@ static void tick(void *p, const rl_service_ctx_t *ctx)
 {
     server_t *srv = p;
     (void)ctx;
-    correlator_tick(srv->correlator);
     if (rl_clock_now(&srv->clock) - srv->last_sweep_ms >= SWEEP_INTERVAL_MS)
         handlers_sweep_all(srv);
 }
 
-static int more(void *p)
+/* Correlation runs beside the requests: ingestion is acknowledged without waiting for it, and it
+ * keeps up on the other core while the loop is busy. */
+static size_t work(void *p)
 {
-    const server_t *srv = p;
-    return correlator_more(srv->correlator);
+    server_t *srv = p;
+    return correlator_tick(srv->correlator);
 }
 
 static void teardown(void *p)
@@ -62,7 +64,7 @@ int main(int argc, char **argv)
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
         endpoint, setup, handlers_route, tick, teardown, &srv, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], metrics, more,
+        groups, sizeof groups / sizeof groups[0], metrics, work,
     };
     return rl_service_main(argc, argv, &svc);
 }

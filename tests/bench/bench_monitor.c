@@ -867,7 +867,7 @@ static long long correlator_backlog(redisContext *c)
     return lag < 0 || pending < 0 ? -1 : lag + pending;
 }
 
-/* Correlation runs behind ingestion (requests come first, rl_service_t.more): how much was left
+/* Correlation runs beside ingestion (rl_service_t.work: its own thread) and may fall behind: how much was left
  * after the last run, and how long the idle monitor took to correlate it. Informational. */
 static void correlation_drain(const cfg_t *cfg)
 {

@@ -497,7 +497,7 @@ static void test_correlation_reassessment(void **state)
     assert_non_null(strstr(run.out, "reassessment"));
     assert_non_null(strstr(run.out, "evt-000001 from siem-prod"));
     harness_run_free(&run);
-    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 1);
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.unlinked"), 1);
     /* the batch, as correlated, is one domain event: what subscribers and the audit trail see */
     redisContext *c = harness_redis_connect(h);
     assert_non_null(c);
@@ -571,7 +571,7 @@ static void test_correlation_count_rule(void **state)
     assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:linked:R-2"), 5);
     alerts(h, RISKLINE__V1__ALERT_STATE__ALERT_STATE_OPEN, buf, sizeof buf);
     assert_string_equal(buf, "AL-1 reassessment R-1;");
-    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 0);
+    assert_int_equal(redis_int(h, "HEXISTS rl:{default}:riskevent:count siem-prod.unlinked"), 0);
     redisContext *c = harness_redis_connect(h);
     assert_non_null(c);
     redisReply *x = redisCommand(c, "HGET rl:{default}:alert:reassessment:R-1 pb");
@@ -989,7 +989,7 @@ static void test_status_stream_lag(void **state)
     char buf[128];
     xinfo(h, buf, sizeof buf);
     assert_string_equal(buf, "3/0/0/3");  /* 3 entries, none unread or pending, 3 read */
-    assert_int_equal(redis_int(h, "ZCARD rl:{default}:riskevent:unlinked"), 6);  /* every event handled */
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.unlinked"), 6);  /* every event handled, once */
     /* a group state made directly, atomically against the correlator: entry 1 delivered to another
      * consumer and never acknowledged (pending), entries 2 and 3 unread (lag); the correlator reads
      * only its own pending entries and new ones, so this state stays */

@@ -442,11 +442,12 @@ static void test_status_and_roles(void **state)
             break;
         usleep(50 * 1000);
     }
-    stdout_starts("SOURCE         ACCEPTED  DUPLICATE  REJECTED\n"
-              "(invalid)      0         0          1\n"
-              "aws-guardduty  1         0          0\n"
-              "siem-prod      2         1          1\n"
-              "3 sources: 3 accepted, 1 duplicate, 2 rejected\n"
+    /* no risk exists: every accepted event is unlinked */
+    stdout_starts("SOURCE         ACCEPTED  DUPLICATE  REJECTED  UNLINKED\n"
+              "(invalid)      0         0          1         0\n"
+              "aws-guardduty  1         0          0         1\n"
+              "siem-prod      2         1          1         2\n"
+              "3 sources: 3 accepted, 1 duplicate, 2 rejected; 3 matched no risk (unlinked)\n"
               "alerts open: 0\n"
               /* 3 batches stored (one entry each), all read and acknowledged */
               "stream lag:  0 entries unread, 0 pending (log: 3 entries)\n"
@@ -466,6 +467,7 @@ static void test_status_and_roles(void **state)
     assert_int_equal((int)harness_jnum(siem, "accepted"), 2);
     assert_int_equal((int)harness_jnum(siem, "duplicate"), 1);
     assert_int_equal((int)harness_jnum(siem, "rejected"), 1);
+    assert_int_equal((int)harness_jnum(siem, "unlinked"), 2);
     assert_int_equal((int)harness_jnum(j, "stream_lag"), 0);
     assert_int_equal((int)harness_jnum(j, "stream_pending"), 0);
     assert_int_equal((int)harness_jnum(j, "stream_length"), 3);

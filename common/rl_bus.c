@@ -339,7 +339,7 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t 
     }
     if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET) {
         /* any authenticated principal, whatever its tenants: probes ask with the service's own key */
-        rl_bus_req_t hreq = {principal, env, env->tenant, env->request_id, self->arena};
+        rl_bus_req_t hreq = {principal, env, env->tenant, env->request_id, self->arena, data, len};
         *route_name = "health_get";
         if (!self->health_fn)
             return rl_error_set(err, RL_ERR_UNSUPPORTED, "body", "the %s service does not report health",
@@ -349,7 +349,7 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t 
     if (!rl_principal_has_tenant(principal, env->tenant))
         return rl_error_set(err, RL_ERR_FORBIDDEN, "tenant", "principal %s has no access to tenant %s",
                             principal->name, env->tenant);
-    rl_bus_req_t req = {principal, env, env->tenant, env->request_id, self->arena};
+    rl_bus_req_t req = {principal, env, env->tenant, env->request_id, self->arena, data, len};
     if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_PING) {
         *route_name = "ping";
         return handle_ping(self, &req, reply);

@@ -25,6 +25,8 @@ typedef struct {
     const char *tenant;
     const char *request_id;
     rl_arena_t *arena;         /* per-request memory: the reply body comes from here */
+    const uint8_t *data;       /* env as received (packed): for passing parts of it on as they are */
+    size_t len;
 } rl_bus_req_t;
 
 /* Sets the reply body and returns RL_OK, or returns an error code with err filled in (the bus then

@@ -158,3 +158,100 @@ cleanup:
     cJSON_Delete(b);
     return n;
 }
+
+/* --- the wire format --- */
+
+static int varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 70 && *pos < len; shift += 7) {
+        uint8_t b = buf[(*pos)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+int rl_codec_wire_next(const uint8_t *buf, size_t len, size_t *pos, rl_wire_record_t *out)
+{
+    if (*pos >= len)
+        return 0;
+    size_t p = *pos;
+    uint64_t tag, n = 0;
+    if (varint(buf, len, &p, &tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff)
+        return -1;
+    out->field = (uint32_t)(tag >> 3);
+    out->wire_type = (int)(tag & 7);
+    size_t body = p;
+    switch (out->wire_type) {
+    case 0:
+        if (varint(buf, len, &p, &n))
+            return -1;
+        n = p - body;
+        break;
+    case 1: n = 8; break;
+    case 5: n = 4; break;
+    case 2:
+        if (varint(buf, len, &p, &n))
+            return -1;
+        body = p;
+        break;
+    default: return -1;  /* groups (3, 4) are not used by proto3 */
+    }
+    if (n > len - body)
+        return -1;
+    out->start = buf + *pos;
+    out->body = buf + body;
+    out->body_len = (size_t)n;
+    out->len = body + (size_t)n - *pos;
+    *pos = body + (size_t)n;
+    return 1;
+}
+
+int rl_codec_wire_find(const uint8_t *buf, size_t len, uint32_t outer, uint32_t inner, rl_wire_record_t *out,
+                       size_t max)
+{
+    size_t pos = 0, found = 0;
+    rl_wire_record_t r;
+    int rc;
+    while ((rc = rl_codec_wire_next(buf, len, &pos, &r)) == 1) {
+        if (r.field != outer || r.wire_type != 2)
+            continue;
+        size_t ipos = 0;
+        rl_wire_record_t e;
+        int irc;
+        while ((irc = rl_codec_wire_next(r.body, r.body_len, &ipos, &e)) == 1)
+            if (e.field == inner && e.wire_type == 2 && found++ < max)
+                out[found - 1] = e;
+        if (irc < 0)
+            return -1;
+    }
+    return rc < 0 || found > INT32_MAX ? -1 : (int)found;
+}
+
+uint8_t *rl_codec_wire_frame(uint32_t field, const uint8_t *body, size_t body_len, rl_arena_t *arena, size_t *len_out)
+{
+    uint8_t head[16];
+    size_t h = 0;
+    for (uint64_t v = (uint64_t)field << 3 | 2; ; v >>= 7) {
+        head[h++] = (uint8_t)(v < 0x80 ? v : (v & 0x7f) | 0x80);
+        if (v < 0x80)
+            break;
+    }
+    for (uint64_t v = body_len; ; v >>= 7) {
+        head[h++] = (uint8_t)(v < 0x80 ? v : (v & 0x7f) | 0x80);
+        if (v < 0x80)
+            break;
+    }
+    uint8_t *out = rl_arena_alloc(arena, h + body_len);
+    if (!out)
+        return NULL;
+    memcpy(out, head, h);
+    if (body_len)
+        memcpy(out + h, body, body_len);
+    *len_out = h + body_len;
+    return out;
+}

@@ -43,6 +43,37 @@ int rl_codec_diff(const ProtobufCMessage *before, const ProtobufCMessage *after,
 /* The value of one field of msg rendered as compact JSON text (arena-owned). */
 char *rl_codec_field_text(const ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f, rl_arena_t *arena);
 
+/* --- the wire format, for passing packed messages on without re-packing them ---
+ *
+ *   record = tag (varint: field << 3 | wire type) [length (varint)] body
+ *
+ * One record of a packed message: its field number and wire type, and where it lies. */
+typedef struct {
+    uint32_t field;
+    int wire_type;          /* 0 varint, 1 64-bit, 2 length-delimited, 5 32-bit */
+    const uint8_t *start;   /* the whole record: tag, length, body */
+    size_t len;
+    const uint8_t *body;    /* a length-delimited record's body (else the value's bytes) */
+    size_t body_len;
+} rl_wire_record_t;
+
+/* The record at *pos of buf (len bytes), and *pos past it: 1, or 0 at the end, -1 when the bytes
+ * are not well-formed (a truncated record, a group, a varint over 10 bytes). */
+int rl_codec_wire_next(const uint8_t *buf, size_t len, size_t *pos, rl_wire_record_t *out);
+
+/* Each record of field `inner` inside the length-delimited records of field `outer` of a packed
+ * message (in order; a field repeated on the wire counts as protobuf merges it): out[i] is a
+ * whole inner record (e.g. Envelope 80 event_batch -> EventBatch 1 events: each event as sent,
+ * tag and length included). Returns how many (at most max are stored), -1 on bytes that are not
+ * well-formed. */
+int rl_codec_wire_find(const uint8_t *buf, size_t len, uint32_t outer, uint32_t inner, rl_wire_record_t *out,
+                       size_t max);
+
+/* A length-delimited record of `field` holding body (tag, length, body) in arena memory; NULL on
+ * arena exhaustion. */
+uint8_t *rl_codec_wire_frame(uint32_t field, const uint8_t *body, size_t body_len, rl_arena_t *arena,
+                             size_t *len_out);
+
 /* Replaces, in place, each byte that does not start a well-formed UTF-8 character with '?';
  * for echoing client text in replies (a proto3 string must be UTF-8). Returns s. */
 char *rl_codec_utf8_scrub(char *s);

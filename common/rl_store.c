@@ -71,61 +71,48 @@ static const char CHAIN_READ_LUA[] =
     "return {redis.call('XRANGE', KEYS[1], ARGV[1], '+', 'COUNT', ARGV[2]),\n"
     "        redis.call('HMGET', KEYS[2], 'seq', 'h', 'id', 'signer', 'sig')}\n";
 
-/* Append to a stream once per idempotency key (ingestion). KEYS: 1 set of keys seen, 2 stream,
- * 3 counters hash. ARGV: 1 key (member), 2 bytes, 3 counter field when accepted, 4 when a
- * duplicate. SADD both checks and marks in one command; a failing XADD takes the mark back, so
- * the sender's retry is accepted. */
-static const char APPEND_LUA[] =
-    "if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then\n"
-    "  redis.call('HINCRBY', KEYS[3], ARGV[4], 1) return {'D', ''}\n"
-    "end\n"
-    "local id = redis.pcall('XADD', KEYS[2], '*', 'e', ARGV[2])\n"
-    "if type(id) == 'table' and id.err then redis.call('SREM', KEYS[1], ARGV[1]) return id end\n"
-    "redis.call('HINCRBY', KEYS[3], ARGV[3], 1)\n"
-    "return {'A', id}\n";
-
-/* The same for a whole batch sharing one set, stream and counters hash, in one call, and stored
- * as ONE stream entry holding every new event as a field `e`, in order:
+/* Ingestion: a batch appended once per idempotency key, as ONE stream entry whose field b holds
+ * every item's bytes, in order:
  *
- *   XADD rl:{t}:riskevent:log * e <event 1> e <event 2> ... e <event k>
+ *   XADD <stream> * b <item 1><item 2>...<item n> <field> <value> ...
  *
- * so Redis pays one XADD, one SMISMEMBER, one SADD and a HINCRBY per counter for the batch, not
- * two Lua calls per event. An event repeated inside the batch counts as a duplicate after its
- * first copy. The XADD goes first: if it fails nothing is marked and the sender's retry is
- * accepted. KEYS: 1 seen set, 2 stream, 3 counters. ARGV: 1 n, then n members, n payloads, n
- * accepted fields, n duplicate fields. Returns {entry id or "", one 'A' or 'D' per event}. */
+ * so Redis parses a few arguments and one large one, however many events a batch holds, and Lua
+ * handles no event's bytes one by one. SMISMEMBER checks every idempotency key: if any is known,
+ * nothing is written and the flags say which ('D'); the caller sends the others again (the bytes
+ * would have to be cut apart otherwise). The XADD goes first: if it fails nothing is marked and the
+ * sender's retry is accepted. Counters are added only with a write (or when n is 0).
+ * KEYS: 1 seen set, 2 stream, 3 counters. ARGV: 1 n, 2..n+1 members, n+2 bytes, n+3 npairs, then
+ * npairs entry field/value pairs, then ncounts, then ncounts counter field/increment pairs.
+ * Returns {entry id or "", flags: n of 'A', or some 'D' when nothing was written}. */
 static const char APPEND_BATCH_LUA[] =
     "local n = tonumber(ARGV[1])\n"
-    "local members = {}\n"
-    "for i = 1, n do members[i] = ARGV[1 + i] end\n"
-    "local known = redis.call('SMISMEMBER', KEYS[1], unpack(members))\n"
-    "local flags, new, fields, counts, inbatch = {}, {}, {}, {}, {}\n"
-    "for i = 1, n do\n"
-    "  local m, f = members[i]\n"
-    "  if known[i] == 1 or inbatch[m] then\n"
-    "    flags[i] = 'D' f = ARGV[1 + 3 * n + i]\n"
-    "  else\n"
-    "    inbatch[m] = true new[#new + 1] = m\n"
-    "    fields[#fields + 1] = 'e' fields[#fields + 1] = ARGV[1 + n + i]\n"
-    "    flags[i] = 'A' f = ARGV[1 + 2 * n + i]\n"
-    "  end\n"
-    "  counts[f] = (counts[f] or 0) + 1\n"
-    "end\n"
     "local id = ''\n"
-    "if #new > 0 then\n"
-    "  id = redis.pcall('XADD', KEYS[2], '*', unpack(fields))\n"
+    "if n > 0 then\n"
+    "  local members = {}\n"
+    "  for i = 1, n do members[i] = ARGV[1 + i] end\n"
+    "  local known = redis.call('SMISMEMBER', KEYS[1], unpack(members))\n"
+    "  local flags, dup = {}, false\n"
+    "  for i = 1, n do\n"
+    "    if known[i] == 1 then flags[i] = 'D' dup = true else flags[i] = 'A' end\n"
+    "  end\n"
+    "  if dup then return {'', table.concat(flags)} end\n"
+    "  local args, np = {'b', ARGV[n + 2]}, tonumber(ARGV[n + 3])\n"
+    "  for j = 1, 2 * np do args[2 + j] = ARGV[n + 3 + j] end\n"
+    "  id = redis.pcall('XADD', KEYS[2], '*', unpack(args))\n"
     "  if type(id) == 'table' and id.err then return id end\n"
-    "  redis.call('SADD', KEYS[1], unpack(new))\n"
+    "  redis.call('SADD', KEYS[1], unpack(members))\n"
     "end\n"
-    "for f, c in pairs(counts) do redis.call('HINCRBY', KEYS[3], f, c) end\n"
-    "return {id, table.concat(flags)}\n";
+    "local c = n + 4 + 2 * tonumber(ARGV[n + 3])\n"
+    "for j = 0, tonumber(ARGV[c]) - 1 do\n"
+    "  redis.call('HINCRBY', KEYS[3], ARGV[c + 1 + 2 * j], ARGV[c + 2 + 2 * j])\n"
+    "end\n"
+    "return {id, string.rep('A', n)}\n";
 
-enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_APPEND, SCRIPT_APPEND_BATCH, SCRIPT_COUNT };
-static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA, APPEND_LUA,
-                                                        APPEND_BATCH_LUA};
+enum { SCRIPT_WRITE, SCRIPT_RESERVE, SCRIPT_CHAIN_READ, SCRIPT_APPEND_BATCH, SCRIPT_COUNT };
+static const char *const script_source[SCRIPT_COUNT] = {WRITE_LUA, RESERVE_LUA, CHAIN_READ_LUA, APPEND_BATCH_LUA};
 /* Read-only scripts run as EVALSHA_RO: Redis then checks their keys as reads, so a service whose
  * ACL user may only read those keys (the report) can still run them. */
-static const int script_ro[SCRIPT_COUNT] = {0, 0, 1, 0, 0};
+static const int script_ro[SCRIPT_COUNT] = {0, 0, 1, 0};
 
 /* Audit chain heads last seen per stream, so a write needs no extra round trip to learn its
  * predecessor; a stale entry costs one retry (the script returns the real head). */
@@ -1639,51 +1626,41 @@ rl_err_t rl_store_group_info(rl_store_t *self, rl_arena_t *arena, const char *st
     return RL_OK;
 }
 
-static int same_target(const rl_append_t *items, size_t n)
+/* Counter increments of one call: the accepted field of each item sent (todo[i] 1) and the
+ * duplicate field of each duplicate (todo[i] 2), summed per field. */
+static size_t append_counts(const rl_append_item_t *items, size_t n, const unsigned char *todo, const char **field,
+                            size_t *count)
 {
-    for (size_t i = 1; i < n; i++)
-        if (strcmp(items[i].stream_key, items[0].stream_key) || strcmp(items[i].counter_key, items[0].counter_key) ||
-            strcmp(items[i].seen_key, items[0].seen_key))
-            return 0;
-    return 1;
-}
-
-static rl_err_t append_batch(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
-                             rl_append_outcome_t *out, const char **ids, rl_error_t *err)
-{
-    rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND_BATCH);
-    rl_cmd_arg(c, "3");
-    rl_cmd_arg(c, items[0].seen_key);
-    rl_cmd_arg(c, items[0].stream_key);
-    rl_cmd_arg(c, items[0].counter_key);
-    rl_cmd_argf(c, "%zu", n);
-    for (size_t i = 0; i < n; i++)
-        rl_cmd_arg(c, items[i].member);
-    for (size_t i = 0; i < n; i++)
-        rl_cmd_argb(c, items[i].bytes, items[i].len);
-    for (size_t i = 0; i < n; i++)
-        rl_cmd_arg(c, items[i].accepted_field);
-    for (size_t i = 0; i < n; i++)
-        rl_cmd_arg(c, items[i].duplicate_field);
-    const rl_val_t *v;
-    rl_err_t rc = eval(self, arena, SCRIPT_APPEND_BATCH, c, &v, err);
-    if (rc)
-        return rc;
-    if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR || v->elem[1].type != RL_VAL_STR ||
-        v->elem[1].len != n)
-        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: %s",
-                            v->type == RL_VAL_ERR ? v->s : "unexpected reply");
+    size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        out[i] = v->elem[1].s[i] == 'A' ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
-        if (ids)
-            ids[i] = out[i] == RL_APPEND_ACCEPTED ? v->elem[0].s : "";
+        if (todo[i] != 1 && todo[i] != 2)
+            continue;
+        const char *f = todo[i] == 1 ? items[i].accepted_field : items[i].duplicate_field;
+        size_t j = 0;
+        while (j < k && strcmp(field[j], f))
+            j++;
+        if (j == k) {
+            field[k] = f;
+            count[k++] = 0;
+        }
+        count[j]++;
     }
-    return RL_OK;
+    return k;
 }
 
-rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
-                              rl_append_outcome_t *out, const char **ids, rl_error_t *err)
+static int member_cmp(const void *a, const void *b)
 {
+    const rl_append_item_t *const *x = a, *const *y = b;
+    int c = strcmp((*x)->member, (*y)->member);
+    return c ? c : (*x < *y ? -1 : *x > *y);
+}
+
+rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to,
+                              const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, const char **entry_id,
+                              rl_error_t *err)
+{
+    if (entry_id)
+        *entry_id = "";
     if (!n)
         return RL_OK;
     rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
@@ -1692,42 +1669,76 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
     /* listed like a domain stream, so the consumers find a tenant that only ever sent events */
     char tenant[RL_MAX_TENANT * 2 + 1];
     const char *unused;
-    for (size_t i = 0; i < n; i++)
-        if ((i == 0 || strcmp(items[i].stream_key, items[i - 1].stream_key)) &&
-            chain_names(arena, items[i].stream_key, tenant, sizeof tenant, &unused) == 0 &&
-            (rc = list_tenant(self, arena, head_slot(self, items[i].stream_key), tenant, err)))
-            return rc;
-    if (n > 1 && same_target(items, n))
-        return append_batch(self, arena, items, n, out, ids, err);
-    rl_cmd_t **cmds = rl_arena_alloc(arena, n * sizeof *cmds);
-    const rl_val_t **vals = rl_arena_alloc(arena, n * sizeof *vals);
-    if (!cmds || !vals)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-    for (size_t i = 0; i < n; i++) {
-        rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND);
-        rl_cmd_arg(c, "3");
-        rl_cmd_arg(c, items[i].seen_key);
-        rl_cmd_arg(c, items[i].stream_key);
-        rl_cmd_arg(c, items[i].counter_key);
-        rl_cmd_arg(c, items[i].member);
-        rl_cmd_argb(c, items[i].bytes, items[i].len);
-        rl_cmd_arg(c, items[i].accepted_field);
-        rl_cmd_arg(c, items[i].duplicate_field);
-        cmds[i] = c;
-    }
-    if ((rc = rl_store_pipeline(self, arena, n, cmds, vals, err)))
+    if (chain_names(arena, to->stream_key, tenant, sizeof tenant, &unused) == 0 &&
+        (rc = list_tenant(self, arena, head_slot(self, to->stream_key), tenant, err)))
         return rc;
+    /* state per item: 1 to send, 2 a duplicate (counted with the call that writes), 4 stored */
+    unsigned char *st = rl_arena_alloc(arena, n);
+    const rl_append_item_t **order = rl_arena_alloc(arena, n * sizeof *order);
+    const char **field = rl_arena_alloc(arena, 2 * n * sizeof *field);
+    size_t *count = rl_arena_alloc(arena, 2 * n * sizeof *count), *sent = rl_arena_alloc(arena, n * sizeof *sent);
+    if (!st || !order || !field || !count || !sent)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    /* an item repeated inside the batch is a duplicate of its first copy */
     for (size_t i = 0; i < n; i++) {
-        const rl_val_t *v = vals[i];
-        /* Redis lost the script (restart, SCRIPT FLUSH): this one again with its source */
-        if (v->type == RL_VAL_ERR && !strncmp(v->s, "NOSCRIPT", 8) && (rc = eval(self, arena, SCRIPT_APPEND, cmds[i], &v, err)))
+        st[i] = 1;
+        order[i] = &items[i];
+    }
+    qsort(order, n, sizeof *order, member_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (!strcmp(order[i]->member, order[i - 1]->member))
+            st[order[i] - items] = 2;
+    /* a round per set of duplicates found: each round sends only items not known to be, so it ends
+     * (at most n + 1 rounds; one when nothing was sent before, two for a batch sent again whole) */
+    for (size_t round = 0; round <= n; round++) {
+        size_t ns = 0, bytes = 0;
+        for (size_t i = 0; i < n; i++)
+            if (st[i] == 1) {
+                sent[ns++] = i;
+                bytes += items[i].len;
+            }
+        uint8_t *blob = rl_arena_alloc(arena, bytes ? bytes : 1);
+        if (!blob)
+            return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+        for (size_t k = 0, o = 0; k < ns; o += items[sent[k]].len, k++)
+            memcpy(blob + o, items[sent[k]].bytes, items[sent[k]].len);
+        size_t nc = append_counts(items, n, st, field, count);
+        rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND_BATCH);
+        rl_cmd_arg(c, "3");
+        rl_cmd_arg(c, to->seen_key);
+        rl_cmd_arg(c, to->stream_key);
+        rl_cmd_arg(c, to->counter_key);
+        rl_cmd_argf(c, "%zu", ns);
+        for (size_t k = 0; k < ns; k++)
+            rl_cmd_arg(c, items[sent[k]].member);
+        rl_cmd_argb(c, blob, bytes);
+        rl_cmd_argf(c, "%zu", to->nfields);
+        for (size_t k = 0; k < 2 * to->nfields; k++)
+            rl_cmd_arg(c, to->fields[k]);
+        rl_cmd_argf(c, "%zu", nc);
+        for (size_t k = 0; k < nc; k++) {
+            rl_cmd_arg(c, field[k]);
+            rl_cmd_argf(c, "%zu", count[k]);
+        }
+        const rl_val_t *v;
+        if ((rc = eval(self, arena, SCRIPT_APPEND_BATCH, c, &v, err)))
             return rc;
-        if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR)
+        if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR || v->elem[1].type != RL_VAL_STR ||
+            v->elem[1].len != ns)
             return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: %s",
                                 v->type == RL_VAL_ERR ? v->s : "unexpected reply");
-        out[i] = v->elem[0].s[0] == 'A' ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
-        if (ids)
-            ids[i] = v->elem[1].s;
+        if (v->elem[0].len || !ns) {  /* written (or nothing left to write), counters too: done */
+            for (size_t k = 0; k < ns; k++)
+                st[sent[k]] = 4;
+            for (size_t i = 0; i < n; i++)
+                out[i] = st[i] == 4 ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
+            if (entry_id && ns)
+                *entry_id = v->elem[0].s;
+            return RL_OK;
+        }
+        for (size_t k = 0; k < ns; k++)
+            if (v->elem[1].s[k] == 'D')
+                st[sent[k]] = 2;
     }
-    return RL_OK;
+    return rl_error_set(err, RL_ERR_INTERNAL, "", "append did not settle");
 }

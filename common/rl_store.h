@@ -179,27 +179,34 @@ rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *st
                              rl_error_t *err);
 
 /* --- ingestion: append once per idempotency key --- */
+/* Where a batch goes, and what its entry holds besides the items. */
 typedef struct {
-    const char *seen_key;         /* a set of the idempotency keys appended so far ... */
-    const char *member;           /* ... and this item's */
-    const char *stream_key;
+    const char *seen_key;         /* a set of the idempotency keys appended so far */
+    const char *stream_key;       /* the log: one entry per batch */
     const char *counter_key;      /* a hash of counters */
+    const char *const *fields;    /* more fields of the entry: name, value, name, value ... */
+    size_t nfields;               /* pairs */
+} rl_append_t;
+
+typedef struct {
+    const char *member;           /* its idempotency key */
+    const void *bytes;            /* appended to the entry's field b */
+    size_t len;
     const char *accepted_field;   /* HINCRBY'd on an append ... */
     const char *duplicate_field;  /* ... or on a duplicate */
-    const void *bytes;            /* stored as field `e` */
-    size_t len;
-} rl_append_t;
+} rl_append_item_t;
 
 typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
 
-/* Appends each item to its stream unless its member is in its seen set, each atomically; items
- * sharing one set, stream and counters hash go in one script call and ONE stream entry (a field
- * `e` per new item, in order: read them with rl_stream_entry_event), others in one pipeline of an
- * entry each (one round trip). out[i] says which; ids[i] (may be NULL) gets the entry id ("" for a
- * duplicate). RL_OK means every item is persisted or was before:
- * only then may the sender be acknowledged. */
-rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *items, size_t n,
-                              rl_append_outcome_t *out, const char **ids, rl_error_t *err);
+/* Appends the items whose member is not in the seen set yet (nor earlier in the batch) as ONE
+ * stream entry: field b = their bytes concatenated in order, then to->fields; and marks them
+ * seen, atomically (a Lua script; replicas may append at once). out[i] says which were appended;
+ * *entry_id (may be NULL) gets the entry id ("" when none was). RL_OK means every item is
+ * persisted or was before: only then may the sender be acknowledged. Usually one round trip; one
+ * more when some were seen before (the script writes nothing then, and the rest is sent again). */
+rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to,
+                              const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, const char **entry_id,
+                              rl_error_t *err);
 
 /* --- the tenant directory and consumer groups --- */
 /* Every tenant that has a domain event stream (a set; rl_store_write adds the tenant). */

@@ -5,6 +5,7 @@
 #include "metric_store.h"
 #include "rl_codec.h"
 #include "rl_event.h"
+#include "rl_ingest.h"
 #include "rl_limits.h"
 
 #include <stdio.h>
@@ -215,7 +216,7 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
             snprintf(rid, sizeof rid, "kri-%s-%zu", id, k);
         else
             snprintf(rid, sizeof rid, "ct-%s-%zu-%s", id, k, ids[i]);
-        rl_bus_req_t req = {&who, NULL, tenant, rid, a};
+        rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0};
         metric_t *m;
         rl_err_t rc = RL_ERR_CONFLICT;
         /* a conflict: another replica (or a user) recorded a result of the metric meanwhile; each
@@ -234,18 +235,12 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
     return RL_OK;
 }
 
-/* Decodes event k of entry `id`, records it when it is a measurement, and correlates it: *out gets
- * the event with its linked risks (NULL for bytes that do not decode: kept in the log, passed
- * over). RL_OK when it may go on to link_entry. */
-static rl_err_t prepare(correlator_t *self, const char *tenant, const char *id, size_t k, const char *bytes,
-                        size_t len, Riskline__V1__RiskEvent **out, rl_error_t *err)
+/* Records event k of entry `id` when it is a measurement, and correlates it: e gets its linked
+ * risks. RL_OK when it may go on to link_entry. */
+static rl_err_t prepare(correlator_t *self, const char *tenant, const char *id, size_t k, Riskline__V1__RiskEvent *e,
+                        rl_error_t *err)
 {
     rl_arena_t *a = self->arena;
-    *out = NULL;
-    Riskline__V1__RiskEvent *e =
-        rl_codec_unpack(&riskline__v1__risk_event__descriptor, bytes, len, RL_MAX_REPLY_BYTES, a);
-    if (!e)
-        return RL_OK;
     rl_err_t rc = record_measurement(self, tenant, id, k, e, err);
     if (rc)
         return rc;
@@ -257,7 +252,6 @@ static rl_err_t prepare(correlator_t *self, const char *tenant, const char *id, 
         return rc;
     e->linked_risks = linked;  /* what subscribers see of it (record_entry) */
     e->n_linked_risks = nl;
-    *out = e;
     return RL_OK;
 }
 
@@ -412,7 +406,7 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
                                                                                               : "monitor");
     char rid[RL_MAX_REQUEST_ID + 1];
     snprintf(rid, sizeof rid, "ev-%s", id);
-    rl_bus_req_t req = {&who, NULL, tenant, rid, a};
+    rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0};
     const char *eid = rl_arena_printf(a, "%s/%s", evs[0]->source, evs[0]->event_id);
     const char *comment = rl_arena_printf(a, "%zu event%s from %s; %zu linked to risks", n, n == 1 ? "" : "s",
                                           evs[0]->source, linked);
@@ -439,16 +433,18 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
 static rl_err_t handle_entry(correlator_t *self, const char *tenant, const rl_stream_entry_t *ent, size_t *nevents,
                              rl_error_t *err)
 {
-    const char *bytes;
-    size_t len, k = 0, nev = 0;
+    size_t cursor = 0, k = 0, nev = 0;
     rl_err_t rc = RL_OK;
     Riskline__V1__RiskEvent **evs = rl_arena_alloc(self->arena, (RL_MAX_BATCH + 1) * sizeof *evs);
     if (!evs)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-    /* an entry is an ingestion batch: a field `e` per event */
-    while (rc == RL_OK && k < RL_MAX_BATCH && rl_stream_entry_event(ent, k, &bytes, &len) == 0) {
-        rc = prepare(self, tenant, ent->id, k++, bytes, len, &evs[nev], err);
-        nev += rc == RL_OK && evs[nev];
+    /* an entry is an ingestion batch (rl_ingest.h); bytes that do not decode stay in the log and
+     * are passed over */
+    Riskline__V1__RiskEvent *e;
+    while (rc == RL_OK && k < RL_MAX_BATCH && rl_ingest_next(ent, &cursor, self->arena, &e) == 1) {
+        if (e && (rc = prepare(self, tenant, ent->id, k, e, err)) == RL_OK)
+            evs[nev++] = e;
+        k++;
     }
     *nevents += k;
     if (rc == RL_OK && nev)

@@ -5,13 +5,15 @@
 #include "correlate_consumer.h"
 #include "metric_store.h"
 #include "rl_codec.h"
+#include "rl_ingest.h"
 #include "rl_limits.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/*  rl:{t}:riskevent:log                 stream  field e = packed RiskEvent (as received + stamps)
+/*  rl:{t}:riskevent:log                 stream  an entry per batch: b = the new events as received,
+ *                                                at, by = when and from whom (rl_ingest.h)
  *  rl:{t}:riskevent:seen                set     "<source>\n<event id>" of every event stored: once
  *  rl:{t}:riskevent:count               hash    "<source>.accepted|duplicate|rejected|unlinked" -> n
  *                                                (unlinked: counted by correlate_consumer.c)
@@ -59,12 +61,17 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
     Riskline__V1__EventAcks *acks = rl_arena_alloc(a, sizeof *acks);
     Riskline__V1__EventAck *ack = rl_arena_alloc(a, n * sizeof *ack);
     Riskline__V1__EventAck **ackp = rl_arena_alloc(a, n * sizeof *ackp);
-    rl_append_t *items = rl_arena_alloc(a, n * sizeof *items);
+    rl_append_item_t *items = rl_arena_alloc(a, n * sizeof *items);
+    rl_wire_record_t *raw = rl_arena_alloc(a, n * sizeof *raw);
     size_t *item_of = rl_arena_alloc(a, n * sizeof *item_of);
     rl_append_outcome_t *outcome = rl_arena_alloc(a, n * sizeof *outcome);
     rl_cmd_t **rejects = rl_arena_alloc(a, n * sizeof *rejects);
-    if (!acks || !ack || !ackp || !items || !item_of || !outcome || !rejects)
+    if (!acks || !ack || !ackp || !items || !raw || !item_of || !outcome || !rejects)
         return RL_ERR_INTERNAL;
+    /* each event's record as the sender packed it (Envelope 80 event_batch -> EventBatch 1 events):
+     * stored as it is; when the records do not match what was decoded, each is packed again */
+    int have_raw = req->data && rl_codec_wire_find(req->data, req->len, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, 1,
+                                                   raw, n) == (int)n;
     size_t nrejects = 0;
     const char *stream = key(a, req->tenant, "log"), *counts = key(a, req->tenant, "count");
     const char *seen = key(a, req->tenant, "seen");
@@ -101,24 +108,31 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
             acc_field = counter(a, e->source, "accepted");
             dup_field = counter(a, e->source, "duplicate");
         }
-        /* what is stored: the event as sent, stamped with when and by whom it was received */
-        Riskline__V1__RiskEvent stored = *e;
-        stored.base.n_unknown_fields = 0;
-        stored.base.unknown_fields = NULL;
-        stored.received_at_ms = now;
-        stored.received_by = (char *)req->principal->name;
-        size_t len = 0;
-        uint8_t *bytes = rl_codec_pack(&stored.base, a, &len);
-        if (!bytes)
-            return RL_ERR_INTERNAL;
+        /* what is stored: the event as sent (the entry says when and from whom); one with fields
+         * this version does not know is packed again without them */
+        const uint8_t *bytes = have_raw ? raw[i].start : NULL;
+        size_t len = have_raw ? raw[i].len : 0;
+        if (!bytes || e->base.n_unknown_fields) {
+            Riskline__V1__RiskEvent known = *e;
+            known.base.n_unknown_fields = 0;
+            known.base.unknown_fields = NULL;
+            size_t plen = 0;
+            uint8_t *packed = rl_codec_pack(&known.base, a, &plen);
+            if (!packed || !(bytes = rl_codec_wire_frame(1, packed, plen, a, &len)))
+                return RL_ERR_INTERNAL;
+        }
         char *member = seen_member(a, e);
         if (!member || !acc_field || !dup_field)
             return RL_ERR_INTERNAL;
-        items[nitems] = (rl_append_t){seen, member, stream, counts, acc_field, dup_field, bytes, len};
+        items[nitems] = (rl_append_item_t){member, bytes, len, acc_field, dup_field};
         item_of[nitems++] = i;
     }
     /* persisted first, acknowledged after: on failure nothing is acked and the sender retries */
-    rl_err_t rc = rl_store_append_once(srv->store, a, items, nitems, outcome, NULL, err);
+    char at[24];
+    snprintf(at, sizeof at, "%lld", (long long)now);
+    const char *fields[] = {RL_INGEST_AT, at, RL_INGEST_BY, req->principal->name};
+    rl_append_t to = {seen, stream, counts, fields, 2};
+    rl_err_t rc = rl_store_append_once(srv->store, a, &to, items, nitems, outcome, NULL, err);
     if (rc)
         return rc;
     for (size_t k = 0; k < nitems; k++) {

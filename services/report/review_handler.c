@@ -7,6 +7,7 @@
 #include "report_dash.h"
 #include "report_review.h"
 #include "rl_codec.h"
+#include "rl_ingest.h"
 #include "rl_time.h"
 
 #include <inttypes.h>
@@ -75,12 +76,10 @@ static rl_err_t count_nc(void *ctx, const rl_stream_entry_t *e, rl_arena_t *s, r
 {
     (void)err;
     figures_t *f = ctx;
-    const char *b;
-    size_t len;
-    for (size_t k = 0; rl_stream_entry_event(e, k, &b, &len) == 0; k++) {
-        Riskline__V1__RiskEvent *re = rl_codec_unpack(&riskline__v1__risk_event__descriptor, b, len, RL_MAX_FRAME_BYTES, s);
+    size_t cursor = 0;
+    Riskline__V1__RiskEvent *re;
+    while (rl_ingest_next(e, &cursor, s, &re) == 1)
         f->nc += re && report_review_is_nc(re);
-    }
     return RL_OK;
 }
 
@@ -373,11 +372,9 @@ static rl_err_t nc_page(chunk_t *c, uint32_t *rows, rl_error_t *err)
     int end;
     rl_err_t rc = report_stream_page(c, key_of(c, "riskevent:log"), c->since_ms, 0, LOG_PAGE, &ents, &n, &end, err);
     for (size_t i = 0; !rc && i < n; i++) {
-        const char *b;
-        size_t len;
-        for (size_t k = 0; rl_stream_entry_event(&ents[i], k, &b, &len) == 0; k++) {
-            Riskline__V1__RiskEvent *re =
-                rl_codec_unpack(&riskline__v1__risk_event__descriptor, b, len, RL_MAX_FRAME_BYTES, a);
+        size_t cursor = 0;
+        Riskline__V1__RiskEvent *re;
+        while (rl_ingest_next(&ents[i], &cursor, a, &re) == 1) {
             if (!re || !report_review_is_nc(re))
                 continue;
             const char *cells[REPORT_REVIEW_NC_NCOLS];

@@ -20,7 +20,7 @@
  *                  each run its stream must hold exactly the XADDs that got an id, and is deleted.
  * with 1 and 4 senders at batch 100, and 1 sender at batch 1 (latency of a lone event). Afterwards
  * the monitor's stream must hold exactly the events it acknowledged as accepted (a batch is one
- * stream entry with a field `e` per accepted event). redis-server's
+ * stream entry, its field b an EventBatch of the accepted events as sent). redis-server's
  * and riskline-monitor's CPU time per event is shown too (where the time goes).
  * Then the sweep: rl:{bench}:ms:due is filled (pipelined ZADDs) with 1,000,000 milestones scored
  * day*1e9+n as services/treatment/plan_store.c does, 100 of them due before today. Timed, median
@@ -812,7 +812,7 @@ static void baseline_reset(const cfg_t *cfg, result_t *x)
 }
 
 /* The monitor's stream holds exactly what it acknowledged as accepted; prints the check. 0 when it holds. */
-/* Events held in the monitor's stream: an entry per batch, a field `e` per event. -1 on error. */
+/* Events held in the monitor's stream: an entry per batch, its field b an EventBatch of them. -1 on error. */
 static long long stream_events(redisContext *c)
 {
     long long n = 0;
@@ -826,8 +826,18 @@ static long long stream_events(redisContext *c)
         size_t got = r->elements;
         for (size_t i = 0; i < got; i++) {
             redisReply *fv = r->element[i]->element[1];
-            for (size_t k = 0; k + 1 < fv->elements; k += 2)
-                n += !strcmp(fv->element[k]->str, "e");
+            for (size_t k = 0; k + 1 < fv->elements; k += 2) {
+                if (strcmp(fv->element[k]->str, "b"))  /* the batch's events (rl_ingest.h) */
+                    continue;
+                Riskline__V1__EventBatch *b = riskline__v1__event_batch__unpack(
+                    NULL, fv->element[k + 1]->len, (const uint8_t *)fv->element[k + 1]->str);
+                if (!b) {
+                    freeReplyObject(r);
+                    return -1;
+                }
+                n += (long long)b->n_events;
+                riskline__v1__event_batch__free_unpacked(b, NULL);
+            }
             snprintf(start, sizeof start, "(%s", r->element[i]->element[0]->str);
         }
         freeReplyObject(r);

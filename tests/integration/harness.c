@@ -1573,6 +1573,26 @@ int harness_settle(const harness_t *h, const char *tenant, int timeout_ms)
     return rc;
 }
 
+/* Appends "<source>\n<event id>" of e to the growing list *ids. 0, or -1 out of memory. */
+static int id_add(char ***ids, size_t *n, size_t *cap, const Riskline__V1__RiskEvent *e)
+{
+    if (*n == *cap) {
+        size_t grown_cap = *cap ? 2 * *cap : 1024;
+        char **grown = realloc(*ids, grown_cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        *ids = grown;
+        *cap = grown_cap;
+    }
+    size_t len = strlen(e->source) + strlen(e->event_id) + 2;
+    char *id = malloc(len);
+    if (!id)
+        return -1;
+    snprintf(id, len, "%s\n%s", e->source, e->event_id);
+    (*ids)[(*n)++] = id;
+    return 0;
+}
+
 int harness_riskevents(const harness_t *h, const char *tenant, long long *total, long long *distinct)
 {
     char key[300], start[64] = "-";
@@ -1595,31 +1615,18 @@ int harness_riskevents(const harness_t *h, const char *tenant, long long *total,
             redisReply *ent = r->element[i], *fv = ent->element[1];
             snprintf(start, sizeof start, "(%s", ent->element[0]->str);
             for (size_t k = 0; k + 1 < fv->elements && rc == 0; k += 2) {
-                if (strcmp(fv->element[k]->str, "e"))
+                /* an entry is a batch: field b, an EventBatch of the events as received (rl_ingest.h) */
+                if (strcmp(fv->element[k]->str, "b"))
                     continue;
-                Riskline__V1__RiskEvent *e = riskline__v1__risk_event__unpack(
+                Riskline__V1__EventBatch *b = riskline__v1__event_batch__unpack(
                     NULL, fv->element[k + 1]->len, (const uint8_t *)fv->element[k + 1]->str);
-                if (!e) {
+                if (!b) {
                     rc = -1;
                     break;
                 }
-                if (n == cap) {
-                    cap = cap ? 2 * cap : 1024;
-                    char **grown = realloc(ids, cap * sizeof *ids);
-                    if (!grown) {
-                        riskline__v1__risk_event__free_unpacked(e, NULL);
-                        rc = -1;
-                        break;
-                    }
-                    ids = grown;
-                }
-                size_t len = strlen(e->source) + strlen(e->event_id) + 2;
-                ids[n] = malloc(len);
-                if (ids[n])
-                    snprintf(ids[n++], len, "%s\n%s", e->source, e->event_id);
-                else
-                    rc = -1;
-                riskline__v1__risk_event__free_unpacked(e, NULL);
+                for (size_t j = 0; j < b->n_events && rc == 0; j++)
+                    rc = id_add(&ids, &n, &cap, b->events[j]);
+                riskline__v1__event_batch__free_unpacked(b, NULL);
             }
         }
         freeReplyObject(r);

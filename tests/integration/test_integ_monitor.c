@@ -80,6 +80,25 @@ static void send_accepted(harness_t *h, void *sock, gen_t *g, size_t n)
 
 static void *sender(harness_t *h) { return harness_monitor_dealer(h, "siem"); }
 
+/* r (freed here) acks each event as `want` says: A accepted, D duplicate, R rejected. */
+static void expect_acks(harness_env_t *r, const char *want)
+{
+    assert_non_null(r);
+    if (!r->event_acks)
+        fail_msg("no acks: %s (%s)", r->status ? r->status->message : "?", r->status ? r->status->field : "?");
+    char got[64] = "";
+    for (size_t i = 0; i < r->event_acks->n_acks && i + 1 < sizeof got; i++) {
+        int st = r->event_acks->acks[i]->status;
+        got[i] = st == RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED    ? 'A'
+                 : st == RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE ? 'D'
+                 : st == RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED  ? 'R'
+                                                                        : '?';
+        got[i + 1] = '\0';
+    }
+    assert_string_equal(got, want);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
 static long long redis_int(harness_t *h, const char *cmd)
 {
     redisContext *c = harness_redis_connect(h);
@@ -193,12 +212,7 @@ static void test_exact_acks(void **state)
     for (int i = 0; i < 3; i++)
         gen(&same[i], 88888, 0);
     r = send_batch(h, s, same, 3, 5000);
-    assert_non_null(r);
-    assert_int_equal(r->event_acks->n_acks, 3);
-    assert_int_equal(r->event_acks->acks[0]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED);
-    assert_int_equal(r->event_acks->acks[1]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
-    assert_int_equal(r->event_acks->acks[2]->status, RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE);
-    riskline__v1__envelope__free_unpacked(r, NULL);
+    expect_acks(r, "ADD");
     assert_int_equal(stored_events(h), unique + 1);
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.duplicate"), dups + 2);
     zmq_close(s);
@@ -1144,10 +1158,66 @@ static void test_control_test_results(void **state)
     riskline__v1__envelope__free_unpacked(r, NULL);
 }
 
+/* What an entry of the ingestion log holds (rl_ingest.h): field b, the batch's new events each as
+ * the sender packed it; at and by, when and from whom. An event with a field this version does not
+ * know (a newer sender's) is stored without it; a duplicate in the batch is not stored again. */
+static void test_stored_as_sent(void **state)
+{
+    harness_t *h = *state;
+    void *s = sender(h);
+    gen_t g[3];
+    gen(&g[0], 1, 0);
+    gen(&g[1], 2, 0);
+    gen(&g[2], 1, 0);  /* a copy of the first */
+    uint8_t extra[] = {0x03, 'n', 'e', 'w'};  /* field 99: "new" */
+    /* protobuf-c packs an unknown field as its tag, then data as it is (the length included) */
+    ProtobufCMessageUnknownField unk = {99, PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED, 4, extra};
+    g[1].ev.base.n_unknown_fields = 1;
+    g[1].ev.base.unknown_fields = &unk;
+    int64_t t0 = (int64_t)time(NULL) * 1000;
+    harness_env_t *r = send_batch(h, s, g, 3, 5000);
+    zmq_close(s);
+    expect_acks(r, "AAD");
+    redisContext *c = harness_redis_connect(h);
+    assert_non_null(c);
+    redisReply *x = redisCommand(c, "XRANGE rl:{default}:riskevent:log - +");
+    assert_non_null(x);
+    assert_int_equal(x->elements, 1);
+    redisReply *fv = x->element[0]->element[1];
+    assert_int_equal(fv->elements, 6);
+    assert_string_equal(fv->element[0]->str, "b");
+    assert_string_equal(fv->element[2]->str, "at");
+    assert_string_equal(fv->element[4]->str, "by");
+    long long at = atoll(fv->element[3]->str);
+    assert_true(at >= t0 - 1000 && at <= (int64_t)time(NULL) * 1000 + 1000);
+    assert_string_equal(fv->element[5]->str, "siem");
+    /* the first event's record is byte for byte what was sent; the second lost field 99 */
+    size_t len0 = riskline__v1__risk_event__get_packed_size(&g[0].ev);
+    uint8_t want0[512];
+    assert_true(len0 + 2 < sizeof want0);
+    want0[0] = 0x0a;
+    want0[1] = (uint8_t)len0;  /* < 128 */
+    riskline__v1__risk_event__pack(&g[0].ev, want0 + 2);
+    assert_true(fv->element[1]->len > len0 + 2);
+    assert_memory_equal(fv->element[1]->str, want0, len0 + 2);
+    Riskline__V1__EventBatch *b =
+        riskline__v1__event_batch__unpack(NULL, fv->element[1]->len, (const uint8_t *)fv->element[1]->str);
+    assert_non_null(b);
+    assert_int_equal(b->n_events, 2);
+    assert_string_equal(b->events[0]->event_id, "evt-000001");
+    assert_string_equal(b->events[1]->event_id, "evt-000002");
+    assert_int_equal(b->events[1]->base.n_unknown_fields, 0);
+    assert_int_equal(b->events[0]->received_at_ms, 0);  /* the stamps are the entry's */
+    riskline__v1__event_batch__free_unpacked(b, NULL);
+    freeReplyObject(x);
+    redisFree(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exact_acks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stored_as_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),

@@ -12,6 +12,7 @@
 
 #include "rl_codec.h"
 #include "riskline/v1/monitor.pb-c.h"
+#include "rl_ingest.h"
 #include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
@@ -624,6 +625,189 @@ static void test_json_enum_name_unknown_value(void **state)
     cJSON_Delete(j);
 }
 
+/* --- the wire format ------------------------------------------------------------------------- */
+
+static Riskline__V1__RiskEvent *wire_event(rl_arena_t *a, const char *id)
+{
+    Riskline__V1__RiskEvent *e = rl_arena_alloc(a, sizeof *e);
+    assert_non_null(e);
+    riskline__v1__risk_event__init(e);
+    e->source = (char *)"siem";
+    e->event_id = rl_arena_strdup(a, id);
+    e->summary = (char *)"Failed logins";
+    e->occurred_at_ms = 1795000000000;
+    return e;
+}
+
+/* An Envelope holding an EventBatch of the events ids, packed. */
+static uint8_t *wire_envelope(rl_arena_t *a, const char *const *ids, size_t n, size_t *len)
+{
+    rl_envelope_t *env = header(a, 1, "r-1", "default");
+    Riskline__V1__EventBatch *b = rl_arena_alloc(a, sizeof *b);
+    Riskline__V1__RiskEvent **evs = rl_arena_alloc(a, (n + 1) * sizeof *evs);
+    assert_non_null(b);
+    assert_non_null(evs);
+    riskline__v1__event_batch__init(b);
+    for (size_t i = 0; i < n; i++)
+        evs[i] = wire_event(a, ids[i]);
+    b->events = evs;
+    b->n_events = n;
+    env->body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
+    env->event_batch = b;
+    uint8_t *bytes = rl_codec_pack(&env->base, a, len);
+    assert_non_null(bytes);
+    return bytes;
+}
+
+/* Each event's record, found in the packed Envelope, is the event as packed (framed as field 1);
+ * the records concatenated are an EventBatch of the same events. */
+static void test_wire_find_events(void **state)
+{
+    rl_arena_t *a = *state;
+    const char *ids[] = {"evt-1", "evt-22", "evt-333"};
+    size_t len;
+    uint8_t *bytes = wire_envelope(a, ids, 3, &len);
+    rl_wire_record_t rec[4];
+    assert_int_equal(rl_codec_wire_find(bytes, len, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, 1, rec, 4), 3);
+    uint8_t joined[1024];
+    size_t o = 0;
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(rec[i].field, 1);
+        assert_int_equal(rec[i].wire_type, 2);
+        Riskline__V1__RiskEvent *e =
+            rl_codec_unpack(&riskline__v1__risk_event__descriptor, rec[i].body, rec[i].body_len, 4096, a);
+        assert_non_null(e);
+        assert_string_equal(e->event_id, ids[i]);
+        size_t flen;
+        uint8_t *framed = rl_codec_wire_frame(1, rec[i].body, rec[i].body_len, a, &flen);
+        assert_non_null(framed);
+        assert_int_equal(flen, rec[i].len);
+        assert_memory_equal(framed, rec[i].start, flen);
+        memcpy(joined + o, rec[i].start, rec[i].len);
+        o += rec[i].len;
+    }
+    Riskline__V1__EventBatch *b = rl_codec_unpack(&riskline__v1__event_batch__descriptor, joined, o, 4096, a);
+    assert_non_null(b);
+    assert_int_equal(b->n_events, 3);
+    assert_string_equal(b->events[2]->event_id, "evt-333");
+    /* only max stored, every one counted */
+    assert_int_equal(rl_codec_wire_find(bytes, len, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, 1, rec, 2), 3);
+    /* another field: none */
+    assert_int_equal(rl_codec_wire_find(bytes, len, 81, 1, rec, 4), 0);
+}
+
+/* Truncated or ill-formed bytes are refused, never read past their end. */
+static void test_wire_malformed(void **state)
+{
+    rl_arena_t *a = *state;
+    const char *ids[] = {"evt-1", "evt-2"};
+    size_t len;
+    uint8_t *bytes = wire_envelope(a, ids, 2, &len);
+    rl_wire_record_t rec[4];
+    for (size_t cut = 1; cut < len; cut++) {
+        int n = rl_codec_wire_find(bytes, cut, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, 1, rec, 4);
+        assert_true(n <= 2);  /* -1, or what lies wholly before the cut */
+    }
+    const uint8_t group[] = {0x0b, 0x0c};             /* field 1, wire types 3 and 4 */
+    const uint8_t long_varint[] = {0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+    const uint8_t field0[] = {0x02, 0x00};            /* field number 0 */
+    const uint8_t too_long[] = {0x0a, 0x05, 'a'};     /* says 5 bytes, holds 1 */
+    size_t pos = 0;
+    rl_wire_record_t r;
+    assert_int_equal(rl_codec_wire_next(group, sizeof group, &pos, &r), -1);
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(long_varint, sizeof long_varint, &pos, &r), -1);
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(field0, sizeof field0, &pos, &r), -1);
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(too_long, sizeof too_long, &pos, &r), -1);
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(too_long, 0, &pos, &r), 0);  /* the end */
+}
+
+/* --- ingestion log entries (rl_ingest.h) ---------------------------------------------------- */
+
+/* Event id packed as a RiskEvent; with the stamps inside when at > 0 (the earlier layout). */
+static uint8_t *packed_event(rl_arena_t *a, const char *id, int64_t at, const char *by, size_t *len)
+{
+    Riskline__V1__RiskEvent e = RISKLINE__V1__RISK_EVENT__INIT;
+    e.source = (char *)"scanner";
+    e.event_id = (char *)id;
+    e.summary = (char *)"CVE found";
+    e.occurred_at_ms = 1795000000000;
+    e.received_at_ms = at;
+    if (by)
+        e.received_by = (char *)by;
+    uint8_t *b = rl_codec_pack(&e.base, a, len);
+    assert_non_null(b);
+    return b;
+}
+
+static rl_val_t str(const void *s, size_t len) { return (rl_val_t){RL_VAL_STR, 0, s, len, 0, NULL}; }
+
+/* Reads every event of ent: "id@at/by;" each, "?;" for bytes that do not decode. */
+static void read_all(rl_arena_t *a, const rl_stream_entry_t *ent, char *out, size_t size)
+{
+    size_t cursor = 0, o = 0;
+    Riskline__V1__RiskEvent *e;
+    out[0] = '\0';
+    while (rl_ingest_next(ent, &cursor, a, &e) == 1 && o < size)
+        o += (size_t)snprintf(out + o, size - o, e ? "%s@%lld/%s;" : "?;", e ? e->event_id : "",
+                              (long long)(e ? e->received_at_ms : 0), e ? e->received_by : "");
+}
+
+static void test_ingest_batch_entry(void **state)
+{
+    rl_arena_t *a = *state;
+    uint8_t blob[1024];
+    size_t o = 0;
+    const char *ids[] = {"v-1", "v-2", "v-3"};
+    for (int i = 0; i < 3; i++) {
+        size_t len, flen;
+        uint8_t *ev = packed_event(a, ids[i], 0, NULL, &len);
+        uint8_t *rec = rl_codec_wire_frame(1, ev, len, a, &flen);
+        assert_non_null(rec);
+        memcpy(blob + o, rec, flen);
+        o += flen;
+    }
+    rl_val_t f[6] = {str("b", 1), str(blob, o), str("at", 2), str("1795000001234", 13), str("by", 2), str("scanner-key", 11)};
+    rl_val_t fields = {RL_VAL_ARR, 0, NULL, 0, 6, f};
+    rl_stream_entry_t ent = {"1-0", NULL, 0, &fields};
+    char got[256];
+    read_all(a, &ent, got, sizeof got);
+    assert_string_equal(got, "v-1@1795000001234/scanner-key;v-2@1795000001234/scanner-key;v-3@1795000001234/scanner-key;");
+    /* an event record whose bytes are not a RiskEvent is passed over; the others still read */
+    uint8_t bad[2048];
+    memcpy(bad, blob, o);
+    const uint8_t junk[] = {0x0a, 0x02, 0xff, 0xff};  /* field 1, 2 bytes: not a message */
+    memcpy(bad + o, junk, sizeof junk);
+    f[1] = str(bad, o + sizeof junk);
+    read_all(a, &ent, got, sizeof got);
+    assert_string_equal(got, "v-1@1795000001234/scanner-key;v-2@1795000001234/scanner-key;v-3@1795000001234/scanner-key;?;");
+    /* a truncated batch ends where its bytes stop being well-formed */
+    f[1] = str(blob, o - 1);
+    read_all(a, &ent, got, sizeof got);
+    assert_string_equal(got, "v-1@1795000001234/scanner-key;v-2@1795000001234/scanner-key;");
+}
+
+static void test_ingest_earlier_layout(void **state)
+{
+    rl_arena_t *a = *state;
+    size_t l1, l2;
+    uint8_t *e1 = packed_event(a, "old-1", 1700000000000, "siem", &l1);
+    uint8_t *e2 = packed_event(a, "old-2", 1700000000001, "siem", &l2);
+    rl_val_t f[6] = {str("e", 1), str(e1, l1), str("e", 1), str("junk", 4), str("e", 1), str(e2, l2)};
+    rl_val_t fields = {RL_VAL_ARR, 0, NULL, 0, 6, f};
+    rl_stream_entry_t ent = {"1-0", NULL, 0, &fields};
+    char got[256];
+    read_all(a, &ent, got, sizeof got);
+    assert_string_equal(got, "old-1@1700000000000/siem;?;old-2@1700000000001/siem;");
+    rl_val_t none = {RL_VAL_ARR, 0, NULL, 0, 0, NULL};
+    rl_stream_entry_t empty = {"2-0", NULL, 0, &none};
+    read_all(a, &empty, got, sizeof got);
+    assert_string_equal(got, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -643,6 +827,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_envelope_oneof_and_status, setup_arena, teardown_arena),
         cmocka_unit_test(test_json_enum_names),
         cmocka_unit_test(test_json_enum_name_unknown_value),
+        cmocka_unit_test_setup_teardown(test_wire_find_events, setup_arena, teardown_arena),
+        cmocka_unit_test_setup_teardown(test_wire_malformed, setup_arena, teardown_arena),
+        cmocka_unit_test_setup_teardown(test_ingest_batch_entry, setup_arena, teardown_arena),
+        cmocka_unit_test_setup_teardown(test_ingest_earlier_layout, setup_arena, teardown_arena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

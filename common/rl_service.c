@@ -4,11 +4,14 @@
 #include "rl_limits.h"
 #include "rl_probe.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,6 +53,7 @@ void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_
 /* The work hook's thread (rl_service_t.work). */
 typedef struct {
     const rl_service_t *svc;
+    rl_log_t *log;
     atomic_int quit;       /* the loop failed: end now, whatever is held */
     int started;
     pthread_t thread;
@@ -58,22 +62,27 @@ typedef struct {
 static void *worker_main(void *p)
 {
     worker_t *w = p;
+    /* Background work yields the CPU to the loop: on a busy machine requests are answered first
+     * and the work takes what is left (Linux: the nice value is per thread; raising it needs no
+     * privilege). */
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
+        rl_log_debug(w->log, "background work keeps the loop's priority", "reason", strerror(errno));
     while (!atomic_load(&w->quit)) {
         size_t done = w->svc->work(w->svc->app);
         if (stop_flag && !done)
             break;  /* stopping, and nothing more was held: finished */
-        /* nothing to do: look again in RL_TICK_MS (a stop or quit is seen within 1 ms) */
-        for (int ms = 0; !done && ms < RL_TICK_MS && !atomic_load(&w->quit) && !stop_flag; ms++)
-            nanosleep(&(struct timespec){0, 1000000}, NULL);
+        if (!done)  /* nothing to do: look again in RL_TICK_MS */
+            nanosleep(&(struct timespec){0, RL_TICK_MS * 1000000L}, NULL);
     }
     return NULL;
 }
 
 /* Starts the thread with SIGINT and SIGTERM blocked in it: the signal goes to the loop, whose
  * poll it interrupts. 0 ok. */
-static int worker_start(worker_t *w, const rl_service_t *svc)
+static int worker_start(worker_t *w, const rl_service_t *svc, rl_log_t *log)
 {
     w->svc = svc;
+    w->log = log;
     atomic_init(&w->quit, 0);
     sigset_t block, old;
     sigemptyset(&block);
@@ -239,7 +248,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     snprintf(redis, sizeof redis, "%s:%d", cfg.redis_host, cfg.redis_port);
     rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "consumer",
                 consumer, "version", RL_VERSION);
-    if (svc->work && worker_start(&worker, svc) != 0) {
+    if (svc->work && worker_start(&worker, svc, ctx.log) != 0) {
         rl_log_error(ctx.log, "cannot start", "reason", "no thread for the background work");
         status = 1;
         goto cleanup;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define READ_EVENTS 200   /* events read at once, about: entries are batches of 1..RL_MAX_BATCH events, so
+#define READ_EVENTS 1000  /* events read at once, about: entries are batches of 1..RL_MAX_BATCH events, so
                            * the count of entries follows their recent size (a tick's budget is
                            * spent after a few big ones; what was read and not reached is read again) */
 #define READ_ENTRIES_MAX 100

@@ -33,7 +33,26 @@ typedef struct {
     int body_case;
     const char *name;
     rl_bus_handler_fn fn;
+    rl_bus_gather_fn gather;  /* set: its requests are handled together (rl_bus_server_route_gather) */
 } route_t;
+
+/* A request in hand, from its frames to its reply: the frames stay open until it is answered (the
+ * request's bytes are handed on), its memory is its own, so that several can wait for one gathered
+ * call. */
+typedef struct {
+    zmq_msg_t parts[RL_MAX_FRAMES];
+    int nparts;
+    zmq_msg_t *delim;         /* REQ clients' empty frame, echoed */
+    rl_arena_t *arena;
+    rl_envelope_t *reply;
+    rl_error_t err;
+    rl_err_t code;
+    const char *route;
+    int64_t t0;
+    rl_principal_t who;       /* lives until the reply is packed: handlers point into it */
+    rl_bus_req_t req;
+    const route_t *gather;    /* set while it waits for its route's gather call */
+} slot_t;
 
 struct rl_bus_server {
     rl_bus_t *bus;
@@ -44,7 +63,7 @@ struct rl_bus_server {
     rl_principal_t principal;
     route_t routes[MAX_ROUTES];
     int nroutes;
-    rl_arena_t *arena;
+    slot_t slots[RL_GATHER_MAX];
     rl_bus_stats_t stats;
     rl_bus_handler_fn health_fn;
     void *health_ctx;
@@ -204,9 +223,11 @@ rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const cha
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->principal = *principal;
     self->watch_fd = -1;
-    self->arena = rl_arena_new(0);
+    int arenas = 1;
+    for (int i = 0; i < RL_GATHER_MAX; i++)
+        arenas = (self->slots[i].arena = rl_arena_new(0)) != NULL && arenas;
     self->sock = zmq_socket(bus->zctx, ZMQ_ROUTER);
-    if (!self->arena || !self->sock) {
+    if (!arenas || !self->sock) {
         rl_error_set(err, RL_ERR_INTERNAL, "", "cannot create socket: %s", zmq_strerror(zmq_errno()));
         goto fail;
     }
@@ -246,22 +267,33 @@ void rl_bus_server_destroy(rl_bus_server_t **self_p)
     rl_bus_server_t *self = *self_p;
     if (self->sock)
         zmq_close(self->sock);
-    rl_arena_destroy(&self->arena);
+    for (int i = 0; i < RL_GATHER_MAX; i++)
+        rl_arena_destroy(&self->slots[i].arena);
     free(self);
     *self_p = NULL;
 }
 
-int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, rl_bus_handler_fn fn)
+static int add_route(rl_bus_server_t *self, route_t r)
 {
     for (int i = 0; i < self->nroutes; i++)
-        if (self->routes[i].body_case == body_case) {
-            self->routes[i] = (route_t){body_case, name, fn};
+        if (self->routes[i].body_case == r.body_case) {
+            self->routes[i] = r;
             return 0;
         }
     if (self->nroutes == MAX_ROUTES)
         return -1;
-    self->routes[self->nroutes++] = (route_t){body_case, name, fn};
+    self->routes[self->nroutes++] = r;
     return 0;
+}
+
+int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, rl_bus_handler_fn fn)
+{
+    return add_route(self, (route_t){body_case, name, fn, NULL});
+}
+
+int rl_bus_server_route_gather(rl_bus_server_t *self, int body_case, const char *name, rl_bus_gather_fn fn)
+{
+    return add_route(self, (route_t){body_case, name, NULL, fn});
 }
 
 void rl_bus_server_stats(const rl_bus_server_t *self, rl_bus_stats_t *out) { *out = self->stats; }
@@ -304,15 +336,19 @@ static rl_err_t handle_ping(rl_bus_server_t *self, const rl_bus_req_t *req, rl_e
     return RL_OK;
 }
 
-/* Runs one request body through header checks and its handler; fills reply. */
+/* Runs one request body through header checks and its handler; fills sl->reply, sl->route and
+ * sl->err. A request of a gathered route that passed every check is left waiting (sl->gather set,
+ * sl->req filled, RL_OK): gather_flush runs it. */
 static int stopping(const rl_bus_server_t *self) { return self->draining || (self->stop && *self->stop); }
 
-static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal, const void *data,
-                         size_t len, rl_envelope_t *reply, const char **route_name, rl_error_t *err)
+static rl_err_t dispatch(rl_bus_server_t *self, void *app, slot_t *sl, const rl_principal_t *principal,
+                         const void *data, size_t len)
 {
-    rl_envelope_t *env = NULL;
-    *route_name = "invalid";
-    rl_err_t rc = rl_codec_decode_envelope(data, len, self->arena, &env, err);
+    rl_envelope_t *env = NULL, *reply = sl->reply;
+    rl_error_t *err = &sl->err;
+    sl->route = "invalid";
+    sl->gather = NULL;
+    rl_err_t rc = rl_codec_decode_envelope(data, len, sl->arena, &env, err);
     if (rc) {
         if (rc == RL_ERR_MALFORMED)
             self->stats.malformed++;
@@ -331,28 +367,27 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t 
     /* Stopping: nothing runs and nothing is written, so the same request id sent again to another
      * replica (or to this one restarted) is applied once. */
     if (stopping(self)) {
-        *route_name = "stopping";
+        sl->route = "stopping";
         return rl_error_set(err, RL_ERR_UNAVAILABLE, "stopping",
                             "the %s service is stopping: send the request again (same request id) to another "
                             "replica",
                             self->service);
     }
+    sl->req = (rl_bus_req_t){principal, env, env->tenant, env->request_id, sl->arena, data, len};
     if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET) {
         /* any authenticated principal, whatever its tenants: probes ask with the service's own key */
-        rl_bus_req_t hreq = {principal, env, env->tenant, env->request_id, self->arena, data, len};
-        *route_name = "health_get";
+        sl->route = "health_get";
         if (!self->health_fn)
             return rl_error_set(err, RL_ERR_UNSUPPORTED, "body", "the %s service does not report health",
                                 self->service);
-        return self->health_fn(self->health_ctx, &hreq, reply, err);
+        return self->health_fn(self->health_ctx, &sl->req, reply, err);
     }
     if (!rl_principal_has_tenant(principal, env->tenant))
         return rl_error_set(err, RL_ERR_FORBIDDEN, "tenant", "principal %s has no access to tenant %s",
                             principal->name, env->tenant);
-    rl_bus_req_t req = {principal, env, env->tenant, env->request_id, self->arena, data, len};
     if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_PING) {
-        *route_name = "ping";
-        return handle_ping(self, &req, reply);
+        sl->route = "ping";
+        return handle_ping(self, &sl->req, reply);
     }
     const route_t *r = find_route(self, (int)env->body_case);
     if (!r && env->body_case == RISKLINE__V1__ENVELOPE__BODY__NOT_SET)
@@ -362,20 +397,25 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, const rl_principal_t 
     if (!r)
         return rl_error_set(err, RL_ERR_UNSUPPORTED, "body", "body type %d is not a request the %s service serves",
                             (int)env->body_case, self->service);
-    *route_name = r->name;
+    sl->route = r->name;
     if ((rc = rl_acl_check(principal, (int)env->body_case, err)))
         return rc;
-    return r->fn(app, &req, reply, err);
+    if (r->gather) {
+        sl->gather = r;
+        return RL_OK;
+    }
+    return r->fn(app, &sl->req, reply, err);
 }
 
-static void send_reply(rl_bus_server_t *self, zmq_msg_t *ident, zmq_msg_t *delim, const rl_envelope_t *reply)
+static void send_reply(rl_bus_server_t *self, slot_t *sl)
 {
     size_t len = 0;
-    uint8_t *bytes = rl_codec_pack((const ProtobufCMessage *)reply, self->arena, &len);
+    uint8_t *bytes = rl_codec_pack((const ProtobufCMessage *)sl->reply, sl->arena, &len);
     if (!bytes)
         return;
+    zmq_msg_t *ident = &sl->parts[0];
     int rc = zmq_send(self->sock, zmq_msg_data(ident), zmq_msg_size(ident), ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    if (rc >= 0 && delim)
+    if (rc >= 0 && sl->delim)
         rc = zmq_send(self->sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (rc >= 0)
         rc = zmq_send(self->sock, bytes, len, ZMQ_DONTWAIT);
@@ -385,97 +425,151 @@ static void send_reply(rl_bus_server_t *self, zmq_msg_t *ident, zmq_msg_t *delim
     }
 }
 
-/* Reads one multipart message without blocking; returns 1 handled, 0 none waiting, -1 failure. */
-static int handle_one(rl_bus_server_t *self, void *app)
+/* The request is done: its status, its reply sent, counted and logged; its frames closed. */
+static void finish(rl_bus_server_t *self, slot_t *sl)
 {
-    zmq_msg_t parts[RL_MAX_FRAMES];
-    int n = 0, more = 1, extra = 0, rc = 0;
+    rl_envelope_t *reply = sl->reply;
+    rl_err_t code = sl->code;
+    if (reply) {
+        if (code != RL_OK) {
+            reply->body_case = RISKLINE__V1__ENVELOPE__BODY__NOT_SET;
+            self->stats.errors++;
+        } else {
+            self->stats.ok++;
+        }
+        rl_codec_set_status(reply, sl->arena, code, code ? &sl->err : NULL);
+        send_reply(self, sl);
+        int64_t took = rl_mono_ns() - sl->t0;
+        if (self->observer)
+            self->observer(self->observer_ctx, sl->route, code, took);
+        char us[32];
+        snprintf(us, sizeof us, "%lld", (long long)(took / 1000));
+        rl_log_level_t lvl = code == RL_OK ? RL_LOG_DEBUG : code == RL_ERR_INTERNAL ? RL_LOG_ERROR : RL_LOG_INFO;
+        rl_log(self->bus->log, lvl, code ? "request refused" : "request", "request", sl->route, "request_id",
+               reply->request_id ? reply->request_id : "", "tenant", reply->tenant ? reply->tenant : "", "code",
+               rl_strerror(code), "field", sl->err.field, "message", sl->err.message, "us", us, (char *)NULL);
+    }
+    for (int i = 0; i < sl->nparts; i++)
+        zmq_msg_close(&sl->parts[i]);
+    sl->nparts = 0;
+    sl->reply = NULL;
+    sl->gather = NULL;
+}
+
+/* Reads one multipart message into sl without blocking and runs it (dispatch): 1 answered, 2
+ * waiting for its gather call, 0 none waiting, -1 failure. */
+static int handle_in(rl_bus_server_t *self, void *app, slot_t *sl)
+{
+    int n = 0, more = 1, extra = 0;
+    sl->nparts = 0;
+    sl->reply = NULL;
     while (more) {
         zmq_msg_t tmp;
-        zmq_msg_t *m = n < RL_MAX_FRAMES ? &parts[n] : &tmp;
+        zmq_msg_t *m = n < RL_MAX_FRAMES ? &sl->parts[n] : &tmp;
         zmq_msg_init(m);
         if (zmq_msg_recv(m, self->sock, n == 0 ? ZMQ_DONTWAIT : 0) < 0) {
             int e = zmq_errno();
             zmq_msg_close(m);
-            if (n == 0 && e == EAGAIN)
-                return 0;
             if (n > 0 && e == EINTR)
                 continue;  /* the rest of a multipart message is queued: keep frames in step */
-            rc = e == EAGAIN ? 0 : -1;
-            goto cleanup;
+            sl->nparts = n;
+            finish(self, sl);
+            return e == EAGAIN ? 0 : -1;
         }
         more = zmq_msg_more(m);
         if (n < RL_MAX_FRAMES)
-            n++;
+            sl->nparts = ++n;
         else {
             extra++;
             zmq_msg_close(&tmp);
         }
     }
-    rc = 1;
     self->stats.requests++;
-    rl_arena_reset(self->arena);
-    rl_envelope_t *reply = rl_codec_envelope_new(self->arena);
-    if (!reply)
-        goto cleanup;
-    reply->schema_version = RL_SCHEMA_VERSION;
-    rl_error_t err;
-    rl_error_clear(&err);
-    const char *route = "invalid";
-    int64_t t0 = rl_mono_ns();
-    rl_err_t code;
-    zmq_msg_t *delim = NULL, *body = NULL;
-    rl_principal_t who;  /* lives until the reply is packed: handlers point into it */
+    rl_arena_reset(sl->arena);
+    rl_error_clear(&sl->err);
+    sl->route = "invalid";
+    sl->t0 = rl_mono_ns();
+    sl->delim = NULL;
+    sl->reply = rl_codec_envelope_new(sl->arena);
+    if (!sl->reply) {
+        finish(self, sl);
+        return 1;
+    }
+    sl->reply->schema_version = RL_SCHEMA_VERSION;
+    zmq_msg_t *body = NULL;
     /* [identity][body] from a DEALER, [identity][""][body] from a REQ */
     if (!extra && n == 2) {
-        body = &parts[1];
-    } else if (!extra && n == 3 && zmq_msg_size(&parts[1]) == 0) {
-        delim = &parts[1];
-        body = &parts[2];
+        body = &sl->parts[1];
+    } else if (!extra && n == 3 && zmq_msg_size(&sl->parts[1]) == 0) {
+        sl->delim = &sl->parts[1];
+        body = &sl->parts[2];
     }
     if (!body) {
         self->stats.malformed++;
-        code = rl_error_set(&err, RL_ERR_MALFORMED, "frames",
-                            "expected [body] or [\"\"][body] after the identity, got %d frames", n + extra - 1);
+        sl->code = rl_error_set(&sl->err, RL_ERR_MALFORMED, "frames",
+                                "expected [body] or [\"\"][body] after the identity, got %d frames", n + extra - 1);
     } else {
         const rl_principal_t *p = &self->principal;
         const char *uid = self->curve ? zmq_msg_gets(body, "User-Id") : NULL;
-        code = RL_OK;
+        sl->code = RL_OK;
         if (self->curve) {
             /* Re-checked per request: a key revoked after the handshake stops working at once. */
-            code = uid ? self->bus->authn(self->bus->authn_ctx, uid, &who, &err)
-                       : rl_error_set(&err, RL_ERR_UNAUTHENTICATED, "key", "connection has no authenticated key");
-            p = &who;
+            sl->code = uid ? self->bus->authn(self->bus->authn_ctx, uid, &sl->who, &sl->err)
+                           : rl_error_set(&sl->err, RL_ERR_UNAUTHENTICATED, "key", "connection has no authenticated key");
+            p = &sl->who;
         }
-        if (code == RL_OK)
-            code = dispatch(self, app, p, zmq_msg_data(body), zmq_msg_size(body), reply, &route, &err);
+        if (sl->code == RL_OK)
+            sl->code = dispatch(self, app, sl, p, zmq_msg_data(body), zmq_msg_size(body));
         else
             self->stats.unauthenticated++;
     }
-    if (code != RL_OK) {
-        reply->body_case = RISKLINE__V1__ENVELOPE__BODY__NOT_SET;
-        self->stats.errors++;
-    } else {
-        self->stats.ok++;
+    if (sl->code == RL_OK && sl->gather)
+        return 2;
+    finish(self, sl);
+    return 1;
+}
+
+/* Runs the requests waiting in slots[0..n) (each of a gathered route), a call per route, and
+ * answers them. */
+static void gather_flush(rl_bus_server_t *self, void *app, size_t n)
+{
+    rl_bus_req_t reqs[RL_GATHER_MAX];
+    rl_envelope_t *replies[RL_GATHER_MAX];
+    rl_err_t codes[RL_GATHER_MAX];
+    rl_error_t errs[RL_GATHER_MAX];
+    slot_t *of[RL_GATHER_MAX];
+    for (size_t first = 0; first < n; first++) {
+        const route_t *r = self->slots[first].gather;
+        if (!r)
+            continue;  /* already run with an earlier route's call */
+        size_t k = 0;
+        for (size_t i = first; i < n; i++) {
+            slot_t *sl = &self->slots[i];
+            if (sl->gather != r)
+                continue;
+            of[k] = sl;
+            reqs[k] = sl->req;
+            replies[k] = sl->reply;
+            codes[k] = RL_OK;
+            rl_error_clear(&errs[k]);
+            k++;
+        }
+        r->gather(app, reqs, k, replies, codes, errs);
+        for (size_t i = 0; i < k; i++) {
+            of[i]->code = codes[i];
+            of[i]->err = errs[i];
+            finish(self, of[i]);
+        }
     }
-    rl_codec_set_status(reply, self->arena, code, code ? &err : NULL);
-    send_reply(self, &parts[0], delim, reply);
-    {
-        int64_t took = rl_mono_ns() - t0;
-        if (self->observer)
-            self->observer(self->observer_ctx, route, code, took);
-        char us[32];
-        snprintf(us, sizeof us, "%lld", (long long)(took / 1000));
-        rl_log_level_t lvl = code == RL_OK ? RL_LOG_DEBUG : code == RL_ERR_INTERNAL ? RL_LOG_ERROR : RL_LOG_INFO;
-        rl_log(self->bus->log, lvl, code ? "request refused" : "request", "request", route, "request_id",
-               reply->request_id ? reply->request_id : "", "tenant", reply->tenant ? reply->tenant : "",
-               "code", rl_strerror(code), "field", err.field, "message", err.message, "us", us,
-               (char *)NULL);
-    }
-cleanup:
-    for (int i = 0; i < n; i++)
-        zmq_msg_close(&parts[i]);
-    return rc;
+}
+
+/* Reads and answers one request (a gathered one alone); returns 1 handled, 0 none waiting, -1 failure. */
+static int handle_one(rl_bus_server_t *self, void *app)
+{
+    int r = handle_in(self, app, &self->slots[0]);
+    if (r == 2)
+        gather_flush(self, app, 1);
+    return r > 0 ? 1 : r;
 }
 
 /* 1 when sock has a message waiting. */
@@ -519,17 +613,22 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
 {
     if (wait_and_serve_zap(self->bus, self->sock, timeout_ms, self->watch_fd) < 0)
         return -1;
-    int handled = 0;
-    /* once stopping, the batch ends with the request in hand: the rest is for rl_bus_server_drain */
-    for (int i = 0; i < RL_POLL_BATCH && !stopping(self); i++) {
-        int r = handle_one(self, app);
-        if (r < 0) {
-            rl_log_error(self->bus->log, "receive failed", "reason", zmq_strerror(zmq_errno()));
-            return -1;
+    int handled = 0, r = 1;
+    /* once stopping, the batch ends with the requests in hand: the rest is for rl_bus_server_drain.
+     * Requests of a gathered route wait in the slots until RL_GATHER_MAX of them, or none is
+     * waiting at the socket, then run in one call. */
+    while (r > 0 && handled < RL_POLL_BATCH && !stopping(self)) {
+        size_t waiting = 0;
+        while (waiting < RL_GATHER_MAX && handled < RL_POLL_BATCH && !stopping(self) &&
+               (r = handle_in(self, app, &self->slots[waiting])) > 0) {
+            handled++;
+            waiting += r == 2;
         }
-        if (r == 0)
-            break;
-        handled++;
+        gather_flush(self, app, waiting);
+    }
+    if (r < 0) {
+        rl_log_error(self->bus->log, "receive failed", "reason", zmq_strerror(zmq_errno()));
+        return -1;
     }
     return handled;
 }
@@ -558,17 +657,24 @@ int rl_bus_server_drain(rl_bus_server_t *self, int quiet_ms, int max_ms)
 rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal,
                                 const void *data, size_t len, rl_envelope_t **reply, rl_error_t *err)
 {
-    rl_arena_reset(self->arena);
-    rl_error_clear(err);
-    *reply = rl_codec_envelope_new(self->arena);
+    slot_t *sl = &self->slots[0];
+    rl_arena_reset(sl->arena);
+    rl_error_clear(&sl->err);
+    *reply = sl->reply = rl_codec_envelope_new(sl->arena);
     if (!*reply)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
     (*reply)->schema_version = RL_SCHEMA_VERSION;
-    const char *route;
-    rl_err_t code = dispatch(self, app, principal, data, len, *reply, &route, err);
+    rl_err_t code = dispatch(self, app, sl, principal, data, len);
+    if (code == RL_OK && sl->gather) {  /* a gathered route: alone */
+        rl_envelope_t *replies[1] = {*reply};
+        sl->gather->gather(app, &sl->req, 1, replies, &code, &sl->err);
+        sl->gather = NULL;
+    }
     if (code != RL_OK)
         (*reply)->body_case = RISKLINE__V1__ENVELOPE__BODY__NOT_SET;
-    rl_codec_set_status(*reply, self->arena, code, code ? err : NULL);
+    rl_codec_set_status(*reply, sl->arena, code, code ? &sl->err : NULL);
+    *err = sl->err;
+    sl->reply = NULL;
     return code;
 }
 

@@ -68,6 +68,17 @@ void rl_bus_server_destroy(rl_bus_server_t **self_p);
  * Ping is answered by the bus itself. 0 ok, -1 when the table is full. */
 int rl_bus_server_route(rl_bus_server_t *self, int body_case, const char *name, rl_bus_handler_fn fn);
 
+/* A handler of several requests of one route at once, for requests that cost less together (one
+ * store round trip for all: risk events from many senders). For each request i it sets the reply
+ * body of replies[i] and codes[i] (RL_OK, or an error with errs[i] filled in), as a handler would;
+ * each request's memory is its own (reqs[i].arena). */
+typedef void (*rl_bus_gather_fn)(void *app, const rl_bus_req_t *reqs, size_t n, rl_envelope_t *const *replies,
+                                 rl_err_t *codes, rl_error_t *errs);
+/* Routes a body case to a gather handler: the requests of it that wait at the socket together (up
+ * to RL_GATHER_MAX) are checked one by one like any request (frames, key, header, tenant, role),
+ * then handed over in one call; each gets its own reply. 0 ok, -1 when the table is full. */
+int rl_bus_server_route_gather(rl_bus_server_t *self, int body_case, const char *name, rl_bus_gather_fn fn);
+
 /* HealthGet is answered by the bus for ANY authenticated principal (roles or none: the service's
  * own key, used by `riskline-<service> --check`, has none), before the tenant check: health is not
  * tenant data. fn builds the Health reply (rl_service does it); ctx is passed instead of app.

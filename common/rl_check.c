@@ -13,10 +13,14 @@ rl_err_t rl_check_text(const char *s, size_t min, size_t max, int multiline, con
         return rl_error_set(err, RL_ERR_INVALID, field, "is required");
     if (n > max)
         return rl_error_set(err, RL_ERR_INVALID, field, "is %zu bytes, over the limit of %zu", n, max);
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] < 0x20 || s[i] == 0x7f) && !(multiline && (s[i] == '\n' || s[i] == '\t')))
+    unsigned char high = 0;  /* any byte >= 0x80: only then can the text be other than ASCII */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        high |= c;
+        if ((c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')))
             return rl_error_set(err, RL_ERR_INVALID, field, "contains a control character at byte %zu", i);
-    if (!rl_utf8_valid(s, n))
+    }
+    if ((high & 0x80) && !rl_utf8_valid(s, n))
         return rl_error_set(err, RL_ERR_INVALID, field, "is not valid UTF-8");
     return RL_OK;
 }

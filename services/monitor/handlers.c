@@ -8,6 +8,7 @@
 #include "rl_ingest.h"
 #include "rl_limits.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,9 +47,23 @@ static char *seen_member(rl_arena_t *a, const Riskline__V1__RiskEvent *e)
     return m;
 }
 
-static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
+/* One request's batch, checked: its acks (the rejected ones final), the items to store, and the
+ * counts of its rejected events. */
+typedef struct {
+    Riskline__V1__EventAck *ack;
+    Riskline__V1__EventAck **ackp;
+    size_t n;
+    rl_append_item_t *items;
+    size_t *item_of;          /* items[k] is event item_of[k] */
+    size_t nitems;
+    rl_cmd_t **rejects;       /* HINCRBY of a rejected event's counter */
+    size_t nrejects;
+} batch_t;
+
+/* Checks every event of req's batch into bt: the rejected ones get their ack now, the valid ones
+ * become items. RL_OK, or an error for the whole request. */
+static rl_err_t batch_check(const rl_bus_req_t *req, int64_t now, batch_t *bt, rl_error_t *err)
 {
-    server_t *srv = app;
     const Riskline__V1__EventBatch *b = req->env->event_batch;
     rl_arena_t *a = req->arena;
     if (b->n_events == 0)
@@ -56,53 +71,51 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
     if (b->n_events > RL_MAX_BATCH)
         return rl_error_set(err, RL_ERR_TOO_LARGE, "events", "a batch holds at most %d events, got %zu", RL_MAX_BATCH,
                             b->n_events);
-    size_t n = b->n_events, nitems = 0;
-    int64_t now = rl_clock_now(&srv->clock);
-    Riskline__V1__EventAcks *acks = rl_arena_alloc(a, sizeof *acks);
-    Riskline__V1__EventAck *ack = rl_arena_alloc(a, n * sizeof *ack);
-    Riskline__V1__EventAck **ackp = rl_arena_alloc(a, n * sizeof *ackp);
-    rl_append_item_t *items = rl_arena_alloc(a, n * sizeof *items);
+    size_t n = b->n_events;
+    memset(bt, 0, sizeof *bt);
+    bt->n = n;
+    bt->ack = rl_arena_alloc(a, n * sizeof *bt->ack);
+    bt->ackp = rl_arena_alloc(a, n * sizeof *bt->ackp);
+    bt->items = rl_arena_alloc(a, n * sizeof *bt->items);
+    bt->item_of = rl_arena_alloc(a, n * sizeof *bt->item_of);
+    bt->rejects = rl_arena_alloc(a, n * sizeof *bt->rejects);
     rl_wire_record_t *raw = rl_arena_alloc(a, n * sizeof *raw);
-    size_t *item_of = rl_arena_alloc(a, n * sizeof *item_of);
-    rl_append_outcome_t *outcome = rl_arena_alloc(a, n * sizeof *outcome);
-    rl_cmd_t **rejects = rl_arena_alloc(a, n * sizeof *rejects);
-    if (!acks || !ack || !ackp || !items || !raw || !item_of || !outcome || !rejects)
+    if (!bt->ack || !bt->ackp || !bt->items || !bt->item_of || !bt->rejects || !raw)
         return RL_ERR_INTERNAL;
     /* each event's record as the sender packed it (Envelope 80 event_batch -> EventBatch 1 events):
      * stored as it is; when the records do not match what was decoded, each is packed again */
     int have_raw = req->data && rl_codec_wire_find(req->data, req->len, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, 1,
                                                    raw, n) == (int)n;
-    size_t nrejects = 0;
-    const char *stream = key(a, req->tenant, "log"), *counts = key(a, req->tenant, "count");
-    const char *seen = key(a, req->tenant, "seen");
+    const char *counts = key(a, req->tenant, "count");
     const char *last_source = NULL, *acc_field = NULL, *dup_field = NULL;
     for (size_t i = 0; i < n; i++) {
         Riskline__V1__RiskEvent *e = b->events[i];
-        riskline__v1__event_ack__init(&ack[i]);
-        ackp[i] = &ack[i];
-        ack[i].index = (uint32_t)i;
+        Riskline__V1__EventAck *ack = &bt->ack[i];
+        riskline__v1__event_ack__init(ack);
+        bt->ackp[i] = ack;
+        ack->index = (uint32_t)i;
         rl_error_t eerr;
         rl_error_clear(&eerr);
         char prefix[32];
         snprintf(prefix, sizeof prefix, "events[%zu]", i);
         if (!e || event_validate(e, now, prefix, &eerr) != RL_OK) {
             /* echoed to name the event, even a rejected one: never bytes that are not UTF-8 */
-            ack[i].source = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->source ? e->source : ""));
-            ack[i].event_id = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->event_id ? e->event_id : ""));
-            ack[i].status = RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED;
-            ack[i].reason = rl_arena_strdup(a, e ? eerr.message : "empty event");
-            ack[i].field = rl_arena_strdup(a, e ? eerr.field : prefix);
+            ack->source = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->source ? e->source : ""));
+            ack->event_id = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->event_id ? e->event_id : ""));
+            ack->status = RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED;
+            ack->reason = rl_arena_strdup(a, e ? eerr.message : "empty event");
+            ack->field = rl_arena_strdup(a, e ? eerr.field : prefix);
             rl_cmd_t *c = rl_cmd_new(a, "HINCRBY");
             rl_cmd_arg(c, counts);
             rl_cmd_arg(c, counter(a, e ? e->source : "", "rejected"));
             rl_cmd_arg(c, "1");
-            rejects[nrejects++] = c;
+            bt->rejects[bt->nrejects++] = c;
             continue;
         }
         /* valid: its source and id are checked text; the reply is packed before the request's
          * arena is reset, so the ack can point at them */
-        ack[i].source = e->source;
-        ack[i].event_id = e->event_id;
+        ack->source = e->source;
+        ack->event_id = e->event_id;
         if (!last_source || strcmp(last_source, e->source)) {  /* a batch is mostly one source */
             last_source = e->source;
             acc_field = counter(a, e->source, "accepted");
@@ -124,39 +137,101 @@ static rl_err_t h_event_batch(void *app, const rl_bus_req_t *req, rl_envelope_t 
         char *member = seen_member(a, e);
         if (!member || !acc_field || !dup_field)
             return RL_ERR_INTERNAL;
-        items[nitems] = (rl_append_item_t){member, bytes, len, acc_field, dup_field};
-        item_of[nitems++] = i;
+        bt->items[bt->nitems] = (rl_append_item_t){member, bytes, len, acc_field, dup_field};
+        bt->item_of[bt->nitems++] = i;
     }
-    /* persisted first, acknowledged after: on failure nothing is acked and the sender retries */
-    char at[24];
-    snprintf(at, sizeof at, "%lld", (long long)now);
-    const char *fields[] = {RL_INGEST_AT, at, RL_INGEST_BY, req->principal->name};
-    rl_append_t to = {seen, stream, counts, fields, 2};
-    rl_err_t rc = rl_store_append_once(srv->store, a, &to, items, nitems, outcome, NULL, err);
-    if (rc)
-        return rc;
-    for (size_t k = 0; k < nitems; k++) {
-        ack[item_of[k]].status = outcome[k] == RL_APPEND_ACCEPTED ? RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED
-                                                                  : RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE;
-        if (outcome[k] == RL_APPEND_ACCEPTED)
-            srv->accepted++;
-        else
-            srv->duplicates++;
+    return RL_OK;
+}
+
+/* Acks the stored items as outcome says, counts the rejected events (best effort: the acks stand
+ * either way) and sets the reply. */
+static rl_err_t batch_reply(server_t *srv, const rl_bus_req_t *req, const batch_t *bt,
+                            const rl_append_outcome_t *outcome, rl_envelope_t *reply)
+{
+    rl_arena_t *a = req->arena;
+    for (size_t k = 0; k < bt->nitems; k++) {
+        int accepted = outcome[k] == RL_APPEND_ACCEPTED;
+        bt->ack[bt->item_of[k]].status = accepted ? RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED
+                                                  : RISKLINE__V1__ACK_STATUS__ACK_STATUS_DUPLICATE;
+        srv->accepted += accepted;
+        srv->duplicates += !accepted;
     }
-    srv->rejected += nrejects;
-    if (nrejects) {
-        const rl_val_t **vals = rl_arena_alloc(a, nrejects * sizeof *vals);
+    srv->rejected += bt->nrejects;
+    if (bt->nrejects) {
+        const rl_val_t **vals = rl_arena_alloc(a, bt->nrejects * sizeof *vals);
         rl_error_t cerr;
-        /* counting refusals is best effort: the acks stand either way */
-        if (!vals || rl_store_pipeline(srv->store, a, nrejects, rejects, vals, &cerr) != RL_OK)
+        if (!vals || rl_store_pipeline(srv->store, a, bt->nrejects, bt->rejects, vals, &cerr) != RL_OK)
             rl_log_warn(srv->log, "rejected events not counted", "tenant", req->tenant);
     }
+    Riskline__V1__EventAcks *acks = rl_arena_alloc(a, sizeof *acks);
+    if (!acks)
+        return RL_ERR_INTERNAL;
     riskline__v1__event_acks__init(acks);
-    acks->acks = ackp;
-    acks->n_acks = n;
+    acks->acks = bt->ackp;
+    acks->n_acks = bt->n;
     reply->body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_ACKS;
     reply->event_acks = acks;
     return RL_OK;
+}
+
+/* Two requests whose items may share one stream entry: same tenant, same sender. */
+static int same_entry(const rl_bus_req_t *x, const rl_bus_req_t *y)
+{
+    return !strcmp(x->tenant, y->tenant) && !strcmp(x->principal->name, y->principal->name);
+}
+
+/* The batches waiting together (rl_bus_server_route_gather): each checked; then those of one
+ * tenant and sender, up to RL_MAX_BATCH events, persisted in one append (one stream entry, one
+ * round trip), and each acknowledged only after that. A failed append fails its requests alone:
+ * nothing of them is acked and their senders retry. */
+static void h_event_batches(void *app, const rl_bus_req_t *reqs, size_t n, rl_envelope_t *const *replies,
+                            rl_err_t *codes, rl_error_t *errs)
+{
+    server_t *srv = app;
+    int64_t now = rl_clock_now(&srv->clock);
+    batch_t bt[RL_GATHER_MAX];
+    int taken[RL_GATHER_MAX] = {0};
+    assert(n <= RL_GATHER_MAX);
+    for (size_t i = 0; i < n; i++)
+        codes[i] = batch_check(&reqs[i], now, &bt[i], &errs[i]);
+    for (size_t first = 0; first < n; first++) {
+        if (codes[first] != RL_OK || taken[first])
+            continue;
+        /* the group: first, and the later requests that may join it (those not taken yet) */
+        size_t group[RL_GATHER_MAX], ng = 0, nitems = 0;
+        for (size_t i = first; i < n; i++)
+            if (codes[i] == RL_OK && !taken[i] &&
+                (i == first || (same_entry(&reqs[first], &reqs[i]) && nitems + bt[i].nitems <= RL_MAX_BATCH))) {
+                group[ng++] = i;
+                nitems += bt[i].nitems;
+                taken[i] = 1;
+            }
+        rl_arena_t *a = reqs[first].arena;
+        rl_append_item_t *items = rl_arena_alloc(a, (nitems + 1) * sizeof *items);
+        rl_append_outcome_t *outcome = rl_arena_alloc(a, (nitems + 1) * sizeof *outcome);
+        rl_err_t rc = items && outcome ? RL_OK : rl_error_set(&errs[first], RL_ERR_INTERNAL, "", "out of memory");
+        for (size_t g = 0, o = 0; rc == RL_OK && g < ng; o += bt[group[g]].nitems, g++)
+            memcpy(items + o, bt[group[g]].items, bt[group[g]].nitems * sizeof *items);
+        /* persisted first, acknowledged after */
+        if (rc == RL_OK) {
+            const rl_bus_req_t *req = &reqs[first];
+            char at[24];
+            snprintf(at, sizeof at, "%lld", (long long)now);
+            const char *fields[] = {RL_INGEST_AT, at, RL_INGEST_BY, req->principal->name};
+            rl_append_t to = {key(a, req->tenant, "seen"), key(a, req->tenant, "log"), key(a, req->tenant, "count"),
+                              fields, 2};
+            rc = rl_store_append_once(srv->store, a, &to, items, nitems, outcome, NULL, &errs[first]);
+        }
+        for (size_t g = 0, o = 0; g < ng; o += bt[group[g]].nitems, g++) {
+            size_t i = group[g];
+            if (rc != RL_OK) {
+                codes[i] = rc;
+                errs[i] = errs[first];
+            } else {
+                codes[i] = batch_reply(srv, &reqs[i], &bt[i], outcome + o, replies[i]);
+            }
+        }
+    }
 }
 
 static rl_err_t h_status(void *app, const rl_bus_req_t *req, rl_envelope_t *reply, rl_error_t *err)
@@ -363,7 +438,7 @@ static rl_err_t h_metric_list(void *app, const rl_bus_req_t *req, rl_envelope_t 
 
 int handlers_route(rl_bus_server_t *bus)
 {
-    return rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, "event_batch", h_event_batch) ||
+    return rl_bus_server_route_gather(bus, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, "event_batch", h_event_batches) ||
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_MONITOR_STATUS_GET, "monitor_status", h_status) ||
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_ALERT_LIST, "alert_list", h_alert_list) ||
            rl_bus_server_route(bus, RISKLINE__V1__ENVELOPE__BODY_ALERT_CHANGE, "alert_change", h_alert_change) ||

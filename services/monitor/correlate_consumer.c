@@ -419,7 +419,8 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
     rl_write_t w = {
         .entity_key = key(a, tenant, rl_arena_printf(a, "riskevent:entry:%s", id)), .expected_version = 0,
-        .new_version = 1, .blob = ev->entity.data, .blob_len = ev->entity.len, .stream_key = key(a, tenant, "events"),
+        /* the key only marks the entry recorded: the batch is the domain event's, stored once */
+        .new_version = 1, .blob = "", .blob_len = 0, .stream_key = key(a, tenant, "events"),
         .event = evb, .event_len = ev_len,
         .dedupe_key = key(a, tenant, rl_arena_printf(a, "req:monitor:%s", rid)), .dedupe_value = eid,
         .ops = ops, .nops = nops,

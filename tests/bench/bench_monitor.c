@@ -1,7 +1,8 @@
 /* bench_monitor.c: `make bench`, third part: riskline-monitor's risk-event ingestion against pipelined
  * hiredis XADDs of the same payloads, and a milestone sweep over 1,000,000 indexed milestones.
  *
- * Starts its own redis-server (temp dir, appendonly yes, appendfsync everysec, requirepass),
+ * Starts its own redis-server (temp dir, appendonly yes, appendfsync everysec, requirepass; the automatic
+ * AOF rewrite is turned off for the runs: a fork compressing the whole dataset at random moments),
  * $RISKLINE_BUILD/bin/riskline-register and riskline-monitor with CURVE (keys made like `riskline
  * keys init`: register and monitor with signing pairs, cli as the seeded admin) on free loopback
  * ports. The admin issues an integrator key "siem" for tenant "bench" through the register
@@ -931,9 +932,23 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
         issue_key(cfg, siem.curve_public) != 0 ||
         bench_wait_ping(&pr->mon, cfg->zctx, cfg->mon_ep, &cfg->siem, 1) != 0)
         return -1;
+    /* An automatic AOF rewrite forks and compresses the whole dataset on the same two cores, at
+     * whatever moment the file has doubled: mostly right after a baseline run (it writes ~90 MB),
+     * so during the next scenario's. Off for the measurements: both sides write the same AOF,
+     * fsynced every second, and neither pays for the other's rewrite. */
+    redisContext *rc = bench_redis_connect(cfg->redis_port, cfg->password);
+    redisReply *off = rc ? redisCommand(rc, "CONFIG SET auto-aof-rewrite-percentage 0") : NULL;
+    int aof_ok = off && off->type == REDIS_REPLY_STATUS;
+    freeReplyObject(off);
+    redisFree(rc);
+    if (!aof_ok) {
+        fprintf(stderr, "bench_monitor: cannot turn off the automatic AOF rewrite\n");
+        return -1;
+    }
     cfg->mon_pid = pr->mon.pid;
     printf("Riskline bench: riskline-monitor event ingestion vs pipelined XADD (hiredis) into the same Redis\n");
-    printf("redis %s on 127.0.0.1:%d (appendonly yes, appendfsync everysec, requirepass); CURVE; integrator key "
+    printf("redis %s on 127.0.0.1:%d (appendonly yes, appendfsync everysec, no automatic AOF rewrite, requirepass); "
+           "CURVE; integrator key "
            "\"siem\" issued by the admin; scale %.2f\n",
            pr->redis_version[0] ? pr->redis_version : "?", pr->port[0], scale);
     printf("each run: %zu events (batch 100, split over the senders) or %zu (batch 1), capped at %.0f s, the "

@@ -96,9 +96,12 @@ static rl_err_t batch_check(const rl_bus_req_t *req, int64_t now, batch_t *bt, r
         ack->index = (uint32_t)i;
         rl_error_t eerr;
         rl_error_clear(&eerr);
-        char prefix[32];
-        snprintf(prefix, sizeof prefix, "events[%zu]", i);
-        if (!e || event_validate(e, now, prefix, &eerr) != RL_OK) {
+        char prefix[32] = "";
+        /* the event's name in errors is made only for an event that has one (checked again) */
+        if (!e || event_validate(e, now, "", &eerr) != RL_OK) {
+            snprintf(prefix, sizeof prefix, "events[%zu]", i);
+            if (e)
+                event_validate(e, now, prefix, &eerr);
             /* echoed to name the event, even a rejected one: never bytes that are not UTF-8 */
             ack->source = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->source ? e->source : ""));
             ack->event_id = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->event_id ? e->event_id : ""));

@@ -786,6 +786,12 @@ static int sweep_run(const cfg_t *cfg, size_t n, int sweeps, sweep_t *sw)
 
 /* ------------------------------------------------------------------ main */
 
+static int by_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 static int by_eps(const void *a, const void *b)
 {
     double x = ((const result_t *)a)->eps, y = ((const result_t *)b)->eps;
@@ -957,6 +963,7 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
            cfg->events[0], cfg->events[NSHAPES - 1], cfg->seconds, runs);
 
     result_t med[NSHAPES][SC_COUNT];
+    double pair[NSHAPES][MAX_RUNS];  /* per run: event_batch / the baseline run just before it, sorted */
     uint64_t total_errors = 0;
     size_t acked[SC_COUNT] = {0, 0}, total_events = 0;
     double bytes = 0;
@@ -981,10 +988,14 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
                         run + 1, runs, SC_NAME[sc], SHAPES[sh].senders, SHAPES[sh].batch, x->eps, x->p50_us,
                         x->p99_us, x->events, x->elapsed_s, (unsigned long long)x->errors);
             }
+        /* before the sorts part the pairs: each run's ratio to the baseline run just before it */
+        for (int run = 0; run < runs && !bench_stop; run++)
+            pair[sh][run] = res[SC_BASE][run].eps > 0 ? res[SC_MON][run].eps / res[SC_BASE][run].eps : 0.0;
         for (int sc = 0; sc < SC_COUNT && !bench_stop; sc++) {
             qsort(res[sc], (size_t)runs, sizeof res[sc][0], by_eps);
             med[sh][sc] = res[sc][runs / 2];
         }
+        qsort(pair[sh], (size_t)runs, sizeof pair[sh][0], by_double);
     }
     sweep_t sw;
     int sweep_rc = bench_stop ? -1 : sweep_run(cfg, milestones, sweeps, &sw);
@@ -1003,15 +1014,20 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
     correlation_drain(cfg);
     print_commandstats(cfg);
     int persisted_ok = check_persisted(cfg, acked[SC_MON]) == 0;
-    printf("\n%-22s %7s %5s %7s %8s  %s\n", "ratio", "senders", "batch", "value", "goal", "result");
+    /* value: median events/s over median baseline events/s (the verdict); per run: each run against
+     * the baseline run just before it, which the machine's drift between runs touches less */
+    printf("\n%-22s %7s %5s %7s %8s  %-10s %s\n", "ratio", "senders", "batch", "value", "goal", "result",
+           "per run: median (min..max)");
     for (int sh = 0; sh < NSHAPES; sh++) {
         double base = med[sh][SC_BASE].eps, v = base > 0 ? med[sh][SC_MON].eps / base : 0.0;
         int goal = SHAPES[sh].batch > 1;
-        printf("%-22s %7d %5d %7.2f %8s  %s\n", "event_batch/baseline", SHAPES[sh].senders, SHAPES[sh].batch, v,
-               goal ? ">= 0.50" : "-", total_errors || !persisted_ok ? "INVALID"
-                                       : !goal                       ? "(latency)"
-                                       : v >= 0.5                    ? "PASS"
-                                                                     : "BELOW");
+        printf("%-22s %7d %5d %7.2f %8s  %-10s %.2f (%.2f..%.2f)\n", "event_batch/baseline", SHAPES[sh].senders,
+               SHAPES[sh].batch, v, goal ? ">= 0.50" : "-",
+               total_errors || !persisted_ok ? "INVALID"
+               : !goal                       ? "(latency)"
+               : v >= 0.5                    ? "PASS"
+                                             : "BELOW",
+               pair[sh][runs / 2], pair[sh][0], pair[sh][runs - 1]);
     }
 
     printf("\nsweep of %s: %zu milestones, %d due before today\n", DUE_KEY, sw.milestones, DUE_COUNT);

@@ -1229,7 +1229,9 @@ static void test_stored_as_sent(void **state)
  * of one tenant and sender share one append; each sender still gets exactly its own acks. Five
  * senders send at once, rounds after rounds: four with the key "siem" (the fourth's last event is a
  * copy of one of the first's) and one with "scanner"; every event is stored once, the copy acked a
- * duplicate once, and no entry mixes the two senders. */
+ * duplicate once, and no entry mixes the two senders. A sixth, with "siem", sends what the checks
+ * refuse, in the same rounds: an empty batch (an error reply) or three malformed events (rejected
+ * acks); the others' batches are not touched by it. */
 static void test_gathered_batches(void **state)
 {
     harness_t *h = *state;
@@ -1238,9 +1240,16 @@ static void test_gathered_batches(void **state)
     void *s[SENDERS];
     for (int k = 0; k < SENDERS; k++)
         s[k] = harness_monitor_dealer(h, k < 4 ? "siem" : "scanner");
-    static gen_t g[SENDERS][PER + 1];
+    void *hostile = harness_monitor_dealer(h, "siem");
+    static gen_t g[SENDERS][PER + 1], bad[3];
     int accepted = 0, duplicate = 0;
     for (int round = 0; round < ROUNDS; round++) {
+        Riskline__V1__RiskEvent *bad_evs[3];
+        for (int i = 0; i < 3; i++) {
+            gen(&bad[i], (unsigned)(round * 1000 + 900 + i), 1);  /* no summary */
+            bad_evs[i] = &bad[i].ev;
+        }
+        assert_null(harness_send_events(h, hostile, bad_evs, round % 2 ? 3 : 0, 0));
         for (int k = 0; k < SENDERS; k++) {
             for (int i = 0; i < PER; i++)
                 gen(&g[k][i], (unsigned)(round * 1000 + k * 100 + i), 0);
@@ -1268,7 +1277,18 @@ static void test_gathered_batches(void **state)
             }
             riskline__v1__envelope__free_unpacked(r, NULL);
         }
+        harness_env_t *r = harness_recv_env(hostile, 5000);
+        assert_non_null(r);
+        if (round % 2) {
+            expect_acks(r, "RRR");
+        } else {
+            assert_null(r->event_acks);
+            assert_int_equal(r->status->code, RISKLINE__V1__CODE__CODE_INVALID_ARGUMENT);
+            assert_string_equal(r->status->field, "events");
+            riskline__v1__envelope__free_unpacked(r, NULL);
+        }
     }
+    zmq_close(hostile);
     for (int k = 0; k < SENDERS; k++)
         zmq_close(s[k]);
     assert_int_equal(accepted, ROUNDS * SENDERS * PER);
@@ -1303,6 +1323,7 @@ static void test_gathered_batches(void **state)
     freeReplyObject(x);
     redisFree(c);
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.duplicate"), ROUNDS);
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.rejected"), 3 * (ROUNDS / 2));
 }
 
 int main(void)

@@ -232,20 +232,21 @@ int rl_codec_wire_find(const uint8_t *buf, size_t len, uint32_t outer, uint32_t 
     return rc < 0 || found > INT32_MAX ? -1 : (int)found;
 }
 
+/* v as a varint at out; returns its length (at most 10). */
+static size_t put_varint(uint8_t *out, uint64_t v)
+{
+    size_t n = 0;
+    for (; v >= 0x80; v >>= 7)
+        out[n++] = (uint8_t)((v & 0x7f) | 0x80);
+    out[n++] = (uint8_t)v;
+    return n;
+}
+
 uint8_t *rl_codec_wire_frame(uint32_t field, const uint8_t *body, size_t body_len, rl_arena_t *arena, size_t *len_out)
 {
-    uint8_t head[16];
-    size_t h = 0;
-    for (uint64_t v = (uint64_t)field << 3 | 2; ; v >>= 7) {
-        head[h++] = (uint8_t)(v < 0x80 ? v : (v & 0x7f) | 0x80);
-        if (v < 0x80)
-            break;
-    }
-    for (uint64_t v = body_len; ; v >>= 7) {
-        head[h++] = (uint8_t)(v < 0x80 ? v : (v & 0x7f) | 0x80);
-        if (v < 0x80)
-            break;
-    }
+    uint8_t head[20];
+    size_t h = put_varint(head, (uint64_t)field << 3 | 2);
+    h += put_varint(head + h, body_len);
     uint8_t *out = rl_arena_alloc(arena, h + body_len);
     if (!out)
         return NULL;

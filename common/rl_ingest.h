@@ -24,10 +24,23 @@
 #define RL_INGEST_AT "at"
 #define RL_INGEST_BY "by"
 
-/* The event after *cursor (0 to start) of ingestion log entry ent, unpacked into arena with
- * received_at_ms and received_by set from the entry: returns 1 with *out (NULL for bytes that do
- * not decode: they stay in the log, and are passed over) and *cursor moved on, 0 when there is no
- * further event. */
-int rl_ingest_next(const rl_stream_entry_t *ent, size_t *cursor, rl_arena_t *arena, Riskline__V1__RiskEvent **out);
+/* Reading one entry's events: the entry's fields are looked up once, in rl_ingest_iter_init.
+ * On the caller's stack; its fields are rl_ingest.c's. */
+typedef struct {
+    const rl_stream_entry_t *ent;
+    const uint8_t *batch;   /* field b; NULL: an entry of an earlier version */
+    size_t len;
+    size_t pos;             /* the next record's offset in batch, or the next field e's number */
+    int64_t at;             /* the entry's stamps */
+    char *by;
+} rl_ingest_iter_t;
+
+void rl_ingest_iter_init(rl_ingest_iter_t *it, const rl_stream_entry_t *ent);
+
+/* The next event of the entry, unpacked into arena with received_at_ms and received_by set from
+ * the entry (received_by points into the entry, which must outlive the event): returns 1 with
+ * *out (NULL for bytes that do not decode: they stay in the log, and are passed over), 0 when
+ * there is no further event. */
+int rl_ingest_next(rl_ingest_iter_t *it, rl_arena_t *arena, Riskline__V1__RiskEvent **out);
 
 #endif

@@ -208,9 +208,10 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     }
     /* Audit chain heads are signed with the service's key; without one (insecure) they are not. */
     const rl_keyfile_t *kf = rl_secure_keyfile(ctx.sec);
-    rl_store_set_signer(ctx.store, svc->name, kf && kf->has_sign_secret ? kf->sign_secret : NULL, &err);
+    const uint8_t *sign_secret = kf && kf->has_sign_secret ? kf->sign_secret : NULL;
+    rl_store_set_signer(ctx.store, svc->name, sign_secret, &err);
     if (ctx.work_store)
-        rl_store_set_signer(ctx.work_store, svc->name, kf && kf->has_sign_secret ? kf->sign_secret : NULL, &err);
+        rl_store_set_signer(ctx.work_store, svc->name, sign_secret, &err);
     if (cfg.clock_offset_s) {
         char off[24];
         snprintf(off, sizeof off, "%d", cfg.clock_offset_s);

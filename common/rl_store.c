@@ -1625,25 +1625,33 @@ rl_err_t rl_store_group_info(rl_store_t *self, rl_arena_t *arena, const char *st
     return RL_OK;
 }
 
-/* Counter increments of one call: the accepted field of each item sent (todo[i] 1) and the
- * duplicate field of each duplicate (todo[i] 2), summed per field. */
-static size_t append_counts(const rl_append_item_t *items, size_t n, const unsigned char *todo, const char **field,
-                            size_t *count)
+/* An item's state while it is appended. */
+enum { APPEND_SEND = 1, APPEND_DUPLICATE, APPEND_STORED };
+
+/* Adds n to field's count in field[0..*k) (a new one at *k). */
+static void count_add(const char **field, size_t *count, size_t *k, const char *f, size_t n)
+{
+    size_t j = 0;
+    while (j < *k && strcmp(field[j], f))
+        j++;
+    if (j == *k) {
+        field[j] = f;
+        count[(*k)++] = 0;
+    }
+    count[j] += n;
+}
+
+/* Counter increments of one call, summed per field: the accepted field of each item sent, the
+ * duplicate field of each duplicate, and to->counts. */
+static size_t append_counts(const rl_append_t *to, const rl_append_item_t *items, size_t n, const unsigned char *st,
+                            const char **field, size_t *count)
 {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (todo[i] != 1 && todo[i] != 2)
-            continue;
-        const char *f = todo[i] == 1 ? items[i].accepted_field : items[i].duplicate_field;
-        size_t j = 0;
-        while (j < k && strcmp(field[j], f))
-            j++;
-        if (j == k) {
-            field[k] = f;
-            count[k++] = 0;
-        }
-        count[j]++;
-    }
+    for (size_t i = 0; i < n; i++)
+        if (st[i] != APPEND_STORED)
+            count_add(field, count, &k, st[i] == APPEND_SEND ? items[i].accepted_field : items[i].duplicate_field, 1);
+    for (size_t i = 0; i < to->ncounts; i++)
+        count_add(field, count, &k, to->counts[i].field, to->counts[i].n);
     return k;
 }
 
@@ -1655,44 +1663,43 @@ static int member_cmp(const void *a, const void *b)
 }
 
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to,
-                              const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, const char **entry_id,
-                              rl_error_t *err)
+                              const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, rl_error_t *err)
 {
-    if (entry_id)
-        *entry_id = "";
-    if (!n)
+    if (!n && !to->ncounts)
         return RL_OK;
+    if (n > RL_APPEND_MAX)
+        return rl_error_set(err, RL_ERR_TOO_LARGE, "", "%zu items to append, at most %d at once", n, RL_APPEND_MAX);
     rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
     if (rc)
         return rc;
     /* listed like a domain stream, so the consumers find a tenant that only ever sent events */
     char tenant[RL_MAX_TENANT * 2 + 1];
     const char *unused;
-    if (chain_names(arena, to->stream_key, tenant, sizeof tenant, &unused) == 0 &&
+    if (n && chain_names(arena, to->stream_key, tenant, sizeof tenant, &unused) == 0 &&
         (rc = list_tenant(self, arena, head_slot(self, to->stream_key), tenant, err)))
         return rc;
-    /* state per item: 1 to send, 2 a duplicate (counted with the call that writes), 4 stored */
-    unsigned char *st = rl_arena_alloc(arena, n);
-    const rl_append_item_t **order = rl_arena_alloc(arena, n * sizeof *order);
-    const char **field = rl_arena_alloc(arena, 2 * n * sizeof *field);
-    size_t *count = rl_arena_alloc(arena, 2 * n * sizeof *count), *sent = rl_arena_alloc(arena, n * sizeof *sent);
+    unsigned char *st = rl_arena_alloc(arena, n + 1);
+    const rl_append_item_t **order = rl_arena_alloc(arena, (n + 1) * sizeof *order);
+    const char **field = rl_arena_alloc(arena, (2 * n + to->ncounts + 1) * sizeof *field);
+    size_t *count = rl_arena_alloc(arena, (2 * n + to->ncounts + 1) * sizeof *count);
+    size_t *sent = rl_arena_alloc(arena, (n + 1) * sizeof *sent);
     if (!st || !order || !field || !count || !sent)
         return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
     /* an item repeated inside the batch is a duplicate of its first copy */
     for (size_t i = 0; i < n; i++) {
-        st[i] = 1;
+        st[i] = APPEND_SEND;
         order[i] = &items[i];
     }
     qsort(order, n, sizeof *order, member_cmp);
     for (size_t i = 1; i < n; i++)
         if (!strcmp(order[i]->member, order[i - 1]->member))
-            st[order[i] - items] = 2;
+            st[order[i] - items] = APPEND_DUPLICATE;
     /* a round per set of duplicates found: each round sends only items not known to be, so it ends
      * (at most n + 1 rounds; one when nothing was sent before, two for a batch sent again whole) */
     for (size_t round = 0; round <= n; round++) {
         size_t ns = 0, bytes = 0;
         for (size_t i = 0; i < n; i++)
-            if (st[i] == 1) {
+            if (st[i] == APPEND_SEND) {
                 sent[ns++] = i;
                 bytes += items[i].len;
             }
@@ -1701,7 +1708,7 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
         for (size_t k = 0, o = 0; k < ns; o += items[sent[k]].len, k++)
             memcpy(blob + o, items[sent[k]].bytes, items[sent[k]].len);
-        size_t nc = append_counts(items, n, st, field, count);
+        size_t nc = append_counts(to, items, n, st, field, count);
         rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND_BATCH);
         rl_cmd_arg(c, "3");
         rl_cmd_arg(c, to->seen_key);
@@ -1728,16 +1735,14 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
                                 v->type == RL_VAL_ERR ? v->s : "unexpected reply");
         if (v->elem[0].len || !ns) {  /* written (or nothing left to write), counters too: done */
             for (size_t k = 0; k < ns; k++)
-                st[sent[k]] = 4;
+                st[sent[k]] = APPEND_STORED;
             for (size_t i = 0; i < n; i++)
-                out[i] = st[i] == 4 ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
-            if (entry_id && ns)
-                *entry_id = v->elem[0].s;
+                out[i] = st[i] == APPEND_STORED ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
             return RL_OK;
         }
         for (size_t k = 0; k < ns; k++)
             if (v->elem[1].s[k] == 'D')
-                st[sent[k]] = 2;
+                st[sent[k]] = APPEND_DUPLICATE;
     }
     return rl_error_set(err, RL_ERR_INTERNAL, "", "append did not settle");
 }

@@ -179,6 +179,12 @@ rl_err_t rl_store_chain_read(rl_store_t *self, rl_arena_t *arena, const char *st
                              rl_error_t *err);
 
 /* --- ingestion: append once per idempotency key --- */
+/* A counter of counter_key and what to add to it. */
+typedef struct {
+    const char *field;
+    size_t n;
+} rl_append_count_t;
+
 /* Where a batch goes, and what its entry holds besides the items. */
 typedef struct {
     const char *seen_key;         /* a set of the idempotency keys appended so far */
@@ -186,6 +192,8 @@ typedef struct {
     const char *counter_key;      /* a hash of counters */
     const char *const *fields;    /* more fields of the entry: name, value, name, value ... */
     size_t nfields;               /* pairs */
+    const rl_append_count_t *counts;  /* more counters to add with the append (refused items) */
+    size_t ncounts;
 } rl_append_t;
 
 typedef struct {
@@ -199,14 +207,16 @@ typedef struct {
 typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
 
 /* Appends the items whose member is not in the seen set yet (nor earlier in the batch) as ONE
- * stream entry: field b = their bytes concatenated in order, then to->fields; and marks them
- * seen, atomically (a Lua script; replicas may append at once). out[i] says which were appended;
- * *entry_id (may be NULL) gets the entry id ("" when none was). RL_OK means every item is
+ * stream entry: field b = their bytes concatenated in order, then to->fields; marks them seen and
+ * adds the counters (each item's accepted or duplicate field, and to->counts), atomically (a Lua
+ * script; replicas may append at once). out[i] says which were appended. RL_OK means every item is
  * persisted or was before: only then may the sender be acknowledged. Usually one round trip; one
- * more when some were seen before (the script writes nothing then, and the rest is sent again). */
+ * more when some were seen before (the script writes nothing then, and the rest is sent again).
+ * At most RL_APPEND_MAX items (the script hands them to Redis as one command's arguments):
+ * RL_ERR_TOO_LARGE above. */
+#define RL_APPEND_MAX 4000
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to,
-                              const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, const char **entry_id,
-                              rl_error_t *err);
+                              const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, rl_error_t *err);
 
 /* --- the tenant directory and consumer groups --- */
 /* Every tenant that has a domain event stream (a set; rl_store_write adds the tenant). */

@@ -435,7 +435,7 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
 static rl_err_t handle_entry(correlator_t *self, const char *tenant, const rl_stream_entry_t *ent, size_t *nevents,
                              rl_error_t *err)
 {
-    size_t cursor = 0, k = 0, nev = 0;
+    size_t k = 0, nev = 0;
     rl_err_t rc = RL_OK;
     Riskline__V1__RiskEvent **evs = rl_arena_alloc(self->arena, (RL_MAX_BATCH + 1) * sizeof *evs);
     if (!evs)
@@ -443,7 +443,9 @@ static rl_err_t handle_entry(correlator_t *self, const char *tenant, const rl_st
     /* an entry is an ingestion batch (rl_ingest.h); bytes that do not decode stay in the log and
      * are passed over */
     Riskline__V1__RiskEvent *e;
-    while (rc == RL_OK && k < RL_MAX_BATCH && rl_ingest_next(ent, &cursor, self->arena, &e) == 1) {
+    rl_ingest_iter_t it;
+    rl_ingest_iter_init(&it, ent);
+    while (rc == RL_OK && k < RL_MAX_BATCH && rl_ingest_next(&it, self->arena, &e) == 1) {
         if (e && (rc = prepare(self, tenant, ent->id, k, e, err)) == RL_OK)
             evs[nev++] = e;
         k++;

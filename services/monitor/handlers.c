@@ -48,7 +48,7 @@ static char *seen_member(rl_arena_t *a, const Riskline__V1__RiskEvent *e)
 }
 
 /* One request's batch, checked: its acks (the rejected ones final), the items to store, and the
- * counts of its rejected events. */
+ * counts of its rejected events per source (added with the append). */
 typedef struct {
     Riskline__V1__EventAck *ack;
     Riskline__V1__EventAck **ackp;
@@ -56,8 +56,8 @@ typedef struct {
     rl_append_item_t *items;
     size_t *item_of;          /* items[k] is event item_of[k] */
     size_t nitems;
-    rl_cmd_t **rejects;       /* HINCRBY of a rejected event's counter */
-    size_t nrejects;
+    rl_append_count_t *rejected;  /* "<source>.rejected" and how many */
+    size_t nrejected_fields, nrejected;
 } batch_t;
 
 /* Checks every event of req's batch into bt: the rejected ones get their ack now, the valid ones
@@ -78,15 +78,14 @@ static rl_err_t batch_check(const rl_bus_req_t *req, int64_t now, batch_t *bt, r
     bt->ackp = rl_arena_alloc(a, n * sizeof *bt->ackp);
     bt->items = rl_arena_alloc(a, n * sizeof *bt->items);
     bt->item_of = rl_arena_alloc(a, n * sizeof *bt->item_of);
-    bt->rejects = rl_arena_alloc(a, n * sizeof *bt->rejects);
+    bt->rejected = rl_arena_alloc(a, n * sizeof *bt->rejected);
     rl_wire_record_t *raw = rl_arena_alloc(a, n * sizeof *raw);
-    if (!bt->ack || !bt->ackp || !bt->items || !bt->item_of || !bt->rejects || !raw)
+    if (!bt->ack || !bt->ackp || !bt->items || !bt->item_of || !bt->rejected || !raw)
         return RL_ERR_INTERNAL;
     /* each event's record as the sender packed it (Envelope 80 event_batch -> EventBatch 1 events):
      * stored as it is; when the records do not match what was decoded, each is packed again */
     int have_raw = req->data && rl_codec_wire_find(req->data, req->len, RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH, 1,
                                                    raw, n) == (int)n;
-    const char *counts = key(a, req->tenant, "count");
     const char *last_source = NULL, *acc_field = NULL, *dup_field = NULL;
     for (size_t i = 0; i < n; i++) {
         Riskline__V1__RiskEvent *e = b->events[i];
@@ -96,23 +95,23 @@ static rl_err_t batch_check(const rl_bus_req_t *req, int64_t now, batch_t *bt, r
         ack->index = (uint32_t)i;
         rl_error_t eerr;
         rl_error_clear(&eerr);
-        char prefix[32] = "";
-        /* the event's name in errors is made only for an event that has one (checked again) */
+        /* checked without a prefix; the event's name ("events[3]") is put before the field only
+         * for a rejected one, so a valid batch formats none */
         if (!e || event_validate(e, now, "", &eerr) != RL_OK) {
-            snprintf(prefix, sizeof prefix, "events[%zu]", i);
-            if (e)
-                event_validate(e, now, prefix, &eerr);
             /* echoed to name the event, even a rejected one: never bytes that are not UTF-8 */
             ack->source = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->source ? e->source : ""));
             ack->event_id = rl_codec_utf8_scrub(rl_arena_strdup(a, e && e->event_id ? e->event_id : ""));
             ack->status = RISKLINE__V1__ACK_STATUS__ACK_STATUS_REJECTED;
             ack->reason = rl_arena_strdup(a, e ? eerr.message : "empty event");
-            ack->field = rl_arena_strdup(a, e ? eerr.field : prefix);
-            rl_cmd_t *c = rl_cmd_new(a, "HINCRBY");
-            rl_cmd_arg(c, counts);
-            rl_cmd_arg(c, counter(a, e ? e->source : "", "rejected"));
-            rl_cmd_arg(c, "1");
-            bt->rejects[bt->nrejects++] = c;
+            ack->field = rl_arena_printf(a, "events[%zu]%s%s", i, e && eerr.field[0] ? "." : "", e ? eerr.field : "");
+            const char *field = counter(a, e ? e->source : "", "rejected");
+            size_t f = 0;
+            while (f < bt->nrejected_fields && strcmp(bt->rejected[f].field, field))
+                f++;
+            if (f == bt->nrejected_fields)
+                bt->rejected[bt->nrejected_fields++] = (rl_append_count_t){field, 0};
+            bt->rejected[f].n++;
+            bt->nrejected++;
             continue;
         }
         /* valid: its source and id are checked text; the reply is packed before the request's
@@ -146,8 +145,7 @@ static rl_err_t batch_check(const rl_bus_req_t *req, int64_t now, batch_t *bt, r
     return RL_OK;
 }
 
-/* Acks the stored items as outcome says, counts the rejected events (best effort: the acks stand
- * either way) and sets the reply. */
+/* Acks the stored items as outcome says and sets the reply. */
 static rl_err_t batch_reply(server_t *srv, const rl_bus_req_t *req, const batch_t *bt,
                             const rl_append_outcome_t *outcome, rl_envelope_t *reply)
 {
@@ -159,13 +157,7 @@ static rl_err_t batch_reply(server_t *srv, const rl_bus_req_t *req, const batch_
         srv->accepted += accepted;
         srv->duplicates += !accepted;
     }
-    srv->rejected += bt->nrejects;
-    if (bt->nrejects) {
-        const rl_val_t **vals = rl_arena_alloc(a, bt->nrejects * sizeof *vals);
-        rl_error_t cerr;
-        if (!vals || rl_store_pipeline(srv->store, a, bt->nrejects, bt->rejects, vals, &cerr) != RL_OK)
-            rl_log_warn(srv->log, "rejected events not counted", "tenant", req->tenant);
-    }
+    srv->rejected += bt->nrejected;
     Riskline__V1__EventAcks *acks = rl_arena_alloc(a, sizeof *acks);
     if (!acks)
         return RL_ERR_INTERNAL;
@@ -201,29 +193,38 @@ static void h_event_batches(void *app, const rl_bus_req_t *reqs, size_t n, rl_en
         if (codes[first] != RL_OK || taken[first])
             continue;
         /* the group: first, and the later requests that may join it (those not taken yet) */
-        size_t group[RL_GATHER_MAX], ng = 0, nitems = 0;
+        size_t group[RL_GATHER_MAX], ng = 0, nitems = 0, ncounts = 0;
         for (size_t i = first; i < n; i++)
             if (codes[i] == RL_OK && !taken[i] &&
                 (i == first || (same_entry(&reqs[first], &reqs[i]) && nitems + bt[i].nitems <= RL_MAX_BATCH))) {
                 group[ng++] = i;
                 nitems += bt[i].nitems;
+                ncounts += bt[i].nrejected_fields;
                 taken[i] = 1;
             }
         rl_arena_t *a = reqs[first].arena;
         rl_append_item_t *items = rl_arena_alloc(a, (nitems + 1) * sizeof *items);
         rl_append_outcome_t *outcome = rl_arena_alloc(a, (nitems + 1) * sizeof *outcome);
-        rl_err_t rc = items && outcome ? RL_OK : rl_error_set(&errs[first], RL_ERR_INTERNAL, "", "out of memory");
-        for (size_t g = 0, o = 0; rc == RL_OK && g < ng; o += bt[group[g]].nitems, g++)
-            memcpy(items + o, bt[group[g]].items, bt[group[g]].nitems * sizeof *items);
+        rl_append_count_t *counts = rl_arena_alloc(a, (ncounts + 1) * sizeof *counts);
+        rl_err_t rc = items && outcome && counts ? RL_OK
+                                                 : rl_error_set(&errs[first], RL_ERR_INTERNAL, "", "out of memory");
+        for (size_t g = 0, o = 0, oc = 0; rc == RL_OK && g < ng; g++) {
+            const batch_t *b = &bt[group[g]];
+            memcpy(items + o, b->items, b->nitems * sizeof *items);
+            memcpy(counts + oc, b->rejected, b->nrejected_fields * sizeof *counts);
+            o += b->nitems;
+            oc += b->nrejected_fields;
+        }
         /* persisted first, acknowledged after */
         if (rc == RL_OK) {
             const rl_bus_req_t *req = &reqs[first];
             char at[24];
             snprintf(at, sizeof at, "%lld", (long long)now);
             const char *fields[] = {RL_INGEST_AT, at, RL_INGEST_BY, req->principal->name};
+            /* the refused events are counted with the append: no round trip of their own */
             rl_append_t to = {key(a, req->tenant, "seen"), key(a, req->tenant, "log"), key(a, req->tenant, "count"),
-                              fields, 2};
-            rc = rl_store_append_once(srv->store, a, &to, items, nitems, outcome, NULL, &errs[first]);
+                              fields, 2, counts, ncounts};
+            rc = rl_store_append_once(srv->store, a, &to, items, nitems, outcome, &errs[first]);
         }
         for (size_t g = 0, o = 0; g < ng; o += bt[group[g]].nitems, g++) {
             size_t i = group[g];

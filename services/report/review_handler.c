@@ -76,9 +76,10 @@ static rl_err_t count_nc(void *ctx, const rl_stream_entry_t *e, rl_arena_t *s, r
 {
     (void)err;
     figures_t *f = ctx;
-    size_t cursor = 0;
+    rl_ingest_iter_t it;
     Riskline__V1__RiskEvent *re;
-    while (rl_ingest_next(e, &cursor, s, &re) == 1)
+    rl_ingest_iter_init(&it, e);
+    while (rl_ingest_next(&it, s, &re) == 1)
         f->nc += re && report_review_is_nc(re);
     return RL_OK;
 }
@@ -372,9 +373,10 @@ static rl_err_t nc_page(chunk_t *c, uint32_t *rows, rl_error_t *err)
     int end;
     rl_err_t rc = report_stream_page(c, key_of(c, "riskevent:log"), c->since_ms, 0, LOG_PAGE, &ents, &n, &end, err);
     for (size_t i = 0; !rc && i < n; i++) {
-        size_t cursor = 0;
+        rl_ingest_iter_t it;
         Riskline__V1__RiskEvent *re;
-        while (rl_ingest_next(&ents[i], &cursor, a, &re) == 1) {
+        rl_ingest_iter_init(&it, &ents[i]);
+        while (rl_ingest_next(&it, a, &re) == 1) {
             if (!re || !report_review_is_nc(re))
                 continue;
             const char *cells[REPORT_REVIEW_NC_NCOLS];

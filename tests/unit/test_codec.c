@@ -748,10 +748,12 @@ static rl_val_t str(const void *s, size_t len) { return (rl_val_t){RL_VAL_STR, 0
 /* Reads every event of ent: "id@at/by;" each, "?;" for bytes that do not decode. */
 static void read_all(rl_arena_t *a, const rl_stream_entry_t *ent, char *out, size_t size)
 {
-    size_t cursor = 0, o = 0;
+    size_t o = 0;
     Riskline__V1__RiskEvent *e;
+    rl_ingest_iter_t it;
+    rl_ingest_iter_init(&it, ent);
     out[0] = '\0';
-    while (rl_ingest_next(ent, &cursor, a, &e) == 1 && o < size)
+    while (rl_ingest_next(&it, a, &e) == 1 && o < size)
         o += (size_t)snprintf(out + o, size - o, e ? "%s@%lld/%s;" : "?;", e ? e->event_id : "",
                               (long long)(e ? e->received_at_ms : 0), e ? e->received_by : "");
 }

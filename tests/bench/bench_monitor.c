@@ -35,6 +35,7 @@
  *   RISKLINE_BENCH_RUNS      runs per scenario, median reported                       (default 3)
  *   RISKLINE_BENCH_SECONDS   time cap per ingestion run                               (default 3)
  *   RISKLINE_BENCH_SWEEPS    timed ZRANGEBYSCORE sweeps (the full ZRANGE: a quarter)   (default 20)
+ *   RISKLINE_BENCH_CMDSTATS  1: redis-server's usec per event by command, each run alone (stderr)
  *   RISKLINE_REDIS_SERVER    redis-server binary                                      (default: from PATH)
  *
  * Exit 0 when the benchmark ran (the tables say whether it is valid), 1 when the setup failed,
@@ -460,6 +461,80 @@ static void print_commandstats(const cfg_t *cfg)
     redisFree(c);
 }
 
+/* RISKLINE_BENCH_CMDSTATS=1 (profiling): redis-server's time in each run alone, on stderr, per
+ * event: by command (INFO commandstats, reset before every run), and for event_batch runs by script
+ * (SLOWLOG with every command logged: on for those runs only, since logging each of the baseline's
+ * XADDs would slow it and flatter the ratio). cmdstats_begin before a run, cmdstats_end after. */
+static void cmdstats_begin(const cfg_t *cfg, scenario_t sc)
+{
+    redisContext *c = bench_redis_connect(cfg->redis_port, cfg->password);
+    const char *cmds[] = {"CONFIG SET slowlog-max-len 100000",
+                          sc == SC_MON ? "CONFIG SET slowlog-log-slower-than 0"
+                                       : "CONFIG SET slowlog-log-slower-than 10000",
+                          "SLOWLOG RESET", "CONFIG RESETSTAT"};
+    for (int i = 0; i < 4 && c; i++)
+        freeReplyObject(redisCommand(c, cmds[i]));
+    redisFree(c);
+}
+
+/* Usec and calls of each script run (EVALSHA, told apart by their first 8 sha digits) in the slow log. */
+static void print_scripts(const redisReply *r, const char *title)
+{
+    enum { SCRIPTS = 8 };
+    char sha[SCRIPTS][12];
+    long long us[SCRIPTS], calls[SCRIPTS];
+    int ns = 0;
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *e = r->element[i];
+        if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 || e->element[3]->type != REDIS_REPLY_ARRAY ||
+            e->element[3]->elements < 2 || e->element[3]->element[0]->type != REDIS_REPLY_STRING ||
+            e->element[3]->element[1]->type != REDIS_REPLY_STRING ||
+            strcasecmp(e->element[3]->element[0]->str, "evalsha"))
+            continue;
+        int k = 0;
+        while (k < ns && strncmp(sha[k], e->element[3]->element[1]->str, 8))
+            k++;
+        if (k == ns && ns < SCRIPTS) {
+            bench_fmt(sha[k], sizeof sha[k], "%.8s", e->element[3]->element[1]->str);
+            us[k] = calls[k] = 0;
+            ns++;
+        }
+        if (k < ns) {
+            us[k] += e->element[2]->integer;
+            calls[k]++;
+        }
+    }
+    fprintf(stderr, "    %s, scripts (slowlog):", title);
+    for (int k = 0; k < ns; k++)
+        fprintf(stderr, " %s %lld calls %.1f us a call;", sha[k], calls[k], (double)us[k] / (double)calls[k]);
+    fprintf(stderr, "\n");
+}
+
+static void cmdstats_end(const cfg_t *cfg, scenario_t sc, size_t events)
+{
+    redisContext *c = bench_redis_connect(cfg->redis_port, cfg->password);
+    redisReply *r = c ? redisCommand(c, "INFO commandstats") : NULL;
+    if (r && r->type == REDIS_REPLY_STRING && events) {
+        fprintf(stderr, "    %s, redis usec per event by command:", SC_NAME[sc]);
+        for (char *line = strtok(r->str, "\r\n"); line; line = strtok(NULL, "\r\n")) {
+            char name[64];
+            long long calls = 0, usec = 0;
+            if (sscanf(line, "cmdstat_%63[^:]:calls=%lld,usec=%lld", name, &calls, &usec) == 3 &&
+                usec * 100 >= (long long)events)
+                fprintf(stderr, " %s %.2f (%lld calls)", name, (double)usec / (double)events, calls);
+        }
+        fprintf(stderr, "\n");
+    }
+    freeReplyObject(r);
+    r = c && sc == SC_MON ? redisCommand(c, "SLOWLOG GET -1") : NULL;
+    if (r && r->type == REDIS_REPLY_ARRAY)
+        print_scripts(r, SC_NAME[sc]);
+    freeReplyObject(r);
+    if (c)
+        freeReplyObject(redisCommand(c, "CONFIG SET slowlog-log-slower-than 10000"));
+    redisFree(c);
+}
+
 /* CPU seconds (user + system) of process pid from /proc, or -1. */
 static double proc_cpu_s(pid_t pid)
 {
@@ -485,6 +560,9 @@ static int run_scenario(const cfg_t *cfg, scenario_t sc, int sh, int slot, resul
     int started = 0;
     memset(res, 0, sizeof *res);
     memset(s, 0, sizeof s);
+    int cmdstats = getenv("RISKLINE_BENCH_CMDSTATS") && !strcmp(getenv("RISKLINE_BENCH_CMDSTATS"), "1");
+    if (cmdstats)
+        cmdstats_begin(cfg, sc);
     double redis0 = redis_cpu_s(cfg), mon0 = proc_cpu_s(cfg->mon_pid);
     for (int i = 0; i < shape->senders; i++) {
         s[i] = (sender_t){.cfg = cfg, .sc = sc, .slot = slot, .sender = i, .batch = shape->batch, .nevents = per,
@@ -504,6 +582,11 @@ static int run_scenario(const cfg_t *cfg, scenario_t sc, int sh, int slot, resul
     pthread_mutex_destroy(&gate.mu);
     pthread_cond_destroy(&gate.cv);
     double redis1 = redis_cpu_s(cfg), mon1 = proc_cpu_s(cfg->mon_pid);
+    size_t got = 0;
+    for (int i = 0; i < started; i++)
+        got += s[i].acked;
+    if (cmdstats)
+        cmdstats_end(cfg, sc, got);
     size_t n = 0, bytes = 0;
     for (int i = 0; i < started; i++)
         n += s[i].nlat;

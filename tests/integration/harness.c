@@ -447,8 +447,15 @@ static int cluster_nodes_start(harness_t *h, int formed)
             if (exited)
                 h->cluster_pid[i] = 0;
             if (exited || mono_ms() > deadline) {
-                fprintf(stderr, "harness: cluster node %d (port %d) did not start%s\n", i, h->cluster_port[i],
-                        formed ? " or never saw cluster_state:ok" : "");
+                /* the node's own words on why: the end of its log */
+                char log[600];
+                snprintf(log, sizeof log, "%s/node%d/redis.log", h->dir, i);
+                char *text = harness_read_file(log, NULL);
+                size_t len = text ? strlen(text) : 0, from = len > 1200 ? len - 1200 : 0;
+                fprintf(stderr, "harness: cluster node %d (port %d) %s%s; its log ends:\n%s\n", i, h->cluster_port[i],
+                        exited ? "exited" : "did not start", formed ? " or never saw cluster_state:ok" : "",
+                        text ? text + from : "(none)");
+                free(text);
                 return -1;
             }
             harness_sleep_ms(20);
@@ -505,10 +512,8 @@ static int redis_cli(harness_t *h, const char *args)
 
 /* Three cluster-enabled masters under the deployment's ACL, made one cluster by redis-cli (every
  * slot assigned), each node seeing cluster_state:ok. 0 ok, -1 (with a message) on failure. */
-static int cluster_start(harness_t *h)
+static int cluster_start_once(harness_t *h)
 {
-    if (write_redis_acl(h) != 0)
-        return -1;
     h->cluster_n = 3;
     /* a port taken between the probe and the bind (other tests run alongside): fresh ports */
     for (int attempt = 0;; attempt++) {
@@ -534,6 +539,27 @@ static int cluster_start(harness_t *h)
     if (redis_cli(h, cmd) != 0)
         return -1;
     return cluster_nodes_start(h, 1);
+}
+
+static int cluster_start(harness_t *h)
+{
+    if (write_redis_acl(h) != 0)
+        return -1;
+    /* a cluster that did not form (a node gone, the state never ok on a loaded machine) is made
+     * again from nothing: nodes stopped, their directories (nodes.conf, AOF) removed, fresh ports */
+    for (int attempt = 0;; attempt++) {
+        if (cluster_start_once(h) == 0)
+            return 0;
+        if (attempt == 2)
+            return -1;
+        fprintf(stderr, "harness: making the cluster again (attempt %d of 3)\n", attempt + 2);
+        for (int i = 0; i < h->cluster_n; i++) {
+            char dir[600];
+            kill_now(&h->cluster_pid[i]);
+            snprintf(dir, sizeof dir, "%s/node%d", h->dir, i);
+            rm_rf(dir);
+        }
+    }
 }
 
 int harness_cluster_add_replica(harness_t *h, int master_port)

@@ -1,5 +1,6 @@
 /* rl_chain.c: audit chain hashing, head signatures and the bounded-memory chain verifier. */
 #include "rl_chain.h"
+#include "rl_sha256.h"
 #include "rl_arena.h"
 #include "rl_codec.h"
 
@@ -41,9 +42,7 @@ size_t rl_chain_append_fields(const void *event, size_t len, uint64_t seq, const
 
 void rl_chain_hash(const void *data, size_t len, uint8_t out[RL_CHAIN_HASH_LEN])
 {
-    if (sodium_init() < 0) /* idempotent; cannot fail once the library is usable */
-        memset(out, 0, RL_CHAIN_HASH_LEN);
-    crypto_hash_sha256(out, data, len);
+    rl_sha256(data, len, out);
 }
 
 /* The signed message (see rl_chain.h); -1 when a name does not fit or holds a NUL. */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -12,6 +13,7 @@
 
 #include "rl_chain.h"
 #include "rl_codec.h"
+#include "rl_sha256.h"
 
 #define MAXN 64
 #define TENANT "acme"
@@ -144,6 +146,40 @@ static void test_hash_is_sha256(void **state)
     uint8_t h[RL_CHAIN_HASH_LEN];
     rl_chain_hash("abc", 3, h);
     assert_memory_equal(h, abc, sizeof abc);
+}
+
+/* rl_sha256 (the SHA instructions where the CPU has them) against FIPS 180-2's examples, and against
+ * libsodium's code for every length from 0 to 1100 bytes (every padding case: a rest of 0..63
+ * bytes, one or two final blocks) and a 1 MB input. */
+static void test_sha256_paths_agree(void **state)
+{
+    (void)state;
+    static const uint8_t two_blocks[32] = {0x24, 0x8d, 0x6a, 0x61, 0xd2, 0x06, 0x38, 0xb8, 0xe5, 0xc0, 0x26,
+                                           0x93, 0x0c, 0x3e, 0x60, 0x39, 0xa3, 0x3c, 0xe4, 0x59, 0x64, 0xff,
+                                           0x21, 0x67, 0xf6, 0xec, 0xed, 0xd4, 0x19, 0xdb, 0x06, 0xc1};
+    static const uint8_t empty[32] = {0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,
+                                      0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b,
+                                      0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55};
+    uint8_t a[RL_SHA256_LEN], b[RL_SHA256_LEN];
+    rl_sha256("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, a);
+    assert_memory_equal(a, two_blocks, sizeof a);
+    rl_sha256("", 0, a);
+    assert_memory_equal(a, empty, sizeof a);
+    enum { BIG = 1 << 20 };
+    uint8_t *buf = malloc(BIG);
+    assert_non_null(buf);
+    randombytes_buf(buf, BIG);
+    for (size_t len = 0; len <= 1100; len++) {
+        rl_sha256(buf + len % 7, len, a);  /* unaligned starts too */
+        rl_sha256_portable(buf + len % 7, len, b);
+        if (memcmp(a, b, sizeof a))
+            fail_msg("SHA-256 of %zu bytes differs between the paths", len);
+    }
+    rl_sha256(buf, BIG, a);
+    rl_sha256_portable(buf, BIG, b);
+    assert_memory_equal(a, b, sizeof a);
+    free(buf);
+    print_message("sha256: %s\n", rl_sha256_accelerated() ? "SHA instructions" : "libsodium (no SHA instructions)");
 }
 
 static void test_sign_binds_every_part(void **state)
@@ -482,6 +518,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_append_fields_decode),
         cmocka_unit_test(test_hash_is_sha256),
+        cmocka_unit_test(test_sha256_paths_agree),
         cmocka_unit_test(test_sign_binds_every_part),
         cmocka_unit_test(test_intact),
         cmocka_unit_test(test_empty),

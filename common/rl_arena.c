@@ -24,7 +24,9 @@ struct rl_arena {
     ProtobufCAllocator pb;
 };
 
-static void *pb_alloc(void *ctx, size_t size) { return rl_arena_alloc(ctx, size); }
+static void *alloc_raw(rl_arena_t *self, size_t size);
+/* protobuf-c initialises all it allocates (messages, arrays, strings): no zeroing */
+static void *pb_alloc(void *ctx, size_t size) { return alloc_raw(ctx, size); }
 static void pb_free(void *ctx, void *ptr) { (void)ctx; (void)ptr; }
 
 rl_arena_t *rl_arena_new(size_t cap)
@@ -58,7 +60,8 @@ void rl_arena_destroy(rl_arena_t **self_p)
     *self_p = NULL;
 }
 
-void *rl_arena_alloc(rl_arena_t *self, size_t size)
+/* size bytes, not zeroed (every caller writes all of them). */
+static void *alloc_raw(rl_arena_t *self, size_t size)
 {
     assert(self);
     size_t align = sizeof(max_align_t);
@@ -85,7 +88,14 @@ void *rl_arena_alloc(rl_arena_t *self, size_t size)
     void *p = (char *)c->data + c->used;
     c->used += size;
     self->total += size;
-    memset(p, 0, size);
+    return p;
+}
+
+void *rl_arena_alloc(rl_arena_t *self, size_t size)
+{
+    void *p = alloc_raw(self, size);
+    if (p)
+        memset(p, 0, size);
     return p;
 }
 
@@ -93,11 +103,13 @@ char *rl_arena_strndup(rl_arena_t *self, const char *s, size_t n)
 {
     if (n >= self->cap)
         return NULL;
-    char *p = rl_arena_alloc(self, n + 1);
+    char *p = alloc_raw(self, n + 1);  /* every byte written below */
     if (!p)
         return NULL;
     if (s && n)
         memcpy(p, s, n);
+    else
+        memset(p, 0, n);
     p[n] = '\0';
     return p;
 }

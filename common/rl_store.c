@@ -6,6 +6,8 @@
 #include "rl_limits.h"
 
 #include <hiredis/hiredis.h>
+#include <errno.h>
+#include <poll.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -169,6 +171,8 @@ struct rl_store {
     uint8_t *slot_node;        /* per slot: 1 + index in nodes, 0 unknown */
     int map_stale;             /* refresh the slot map before the next command */
     uint64_t connects;
+    uint64_t append_gen;       /* connects when the appends in flight were sent (rl_store_append_send) */
+    uint64_t append_sent, append_read;  /* appends sent and replies read: in flight = sent - read */
     char sha[SCRIPT_COUNT][41];
     head_slot_t heads[HEAD_SLOTS];
     char signer[65];
@@ -1662,6 +1666,96 @@ static int member_cmp(const void *a, const void *b)
     return c ? c : (*x < *y ? -1 : *x > *y);
 }
 
+/* What an append works with: each item's state, and room for a call's counters. */
+typedef struct {
+    unsigned char *st;
+    const char **field;
+    size_t *count;
+    size_t *sent;
+    int repeated;           /* an item repeated inside the batch (a duplicate of its first copy) */
+} append_work_t;
+
+static rl_err_t append_prepare(rl_arena_t *arena, const rl_append_t *to, const rl_append_item_t *items, size_t n,
+                               append_work_t *w, rl_error_t *err)
+{
+    const rl_append_item_t **order = rl_arena_alloc(arena, (n + 1) * sizeof *order);
+    w->st = rl_arena_alloc(arena, n + 1);
+    w->field = rl_arena_alloc(arena, (2 * n + to->ncounts + 1) * sizeof *w->field);
+    w->count = rl_arena_alloc(arena, (2 * n + to->ncounts + 1) * sizeof *w->count);
+    w->sent = rl_arena_alloc(arena, (n + 1) * sizeof *w->sent);
+    w->repeated = 0;
+    if (!w->st || !order || !w->field || !w->count || !w->sent)
+        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        w->st[i] = APPEND_SEND;
+        order[i] = &items[i];
+    }
+    qsort(order, n, sizeof *order, member_cmp);
+    for (size_t i = 1; i < n; i++)
+        if (!strcmp(order[i]->member, order[i - 1]->member)) {
+            w->st[order[i] - items] = APPEND_DUPLICATE;
+            w->repeated = 1;
+        }
+    return RL_OK;
+}
+
+/* The script call for the items still to send (w->sent[0..*ns) says which); NULL out of memory. */
+static rl_cmd_t *append_cmd(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to,
+                            const rl_append_item_t *items, size_t n, append_work_t *w, size_t *ns)
+{
+    size_t bytes = 0;
+    *ns = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w->st[i] == APPEND_SEND) {
+            w->sent[(*ns)++] = i;
+            bytes += items[i].len;
+        }
+    uint8_t *blob = rl_arena_alloc(arena, bytes ? bytes : 1);
+    if (!blob)
+        return NULL;
+    for (size_t k = 0, o = 0; k < *ns; o += items[w->sent[k]].len, k++)
+        memcpy(blob + o, items[w->sent[k]].bytes, items[w->sent[k]].len);
+    size_t nc = append_counts(to, items, n, w->st, w->field, w->count);
+    rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND_BATCH);
+    rl_cmd_arg(c, "3");
+    rl_cmd_arg(c, to->seen_key);
+    rl_cmd_arg(c, to->stream_key);
+    rl_cmd_arg(c, to->counter_key);
+    rl_cmd_argf(c, "%zu", *ns);
+    for (size_t k = 0; k < *ns; k++)
+        rl_cmd_arg(c, items[w->sent[k]].member);
+    rl_cmd_argb(c, blob, bytes);
+    rl_cmd_argf(c, "%zu", to->nfields);
+    for (size_t k = 0; k < 2 * to->nfields; k++)
+        rl_cmd_arg(c, to->fields[k]);
+    rl_cmd_argf(c, "%zu", nc);
+    for (size_t k = 0; k < nc; k++) {
+        rl_cmd_arg(c, w->field[k]);
+        rl_cmd_argf(c, "%zu", w->count[k]);
+    }
+    return c->broken ? NULL : c;
+}
+
+/* The script's reply: {entry id or "", flags}. 1 written (or nothing left to write), 0 duplicates
+ * named in the flags (nothing written), -1 an error or another reply. */
+static int append_reply(const rl_val_t *v, size_t ns)
+{
+    if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR || v->elem[1].type != RL_VAL_STR ||
+        v->elem[1].len != ns)
+        return -1;
+    return v->elem[0].len || !ns ? 1 : 0;
+}
+
+/* Listed like a domain stream, so the consumers find a tenant that only ever sent events. */
+static rl_err_t append_list_tenant(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to, rl_error_t *err)
+{
+    char tenant[RL_MAX_TENANT * 2 + 1];
+    const char *unused;
+    if (chain_names(arena, to->stream_key, tenant, sizeof tenant, &unused) != 0)
+        return RL_OK;
+    return list_tenant(self, arena, head_slot(self, to->stream_key), tenant, err);
+}
+
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to,
                               const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, rl_error_t *err)
 {
@@ -1670,79 +1764,127 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
     if (n > RL_APPEND_MAX)
         return rl_error_set(err, RL_ERR_TOO_LARGE, "", "%zu items to append, at most %d at once", n, RL_APPEND_MAX);
     rl_err_t rc = connect_now(self, err);  /* the script sha comes with the connection */
-    if (rc)
+    if (rc || (n && (rc = append_list_tenant(self, arena, to, err))))
         return rc;
-    /* listed like a domain stream, so the consumers find a tenant that only ever sent events */
-    char tenant[RL_MAX_TENANT * 2 + 1];
-    const char *unused;
-    if (n && chain_names(arena, to->stream_key, tenant, sizeof tenant, &unused) == 0 &&
-        (rc = list_tenant(self, arena, head_slot(self, to->stream_key), tenant, err)))
+    append_work_t w;
+    if ((rc = append_prepare(arena, to, items, n, &w, err)))
         return rc;
-    unsigned char *st = rl_arena_alloc(arena, n + 1);
-    const rl_append_item_t **order = rl_arena_alloc(arena, (n + 1) * sizeof *order);
-    const char **field = rl_arena_alloc(arena, (2 * n + to->ncounts + 1) * sizeof *field);
-    size_t *count = rl_arena_alloc(arena, (2 * n + to->ncounts + 1) * sizeof *count);
-    size_t *sent = rl_arena_alloc(arena, (n + 1) * sizeof *sent);
-    if (!st || !order || !field || !count || !sent)
-        return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-    /* an item repeated inside the batch is a duplicate of its first copy */
-    for (size_t i = 0; i < n; i++) {
-        st[i] = APPEND_SEND;
-        order[i] = &items[i];
-    }
-    qsort(order, n, sizeof *order, member_cmp);
-    for (size_t i = 1; i < n; i++)
-        if (!strcmp(order[i]->member, order[i - 1]->member))
-            st[order[i] - items] = APPEND_DUPLICATE;
     /* a round per set of duplicates found: each round sends only items not known to be, so it ends
      * (at most n + 1 rounds; one when nothing was sent before, two for a batch sent again whole) */
     for (size_t round = 0; round <= n; round++) {
-        size_t ns = 0, bytes = 0;
-        for (size_t i = 0; i < n; i++)
-            if (st[i] == APPEND_SEND) {
-                sent[ns++] = i;
-                bytes += items[i].len;
-            }
-        uint8_t *blob = rl_arena_alloc(arena, bytes ? bytes : 1);
-        if (!blob)
+        size_t ns;
+        rl_cmd_t *c = append_cmd(self, arena, to, items, n, &w, &ns);
+        if (!c)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-        for (size_t k = 0, o = 0; k < ns; o += items[sent[k]].len, k++)
-            memcpy(blob + o, items[sent[k]].bytes, items[sent[k]].len);
-        size_t nc = append_counts(to, items, n, st, field, count);
-        rl_cmd_t *c = script_cmd(self, arena, SCRIPT_APPEND_BATCH);
-        rl_cmd_arg(c, "3");
-        rl_cmd_arg(c, to->seen_key);
-        rl_cmd_arg(c, to->stream_key);
-        rl_cmd_arg(c, to->counter_key);
-        rl_cmd_argf(c, "%zu", ns);
-        for (size_t k = 0; k < ns; k++)
-            rl_cmd_arg(c, items[sent[k]].member);
-        rl_cmd_argb(c, blob, bytes);
-        rl_cmd_argf(c, "%zu", to->nfields);
-        for (size_t k = 0; k < 2 * to->nfields; k++)
-            rl_cmd_arg(c, to->fields[k]);
-        rl_cmd_argf(c, "%zu", nc);
-        for (size_t k = 0; k < nc; k++) {
-            rl_cmd_arg(c, field[k]);
-            rl_cmd_argf(c, "%zu", count[k]);
-        }
         const rl_val_t *v;
         if ((rc = eval(self, arena, SCRIPT_APPEND_BATCH, c, &v, err)))
             return rc;
-        if (v->type != RL_VAL_ARR || v->n != 2 || v->elem[0].type != RL_VAL_STR || v->elem[1].type != RL_VAL_STR ||
-            v->elem[1].len != ns)
+        int written = append_reply(v, ns);
+        if (written < 0)
             return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "append failed: %s",
                                 v->type == RL_VAL_ERR ? v->s : "unexpected reply");
-        if (v->elem[0].len || !ns) {  /* written (or nothing left to write), counters too: done */
+        if (written) {  /* counters too: done */
             for (size_t k = 0; k < ns; k++)
-                st[sent[k]] = APPEND_STORED;
+                w.st[w.sent[k]] = APPEND_STORED;
             for (size_t i = 0; i < n; i++)
-                out[i] = st[i] == APPEND_STORED ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
+                out[i] = w.st[i] == APPEND_STORED ? RL_APPEND_ACCEPTED : RL_APPEND_DUPLICATE;
             return RL_OK;
         }
         for (size_t k = 0; k < ns; k++)
             if (v->elem[1].s[k] == 'D')
-                st[sent[k]] = APPEND_DUPLICATE;
+                w.st[w.sent[k]] = APPEND_DUPLICATE;
     }
     return rl_error_set(err, RL_ERR_INTERNAL, "", "append did not settle");
+}
+
+/* --- pipelined appends: sent now, their replies read later, in order --- */
+
+int rl_store_append_send(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to, const rl_append_item_t *items,
+                         size_t n, rl_append_ticket_t *ticket, rl_error_t *err)
+{
+    /* one connection serves it and no WAIT follows: a single server, or the master the sentinels
+     * named; with nothing in flight the connection may be made now */
+    int idle = self->append_sent == self->append_read;
+    if (self->seeds || self->wait_replicas || !n || n > RL_APPEND_MAX || (!idle && !self->main.ctx))
+        return 0;
+    if (idle && (connect_now(self, err) != RL_OK || append_list_tenant(self, arena, to, err) != RL_OK))
+        return 0;
+    if (!head_slot(self, to->stream_key)->listed)
+        return 0;  /* listing it takes a round trip of its own: not behind replies in flight */
+    append_work_t w;
+    size_t ns;
+    rl_cmd_t *c;
+    if (append_prepare(arena, to, items, n, &w, err) != RL_OK || w.repeated ||
+        !(c = append_cmd(self, arena, to, items, n, &w, &ns)))
+        return 0;
+    if (idle)
+        self->append_gen = self->connects;
+    conn_t *conn = &self->main;
+    int done = 0;
+    if (redisAppendCommandArgv(conn->ctx, c->argc, c->argv, c->argvlen) != REDIS_OK)
+        return 0;
+    while (!done)
+        if (redisBufferWrite(conn->ctx, &done) != REDIS_OK) {
+            char why[128];
+            snprintf(why, sizeof why, "%s", conn->ctx->errstr[0] ? conn->ctx->errstr : "write failed");
+            fail_conn(self, conn, err, why);
+            self->append_read = self->append_sent;  /* what was in flight is lost with it */
+            return -1;
+        }
+    *ticket = (rl_append_ticket_t){self->append_gen, self->append_sent++};
+    return 1;
+}
+
+int rl_store_append_fd(const rl_store_t *self)
+{
+    return self->main.ctx && self->append_sent != self->append_read ? self->main.ctx->fd : -1;
+}
+
+rl_err_t rl_store_append_recv(rl_store_t *self, rl_append_ticket_t ticket, rl_arena_t *arena, size_t n,
+                              rl_append_outcome_t *out, int wait, int *ready, rl_error_t *err)
+{
+    conn_t *c = &self->main;
+    *ready = 1;
+    if (!c->ctx || ticket.gen != self->append_gen || ticket.seq != self->append_read ||
+        self->append_read == self->append_sent)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "the connection was lost with the append in flight");
+    void *raw = NULL;
+    int64_t deadline = rl_mono_ms() + self->timeout_ms;
+    while (!raw) {
+        if (redisGetReplyFromReader(c->ctx, &raw) != REDIS_OK)
+            break;
+        if (raw)
+            break;
+        struct pollfd p = {c->ctx->fd, POLLIN, 0};
+        int64_t left = deadline - rl_mono_ms();
+        int pr = poll(&p, 1, wait ? (int)(left > 0 ? left : 0) : 0);
+        if (pr == 0 && !wait) {
+            *ready = 0;
+            return RL_OK;
+        }
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0 || redisBufferRead(c->ctx) != REDIS_OK)
+            break;
+    }
+    if (!raw) {
+        char why[128];
+        snprintf(why, sizeof why, "%s", c->ctx->errstr[0] ? c->ctx->errstr : "no reply in time");
+        fail_conn(self, c, err, why);
+        self->append_read = self->append_sent;
+        return RL_ERR_UNAVAILABLE;
+    }
+    self->append_read++;
+    rl_val_t v;
+    int copied = copy_reply(arena, raw, &v) == 0;
+    freeReplyObject(raw);
+    if (copied && append_reply(&v, n) == 1) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = RL_APPEND_ACCEPTED;
+        return RL_OK;
+    }
+    /* duplicates named, or the script did not run (NOSCRIPT after a restart, a failover reply):
+     * nothing was written */
+    return rl_error_set(err, RL_ERR_CONFLICT, "", "append not written: %s",
+                        !copied ? "reply not copied" : v.type == RL_VAL_ERR ? v.s : "duplicates found");
 }

@@ -218,6 +218,27 @@ typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
 rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to,
                               const rl_append_item_t *items, size_t n, rl_append_outcome_t *out, rl_error_t *err);
 
+/* Pipelined appends, for a store whose connection does nothing else (a request loop that goes on
+ * while Redis appends). rl_store_append_send sends what rl_store_append_once would send first,
+ * without waiting: 1 sent (*ticket names it), 0 not sent (a cluster or WAIT replicas, an item
+ * repeated in the batch, the tenant not listed yet with appends in flight, no connection: use
+ * rl_store_append_once), -1 the connection failed (err; the appends in flight are lost too). */
+typedef struct {
+    uint64_t gen, seq;
+} rl_append_ticket_t;
+int rl_store_append_send(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to, const rl_append_item_t *items,
+                         size_t n, rl_append_ticket_t *ticket, rl_error_t *err);
+/* The descriptor that becomes readable when a reply of an append in flight arrives; -1 none. */
+int rl_store_append_fd(const rl_store_t *self);
+/* The reply of the oldest append in flight (tickets in the order sent). wait 0: *ready 0 when it
+ * is not there yet; wait 1: up to the store's timeout. RL_OK: every item appended (out[0..n)
+ * RL_APPEND_ACCEPTED). RL_ERR_CONFLICT: nothing was written (some items were seen before, or the
+ * script could not run). RL_ERR_UNAVAILABLE: the connection was lost, whether it was written is
+ * unknown. After either, rl_store_append_once on another store settles the items (those stored
+ * already come back RL_APPEND_DUPLICATE). */
+rl_err_t rl_store_append_recv(rl_store_t *self, rl_append_ticket_t ticket, rl_arena_t *arena, size_t n,
+                              rl_append_outcome_t *out, int wait, int *ready, rl_error_t *err);
+
 /* --- the tenant directory and consumer groups --- */
 /* Every tenant that has a domain event stream (a set; rl_store_write adds the tenant). */
 #define RL_STORE_TENANTS_KEY "rl:{_sys}:tenants"

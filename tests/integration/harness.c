@@ -265,6 +265,22 @@ void *harness_redis_connect_as(const harness_t *h, const char *user)
     return harness_redis_connect_key(h, "rl:{default}:", user);
 }
 
+int harness_redis_password(const harness_t *h, const char *user, char *buf, size_t size)
+{
+    return acl_password(h, user, buf, size);
+}
+
+long long harness_redis_int(const harness_t *h, const char *key, const char *cmd)
+{
+    redisContext *c = harness_redis_connect_key(h, key ? key : "rl:{default}:", "ops");
+    redisReply *r = c ? redisCommand(c, cmd) : NULL;
+    long long v = !r ? -1 : r->type == REDIS_REPLY_INTEGER ? r->integer
+                          : r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
+    freeReplyObject(r);
+    redisFree(c);
+    return v;
+}
+
 void *harness_redis_connect_port(const harness_t *h, int port, const char *user)
 {
     char pw[128];

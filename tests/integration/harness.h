@@ -114,6 +114,11 @@ void *harness_redis_connect(const harness_t *h);
 void *harness_redis_connect_as(const harness_t *h, const char *user);
 /* The same to the Redis at 127.0.0.1:port (a cluster node) as `user`. */
 void *harness_redis_connect_port(const harness_t *h, int port, const char *user);
+/* The password of Redis user `user` (deploy/redis/acl.sh) into buf; 0 ok. */
+int harness_redis_password(const harness_t *h, const char *user, char *buf, size_t size);
+/* A command's integer (or number string) reply, run as ops on the node of key (NULL: tenant
+ * default's); -1 when it failed or replied otherwise. */
+long long harness_redis_int(const harness_t *h, const char *key, const char *cmd);
 /* The same to the node that holds key (on a cluster; else the one Redis). On a cluster,
  * harness_redis_connect(_as) reach the node of tenant default's keys. */
 void *harness_redis_connect_key(const harness_t *h, const char *key, const char *user);

@@ -99,17 +99,7 @@ static void expect_acks(harness_env_t *r, const char *want)
     riskline__v1__envelope__free_unpacked(r, NULL);
 }
 
-static long long redis_int(harness_t *h, const char *cmd)
-{
-    redisContext *c = harness_redis_connect(h);
-    assert_non_null(c);
-    redisReply *r = redisCommand(c, cmd);
-    assert_non_null(r);
-    long long v = r->type == REDIS_REPLY_INTEGER ? r->integer : r->type == REDIS_REPLY_STRING ? atoll(r->str) : -1;
-    freeReplyObject(r);
-    redisFree(c);
-    return v;
-}
+static long long redis_int(harness_t *h, const char *cmd) { return harness_redis_int(h, NULL, cmd); }
 
 /* Runs each command as ops, asserting that none fails. */
 static void redis_run(harness_t *h, const char *const *cmds, size_t n)

@@ -5,6 +5,7 @@
 #include "rl_ids.h"
 #include "rl_limits.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,13 @@ typedef struct {
     rl_principal_t who;       /* lives until the reply is packed: handlers point into it */
     rl_bus_req_t req;
     const route_t *gather;    /* set while it waits for its route's gather call */
+    int state;                /* SLOT_FREE, SLOT_GATHER (in a poll's batch), SLOT_LATER (answered later) */
+    uint32_t gen;             /* bumped each time it is left for later: a stale answer is ignored */
 } slot_t;
+
+enum { SLOT_FREE = 0, SLOT_GATHER, SLOT_LATER };
+/* Slots: a poll's batch of RL_GATHER_MAX, and the requests gather handlers answer later. */
+#define SLOTS (RL_GATHER_MAX + RL_LATER_MAX)
 
 struct rl_bus_server {
     rl_bus_t *bus;
@@ -63,13 +70,15 @@ struct rl_bus_server {
     rl_principal_t principal;
     route_t routes[MAX_ROUTES];
     int nroutes;
-    slot_t slots[RL_GATHER_MAX];
+    slot_t slots[SLOTS];
+    size_t later;            /* slots left for later */
     rl_bus_stats_t stats;
     rl_bus_handler_fn health_fn;
     void *health_ctx;
     rl_bus_observer_fn observer;
     void *observer_ctx;
     int watch_fd;            /* -1: none */
+    int answers_fd;          /* readable when answers for later are ready; -1: none */
     const volatile sig_atomic_t *stop;  /* the service's stop flag (NULL: none) */
     int draining;            /* rl_bus_server_drain ran: every request is refused */
 };
@@ -223,8 +232,9 @@ rl_bus_server_t *rl_bus_server_new(rl_bus_t *bus, const char *service, const cha
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->principal = *principal;
     self->watch_fd = -1;
+    self->answers_fd = -1;
     int arenas = 1;
-    for (int i = 0; i < RL_GATHER_MAX; i++)
+    for (int i = 0; i < SLOTS; i++)
         arenas = (self->slots[i].arena = rl_arena_new(0)) != NULL && arenas;
     self->sock = zmq_socket(bus->zctx, ZMQ_ROUTER);
     if (!arenas || !self->sock) {
@@ -265,10 +275,13 @@ void rl_bus_server_destroy(rl_bus_server_t **self_p)
     if (!self_p || !*self_p)
         return;
     rl_bus_server_t *self = *self_p;
+    for (int i = 0; i < SLOTS; i++) {  /* a request still left for later goes unanswered */
+        for (int k = 0; k < self->slots[i].nparts; k++)
+            zmq_msg_close(&self->slots[i].parts[k]);
+        rl_arena_destroy(&self->slots[i].arena);
+    }
     if (self->sock)
         zmq_close(self->sock);
-    for (int i = 0; i < RL_GATHER_MAX; i++)
-        rl_arena_destroy(&self->slots[i].arena);
     free(self);
     *self_p = NULL;
 }
@@ -311,6 +324,10 @@ void rl_bus_server_observe(rl_bus_server_t *self, rl_bus_observer_fn fn, void *c
 }
 
 void rl_bus_server_watch_fd(rl_bus_server_t *self, int fd) { self->watch_fd = fd; }
+
+void rl_bus_server_watch_answers(rl_bus_server_t *self, int fd) { self->answers_fd = fd; }
+
+size_t rl_bus_server_later(const rl_bus_server_t *self) { return self->later; }
 
 static const route_t *find_route(const rl_bus_server_t *self, int body_case)
 {
@@ -373,7 +390,7 @@ static rl_err_t dispatch(rl_bus_server_t *self, void *app, slot_t *sl, const rl_
                             "replica",
                             self->service);
     }
-    sl->req = (rl_bus_req_t){principal, env, env->tenant, env->request_id, sl->arena, data, len};
+    sl->req = (rl_bus_req_t){principal, env, env->tenant, env->request_id, sl->arena, data, len, 0};
     if (env->body_case == RISKLINE__V1__ENVELOPE__BODY_HEALTH_GET) {
         /* any authenticated principal, whatever its tenants: probes ask with the service's own key */
         sl->route = "health_get";
@@ -454,6 +471,7 @@ static void finish(rl_bus_server_t *self, slot_t *sl)
     sl->nparts = 0;
     sl->reply = NULL;
     sl->gather = NULL;
+    sl->state = SLOT_FREE;
 }
 
 /* Reads one multipart message into sl without blocking and runs it (dispatch): 1 answered, 2
@@ -529,9 +547,9 @@ static int handle_in(rl_bus_server_t *self, void *app, slot_t *sl)
     return 1;
 }
 
-/* Runs the requests waiting in slots[0..n) (each of a gathered route), a call per route, and
- * answers them. */
-static void gather_flush(rl_bus_server_t *self, void *app, size_t n)
+/* Runs the requests waiting in batch[0..n) (each of a gathered route), a call per route, and
+ * answers them, but those its handler leaves for later (RL_BUS_LATER: rl_bus_server_answer). */
+static void gather_flush(rl_bus_server_t *self, void *app, slot_t *const *batch, size_t n)
 {
     rl_bus_req_t reqs[RL_GATHER_MAX];
     rl_envelope_t *replies[RL_GATHER_MAX];
@@ -539,16 +557,18 @@ static void gather_flush(rl_bus_server_t *self, void *app, size_t n)
     rl_error_t errs[RL_GATHER_MAX];
     slot_t *of[RL_GATHER_MAX];
     for (size_t first = 0; first < n; first++) {
-        const route_t *r = self->slots[first].gather;
+        const route_t *r = batch[first]->gather;
         if (!r)
             continue;  /* already run with an earlier route's call */
         size_t k = 0;
         for (size_t i = first; i < n; i++) {
-            slot_t *sl = &self->slots[i];
+            slot_t *sl = batch[i];
             if (sl->gather != r)
                 continue;
             of[k] = sl;
             reqs[k] = sl->req;
+            /* a token naming the slot, for an answer later: 1 + index, and the generation */
+            reqs[k].later = (uint32_t)(sl - self->slots + 1) | (++sl->gen << 8);
             replies[k] = sl->reply;
             codes[k] = RL_OK;
             rl_error_clear(&errs[k]);
@@ -556,6 +576,12 @@ static void gather_flush(rl_bus_server_t *self, void *app, size_t n)
         }
         r->gather(app, reqs, k, replies, codes, errs);
         for (size_t i = 0; i < k; i++) {
+            if (codes[i] == RL_BUS_LATER) {
+                of[i]->state = SLOT_LATER;
+                of[i]->gather = NULL;
+                self->later++;
+                continue;
+            }
             of[i]->code = codes[i];
             of[i]->err = errs[i];
             finish(self, of[i]);
@@ -563,12 +589,39 @@ static void gather_flush(rl_bus_server_t *self, void *app, size_t n)
     }
 }
 
-/* Reads and answers one request (a gathered one alone); returns 1 handled, 0 none waiting, -1 failure. */
+void rl_bus_server_answer(rl_bus_server_t *self, uint32_t later, rl_err_t code, const rl_error_t *err)
+{
+    uint32_t i = (later & 0xff) - 1;
+    assert(i < SLOTS && self->slots[i].state == SLOT_LATER && (later >> 8) == (self->slots[i].gen & 0xffffff));
+    slot_t *sl = &self->slots[i];
+    sl->code = code;
+    if (code != RL_OK && err)
+        sl->err = *err;
+    self->later--;
+    finish(self, sl);
+}
+
+/* A free slot for the next request; NULL when every one is taken (a poll's batch, or later). */
+static slot_t *free_slot(rl_bus_server_t *self)
+{
+    for (int i = 0; i < SLOTS; i++)
+        if (self->slots[i].state == SLOT_FREE)
+            return &self->slots[i];
+    return NULL;
+}
+
+/* Reads and answers one request (a gathered one alone); returns 1 handled, 0 none waiting (or no
+ * slot free), -1 failure. */
 static int handle_one(rl_bus_server_t *self, void *app)
 {
-    int r = handle_in(self, app, &self->slots[0]);
-    if (r == 2)
-        gather_flush(self, app, 1);
+    slot_t *sl = free_slot(self);
+    if (!sl)
+        return 0;
+    int r = handle_in(self, app, sl);
+    if (r == 2) {
+        sl->state = SLOT_GATHER;
+        gather_flush(self, app, &sl, 1);
+    }
     return r > 0 ? 1 : r;
 }
 
@@ -590,17 +643,22 @@ static void serve_zap(rl_bus_t *bus)
 
 /* Waits up to timeout_ms for sock or the ZAP socket, and answers the handshakes waiting.
  * 0, or -1 on a poll failure (EINTR counts as 0). */
-static int wait_and_serve_zap(rl_bus_t *bus, void *sock, int timeout_ms, int watch_fd)
+static int wait_and_serve_zap(rl_bus_t *bus, void *sock, int timeout_ms, int watch_fd, int answers_fd)
 {
-    /* sock, then the ZAP socket (when there is one), then the watched fd (when set) */
-    zmq_pollitem_t items[3] = {{sock, 0, ZMQ_POLLIN, 0}};
-    int n = 1, zap_at = -1;
+    /* sock (unless NULL: no slot free), then the ZAP socket (when there is one), then the watched
+     * fds (when set) */
+    zmq_pollitem_t items[4];
+    int n = 0, zap_at = -1;
+    if (sock)
+        items[n++] = (zmq_pollitem_t){sock, 0, ZMQ_POLLIN, 0};
     if (bus->zap) {
         zap_at = n;
         items[n++] = (zmq_pollitem_t){bus->zap, 0, ZMQ_POLLIN, 0};
     }
     if (watch_fd >= 0)
         items[n++] = (zmq_pollitem_t){NULL, watch_fd, ZMQ_POLLIN, 0};
+    if (answers_fd >= 0)
+        items[n++] = (zmq_pollitem_t){NULL, answers_fd, ZMQ_POLLIN, 0};
     int rc = zmq_poll(items, n, timeout_ms);
     if (rc < 0)
         return zmq_errno() == EINTR ? 0 : -1;
@@ -611,20 +669,28 @@ static int wait_and_serve_zap(rl_bus_t *bus, void *sock, int timeout_ms, int wat
 
 int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
 {
-    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms, self->watch_fd) < 0)
+    /* every slot taken by requests left for later: the socket waits (its queue is the back-pressure) */
+    if (wait_and_serve_zap(self->bus, free_slot(self) ? self->sock : NULL, timeout_ms, self->watch_fd,
+                           self->answers_fd) < 0)
         return -1;
     int handled = 0, r = 1;
     /* once stopping, the batch ends with the requests in hand: the rest is for rl_bus_server_drain.
      * Requests of a gathered route wait in the slots until RL_GATHER_MAX of them, or none is
      * waiting at the socket, then run in one call. */
     while (r > 0 && handled < RL_POLL_BATCH && !stopping(self)) {
+        slot_t *batch[RL_GATHER_MAX], *sl;
         size_t waiting = 0;
         while (waiting < RL_GATHER_MAX && handled < RL_POLL_BATCH && !stopping(self) &&
-               (r = handle_in(self, app, &self->slots[waiting])) > 0) {
+               (sl = free_slot(self)) != NULL && (r = handle_in(self, app, sl)) > 0) {
             handled++;
-            waiting += r == 2;
+            if (r == 2) {
+                sl->state = SLOT_GATHER;
+                batch[waiting++] = sl;
+            }
         }
-        gather_flush(self, app, waiting);
+        if (!sl)
+            r = 0;  /* no slot free: the rest waits for answers */
+        gather_flush(self, app, batch, waiting);
     }
     if (r < 0) {
         rl_log_error(self->bus->log, "receive failed", "reason", zmq_strerror(zmq_errno()));
@@ -648,7 +714,7 @@ int rl_bus_server_drain(rl_bus_server_t *self, int quiet_ms, int max_ms)
         }
         int64_t now = rl_mono_ms(), quiet_left = last + quiet_ms - now, left = start + max_ms - now;
         int64_t wait = quiet_left < left ? quiet_left : left;
-        if (r < 0 || wait <= 0 || wait_and_serve_zap(self->bus, self->sock, (int)wait, -1) < 0)
+        if (r < 0 || wait <= 0 || wait_and_serve_zap(self->bus, self->sock, (int)wait, -1, -1) < 0)
             break;
     }
     return refused;
@@ -657,7 +723,9 @@ int rl_bus_server_drain(rl_bus_server_t *self, int quiet_ms, int max_ms)
 rl_err_t rl_bus_server_dispatch(rl_bus_server_t *self, void *app, const rl_principal_t *principal,
                                 const void *data, size_t len, rl_envelope_t **reply, rl_error_t *err)
 {
-    slot_t *sl = &self->slots[0];
+    slot_t *sl = free_slot(self);
+    if (!sl)
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "", "every request slot is taken: retry");
     rl_arena_reset(sl->arena);
     rl_error_clear(&sl->err);
     *reply = sl->reply = rl_codec_envelope_new(sl->arena);
@@ -837,7 +905,7 @@ static void handle_subscription(rl_bus_pub_t *self)
 
 int rl_bus_pub_poll(rl_bus_pub_t *self, int timeout_ms)
 {
-    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms, -1) < 0)
+    if (wait_and_serve_zap(self->bus, self->sock, timeout_ms, -1, -1) < 0)
         return -1;
     int handled = 0;
     for (; handled < RL_POLL_BATCH && readable(self->sock); handled++)

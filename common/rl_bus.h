@@ -27,6 +27,9 @@ typedef struct {
     rl_arena_t *arena;         /* per-request memory: the reply body comes from here */
     const uint8_t *data;       /* env as received (packed): for passing parts of it on as they are */
     size_t len;
+    /* A gather handler's request that may be answered later (non-zero: pass it to
+     * rl_bus_server_answer); 0: it must be answered in the call. */
+    uint32_t later;
 } rl_bus_req_t;
 
 /* Sets the reply body and returns RL_OK, or returns an error code with err filled in (the bus then
@@ -78,6 +81,18 @@ typedef void (*rl_bus_gather_fn)(void *app, const rl_bus_req_t *reqs, size_t n, 
  * to RL_GATHER_MAX) are checked one by one like any request (frames, key, header, tenant, role),
  * then handed over in one call; each gets its own reply. 0 ok, -1 when the table is full. */
 int rl_bus_server_route_gather(rl_bus_server_t *self, int body_case, const char *name, rl_bus_gather_fn fn);
+
+/* A gather handler sets codes[i] = RL_BUS_LATER (only when reqs[i].later is non-zero) to answer
+ * request i later: its frames, memory (reqs[i].arena) and reply (replies[i]) are kept until
+ * rl_bus_server_answer(self, reqs[i].later, code, err), which sends it, on the thread that polls.
+ * At most RL_LATER_MAX wait so; while every slot is taken no request is read. */
+#define RL_BUS_LATER ((rl_err_t)0x7fffffff)
+void rl_bus_server_answer(rl_bus_server_t *self, uint32_t later, rl_err_t code, const rl_error_t *err);
+/* Requests left for later and not answered yet. */
+size_t rl_bus_server_later(const rl_bus_server_t *self);
+/* A descriptor that becomes readable when answers for later are ready (e.g. a store connection
+ * with replies in flight): the poll returns for it. -1 = none. Set before each poll. */
+void rl_bus_server_watch_answers(rl_bus_server_t *self, int fd);
 
 /* HealthGet is answered by the bus for ANY authenticated principal (roles or none: the service's
  * own key, used by `riskline-<service> --check`, has none), before the tenant check: health is not

@@ -59,6 +59,7 @@
 /* Requests (and ZAP handshakes) served per poll before looking at the other sockets again. */
 #define RL_POLL_BATCH           64
 #define RL_GATHER_MAX           8      /* requests of a gathered route handled in one call (rl_bus) */
+#define RL_LATER_MAX            24     /* requests a gather handler answers later, at most (rl_bus) */
 
 /* Graceful shutdown (README "Graceful shutdown"). On SIGTERM a service answers the request in hand,
  * then every request still queued, or arriving, `unavailable` (field "stopping": nothing ran, the

@@ -116,6 +116,8 @@ static void stop_gracefully(const rl_service_t *svc, const rl_service_ctx_t *ctx
                             worker_t *worker)
 {
     int64_t t0 = rl_mono_ms();
+    if (svc->answer)  /* requests taken are answered, whatever comes next */
+        svc->answer(svc->app, rpc, 1);
     int refused = rl_bus_server_drain(rpc, RL_STOP_QUIET_MS, RL_STOP_DRAIN_MS);
     if (svc->tick)
         svc->tick(svc->app, ctx);
@@ -160,7 +162,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_error_t err;
     rl_error_clear(&err);
     char consumer[RL_MAX_CONSUMER + 1];
-    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system(), consumer, &stop_flag, NULL};
+    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system(), consumer, &stop_flag, NULL, NULL};
     worker_t worker = {0};
     int64_t clock_offset_ms = 0;  /* read by ctx.clock while the service runs */
     rl_bus_server_t *rpc = NULL;
@@ -191,10 +193,12 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     ctx.store = rl_store_new(&so, ctx.log);
     if (svc->work)
         ctx.work_store = rl_store_new(&so, ctx.log);
+    if (svc->answer)
+        ctx.answer_store = rl_store_new(&so, ctx.log);
     memset(cfg.redis_password, 0, sizeof cfg.redis_password);
     memset(cfg.redis_sentinel_password, 0, sizeof cfg.redis_sentinel_password);
     ctx.bus = rl_bus_new(ctx.log);
-    if (!ctx.log || !ctx.store || !ctx.bus || (svc->work && !ctx.work_store)) {
+    if (!ctx.log || !ctx.store || !ctx.bus || (svc->work && !ctx.work_store) || (svc->answer && !ctx.answer_store)) {
         fprintf(stderr, "riskline-%s: out of memory\n", svc->name);
         status = 1;
         goto cleanup;
@@ -267,10 +271,13 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         int wait_ms = idle_ms, http_ms = rl_probe_timeout_ms(probe);
         if (http_ms >= 0 && http_ms < wait_ms)
             wait_ms = http_ms;
+        rl_bus_server_watch_answers(rpc, svc->answer_fd ? svc->answer_fd(svc->app) : -1);
         if (rl_bus_server_poll(rpc, svc->app, wait_ms) < 0) {
             status = 1;
             break;
         }
+        if (svc->answer)
+            svc->answer(svc->app, rpc, 0);
         /* the metrics HTTP server runs here, in the loop: it reads the counters without a lock */
         rl_probe_run(probe);
     }
@@ -291,6 +298,7 @@ cleanup:
     rl_secure_destroy(&ctx.sec);
     rl_bus_destroy(&ctx.bus);
     rl_store_destroy(&ctx.work_store);
+    rl_store_destroy(&ctx.answer_store);
     rl_store_destroy(&ctx.store);
     rl_log_destroy(&ctx.log);
     return status;

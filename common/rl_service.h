@@ -41,6 +41,9 @@ typedef struct {
     /* The work hook's own connection (rl_service_t.work; NULL for a service without one): a store
      * serves one thread. Same settings and signer as store. */
     rl_store_t *work_store;
+    /* The connection for requests answered later (rl_service_t.answer; NULL without): commands
+     * are sent on it without waiting (rl_store_append_send), so nothing else may use it. */
+    rl_store_t *answer_store;
 } rl_service_ctx_t;
 
 /* The reader of `group` for this process (its consumer name, RISKLINE_CLAIM_IDLE_MS, the stop flag). */
@@ -80,6 +83,13 @@ typedef struct {
      * or gave up: rl_group_give_up) and the process waits for that. It must share nothing mutable
      * with the loop's hooks (the log and the clock may be shared). May be NULL. */
     size_t (*work)(void *app);
+    /* Requests its gather handlers answer later (RL_BUS_LATER), once their store replies are in
+     * (ctx->answer_store, made before setup): the loop, which meanwhile reads and checks the next
+     * requests, calls answer(wait 0) after every poll to answer those whose replies came, and
+     * answer(wait 1) once the service stops, before requests are refused, to answer them all.
+     * answer_fd: what the poll also waits on for them (-1: nothing in flight). May be NULL. */
+    void (*answer)(void *app, rl_bus_server_t *rpc, int wait);
+    int (*answer_fd)(void *app);
 } rl_service_t;
 
 /* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,

@@ -52,7 +52,7 @@ static rl_err_t save(rl_store_t *store, rl_arena_t *a, const char *tenant, const
     rl_principal_t who;
     memset(&who, 0, sizeof who);
     snprintf(who.name, sizeof who.name, "%s", actor);
-    rl_bus_req_t req = {&who, NULL, tenant, request_id, a, NULL, 0};
+    rl_bus_req_t req = {&who, NULL, tenant, request_id, a, NULL, 0, 0};
     al->version = expected + 1;
     Riskline__V1__DomainEvent *ev = rl_event_new(&req, kind, "alert", al->id, al->version, NULL, &al->base, NULL,
                                                  comment && comment[0] ? comment : al->message, now_ms);

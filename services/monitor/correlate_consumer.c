@@ -217,7 +217,7 @@ static rl_err_t record_measurement(correlator_t *self, const char *tenant, const
             snprintf(rid, sizeof rid, "kri-%s-%zu", id, k);
         else
             snprintf(rid, sizeof rid, "ct-%s-%zu-%s", id, k, ids[i]);
-        rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0};
+        rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0, 0};
         metric_t *m;
         rl_err_t rc = RL_ERR_CONFLICT;
         /* a conflict: another replica (or a user) recorded a result of the metric meanwhile; each
@@ -407,7 +407,7 @@ static rl_err_t record_entry(correlator_t *self, const char *tenant, const char 
                                                                                               : "monitor");
     char rid[RL_MAX_REQUEST_ID + 1];
     snprintf(rid, sizeof rid, "ev-%s", id);
-    rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0};
+    rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0, 0};
     const char *eid = rl_arena_printf(a, "%s/%s", evs[0]->source, evs[0]->event_id);
     const char *comment = rl_arena_printf(a, "%zu event%s from %s; %zu linked to risks", n, n == 1 ? "" : "s",
                                           evs[0]->source, linked);

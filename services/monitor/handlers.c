@@ -4,6 +4,7 @@
 #include "alert_store.h"
 #include "correlate_consumer.h"
 #include "metric_store.h"
+#include "rl_clock.h"
 #include "rl_codec.h"
 #include "rl_ingest.h"
 #include "rl_limits.h"
@@ -175,20 +176,131 @@ static int same_entry(const rl_bus_req_t *x, const rl_bus_req_t *y)
     return !strcmp(x->tenant, y->tenant) && !strcmp(x->principal->name, y->principal->name);
 }
 
+/* A group's append and the requests it answers: sent on srv->answer_store and answered when its
+ * reply is in (handlers_answer), or already done (appended on srv->store because it could not be
+ * sent so, while appends were in flight: answered in its turn, so that replies keep their order).
+ * Lives in the first request's arena, which the bus keeps until that request is answered. */
+typedef enum { JOB_IN_FLIGHT, JOB_DONE } job_state_t;
+/* How long after batches last overlapped their appends are still sent without waiting (ms). */
+#define OVERLAP_MS 200
+struct ingest_job {
+    job_state_t state;
+    rl_append_ticket_t ticket;
+    rl_err_t rc;                  /* JOB_DONE */
+    rl_error_t err;
+    size_t n;                     /* requests */
+    rl_bus_req_t req[RL_GATHER_MAX];
+    rl_envelope_t *reply[RL_GATHER_MAX];
+    batch_t *bt[RL_GATHER_MAX];
+    rl_append_t to;
+    rl_append_item_t *items;
+    size_t nitems;
+    rl_append_outcome_t *outcome;
+};
+
+/* Each request of job answered as its append came out. */
+static void job_answer(server_t *srv, rl_bus_server_t *rpc, struct ingest_job *j)
+{
+    for (size_t g = 0, o = 0; g < j->n; o += j->bt[g]->nitems, g++) {
+        rl_error_t err = j->err;
+        rl_err_t code = j->rc != RL_OK ? j->rc : batch_reply(srv, &j->req[g], j->bt[g], j->outcome + o, j->reply[g]);
+        if (code != RL_OK && j->rc == RL_OK)
+            rl_error_set(&err, code, "", "out of memory");
+        rl_bus_server_answer(rpc, j->req[g].later, code, &err);
+    }
+}
+
+void handlers_answer(server_t *srv, rl_bus_server_t *rpc, int wait)
+{
+    while (srv->njobs) {
+        struct ingest_job *j = srv->jobs[srv->job_head];
+        if (j->state == JOB_IN_FLIGHT) {
+            int ready = 1;
+            rl_arena_t *a = j->req[0].arena;
+            rl_err_t rc = rl_store_append_recv(srv->answer_store, j->ticket, a, j->nitems, j->outcome, wait, &ready,
+                                               &j->err);
+            if (!ready)
+                return;
+            /* not written (duplicates, the script lost, a failover) or unknown (the connection
+             * lost): settled the way a retry would be, on the loop's own connection */
+            if (rc == RL_ERR_CONFLICT || rc == RL_ERR_UNAVAILABLE) {
+                rl_error_clear(&j->err);
+                rc = rl_store_append_once(srv->store, a, &j->to, j->items, j->nitems, j->outcome, &j->err);
+            }
+            j->rc = rc;
+            j->state = JOB_DONE;
+        }
+        srv->job_head = (srv->job_head + 1) % RL_LATER_MAX;
+        srv->njobs--;
+        job_answer(srv, rpc, j);
+    }
+}
+
+int handlers_answer_fd(const server_t *srv) { return srv->njobs ? rl_store_append_fd(srv->answer_store) : -1; }
+
+/* The group's append as a job to answer later; NULL when it is answered now instead (a request
+ * that must be, nothing in flight and the append not sendable so, or no memory). */
+static struct ingest_job *job_new(server_t *srv, const rl_bus_req_t *reqs, rl_envelope_t *const *replies,
+                                  batch_t *const *bt, const size_t *group, size_t ng, const rl_append_t *to,
+                                  rl_append_item_t *items, size_t nitems, rl_append_outcome_t *outcome)
+{
+    /* sent without waiting only while batches overlap (several at once, or one behind another's
+     * append): a lone sender's batch is appended at once, one wake-up fewer */
+    if (!srv->answer_store || srv->njobs == RL_LATER_MAX || (!srv->njobs && rl_mono_ms() >= srv->overlap_until_ms))
+        return NULL;
+    for (size_t g = 0; g < ng; g++)
+        if (!reqs[group[g]].later)
+            return NULL;
+    rl_arena_t *a = reqs[group[0]].arena;
+    struct ingest_job *j = rl_arena_alloc(a, sizeof *j);
+    if (!j)
+        return NULL;
+    j->n = ng;
+    for (size_t g = 0; g < ng; g++) {
+        j->req[g] = reqs[group[g]];
+        j->reply[g] = replies[group[g]];
+        j->bt[g] = bt[group[g]];
+    }
+    j->to = *to;
+    j->items = items;
+    j->nitems = nitems;
+    j->outcome = outcome;
+    rl_error_t err;
+    rl_error_clear(&err);
+    if (rl_store_append_send(srv->answer_store, a, to, items, nitems, &j->ticket, &err) == 1) {
+        j->state = JOB_IN_FLIGHT;
+    } else if (srv->njobs) {  /* behind the appends in flight: done now, answered in turn */
+        j->rc = rl_store_append_once(srv->store, a, to, items, nitems, outcome, &j->err);
+        j->state = JOB_DONE;
+    } else {
+        return NULL;
+    }
+    srv->jobs[(srv->job_head + srv->njobs++) % RL_LATER_MAX] = j;
+    return j;
+}
+
 /* The batches waiting together (rl_bus_server_route_gather): each checked; then those of one
  * tenant and sender, up to RL_MAX_BATCH events, persisted in one append (one stream entry, one
- * round trip), and each acknowledged only after that. A failed append fails its requests alone:
- * nothing of them is acked and their senders retry. */
+ * round trip), and each acknowledged only after that. The append is sent without waiting where it
+ * can be (a job: answered by handlers_answer once its reply is in), so the loop checks the next
+ * batches while Redis appends. A failed append fails its requests alone: nothing of them is acked
+ * and their senders retry. */
 static void h_event_batches(void *app, const rl_bus_req_t *reqs, size_t n, rl_envelope_t *const *replies,
                             rl_err_t *codes, rl_error_t *errs)
 {
     server_t *srv = app;
     int64_t now = rl_clock_now(&srv->clock);
-    batch_t bt[RL_GATHER_MAX];
+    batch_t *bt[RL_GATHER_MAX];
     int taken[RL_GATHER_MAX] = {0};
     assert(n <= RL_GATHER_MAX);
-    for (size_t i = 0; i < n; i++)
-        codes[i] = batch_check(&reqs[i], now, &bt[i], &errs[i]);
+    if (n > 1 || srv->njobs)  /* batches overlap: for a while, appends go without waiting (job_new) */
+        srv->overlap_until_ms = rl_mono_ms() + OVERLAP_MS;
+    for (size_t i = 0; i < n; i++) {
+        /* in the request's own memory: a job answered later still needs it */
+        bt[i] = rl_arena_alloc(reqs[i].arena, sizeof *bt[i]);
+        codes[i] = bt[i] ? batch_check(&reqs[i], now, bt[i], &errs[i])
+                         : rl_error_set(&errs[i], RL_ERR_INTERNAL, "", "out of memory");
+    }
     for (size_t first = 0; first < n; first++) {
         if (codes[first] != RL_OK || taken[first])
             continue;
@@ -196,43 +308,51 @@ static void h_event_batches(void *app, const rl_bus_req_t *reqs, size_t n, rl_en
         size_t group[RL_GATHER_MAX], ng = 0, nitems = 0, ncounts = 0;
         for (size_t i = first; i < n; i++)
             if (codes[i] == RL_OK && !taken[i] &&
-                (i == first || (same_entry(&reqs[first], &reqs[i]) && nitems + bt[i].nitems <= RL_MAX_BATCH))) {
+                (i == first || (same_entry(&reqs[first], &reqs[i]) && nitems + bt[i]->nitems <= RL_MAX_BATCH))) {
                 group[ng++] = i;
-                nitems += bt[i].nitems;
-                ncounts += bt[i].nrejected_fields;
+                nitems += bt[i]->nitems;
+                ncounts += bt[i]->nrejected_fields;
                 taken[i] = 1;
             }
-        rl_arena_t *a = reqs[first].arena;
+        const rl_bus_req_t *req = &reqs[first];
+        rl_arena_t *a = req->arena;
         rl_append_item_t *items = rl_arena_alloc(a, (nitems + 1) * sizeof *items);
         rl_append_outcome_t *outcome = rl_arena_alloc(a, (nitems + 1) * sizeof *outcome);
         rl_append_count_t *counts = rl_arena_alloc(a, (ncounts + 1) * sizeof *counts);
-        rl_err_t rc = items && outcome && counts ? RL_OK
-                                                 : rl_error_set(&errs[first], RL_ERR_INTERNAL, "", "out of memory");
+        const char **fields = rl_arena_alloc(a, 4 * sizeof *fields);
+        const char *at = rl_arena_printf(a, "%lld", (long long)now);
+        rl_err_t rc = items && outcome && counts && fields && at
+                          ? RL_OK
+                          : rl_error_set(&errs[first], RL_ERR_INTERNAL, "", "out of memory");
         for (size_t g = 0, o = 0, oc = 0; rc == RL_OK && g < ng; g++) {
-            const batch_t *b = &bt[group[g]];
+            const batch_t *b = bt[group[g]];
             memcpy(items + o, b->items, b->nitems * sizeof *items);
             memcpy(counts + oc, b->rejected, b->nrejected_fields * sizeof *counts);
             o += b->nitems;
             oc += b->nrejected_fields;
         }
-        /* persisted first, acknowledged after */
+        /* persisted first, acknowledged after; the refused events are counted with the append */
         if (rc == RL_OK) {
-            const rl_bus_req_t *req = &reqs[first];
-            char at[24];
-            snprintf(at, sizeof at, "%lld", (long long)now);
-            const char *fields[] = {RL_INGEST_AT, at, RL_INGEST_BY, req->principal->name};
-            /* the refused events are counted with the append: no round trip of their own */
+            fields[0] = RL_INGEST_AT;
+            fields[1] = at;
+            fields[2] = RL_INGEST_BY;
+            fields[3] = req->principal->name;
             rl_append_t to = {key(a, req->tenant, "seen"), key(a, req->tenant, "log"), key(a, req->tenant, "count"),
                               fields, 2, counts, ncounts};
+            if (job_new(srv, reqs, replies, bt, group, ng, &to, items, nitems, outcome)) {
+                for (size_t g = 0; g < ng; g++)
+                    codes[group[g]] = RL_BUS_LATER;
+                continue;
+            }
             rc = rl_store_append_once(srv->store, a, &to, items, nitems, outcome, &errs[first]);
         }
-        for (size_t g = 0, o = 0; g < ng; o += bt[group[g]].nitems, g++) {
+        for (size_t g = 0, o = 0; g < ng; o += bt[group[g]]->nitems, g++) {
             size_t i = group[g];
             if (rc != RL_OK) {
                 codes[i] = rc;
                 errs[i] = errs[first];
             } else {
-                codes[i] = batch_reply(srv, &reqs[i], &bt[i], outcome + o, replies[i]);
+                codes[i] = batch_reply(srv, &reqs[i], bt[i], outcome + o, replies[i]);
             }
         }
     }

@@ -17,6 +17,7 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     rl_service_group_reader(ctx, CORRELATOR_GROUP, &reader);
     /* the correlator runs on the work thread, with that thread's connection */
     srv->correlator = correlator_new(ctx->work_store, ctx->log, &srv->clock, &reader);
+    srv->answer_store = ctx->answer_store;
     return srv->sweep_arena && srv->correlator ? 0 : -1;
 }
 
@@ -38,6 +39,10 @@ static size_t work(void *p)
     server_t *srv = p;
     return correlator_tick(srv->correlator);
 }
+
+/* Batches are answered once their appends come back, while the loop goes on (handlers_answer). */
+static void answer(void *p, rl_bus_server_t *rpc, int wait) { handlers_answer(p, rpc, wait); }
+static int answer_fd(void *p) { return handlers_answer_fd(p); }
 
 static void teardown(void *p)
 {
@@ -64,7 +69,7 @@ int main(int argc, char **argv)
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
         endpoint, setup, handlers_route, tick, teardown, &srv, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], metrics, work,
+        groups, sizeof groups / sizeof groups[0], metrics, work, answer, answer_fd,
     };
     return rl_service_main(argc, argv, &svc);
 }

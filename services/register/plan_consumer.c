@@ -118,7 +118,7 @@ static rl_err_t apply(follower_t *self, const char *tenant, const rl_stream_entr
     snprintf(who.name, sizeof who.name, "%s", ev->actor);
     char rid[RL_MAX_REQUEST_ID + 1];
     snprintf(rid, sizeof rid, "follow-%s", ent->id);
-    rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0};
+    rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0, 0};
     r->version = before->version + 1;
     r->updated_at_ms = now;
     r->updated_by = who.name;

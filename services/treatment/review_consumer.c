@@ -90,7 +90,7 @@ static rl_err_t handle(review_consumer_t *self, const char *tenant, const rl_str
         snprintf(who.name, sizeof who.name, "monitor");
         char rid[RL_MAX_REQUEST_ID + 1];
         snprintf(rid, sizeof rid, "review-%s-%.20s", ent->id, p->id);
-        rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0};
+        rl_bus_req_t req = {&who, NULL, tenant, rid, a, NULL, 0, 0};
         static const char *const skip[] = {"version", "updated_at_ms", "updated_by", NULL};
         Riskline__V1__DomainEvent *out = rl_event_new(&req, "plan.review_requested", "plan", p->id, p->version,
                                                       &before->base, &p->base, skip, p->review_requested, now);

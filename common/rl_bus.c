@@ -678,7 +678,7 @@ int rl_bus_server_poll(rl_bus_server_t *self, void *app, int timeout_ms)
      * Requests of a gathered route wait in the slots until RL_GATHER_MAX of them, or none is
      * waiting at the socket, then run in one call. */
     while (r > 0 && handled < RL_POLL_BATCH && !stopping(self)) {
-        slot_t *batch[RL_GATHER_MAX], *sl;
+        slot_t *batch[RL_GATHER_MAX], *sl = NULL;
         size_t waiting = 0;
         while (waiting < RL_GATHER_MAX && handled < RL_POLL_BATCH && !stopping(self) &&
                (sl = free_slot(self)) != NULL && (r = handle_in(self, app, sl)) > 0) {

@@ -1215,6 +1215,52 @@ static void test_stored_as_sent(void **state)
     redisFree(c);
 }
 
+/* Batches that overlap (two sent together) are appended without holding the loop: with Redis
+ * writes paused, their acks wait, yet monitor status (a read) is answered at once; when writes
+ * resume both are acked, every event accepted and stored once. An attempt whose two batches were
+ * not read together (the first then appended directly, holding the loop) proves nothing and is
+ * made again, three times at most: one must show it. */
+static void test_loop_serves_while_appends_wait(void **state)
+{
+    harness_t *h = *state;
+    void *s = sender(h);
+    gen_t g[4];
+    unsigned k = 900;
+    for (int i = 0; i < 4; i++)  /* the tenant listed, the appends overlapping once already */
+        gen(&g[i], k++, 0);
+    assert_null(send_batch(h, s, g, 2, 0));
+    assert_null(send_batch(h, s, g + 2, 2, 0));
+    expect_acks(harness_recv_env(s, 5000), "AA");
+    expect_acks(harness_recv_env(s, 5000), "AA");
+    int shown = 0;
+    for (int attempt = 0; attempt < 3 && !shown; attempt++) {
+        for (int i = 0; i < 4; i++)
+            gen(&g[i], k++, 0);
+        redis_run(h, (const char *const[]){"CLIENT PAUSE 3000 WRITE"}, 1);
+        assert_null(send_batch(h, s, g, 2, 0));
+        assert_null(send_batch(h, s, g + 2, 2, 0));
+        harness_sleep_ms(100);  /* both read and their appends sent */
+        int64_t t0 = harness_mono_ms();
+        harness_env_t *r;
+        Riskline__V1__MonitorStatus *st = status(h, &r);
+        int64_t took = harness_mono_ms() - t0;
+        assert_non_null(st);
+        riskline__v1__envelope__free_unpacked(r, NULL);
+        harness_env_t *early = harness_recv_env(s, 1);  /* no ack while writes are paused */
+        shown = took < 1000 && !early;
+        if (early)
+            riskline__v1__envelope__free_unpacked(early, NULL);
+        redis_run(h, (const char *const[]){"CLIENT UNPAUSE"}, 1);
+        if (!early)
+            expect_acks(harness_recv_env(s, 5000), "AA");
+        expect_acks(harness_recv_env(s, 5000), "AA");
+    }
+    zmq_close(s);
+    assert_true(shown);
+    assert_int_equal(redis_int(h, "SCARD rl:{default}:riskevent:seen"), (long long)(k - 900));
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.accepted"), (long long)(k - 900));
+}
+
 /* Batches that reach the monitor together are handled together (rl_bus_server_route_gather): those
  * of one tenant and sender share one append; each sender still gets exactly its own acks. Five
  * senders send at once, rounds after rounds: four with the key "siem" (the fourth's last event is a
@@ -1322,6 +1368,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_exact_acks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stored_as_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gathered_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loop_serves_while_appends_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <hiredis/hiredis.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1215,6 +1216,41 @@ static void test_stored_as_sent(void **state)
     redisFree(c);
 }
 
+/* SIGTERM with appends in flight (Redis writes paused, two overlapping batches waiting): the
+ * monitor answers them once their appends are done, then exits 0; both are acked accepted and
+ * stored. (The replies are collected first, and the socket closed before they are checked: a
+ * failed check must not leave it open, which would hang the context's end.) */
+static void test_stop_answers_appends_in_flight(void **state)
+{
+    harness_t *h = *state;
+    void *s = sender(h);
+    gen_t g[8];
+    harness_env_t *r[4];
+    for (int i = 0; i < 8; i++)
+        gen(&g[i], 800 + (unsigned)i, 0);
+    send_batch(h, s, g, 2, 0);  /* overlapping once already (the tenant listed) */
+    send_batch(h, s, g + 2, 2, 0);
+    r[0] = harness_recv_env(s, 5000);
+    r[1] = harness_recv_env(s, 5000);
+    redis_run(h, (const char *const[]){"CLIENT PAUSE 3000 WRITE"}, 1);
+    send_batch(h, s, g + 4, 2, 0);
+    send_batch(h, s, g + 6, 2, 0);
+    harness_sleep_ms(100);
+    int killed = kill(h->monitor_pid, SIGTERM);
+    harness_sleep_ms(200);
+    redis_run(h, (const char *const[]){"CLIENT UNPAUSE"}, 1);
+    int exit_status = harness_monitor_stop(h);
+    r[2] = harness_recv_env(s, 5000);
+    r[3] = harness_recv_env(s, 5000);
+    zmq_close(s);
+    assert_int_equal(killed, 0);
+    assert_int_equal(exit_status, 0);
+    for (int i = 0; i < 4; i++)
+        expect_acks(r[i], "AA");
+    assert_int_equal(redis_int(h, "SCARD rl:{default}:riskevent:seen"), 8);
+    assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.accepted"), 8);
+}
+
 /* Batches that overlap (two sent together) are appended without holding the loop: with Redis
  * writes paused, their acks wait, yet monitor status (a read) is answered at once; when writes
  * resume both are acked, every event accepted and stored once. An attempt whose two batches were
@@ -1225,37 +1261,37 @@ static void test_loop_serves_while_appends_wait(void **state)
     harness_t *h = *state;
     void *s = sender(h);
     gen_t g[4];
+    harness_env_t *r[8] = {NULL};
+    size_t nr = 0;
     unsigned k = 900;
     for (int i = 0; i < 4; i++)  /* the tenant listed, the appends overlapping once already */
         gen(&g[i], k++, 0);
-    assert_null(send_batch(h, s, g, 2, 0));
-    assert_null(send_batch(h, s, g + 2, 2, 0));
-    expect_acks(harness_recv_env(s, 5000), "AA");
-    expect_acks(harness_recv_env(s, 5000), "AA");
+    send_batch(h, s, g, 2, 0);
+    send_batch(h, s, g + 2, 2, 0);
+    r[nr++] = harness_recv_env(s, 5000);
+    r[nr++] = harness_recv_env(s, 5000);
     int shown = 0;
     for (int attempt = 0; attempt < 3 && !shown; attempt++) {
         for (int i = 0; i < 4; i++)
             gen(&g[i], k++, 0);
         redis_run(h, (const char *const[]){"CLIENT PAUSE 3000 WRITE"}, 1);
-        assert_null(send_batch(h, s, g, 2, 0));
-        assert_null(send_batch(h, s, g + 2, 2, 0));
+        send_batch(h, s, g, 2, 0);
+        send_batch(h, s, g + 2, 2, 0);
         harness_sleep_ms(100);  /* both read and their appends sent */
         int64_t t0 = harness_mono_ms();
-        harness_env_t *r;
-        Riskline__V1__MonitorStatus *st = status(h, &r);
+        harness_env_t *st;
+        status(h, &st);
         int64_t took = harness_mono_ms() - t0;
-        assert_non_null(st);
-        riskline__v1__envelope__free_unpacked(r, NULL);
+        riskline__v1__envelope__free_unpacked(st, NULL);
         harness_env_t *early = harness_recv_env(s, 1);  /* no ack while writes are paused */
         shown = took < 1000 && !early;
-        if (early)
-            riskline__v1__envelope__free_unpacked(early, NULL);
         redis_run(h, (const char *const[]){"CLIENT UNPAUSE"}, 1);
-        if (!early)
-            expect_acks(harness_recv_env(s, 5000), "AA");
-        expect_acks(harness_recv_env(s, 5000), "AA");
+        r[nr++] = early ? early : harness_recv_env(s, 5000);
+        r[nr++] = harness_recv_env(s, 5000);
     }
     zmq_close(s);
+    for (size_t i = 0; i < nr; i++)
+        expect_acks(r[i], "AA");
     assert_true(shown);
     assert_int_equal(redis_int(h, "SCARD rl:{default}:riskevent:seen"), (long long)(k - 900));
     assert_int_equal(redis_int(h, "HGET rl:{default}:riskevent:count siem-prod.accepted"), (long long)(k - 900));
@@ -1369,6 +1405,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stored_as_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gathered_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_loop_serves_while_appends_wait, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_answers_appends_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_and_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_milestone_overdue_alert, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_and_expired_acceptance, setup, teardown),

@@ -270,6 +270,25 @@ int harness_redis_password(const harness_t *h, const char *user, char *buf, size
     return acl_password(h, user, buf, size);
 }
 
+void harness_redis_run(const harness_t *h, const char *key, const char *const *cmds, size_t n)
+{
+    redisContext *c = harness_redis_connect_key(h, key ? key : "rl:{default}:", "ops");
+    if (!c)
+        fail_msg("cannot connect to Redis as ops");
+    for (size_t i = 0; i < n; i++) {
+        redisReply *x = redisCommand(c, cmds[i]);
+        if (!x || x->type == REDIS_REPLY_ERROR) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", x ? x->str : c->errstr);
+            freeReplyObject(x);
+            redisFree(c);
+            fail_msg("%s: %s", cmds[i], why);
+        }
+        freeReplyObject(x);
+    }
+    redisFree(c);
+}
+
 long long harness_redis_int(const harness_t *h, const char *key, const char *cmd)
 {
     redisContext *c = harness_redis_connect_key(h, key ? key : "rl:{default}:", "ops");
@@ -531,18 +550,11 @@ static int redis_cli(harness_t *h, const char *args)
 static int cluster_start_once(harness_t *h)
 {
     h->cluster_n = 3;
-    /* a port taken between the probe and the bind (other tests run alongside): fresh ports */
-    for (int attempt = 0;; attempt++) {
-        for (int i = 0; i < h->cluster_n; i++)
-            if (node_configure(h, i) != 0)
-                return -1;
-        if (cluster_nodes_start(h, 0) == 0)
-            break;
-        for (int i = 0; i < h->cluster_n; i++)
-            kill_now(&h->cluster_pid[i]);
-        if (attempt == 2)
+    for (int i = 0; i < h->cluster_n; i++)
+        if (node_configure(h, i) != 0)
             return -1;
-    }
+    if (cluster_nodes_start(h, 0) != 0)
+        return -1;
     char cmd[1024] = "--cluster create";
     size_t off = strlen(cmd), eoff = (size_t)snprintf(h->cluster_env, sizeof h->cluster_env, "RISKLINE_REDIS_CLUSTER=");
     for (int i = 0; i < h->cluster_n; i++) {
@@ -561,8 +573,9 @@ static int cluster_start(harness_t *h)
 {
     if (write_redis_acl(h) != 0)
         return -1;
-    /* a cluster that did not form (a node gone, the state never ok on a loaded machine) is made
-     * again from nothing: nodes stopped, their directories (nodes.conf, AOF) removed, fresh ports */
+    /* a cluster that did not form (a port taken between the probe and the bind, a node gone, the
+     * state never ok on a loaded machine) is made again from nothing: nodes stopped, their
+     * directories (nodes.conf, AOF) removed, fresh ports */
     for (int attempt = 0;; attempt++) {
         if (cluster_start_once(h) == 0)
             return 0;

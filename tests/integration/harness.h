@@ -116,6 +116,9 @@ void *harness_redis_connect_as(const harness_t *h, const char *user);
 void *harness_redis_connect_port(const harness_t *h, int port, const char *user);
 /* The password of Redis user `user` (deploy/redis/acl.sh) into buf; 0 ok. */
 int harness_redis_password(const harness_t *h, const char *user, char *buf, size_t size);
+/* Runs cmds[0..n) as ops on the node of key (NULL: tenant default's); fails the test on an
+ * error reply. */
+void harness_redis_run(const harness_t *h, const char *key, const char *const *cmds, size_t n);
 /* A command's integer (or number string) reply, run as ops on the node of key (NULL: tenant
  * default's); -1 when it failed or replied otherwise. */
 long long harness_redis_int(const harness_t *h, const char *key, const char *cmd);

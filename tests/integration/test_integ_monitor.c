@@ -103,19 +103,7 @@ static void expect_acks(harness_env_t *r, const char *want)
 static long long redis_int(harness_t *h, const char *cmd) { return harness_redis_int(h, NULL, cmd); }
 
 /* Runs each command as ops, asserting that none fails. */
-static void redis_run(harness_t *h, const char *const *cmds, size_t n)
-{
-    redisContext *c = harness_redis_connect(h);
-    assert_non_null(c);
-    for (size_t i = 0; i < n; i++) {
-        redisReply *x = redisCommand(c, cmds[i]);
-        assert_non_null(x);
-        if (x->type == REDIS_REPLY_ERROR)
-            fail_msg("%s: %s", cmds[i], x->str);
-        freeReplyObject(x);
-    }
-    redisFree(c);
-}
+static void redis_run(harness_t *h, const char *const *cmds, size_t n) { harness_redis_run(h, NULL, cmds, n); }
 
 /* Risk events stored for tenant "default", each asserted stored once. */
 static long long stored_events(harness_t *h)
@@ -1216,6 +1204,15 @@ static void test_stored_as_sent(void **state)
     redisFree(c);
 }
 
+/* Events k..k+3 as two batches of two sent together on s (they overlap), without waiting. */
+static void overlapping(harness_t *h, void *s, gen_t *g, unsigned k)
+{
+    for (unsigned i = 0; i < 4; i++)
+        gen(&g[i], k + i, 0);
+    send_batch(h, s, g, 2, 0);
+    send_batch(h, s, g + 2, 2, 0);
+}
+
 /* SIGTERM with appends in flight (Redis writes paused, two overlapping batches waiting): the
  * monitor answers them once their appends are done, then exits 0; both are acked accepted and
  * stored. (The replies are collected first, and the socket closed before they are checked: a
@@ -1226,17 +1223,13 @@ static void test_stop_answers_appends_in_flight(void **state)
     if (h->cluster_n)  /* appends are not pipelined on a Redis Cluster (README) */
         skip();
     void *s = sender(h);
-    gen_t g[8];
+    gen_t g[4];
     harness_env_t *r[4];
-    for (int i = 0; i < 8; i++)
-        gen(&g[i], 800 + (unsigned)i, 0);
-    send_batch(h, s, g, 2, 0);  /* overlapping once already (the tenant listed) */
-    send_batch(h, s, g + 2, 2, 0);
+    overlapping(h, s, g, 800);  /* once already: the tenant listed */
     r[0] = harness_recv_env(s, 5000);
     r[1] = harness_recv_env(s, 5000);
     redis_run(h, (const char *const[]){"CLIENT PAUSE 3000 WRITE"}, 1);
-    send_batch(h, s, g + 4, 2, 0);
-    send_batch(h, s, g + 6, 2, 0);
+    overlapping(h, s, g, 810);
     harness_sleep_ms(100);
     int killed = kill(h->monitor_pid, SIGTERM);
     harness_sleep_ms(200);
@@ -1268,19 +1261,15 @@ static void test_loop_serves_while_appends_wait(void **state)
     harness_env_t *r[8] = {NULL};
     size_t nr = 0;
     unsigned k = 900;
-    for (int i = 0; i < 4; i++)  /* the tenant listed, the appends overlapping once already */
-        gen(&g[i], k++, 0);
-    send_batch(h, s, g, 2, 0);
-    send_batch(h, s, g + 2, 2, 0);
+    overlapping(h, s, g, k);  /* once already: the tenant listed */
+    k += 4;
     r[nr++] = harness_recv_env(s, 5000);
     r[nr++] = harness_recv_env(s, 5000);
     int shown = 0;
     for (int attempt = 0; attempt < 3 && !shown; attempt++) {
-        for (int i = 0; i < 4; i++)
-            gen(&g[i], k++, 0);
         redis_run(h, (const char *const[]){"CLIENT PAUSE 3000 WRITE"}, 1);
-        send_batch(h, s, g, 2, 0);
-        send_batch(h, s, g + 2, 2, 0);
+        overlapping(h, s, g, k);
+        k += 4;
         harness_sleep_ms(100);  /* both read and their appends sent */
         int64_t t0 = harness_mono_ms();
         harness_env_t *st;

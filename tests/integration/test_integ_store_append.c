@@ -82,17 +82,7 @@ static const rl_append_t TO = {SEEN, LOG, COUNT, FIELDS, 2, NULL, 0};
 
 static long long redis_int(fixture_t *f, const char *cmd) { return harness_redis_int(f->h, LOG, cmd); }
 
-static void redis_ok(fixture_t *f, const char *cmd)
-{
-    redisContext *c = harness_redis_connect_key(f->h, LOG, "ops");
-    assert_non_null(c);
-    redisReply *r = redisCommand(c, cmd);
-    assert_non_null(r);
-    if (r->type == REDIS_REPLY_ERROR)
-        fail_msg("%s: %s", cmd, r->str);
-    freeReplyObject(r);
-    redisFree(c);
-}
+static void redis_ok(fixture_t *f, const char *cmd) { harness_redis_run(f->h, LOG, &cmd, 1); }
 
 /* The field b of the newest entry of LOG. */
 static void last_b(fixture_t *f, char *out, size_t size)

@@ -891,8 +891,10 @@ static void assert_once(harness_t *h, const load_req_t *q, int n, const char *in
 
 #define TERM_N 200       /* creates per service */
 /* ingestion batches of EVENTS_PER_BATCH: more than a poll answers at once (RL_POLL_BATCH), so some
- * wait while the correlator's tick works through the entries of the first */
-#define TERM_BATCHES 200
+ * wait while the correlator's tick works through the entries of the first; with appends pipelined
+ * while batches overlap, the monitor answers 200 in a few hundred ms, at times all of them before
+ * the SIGTERM: three times that keeps work queued to stop in */
+#define TERM_BATCHES 600
 
 /* register or treatment: TERM_N creates (risks; plans of the fixture's risk) queued on victim,
  * SIGTERM after 30: each answered OK or "stopping", the rest retried on other; every create

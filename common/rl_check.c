@@ -2,9 +2,22 @@
 #include "rl_check.h"
 #include "rl_ids.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+/* Bytes of a 64-bit word as an event's text is checked a word at a time: every free-text field of
+ * every ingested event passes here, and a byte loop was a tenth of the monitor's time per batch. */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+/* Nonzero when a byte of w is below 0x20 or is 0x7f (exact: a borrow starts only at such a byte). */
+static uint64_t word_has_control(uint64_t w)
+{
+    uint64_t del = w ^ (0x7f * ONES);
+    return ((w - 0x20 * ONES) & ~w & HIGHS) | ((del - ONES) & ~del & HIGHS);
+}
 
 rl_err_t rl_check_text(const char *s, size_t min, size_t max, int multiline, const char *field, rl_error_t *err)
 {
@@ -13,14 +26,21 @@ rl_err_t rl_check_text(const char *s, size_t min, size_t max, int multiline, con
         return rl_error_set(err, RL_ERR_INVALID, field, "is required");
     if (n > max)
         return rl_error_set(err, RL_ERR_INVALID, field, "is %zu bytes, over the limit of %zu", n, max);
-    unsigned char high = 0;  /* any byte >= 0x80: only then can the text be other than ASCII */
-    for (size_t i = 0; i < n; i++) {
+    uint64_t high = 0;  /* any byte >= 0x80: only then can the text be other than ASCII */
+    size_t i = 0;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, s + i, 8);
+        high |= w;
+        if (word_has_control(w))
+            break;  /* the byte loop finds which byte, and lets a multiline text's \n and \t pass */
+    }
+    for (; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         high |= c;
         if ((c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\t')))
             return rl_error_set(err, RL_ERR_INVALID, field, "contains a control character at byte %zu", i);
     }
-    if ((high & 0x80) && !rl_utf8_valid(s, n))
+    if ((high & HIGHS) && !rl_utf8_valid(s, n))
         return rl_error_set(err, RL_ERR_INVALID, field, "is not valid UTF-8");
     return RL_OK;
 }

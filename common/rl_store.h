@@ -208,10 +208,11 @@ typedef enum { RL_APPEND_ACCEPTED, RL_APPEND_DUPLICATE } rl_append_outcome_t;
 
 /* Appends the items whose member is not in the seen set yet (nor earlier in the batch) as ONE
  * stream entry: field b = their bytes concatenated in order, then to->fields; marks them seen and
- * adds the counters (each item's accepted or duplicate field, and to->counts), atomically (a Lua
- * script; replicas may append at once). out[i] says which were appended. RL_OK means every item is
- * persisted or was before: only then may the sender be acknowledged. Usually one round trip; one
- * more when some were seen before (the script writes nothing then, and the rest is sent again).
+ * adds the counters (each item's accepted or duplicate field, and to->counts), atomically (one
+ * MULTI/EXEC transaction, or a Lua script on a cluster; replicas may append at once). out[i] says
+ * which were appended. RL_OK means every item is persisted or was before: only then may the sender
+ * be acknowledged. Usually one round trip; one more when some were seen before (nothing is written
+ * then, the stream's counters included, and the rest is sent again).
  * At most RL_APPEND_MAX items (the script hands them to Redis as one command's arguments):
  * RL_ERR_TOO_LARGE above. */
 #define RL_APPEND_MAX 4000

@@ -125,7 +125,10 @@ static const char APPEND_BATCH_LUA[] =
  * first entry, as "0-0" cannot be set), so the log and every consumer group's lag are as if nothing
  * had been added: only the last generated id has moved on. A stream key of another type made the
  * XADD fail: nothing is marked. EVAL, not EVALSHA: a NOSCRIPT inside EXEC would come after the XADD
- * had run (Redis keeps the compiled script by its digest; the source costs ~1 us a call).
+ * had run (Redis keeps the compiled script by its digest; the source costs ~1 us a call). A check
+ * that fails (the seen set of another type) takes the entry back too. The take-back reads the entry
+ * into Lua (XINFO STREAM): slow, and only for a batch sent again. Only a connection whose Redis user
+ * may run MULTI/EXEC uses this form (append_tx_allowed): refused, MULTI would leave the XADD alone.
  * KEYS: 1 seen set, 2 stream, 3 counters. ARGV: 1 n, 2..n+1 members, n+2 ncounts, then ncounts
  * counter field/increment pairs. Returns the flags: n of 'A', or some 'D' when nothing was written. */
 #define APPEND_TX_REPLIES 4  /* MULTI, XADD, EVAL, EXEC: the last one's is the outcome */
@@ -133,22 +136,31 @@ static const char APPEND_CHECK_LUA[] =
     "if redis.call('TYPE', KEYS[2])['ok'] ~= 'stream' then\n"
     "  return redis.error_reply('ERR the entry was not added: ' .. KEYS[2] .. ' is not a stream')\n"
     "end\n"
+    "local function take_back()\n"
+    "  local info, f = redis.call('XINFO', 'STREAM', KEYS[2]), {}\n"
+    "  for j = 1, #info, 2 do f[info[j]] = info[j + 1] end\n"
+    "  local id, md = f['last-generated-id'], f['max-deleted-entry-id']\n"
+    "  if md == '0-0' then md = '0-1' end\n"
+    "  redis.call('XDEL', KEYS[2], id)\n"
+    "  redis.call('XSETID', KEYS[2], id, 'ENTRIESADDED', f['entries-added'] - 1, 'MAXDELETEDID', md)\n"
+    "end\n"
+    "local function failed(e)\n"
+    "  take_back()\n"
+    "  return redis.error_reply('ERR the entry was taken back: ' .. tostring(type(e) == 'table' and e.err or e))\n"
+    "end\n"
     "local n = tonumber(ARGV[1])\n"
-    "local known = redis.call('SMISMEMBER', KEYS[1], unpack(ARGV, 2, n + 1))\n"
+    "local ok, known = pcall(redis.call, 'SMISMEMBER', KEYS[1], unpack(ARGV, 2, n + 1))\n"
+    "if not ok then return failed(known) end\n"
     "for i = 1, n do\n"
     "  if known[i] == 1 then\n"
-    "    local info, f = redis.call('XINFO', 'STREAM', KEYS[2]), {}\n"
-    "    for j = 1, #info, 2 do f[info[j]] = info[j + 1] end\n"
-    "    local id, md = f['last-generated-id'], f['max-deleted-entry-id']\n"
-    "    if md == '0-0' then md = '0-1' end\n"
-    "    redis.call('XDEL', KEYS[2], id)\n"
-    "    redis.call('XSETID', KEYS[2], id, 'ENTRIESADDED', f['entries-added'] - 1, 'MAXDELETEDID', md)\n"
+    "    take_back()\n"
     "    local flags = {}\n"
     "    for j = 1, n do flags[j] = known[j] == 1 and 'D' or 'A' end\n"
     "    return table.concat(flags)\n"
     "  end\n"
     "end\n"
-    "redis.call('SADD', KEYS[1], unpack(ARGV, 2, n + 1))\n"
+    "local added, e = pcall(redis.call, 'SADD', KEYS[1], unpack(ARGV, 2, n + 1))\n"
+    "if not added then return failed(e) end\n"
     "local c = n + 2\n"
     "for j = 0, tonumber(ARGV[c]) - 1 do\n"
     "  redis.call('HINCRBY', KEYS[3], ARGV[c + 1 + 2 * j], ARGV[c + 2 + 2 * j])\n"
@@ -220,6 +232,10 @@ struct rl_store {
     uint64_t append_gen;       /* connects when the appends in flight were sent (rl_store_append_send) */
     uint64_t append_sent, append_read;  /* appends sent and replies read: in flight = sent - read */
     size_t append_part;        /* replies of the oldest append in flight read so far (of APPEND_TX_REPLIES) */
+    char append_why[160];      /* ... and the first error among them */
+    int append_multi;          /* ... MULTI's (the rest ran alone: not "nothing written") */
+    uint64_t tx_gen;           /* connects when append_tx_allowed last asked (0: not yet) */
+    int tx_ok;                 /* ... and whether that connection may run MULTI/EXEC */
     char sha[SCRIPT_COUNT][41];
     head_slot_t heads[HEAD_SLOTS];
     char signer[65];
@@ -1746,11 +1762,44 @@ static rl_err_t append_prepare(rl_arena_t *arena, const rl_append_t *to, const r
     return RL_OK;
 }
 
+/* Whether the main connection may run the transaction form: never on a cluster, whose client routes
+ * each command of a pipeline alone; on one server when its Redis user may run MULTI/EXEC (a Redis
+ * still holding an ACL file from before the transaction refuses MULTI, and the XADD would then run
+ * alone). Asked once per connection with an empty transaction, only with no reply pending. */
+static int append_tx_allowed(rl_store_t *self)
+{
+    redisContext *c = self->main.ctx;
+    if (self->seeds || !c)
+        return 0;
+    if (self->tx_gen == self->connects)
+        return self->tx_ok;
+    void *m = NULL, *e = NULL;
+    int io = redisAppendCommand(c, "MULTI") != REDIS_OK || redisAppendCommand(c, "EXEC") != REDIS_OK ||
+             redisGetReply(c, &m) != REDIS_OK || redisGetReply(c, &e) != REDIS_OK;
+    const redisReply *mr = m, *er = e;
+    int ok = !io && mr && mr->type == REDIS_REPLY_STATUS && er && er->type == REDIS_REPLY_ARRAY;
+    char why[160];
+    snprintf(why, sizeof why, "%s", io ? (c->errstr[0] ? c->errstr : "connection lost")
+                                       : mr && mr->type == REDIS_REPLY_ERROR ? mr->str : "unexpected reply");
+    freeReplyObject(m);
+    freeReplyObject(e);
+    if (io) {
+        fail_conn(self, &self->main, NULL, why);
+        return 0;
+    }
+    self->tx_gen = self->connects;
+    self->tx_ok = ok;
+    if (!ok)
+        rl_log_warn(self->log, "ingestion appends run as one Lua script: this Redis user may not run MULTI/EXEC "
+                    "(load the ACL deploy/redis/acl.sh writes)", "reason", why);
+    return ok;
+}
+
 /* The call for the items still to send (w->sent[0..*ns) says which), in cmds: the transaction
- * (APPEND_CHECK_LUA) on one server, 4 commands; the script (APPEND_BATCH_LUA) on a cluster, whose
- * client routes each command of a pipeline alone, or for counters alone, 1 command. 0 out of memory. */
+ * (APPEND_CHECK_LUA) when tx, 4 commands; else the script (APPEND_BATCH_LUA), as on a cluster or
+ * for counters alone, 1 command. 0 out of memory. */
 static size_t append_cmds(rl_store_t *self, rl_arena_t *arena, const rl_append_t *to, const rl_append_item_t *items,
-                          size_t n, append_work_t *w, size_t *ns, rl_cmd_t **cmds)
+                          size_t n, append_work_t *w, int tx, size_t *ns, rl_cmd_t **cmds)
 {
     size_t bytes = 0;
     *ns = 0;
@@ -1766,7 +1815,7 @@ static size_t append_cmds(rl_store_t *self, rl_arena_t *arena, const rl_append_t
         memcpy(blob + o, items[w->sent[k]].bytes, items[w->sent[k]].len);
     size_t nc = append_counts(to, items, n, w->st, w->field, w->count), ncmd = 1;
     rl_cmd_t *c;
-    if (!self->seeds && *ns) {
+    if (tx && *ns) {
         cmds[0] = rl_cmd_new(arena, "MULTI");
         rl_cmd_t *x = cmds[1] = rl_cmd_new(arena, "XADD");
         rl_cmd_arg(x, to->stream_key);
@@ -1806,13 +1855,35 @@ static size_t append_cmds(rl_store_t *self, rl_arena_t *arena, const rl_append_t
     return ncmd;
 }
 
+/* MULTI refused on a connection that was allowed it (its ACL changed since): the XADD ran alone,
+ * and the log may hold an entry no seen key marks; asked again next time. */
+static void append_multi_refused(rl_store_t *self, const char *why)
+{
+    self->tx_gen = 0;
+    rl_log_error(self->log, "MULTI refused with an ingestion append: its XADD ran alone (an entry may be "
+                 "logged twice)", "reason", why);
+}
+
+/* The first error among the transaction's replies before EXEC's (MULTI refused, a command refused
+ * when queued: EXEC then only says EXECABORT), or NULL. MULTI refused asks again next time. */
+static const rl_val_t *append_queued_error(rl_store_t *self, const rl_val_t *const *vals, size_t ncmd)
+{
+    for (size_t k = 0; k + 1 < ncmd; k++)
+        if (vals[k]->type == RL_VAL_ERR) {
+            if (k == 0)
+                append_multi_refused(self, vals[k]->s);
+            return vals[k];
+        }
+    return NULL;
+}
+
 /* The call's last reply as the script gives it, {entry id or "", flags}: the transaction's EXEC
  * reply [entry id, flags] made so; a check that failed is its error; anything else is returned as
  * it is (append_reply then says -1). */
 static const rl_val_t *append_result(rl_arena_t *arena, const rl_val_t *v, size_t ncmd)
 {
     if (ncmd == 1 || v->type != RL_VAL_ARR || v->n != 2)
-        return v;
+        return v;  /* the script's reply, or an error: EXECABORT (see the queued replies), or EXEC alone */
     if (v->elem[1].type != RL_VAL_STR)
         return v->elem[1].type == RL_VAL_ERR ? &v->elem[1] : v;
     rl_val_t *r = rl_arena_alloc(arena, sizeof *r), *e = rl_arena_alloc(arena, 2 * sizeof *e);
@@ -1865,14 +1936,15 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
      * (at most n + 1 rounds; one when nothing was sent before, two for a batch sent again whole) */
     for (size_t round = 0; round <= n; round++) {
         size_t ns;
-        rl_cmd_t *cmds[4];
-        size_t ncmd = append_cmds(self, arena, to, items, n, &w, &ns, cmds);
+        rl_cmd_t *cmds[APPEND_TX_REPLIES];
+        size_t ncmd = append_cmds(self, arena, to, items, n, &w, append_tx_allowed(self), &ns, cmds);
         if (!ncmd)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
-        const rl_val_t *v = NULL, *vals[4];
+        const rl_val_t *v = NULL, *vals[APPEND_TX_REPLIES];
         if (ncmd == 1)
             rc = eval(self, arena, SCRIPT_APPEND_BATCH, cmds[0], &v, err);
-        else if ((rc = rl_store_pipeline(self, arena, ncmd, cmds, vals, err)) == RL_OK)
+        else if ((rc = rl_store_pipeline(self, arena, ncmd, cmds, vals, err)) == RL_OK &&
+                 !(v = append_queued_error(self, vals, ncmd)))
             v = append_result(arena, vals[ncmd - 1], ncmd);
         if (rc)
             return rc;
@@ -1904,20 +1976,25 @@ int rl_store_append_send(rl_store_t *self, rl_arena_t *arena, const rl_append_t 
     int idle = self->append_sent == self->append_read;
     if (self->seeds || self->wait_replicas || !n || n > RL_APPEND_MAX || (!idle && !self->main.ctx))
         return 0;
-    if (idle && (connect_now(self, err) != RL_OK || append_list_tenant(self, arena, to, err) != RL_OK))
+    if (idle && (connect_now(self, err) != RL_OK || append_list_tenant(self, arena, to, err) != RL_OK ||
+                 !append_tx_allowed(self)))
         return 0;
+    if (self->tx_gen != self->connects || !self->tx_ok)
+        return 0;  /* asked only with no reply pending */
     if (!head_slot(self, to->stream_key)->listed)
         return 0;  /* listing it takes a round trip of its own: not behind replies in flight */
     append_work_t w;
     size_t ns, ncmd;
-    rl_cmd_t *cmds[4];
+    rl_cmd_t *cmds[APPEND_TX_REPLIES];
     /* never a cluster here: always the transaction, whose 4 replies append_recv reads */
     if (append_prepare(arena, to, items, n, &w, err) != RL_OK || w.repeated ||
-        (ncmd = append_cmds(self, arena, to, items, n, &w, &ns, cmds)) != APPEND_TX_REPLIES)
+        (ncmd = append_cmds(self, arena, to, items, n, &w, 1, &ns, cmds)) != APPEND_TX_REPLIES)
         return 0;
     if (idle) {
         self->append_gen = self->connects;
         self->append_part = 0;
+        self->append_why[0] = '\0';
+        self->append_multi = 0;
     }
     conn_t *conn = &self->main;
     int done = 0;
@@ -1960,7 +2037,14 @@ rl_err_t rl_store_append_recv(rl_store_t *self, rl_append_ticket_t ticket, rl_ar
         if (redisGetReplyFromReader(c->ctx, &raw) != REDIS_OK)
             break;
         if (raw && ++self->append_part < APPEND_TX_REPLIES) {
-            freeReplyObject(raw);  /* EXEC's reply says whether anything ran */
+            const redisReply *q = raw;  /* EXEC's reply says whether anything ran; this one says why not */
+            if (q->type == REDIS_REPLY_ERROR && !self->append_why[0])
+                snprintf(self->append_why, sizeof self->append_why, "%s", q->str);
+            if (q->type == REDIS_REPLY_ERROR && self->append_part == 1) {
+                append_multi_refused(self, q->str);
+                self->append_multi = 1;
+            }
+            freeReplyObject(raw);
             raw = NULL;
             continue;
         }
@@ -1984,9 +2068,20 @@ rl_err_t rl_store_append_recv(rl_store_t *self, rl_append_ticket_t ticket, rl_ar
         fail_conn(self, c, err, why);
         self->append_read = self->append_sent;
         self->append_part = 0;
+        self->append_why[0] = '\0';
+        self->append_multi = 0;
         return RL_ERR_UNAVAILABLE;
     }
     self->append_part = 0;
+    char why[sizeof self->append_why];
+    memcpy(why, self->append_why, sizeof why);
+    self->append_why[0] = '\0';
+    if (self->append_multi) {
+        self->append_multi = 0;
+        self->append_read++;
+        freeReplyObject(raw);
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "append not in a transaction: %s", why);
+    }
     self->append_read++;
     rl_val_t v;
     int copied = copy_reply(arena, raw, &v) == 0;
@@ -1997,8 +2092,16 @@ rl_err_t rl_store_append_recv(rl_store_t *self, rl_append_ticket_t ticket, rl_ar
             out[i] = RL_APPEND_ACCEPTED;
         return RL_OK;
     }
-    /* duplicates named, or the script did not run (NOSCRIPT after a restart, a failover reply):
-     * nothing was written */
+    /* duplicates named (the entry taken back), or the transaction refused (EXECABORT: a queued
+     * command's error says why; after a failover the connection is made again): nothing written */
+    rl_val_t queued = {.type = RL_VAL_ERR, .s = why, .len = strlen(why)};
+    if (why[0] && copied && res->type == RL_VAL_ERR) {
+        res = &queued;
+        if (failover_reply(res)) {  /* a replica now: the appends behind it fail alike */
+            fail_conn(self, c, NULL, why);
+            self->append_read = self->append_sent;
+        }
+    }
     return rl_error_set(err, RL_ERR_CONFLICT, "", "append not written: %s",
                         !copied ? "reply not copied" : res->type == RL_VAL_ERR ? res->s : "duplicates found");
 }

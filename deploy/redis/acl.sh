@@ -95,10 +95,12 @@ HA_CMDS='role wait cluster|slots asking'
 # nothing else: every service's readiness (HealthGet, /healthz) and lag metrics, and the
 # monitor's `riskline monitor status`.
 LAG_CMDS='xinfo|groups xlen'
-# The monitor's ingestion append (common/rl_store.c, APPEND_CHECK_LUA): one transaction whose check
-# takes the entry back when one of its events was stored before (XINFO STREAM, XDEL, XSETID), on
-# the monitor's own keys (kind riskevent) like its other writes.
-INGEST_CMDS='multi exec type xinfo|stream xdel xsetid'
+# The monitor's ingestion append (common/rl_store.c, APPEND_CHECK_LUA): one transaction (MULTI,
+# EXEC: keyless) whose check takes the entry back when one of its events was stored before (TYPE,
+# XINFO STREAM, XDEL, XSETID): those in a selector that reaches the monitor's riskevent keys only,
+# never the shared event streams the audit chain covers.
+TX_CMDS='multi exec'
+TAKE_BACK_CMDS='type xinfo|stream xdel xsetid'
 
 plus() { local c out=''; for c in $1; do out+=" +$c"; done; printf '%s' "$out"; }
 
@@ -118,12 +120,13 @@ rules_of() {
   local s=$1 r
   r="resetkeys resetchannels -@all$(plus "$READ_CMDS")$(plus "$WRITE_CMDS")$(plus "$HA_CMDS")"
   [[ ${WRITES_DOMAIN[$s]} != 1 ]] || r+="$(plus "$DOMAIN_CMDS")"
-  [[ $s != monitor ]] || r+="$(plus "$INGEST_CMDS")"
+  [[ $s != monitor ]] || r+="$(plus "$TX_CMDS")"
   r+=" %R~rl:*$(keys_of "$s")"
   # the monitor also consumes its own ingestion log (correlation)
   local streams='~rl:{*}:events'
   [[ $s != monitor ]] || streams+=' ~rl:{*}:riskevent:log'
   [[ ${CONSUMES[$s]} != 1 ]] || r+=" ($streams resetchannels -@all$(plus "$GROUP_CMDS")$(plus "$LAG_CMDS"))"
+  [[ $s != monitor ]] || r+=" (~rl:{*}:riskevent:* resetchannels -@all$(plus "$TAKE_BACK_CMDS"))"
   printf '%s' "$r"
 }
 

@@ -292,6 +292,30 @@ static void test_monitor_and_treatment_cannot_write_risk_keys(void **state)
     redisFree(t);
 }
 
+/* The monitor's ingestion transaction may take an entry back (XDEL, XSETID) on its own riskevent
+ * keys only: never on the shared event stream the audit chain covers. MULTI is the monitor's. */
+static void test_monitor_takes_back_only_its_log(void **state)
+{
+    harness_t *h = *state;
+    redisContext *m = as(h, "monitor"), *o = as(h, "ops"), *r = as(h, "register");
+    expect_ok(run(o, "XADD rl:{default}:events 1-1 e one"), "ops: XADD the events");
+    expect_error(run(m, "XDEL rl:{default}:events 1-1"), "NOPERM", NULL, "monitor: XDEL the shared events");
+    expect_error(run(m, "XSETID rl:{default}:events 1-1 ENTRIESADDED 1"), "NOPERM", NULL,
+                 "monitor: XSETID the shared events");
+    expect_ok(run(m, "XADD rl:{default}:riskevent:log 1-1 b x"), "monitor: XADD its log");
+    expect_ok(run(m, "TYPE rl:{default}:riskevent:log"), "monitor: TYPE its log");
+    expect_ok(run(m, "XINFO STREAM rl:{default}:riskevent:log"), "monitor: XINFO STREAM its log");
+    expect_ok(run(m, "XDEL rl:{default}:riskevent:log 1-1"), "monitor: XDEL its log");
+    expect_ok(run(m, "XSETID rl:{default}:riskevent:log 1-1 ENTRIESADDED 0 MAXDELETEDID 0-1"),
+              "monitor: XSETID its log");
+    expect_ok(run(m, "MULTI"), "monitor: MULTI");
+    expect_ok(run(m, "EXEC"), "monitor: EXEC");
+    expect_error(run(r, "MULTI"), "NOPERM", CMD_DENIED, "register: MULTI");
+    redisFree(m);
+    redisFree(o);
+    redisFree(r);
+}
+
 /* --- no admin commands for any service --- */
 
 static void test_services_run_no_admin_commands(void **state)
@@ -505,6 +529,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_register_cannot_write_other_services, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_cannot_write_domain_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_monitor_and_treatment_cannot_write_risk_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_monitor_takes_back_only_its_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_services_run_no_admin_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_user_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_password_refused, setup, teardown),

@@ -278,12 +278,63 @@ static void test_not_ready_then_connection_lost(void **state)
     assert_int_equal(redis_int(f, "XLEN " LOG), 3);
 }
 
+/* A check that fails at run time (the seen set is of another type) takes the entry back. */
+static void test_failed_check_takes_entry_back(void **state)
+{
+    fixture_t *f = *state;
+    if (f->h->cluster_n)
+        skip();
+    rl_error_t err;
+    rl_append_outcome_t out[8];
+    redis_ok(f, "XGROUP CREATE " LOG " g $ MKSTREAM");
+    redis_ok(f, "SET " SEEN " not-a-set");
+    batch_t a;
+    batch_make(&a, "a", 2);
+    rl_error_clear(&err);
+    assert_int_not_equal(rl_store_append_once(f->sync, f->arena, &TO, a.items, a.n, out, &err), RL_OK);
+    if (!strstr(err.message, "taken back") || !strstr(err.message, "WRONGTYPE"))
+        fail_msg("error: %s", err.message);
+    assert_int_equal(redis_int(f, "XLEN " LOG), 0);
+    char st[96];
+    stream_state(f, st, sizeof st);
+    assert_string_equal(st, "0 0-1 0");
+    assert_int_equal(redis_int(f, "HGET " COUNT " src.accepted"), -1);
+}
+
+/* A Redis user that may not run MULTI (an ACL file from before the transaction): appends run as
+ * the script, as on a cluster, and are still stored once; nothing is pipelined. */
+static void test_no_multi_uses_the_script(void **state)
+{
+    fixture_t *f = *state;
+    if (f->h->cluster_n)
+        skip();
+    redis_ok(f, "ACL SETUSER monitor -multi");
+    rl_error_t err;
+    rl_append_outcome_t out[8];
+    rl_append_ticket_t t;
+    batch_t a, d;
+    batch_make(&a, "a", 2);
+    assert_int_equal(rl_store_append_once(f->sync, f->arena, &TO, a.items, a.n, out, &err), RL_OK);
+    assert_int_equal(out[0], RL_APPEND_ACCEPTED);
+    batch_make(&d, "d", 2);
+    d.items[0] = a.items[1];
+    assert_int_equal(rl_store_append_send(f->store, f->arena, &TO, d.items, d.n, &t, &err), 0);
+    assert_int_equal(rl_store_append_once(f->sync, f->arena, &TO, d.items, d.n, out, &err), RL_OK);
+    assert_int_equal(out[0], RL_APPEND_DUPLICATE);
+    assert_int_equal(out[1], RL_APPEND_ACCEPTED);
+    assert_int_equal(redis_int(f, "XLEN " LOG), 2);
+    assert_int_equal(redis_int(f, "SCARD " SEEN), 3);
+    redis_ok(f, "ACL SETUSER monitor +multi");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pipelined_appends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_ready_then_connection_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_taken_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_check_takes_entry_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_multi_uses_the_script, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

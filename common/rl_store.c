@@ -232,8 +232,8 @@ struct rl_store {
     uint64_t append_gen;       /* connects when the appends in flight were sent (rl_store_append_send) */
     uint64_t append_sent, append_read;  /* appends sent and replies read: in flight = sent - read */
     size_t append_part;        /* replies of the oldest append in flight read so far (of APPEND_TX_REPLIES) */
-    char append_why[160];      /* ... and the first error among them */
-    int append_multi;          /* ... MULTI's (the rest ran alone: not "nothing written") */
+    char append_why[160];      /* ... the first error among them */
+    size_t append_why_at;      /* ... and its place (1: MULTI's, the rest then ran alone) */
     uint64_t tx_gen;           /* connects when append_tx_allowed last asked (0: not yet) */
     int tx_ok;                 /* ... and whether that connection may run MULTI/EXEC */
     char sha[SCRIPT_COUNT][41];
@@ -1765,14 +1765,15 @@ static rl_err_t append_prepare(rl_arena_t *arena, const rl_append_t *to, const r
 /* Whether the main connection may run the transaction form: never on a cluster, whose client routes
  * each command of a pipeline alone; on one server when its Redis user may run MULTI/EXEC (a Redis
  * still holding an ACL file from before the transaction refuses MULTI, and the XADD would then run
- * alone). Asked once per connection with an empty transaction, only with no reply pending. */
-static int append_tx_allowed(rl_store_t *self)
+ * alone). Asked once per connection with an empty transaction, only when may_ask (no reply is
+ * pending); not asked yet and may not ask: 0. */
+static int append_tx_allowed(rl_store_t *self, int may_ask)
 {
     redisContext *c = self->main.ctx;
     if (self->seeds || !c)
         return 0;
-    if (self->tx_gen == self->connects)
-        return self->tx_ok;
+    if (self->tx_gen == self->connects || !may_ask)
+        return self->tx_gen == self->connects && self->tx_ok;
     void *m = NULL, *e = NULL;
     int io = redisAppendCommand(c, "MULTI") != REDIS_OK || redisAppendCommand(c, "EXEC") != REDIS_OK ||
              redisGetReply(c, &m) != REDIS_OK || redisGetReply(c, &e) != REDIS_OK;
@@ -1855,42 +1856,31 @@ static size_t append_cmds(rl_store_t *self, rl_arena_t *arena, const rl_append_t
     return ncmd;
 }
 
-/* MULTI refused on a connection that was allowed it (its ACL changed since): the XADD ran alone,
- * and the log may hold an entry no seen key marks; asked again next time. */
-static void append_multi_refused(rl_store_t *self, const char *why)
+/* The transaction's outcome as the script form replies, {entry id or "", flags}, or an error: the
+ * first error among its queued replies (`queued`, reply `at`) before EXEC's, which then only says
+ * EXECABORT, else the check's. MULTI refused on a connection that was allowed it (its ACL changed
+ * since) means the XADD ran alone and the log may hold an entry no seen key marks: logged, and the
+ * connection asked again next time. */
+static const rl_val_t *append_tx_result(rl_store_t *self, rl_arena_t *arena, const rl_val_t *queued, size_t at,
+                                        const rl_val_t *exec)
 {
-    self->tx_gen = 0;
-    rl_log_error(self->log, "MULTI refused with an ingestion append: its XADD ran alone (an entry may be "
-                 "logged twice)", "reason", why);
-}
-
-/* The first error among the transaction's replies before EXEC's (MULTI refused, a command refused
- * when queued: EXEC then only says EXECABORT), or NULL. MULTI refused asks again next time. */
-static const rl_val_t *append_queued_error(rl_store_t *self, const rl_val_t *const *vals, size_t ncmd)
-{
-    for (size_t k = 0; k + 1 < ncmd; k++)
-        if (vals[k]->type == RL_VAL_ERR) {
-            if (k == 0)
-                append_multi_refused(self, vals[k]->s);
-            return vals[k];
+    if (queued) {
+        if (at == 1) {
+            self->tx_gen = 0;
+            rl_log_error(self->log, "MULTI refused with an ingestion append: its XADD ran alone (an entry may be "
+                         "logged twice)", "reason", queued->s);
         }
-    return NULL;
-}
-
-/* The call's last reply as the script gives it, {entry id or "", flags}: the transaction's EXEC
- * reply [entry id, flags] made so; a check that failed is its error; anything else is returned as
- * it is (append_reply then says -1). */
-static const rl_val_t *append_result(rl_arena_t *arena, const rl_val_t *v, size_t ncmd)
-{
-    if (ncmd == 1 || v->type != RL_VAL_ARR || v->n != 2)
-        return v;  /* the script's reply, or an error: EXECABORT (see the queued replies), or EXEC alone */
-    if (v->elem[1].type != RL_VAL_STR)
-        return v->elem[1].type == RL_VAL_ERR ? &v->elem[1] : v;
+        return queued;
+    }
+    if (exec->type != RL_VAL_ARR || exec->n != 2)
+        return exec;
+    if (exec->elem[1].type != RL_VAL_STR)
+        return exec->elem[1].type == RL_VAL_ERR ? &exec->elem[1] : exec;
     rl_val_t *r = rl_arena_alloc(arena, sizeof *r), *e = rl_arena_alloc(arena, 2 * sizeof *e);
     if (!r || !e)
-        return v;
-    e[0] = v->elem[0];
-    e[1] = v->elem[1];
+        return exec;
+    e[0] = exec->elem[0];
+    e[1] = exec->elem[1];
     if (memchr(e[1].s, 'D', e[1].len)) {  /* the entry was taken back */
         e[0].s = "";
         e[0].len = 0;
@@ -1937,15 +1927,18 @@ rl_err_t rl_store_append_once(rl_store_t *self, rl_arena_t *arena, const rl_appe
     for (size_t round = 0; round <= n; round++) {
         size_t ns;
         rl_cmd_t *cmds[APPEND_TX_REPLIES];
-        size_t ncmd = append_cmds(self, arena, to, items, n, &w, append_tx_allowed(self), &ns, cmds);
+        size_t ncmd = append_cmds(self, arena, to, items, n, &w, append_tx_allowed(self, 1), &ns, cmds);
         if (!ncmd)
             return rl_error_set(err, RL_ERR_INTERNAL, "", "out of memory");
         const rl_val_t *v = NULL, *vals[APPEND_TX_REPLIES];
-        if (ncmd == 1)
+        if (ncmd == 1) {
             rc = eval(self, arena, SCRIPT_APPEND_BATCH, cmds[0], &v, err);
-        else if ((rc = rl_store_pipeline(self, arena, ncmd, cmds, vals, err)) == RL_OK &&
-                 !(v = append_queued_error(self, vals, ncmd)))
-            v = append_result(arena, vals[ncmd - 1], ncmd);
+        } else if ((rc = rl_store_pipeline(self, arena, ncmd, cmds, vals, err)) == RL_OK) {
+            size_t k = 0;
+            while (k + 1 < ncmd && vals[k]->type != RL_VAL_ERR)
+                k++;
+            v = append_tx_result(self, arena, k + 1 < ncmd ? vals[k] : NULL, k + 1, vals[ncmd - 1]);
+        }
         if (rc)
             return rc;
         int written = append_reply(v, ns);
@@ -1976,11 +1969,9 @@ int rl_store_append_send(rl_store_t *self, rl_arena_t *arena, const rl_append_t 
     int idle = self->append_sent == self->append_read;
     if (self->seeds || self->wait_replicas || !n || n > RL_APPEND_MAX || (!idle && !self->main.ctx))
         return 0;
-    if (idle && (connect_now(self, err) != RL_OK || append_list_tenant(self, arena, to, err) != RL_OK ||
-                 !append_tx_allowed(self)))
+    if ((idle && (connect_now(self, err) != RL_OK || append_list_tenant(self, arena, to, err) != RL_OK)) ||
+        !append_tx_allowed(self, idle))
         return 0;
-    if (self->tx_gen != self->connects || !self->tx_ok)
-        return 0;  /* asked only with no reply pending */
     if (!head_slot(self, to->stream_key)->listed)
         return 0;  /* listing it takes a round trip of its own: not behind replies in flight */
     append_work_t w;
@@ -1994,7 +1985,7 @@ int rl_store_append_send(rl_store_t *self, rl_arena_t *arena, const rl_append_t 
         self->append_gen = self->connects;
         self->append_part = 0;
         self->append_why[0] = '\0';
-        self->append_multi = 0;
+        self->append_why_at = 0;
     }
     conn_t *conn = &self->main;
     int done = 0;
@@ -2038,11 +2029,9 @@ rl_err_t rl_store_append_recv(rl_store_t *self, rl_append_ticket_t ticket, rl_ar
             break;
         if (raw && ++self->append_part < APPEND_TX_REPLIES) {
             const redisReply *q = raw;  /* EXEC's reply says whether anything ran; this one says why not */
-            if (q->type == REDIS_REPLY_ERROR && !self->append_why[0])
+            if (q->type == REDIS_REPLY_ERROR && !self->append_why_at) {
                 snprintf(self->append_why, sizeof self->append_why, "%s", q->str);
-            if (q->type == REDIS_REPLY_ERROR && self->append_part == 1) {
-                append_multi_refused(self, q->str);
-                self->append_multi = 1;
+                self->append_why_at = self->append_part;
             }
             freeReplyObject(raw);
             raw = NULL;
@@ -2069,38 +2058,32 @@ rl_err_t rl_store_append_recv(rl_store_t *self, rl_append_ticket_t ticket, rl_ar
         self->append_read = self->append_sent;
         self->append_part = 0;
         self->append_why[0] = '\0';
-        self->append_multi = 0;
+        self->append_why_at = 0;
         return RL_ERR_UNAVAILABLE;
     }
     self->append_part = 0;
+    self->append_read++;
     char why[sizeof self->append_why];
     memcpy(why, self->append_why, sizeof why);
+    size_t at = self->append_why_at;
     self->append_why[0] = '\0';
-    if (self->append_multi) {
-        self->append_multi = 0;
-        self->append_read++;
-        freeReplyObject(raw);
-        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "append not in a transaction: %s", why);
-    }
-    self->append_read++;
-    rl_val_t v;
+    self->append_why_at = 0;
+    rl_val_t v, queued = {.type = RL_VAL_ERR, .s = why, .len = strlen(why)};
     int copied = copy_reply(arena, raw, &v) == 0;
     freeReplyObject(raw);
-    const rl_val_t *res = copied ? append_result(arena, &v, APPEND_TX_REPLIES) : &v;
+    const rl_val_t *res = copied ? append_tx_result(self, arena, at ? &queued : NULL, at, &v) : &v;
+    if (at == 1)  /* the XADD ran alone: not "nothing written" */
+        return rl_error_set(err, RL_ERR_UNAVAILABLE, "redis", "append not in a transaction: %s", why);
     if (copied && append_reply(res, n) == 1) {
         for (size_t i = 0; i < n; i++)
             out[i] = RL_APPEND_ACCEPTED;
         return RL_OK;
     }
-    /* duplicates named (the entry taken back), or the transaction refused (EXECABORT: a queued
-     * command's error says why; after a failover the connection is made again): nothing written */
-    rl_val_t queued = {.type = RL_VAL_ERR, .s = why, .len = strlen(why)};
-    if (why[0] && copied && res->type == RL_VAL_ERR) {
-        res = &queued;
-        if (failover_reply(res)) {  /* a replica now: the appends behind it fail alike */
-            fail_conn(self, c, NULL, why);
-            self->append_read = self->append_sent;
-        }
+    /* duplicates named (the entry taken back), or the transaction refused: nothing written. A
+     * server demoted by a failover refuses the appends behind it alike: made again */
+    if (copied && failover_reply(res)) {
+        fail_connect(self, NULL, res->s);
+        self->append_read = self->append_sent;
     }
     return rl_error_set(err, RL_ERR_CONFLICT, "", "append not written: %s",
                         !copied ? "reply not copied" : res->type == RL_VAL_ERR ? res->s : "duplicates found");

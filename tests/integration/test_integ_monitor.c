@@ -1213,6 +1213,17 @@ static void overlapping(harness_t *h, void *s, gen_t *g, unsigned k)
     send_batch(h, s, g + 2, 2, 0);
 }
 
+/* A sender whose first two overlapping batches (events k..k+3) are acked into r[0], r[1]: the
+ * tenant is listed, so the next appends may be pipelined. */
+static void *sender_listed(harness_t *h, gen_t *g, unsigned k, harness_env_t **r)
+{
+    void *s = sender(h);
+    overlapping(h, s, g, k);
+    r[0] = harness_recv_env(s, 5000);
+    r[1] = harness_recv_env(s, 5000);
+    return s;
+}
+
 /* SIGTERM with appends in flight (Redis writes paused, two overlapping batches waiting): the
  * monitor answers them once their appends are done, then exits 0; both are acked accepted and
  * stored. (The replies are collected first, and the socket closed before they are checked: a
@@ -1222,12 +1233,9 @@ static void test_stop_answers_appends_in_flight(void **state)
     harness_t *h = *state;
     if (h->cluster_n)  /* appends are not pipelined on a Redis Cluster (README) */
         skip();
-    void *s = sender(h);
     gen_t g[4];
     harness_env_t *r[4];
-    overlapping(h, s, g, 800);  /* once already: the tenant listed */
-    r[0] = harness_recv_env(s, 5000);
-    r[1] = harness_recv_env(s, 5000);
+    void *s = sender_listed(h, g, 800, r);
     redis_run(h, (const char *const[]){"CLIENT PAUSE 3000 WRITE"}, 1);
     overlapping(h, s, g, 810);
     harness_sleep_ms(100);
@@ -1256,15 +1264,11 @@ static void test_loop_serves_while_appends_wait(void **state)
     harness_t *h = *state;
     if (h->cluster_n)  /* appends are not pipelined on a Redis Cluster (README) */
         skip();
-    void *s = sender(h);
     gen_t g[4];
     harness_env_t *r[8] = {NULL};
-    size_t nr = 0;
-    unsigned k = 900;
-    overlapping(h, s, g, k);  /* once already: the tenant listed */
-    k += 4;
-    r[nr++] = harness_recv_env(s, 5000);
-    r[nr++] = harness_recv_env(s, 5000);
+    size_t nr = 2;
+    unsigned k = 904;
+    void *s = sender_listed(h, g, 900, r);
     int shown = 0;
     for (int attempt = 0; attempt < 3 && !shown; attempt++) {
         redis_run(h, (const char *const[]){"CLIENT PAUSE 3000 WRITE"}, 1);

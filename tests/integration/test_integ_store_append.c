@@ -324,7 +324,29 @@ static void test_no_multi_uses_the_script(void **state)
     assert_int_equal(out[1], RL_APPEND_ACCEPTED);
     assert_int_equal(redis_int(f, "XLEN " LOG), 2);
     assert_int_equal(redis_int(f, "SCARD " SEEN), 3);
-    redis_ok(f, "ACL SETUSER monitor +multi");
+}
+
+/* MULTI refused on a connection that was allowed it (the ACL changed since): the XADD ran alone,
+ * so the append is reported unavailable, not "nothing written", and the connection is asked again
+ * (nothing more is pipelined). */
+static void test_multi_refused_later(void **state)
+{
+    fixture_t *f = *state;
+    if (f->h->cluster_n)
+        skip();
+    rl_error_t err;
+    rl_append_outcome_t out[8];
+    rl_append_ticket_t t;
+    batch_t a, b;
+    batch_make(&a, "a", 2);
+    /* on the pipelining store itself: connected, MULTI allowed, the tenant listed */
+    assert_int_equal(rl_store_append_once(f->store, f->arena, &TO, a.items, a.n, out, &err), RL_OK);
+    redis_ok(f, "ACL SETUSER monitor -multi");
+    batch_make(&b, "b", 2);
+    assert_int_equal(rl_store_append_send(f->store, f->arena, &TO, b.items, b.n, &t, &err), 1);
+    recv_one(f, t, b.n, out, RL_ERR_UNAVAILABLE);
+    assert_int_equal(redis_int(f, "XLEN " LOG), 2);  /* the XADD (and the check after it) ran alone */
+    assert_int_equal(rl_store_append_send(f->store, f->arena, &TO, b.items, b.n, &t, &err), 0);
 }
 
 int main(void)
@@ -335,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duplicate_taken_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_check_takes_entry_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_multi_uses_the_script, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multi_refused_later, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,8 @@
  *   RISKLINE_BENCH_SECONDS   time cap per ingestion run                               (default 3)
  *   RISKLINE_BENCH_SWEEPS    timed ZRANGEBYSCORE sweeps (the full ZRANGE: a quarter)   (default 20)
  *   RISKLINE_BENCH_CMDSTATS  1: redis-server's usec per event by command, each run alone (stderr)
+ *   RISKLINE_BENCH_ONE       1: the 1-sender batch-100 ingestion alone, no sweep (comparing two builds or
+ *                            settings: more runs in the same time; the table shows that shape only)
  *   RISKLINE_REDIS_SERVER    redis-server binary                                      (default: from PATH)
  *
  * Exit 0 when the benchmark ran (the tables say whether it is valid), 1 when the setup failed,
@@ -973,6 +975,25 @@ static long long correlator_backlog(redisContext *c)
     return lag < 0 || pending < 0 ? -1 : lag + pending;
 }
 
+/* The sweep's table: its times, and whether it found exactly the due milestones. */
+static void print_sweep(const sweep_t *sw, int sweep_rc)
+{
+    printf("\nsweep of %s: %zu milestones, %d due before today\n", DUE_KEY, sw->milestones, DUE_COUNT);
+    printf("fill: %.1f s (%.0f ZADD members/s, pipelined, 1000 a command)\n", sw->fill_s,
+           sw->fill_s > 0 ? (double)sw->milestones / sw->fill_s : 0.0);
+    printf("%-44s %6s %11s %11s %6s\n", "query", "runs", "median us", "max us", "due");
+    printf("%-44s %6d %11.1f %11.1f %6zu\n", "ZRANGEBYSCORE -inf (today LIMIT 0 1000 (index)", sw->index_runs,
+           sw->index_p50_us, sw->index_max_us, sw->found_index);
+    printf("%-44s %6d %11.1f %11.1f %6zu\n", "ZRANGE 0 -1 WITHSCORES + filter (scan)", sw->scan_runs, sw->scan_p50_us,
+           sw->scan_max_us, sw->found_scan);
+    int sweep_ok = sweep_rc == 0 && sw->found_index == DUE_COUNT && sw->found_scan == DUE_COUNT;
+    if (sweep_ok)
+        printf("the index answers in %.3f ms, %.0fx faster than the scan\n", sw->index_p50_us / 1000.0,
+               sw->index_p50_us > 0 ? sw->scan_p50_us / sw->index_p50_us : 0.0);
+    else
+        printf("INVALID sweep: %s\n", sw->error[0] ? sw->error : "the due count is not 100");
+}
+
 /* Correlation runs beside ingestion (rl_service_t.work: its own thread) and may fall behind: how much was left
  * after the last run, and how long the idle monitor took to correlate it. Informational. */
 static void correlation_drain(const cfg_t *cfg)
@@ -1051,7 +1072,9 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
     size_t acked[SC_COUNT] = {0, 0}, total_events = 0;
     double bytes = 0;
     char first_error[WHY_BUF] = "";
-    for (int sh = 0; sh < NSHAPES && !bench_stop; sh++) {
+    int one = getenv("RISKLINE_BENCH_ONE") && !strcmp(getenv("RISKLINE_BENCH_ONE"), "1");
+    int nshapes = one ? 1 : NSHAPES;
+    for (int sh = 0; sh < nshapes && !bench_stop; sh++) {
         result_t res[SC_COUNT][MAX_RUNS];
         for (int run = 0; run < runs && !bench_stop; run++)
             for (int sc = 0; sc < SC_COUNT && !bench_stop; sc++) {
@@ -1081,7 +1104,8 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
         qsort(pair[sh], (size_t)runs, sizeof pair[sh][0], by_double);
     }
     sweep_t sw;
-    int sweep_rc = bench_stop ? -1 : sweep_run(cfg, milestones, sweeps, &sw);
+    memset(&sw, 0, sizeof sw);
+    int sweep_rc = bench_stop || one ? -1 : sweep_run(cfg, milestones, sweeps, &sw);
     if (bench_stop) {
         fprintf(stderr, "bench_monitor: interrupted\n");
         return -2;
@@ -1089,7 +1113,7 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
 
     printf("\n%-14s %7s %5s %10s %10s %10s %11s %8s %8s %9s %6s\n", "scenario", "senders", "batch", "events/s",
            "p50 us", "p99 us", "vs baseline", "redis", "monitor", "events", "errors");
-    for (int sh = 0; sh < NSHAPES; sh++)
+    for (int sh = 0; sh < nshapes; sh++)
         for (int sc = 0; sc < SC_COUNT; sc++)
             print_row((scenario_t)sc, sh, &med[sh][sc], &med[sh][SC_BASE]);
     printf("\nlatency: per request (a batch until its acks; a pipeline until its last reply); redis, monitor: CPU us "
@@ -1101,7 +1125,7 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
      * the baseline run just before it, which the machine's drift between runs touches less */
     printf("\n%-22s %7s %5s %7s %8s  %-10s %s\n", "ratio", "senders", "batch", "value", "goal", "result",
            "per run: median (min..max)");
-    for (int sh = 0; sh < NSHAPES; sh++) {
+    for (int sh = 0; sh < nshapes; sh++) {
         double base = med[sh][SC_BASE].eps, v = base > 0 ? med[sh][SC_MON].eps / base : 0.0;
         int goal = SHAPES[sh].batch > 1;
         printf("%-22s %7d %5d %7.2f %8s  %-10s %.2f (%.2f..%.2f)\n", "event_batch/baseline", SHAPES[sh].senders,
@@ -1113,20 +1137,10 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
                pair[sh][runs / 2], pair[sh][0], pair[sh][runs - 1]);
     }
 
-    printf("\nsweep of %s: %zu milestones, %d due before today\n", DUE_KEY, sw.milestones, DUE_COUNT);
-    printf("fill: %.1f s (%.0f ZADD members/s, pipelined, 1000 a command)\n", sw.fill_s,
-           sw.fill_s > 0 ? (double)sw.milestones / sw.fill_s : 0.0);
-    printf("%-44s %6s %11s %11s %6s\n", "query", "runs", "median us", "max us", "due");
-    printf("%-44s %6d %11.1f %11.1f %6zu\n", "ZRANGEBYSCORE -inf (today LIMIT 0 1000 (index)", sw.index_runs,
-           sw.index_p50_us, sw.index_max_us, sw.found_index);
-    printf("%-44s %6d %11.1f %11.1f %6zu\n", "ZRANGE 0 -1 WITHSCORES + filter (scan)", sw.scan_runs, sw.scan_p50_us,
-           sw.scan_max_us, sw.found_scan);
-    int sweep_ok = sweep_rc == 0 && sw.found_index == DUE_COUNT && sw.found_scan == DUE_COUNT;
-    if (sweep_ok)
-        printf("the index answers in %.3f ms, %.0fx faster than the scan\n", sw.index_p50_us / 1000.0,
-               sw.index_p50_us > 0 ? sw.scan_p50_us / sw.index_p50_us : 0.0);
+    if (one)
+        printf("\nsweep: not run (RISKLINE_BENCH_ONE=1)\n");
     else
-        printf("INVALID sweep: %s\n", sw.error[0] ? sw.error : "the due count is not 100");
+        print_sweep(&sw, sweep_rc);
 
     if (total_errors)
         printf("\nINVALID: %llu errors in %zu events (first: %s)\n", (unsigned long long)total_errors, total_events,

@@ -113,6 +113,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 # the bench programs share their process, Redis and socket helpers
 $(BUILD)/bench/bench $(BUILD)/bench/bench_treatment $(BUILD)/bench/bench_monitor $(BUILD)/bench/bench_report $(BUILD)/bench/bench_reports: \
     $(BUILD)/obj/tests/bench/bench_util.o
+# bench_monitor's floors (what a batch's round trip costs at least)
+$(BUILD)/bench/bench_monitor: $(BUILD)/obj/tests/bench/bench_floor.o
 
 run: deps
 	@$(MAKE) --no-print-directory all

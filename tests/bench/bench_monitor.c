@@ -54,6 +54,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "bench_floor.h"
 #include "bench_util.h"
 #include "riskline/v1/auth.pb-c.h"
 #include "riskline/v1/envelope.pb-c.h"
@@ -68,6 +69,8 @@
 #define SOURCE "siem-prod"
 #define EVENT_STREAM "rl:{bench}:riskevent:log"
 #define EVENT_COUNTS "rl:{bench}:riskevent:count"
+#define EVENT_SEEN "rl:{bench}:riskevent:seen"
+#define FLOOR_PREFIX "rl:{bench}:floor"
 #define BASELINE_STREAM "rl:{bench}:baseline:events"
 #define DUE_KEY "rl:{bench}:ms:due"
 #define DUE_COUNT 100
@@ -975,6 +978,116 @@ static long long correlator_backlog(redisContext *c)
     return lag < 0 || pending < 0 ? -1 : lag + pending;
 }
 
+/* One batch of 100 events as the 1-sender scenarios send it, packed: each event (the baseline's
+ * XADDs), the EventBatch (the monitor's entry), the Envelope a sender sends and the EventAcks it
+ * gets back (their sizes). Ids of a slot no run uses. 0 ok; free with floor_batch_free. */
+typedef struct {
+    bench_floor_batch_t b;
+    uint8_t **event, *batch;
+    size_t *event_len;
+} floor_batch_t;
+
+static void floor_batch_free(floor_batch_t *f)
+{
+    for (size_t k = 0; f->event && k < f->b.n; k++)
+        free(f->event[k]);
+    free(f->event);
+    free(f->event_len);
+    free(f->batch);
+}
+
+static int floor_batch_make(const cfg_t *cfg, floor_batch_t *f)
+{
+    enum { N = 100 };
+    memset(f, 0, sizeof *f);
+    event_t *ev = calloc(N, sizeof *ev);
+    Riskline__V1__RiskEvent *evp[N];
+    Riskline__V1__EventAck ack[N], *ackp[N];
+    f->event = calloc(N, sizeof *f->event);
+    f->event_len = calloc(N, sizeof *f->event_len);
+    int rc = ev && f->event && f->event_len ? 0 : -1;
+    for (size_t k = 0; rc == 0 && k < N; k++) {
+        event_make(&ev[k], cfg, SC_MON, NSHAPES * MAX_RUNS, 0, k);
+        evp[k] = &ev[k].ev;
+        f->event_len[k] = riskline__v1__risk_event__get_packed_size(evp[k]);
+        if (!(f->event[k] = malloc(f->event_len[k])))
+            rc = -1;
+        else
+            riskline__v1__risk_event__pack(evp[k], f->event[k]);
+        f->b.n = k + 1;
+        riskline__v1__event_ack__init(&ack[k]);
+        ack[k].source = evp[k]->source;
+        ack[k].event_id = evp[k]->event_id;
+        ack[k].status = RISKLINE__V1__ACK_STATUS__ACK_STATUS_ACCEPTED;
+        ack[k].index = (uint32_t)k;
+        ackp[k] = &ack[k];
+    }
+    Riskline__V1__EventBatch batch = RISKLINE__V1__EVENT_BATCH__INIT;
+    batch.events = evp;
+    batch.n_events = N;
+    Riskline__V1__EventAcks acks = RISKLINE__V1__EVENT_ACKS__INIT;
+    acks.acks = ackp;
+    acks.n_acks = N;
+    env_t req = RISKLINE__V1__ENVELOPE__INIT, reply = RISKLINE__V1__ENVELOPE__INIT;
+    req.schema_version = reply.schema_version = 1;
+    req.request_id = reply.request_id = (char *)"bench.floor.0";
+    req.tenant = reply.tenant = (char *)TENANT;
+    req.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH;
+    req.event_batch = &batch;
+    reply.body_case = RISKLINE__V1__ENVELOPE__BODY_EVENT_ACKS;
+    reply.event_acks = &acks;
+    if (rc == 0) {
+        f->b.batch_len = riskline__v1__event_batch__get_packed_size(&batch);
+        if (!(f->batch = malloc(f->b.batch_len)))
+            rc = -1;
+        else
+            riskline__v1__event_batch__pack(&batch, f->batch);
+        f->b.request_len = riskline__v1__envelope__get_packed_size(&req);
+        f->b.reply_len = riskline__v1__envelope__get_packed_size(&reply);
+    }
+    f->b.event = (const uint8_t *const *)f->event;
+    f->b.event_len = f->event_len;
+    f->b.batch = f->batch;
+    f->b.source = SOURCE;
+    free(ev);
+    return rc;
+}
+
+/* What one batch's round trip costs at least, part by part, and so what ratio one sender can
+ * reach at most: a sender has one batch in flight, so its events/s are 100 / the round trip. */
+static void floors(const cfg_t *cfg, int rounds, const result_t *mon)
+{
+    floor_batch_t fb;
+    bench_floor_t fl;
+    memset(&fl, 0, sizeof fl);
+    bench_fmt(fl.error, sizeof fl.error, "no Redis connection, or out of memory");
+    redisContext *c = bench_redis_connect(cfg->redis_port, cfg->password);
+    int rc = floor_batch_make(cfg, &fb) == 0 && c ? bench_floor_run(c, EVENT_SEEN, FLOOR_PREFIX, &fb.b, rounds, &fl)
+                                                  : -1;
+    if (rc == 0) {
+        double need = fl.dedupe.mean + fl.curve.mean;
+        printf("\nfloors of one batch of 100 events (1 sender), %d round trips each, the Redis ones interleaved:"
+               " median us (mean)\n", fl.rounds);
+        printf("  redis  XADD of each event, one pipeline: the baseline's round trip            %7.1f (%.1f)\n",
+               fl.xadds.p50, fl.xadds.mean);
+        printf("  redis  SMISMEMBER + SADD of 100 new ids + XADD of the batch, one pipeline     %7.1f (%.1f)  "
+               "seen set of %lld\n", fl.dedupe.p50, fl.dedupe.mean, fl.members);
+        printf("  redis  the same as one transaction: MULTI, XADD, EVAL (SMISMEMBER, SADD), EXEC %6.1f (%.1f)\n",
+               fl.tx.p50, fl.tx.mean);
+        printf("  zmq    CURVE DEALER -> ROUTER, %zu bytes out, %zu back, no work at either end %6.1f (%.1f)\n",
+               fb.b.request_len, fb.b.reply_len, fl.curve.p50, fl.curve.mean);
+        printf("an exact, durable, de-duplicating append behind a CURVE round trip: %.1f us a batch at least "
+               "(means), %.2fx the baseline's;\none sender's event_batch can reach at most %.2f of the baseline "
+               "before the monitor decodes, checks and acks a single event (measured: %.1f us p50 a batch)\n",
+               need, fl.xadds.mean > 0 ? need / fl.xadds.mean : 0.0, need > 0 ? fl.xadds.mean / need : 0.0,
+               mon->p50_us);
+    } else {
+        printf("\nfloors: not measured (%s)\n", fl.error);
+    }
+    floor_batch_free(&fb);
+    redisFree(c);
+}
+
 /* The sweep's table: its times, and whether it found exactly the due milestones. */
 static void print_sweep(const sweep_t *sw, int sweep_rc)
 {
@@ -1137,6 +1250,8 @@ static int bench_main(procs_t *pr, cfg_t *cfg, int runs, int sweeps, size_t mile
                pair[sh][runs / 2], pair[sh][0], pair[sh][runs - 1]);
     }
 
+    int floor_rounds = (int)(500 * scale + 0.5);
+    floors(cfg, floor_rounds < 50 ? 50 : floor_rounds, &med[0][SC_MON]);
     if (one)
         printf("\nsweep: not run (RISKLINE_BENCH_ONE=1)\n");
     else

@@ -68,22 +68,13 @@ static void *worker_main(void *p)
     if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
         rl_log_debug(w->log, "background work keeps the loop's priority", "reason", strerror(errno));
     while (!atomic_load(&w->quit)) {
-        int more = 0;
-        size_t done = w->svc->work(w->svc->app, &more);
-        int wait_ms = rl_service_work_wait_ms(done, more, stop_flag);
-        if (wait_ms < 0)
-            break;
-        if (wait_ms)
-            nanosleep(&(struct timespec){wait_ms / 1000, (wait_ms % 1000) * 1000000L}, NULL);
+        size_t done = w->svc->work(w->svc->app);
+        if (stop_flag && !done)
+            break;  /* stopping, and nothing more was held: finished */
+        if (!done)  /* nothing to do: look again in RL_TICK_MS */
+            nanosleep(&(struct timespec){0, RL_TICK_MS * 1000000L}, NULL);
     }
     return NULL;
-}
-
-int rl_service_work_wait_ms(size_t done, int more, int stopping)
-{
-    if (stopping)  /* finishes what it holds at once; nothing more held: done */
-        return done ? 0 : -1;
-    return more ? 0 : RL_WORK_WAIT_MS;  /* all read: what comes next gathers meanwhile */
 }
 
 /* Starts the thread with SIGINT and SIGTERM blocked in it: the signal goes to the loop, whose

@@ -20,15 +20,6 @@
 #define RL_IDLE_TICK_MS 200
 /* The nice value of the work thread (rl_service_t.work): below the loop's, which answers requests. */
 #define RL_WORK_NICE 10
-/* How long the work thread waits after its hook emptied what it reads, before it looks again: what
- * arrives meanwhile is handled together. A consumer of a stream that a sender feeds batch by batch
- * then reads tens of entries a turn instead of one or two (fewer round trips per entry, less CPU
- * taken from the loop on a small machine: +8-10% events/s of one sender, bench_monitor), at the cost
- * of handling an entry up to this much later. */
-#define RL_WORK_WAIT_MS 20
-/* The work thread's rule after a turn that did `done` and left work (`more`) or not: -1 ends the
- * thread (stopping, nothing more held), 0 calls the hook again at once, else the ms to wait. */
-int rl_service_work_wait_ms(size_t done, int more, int stopping);
 
 /* What the service's hooks get: everything wired, owned by rl_service_main. */
 typedef struct {
@@ -86,13 +77,12 @@ typedef struct {
     void (*metrics)(void *app, const rl_service_ctx_t *ctx, rl_metrics_t *m);
     /* Background work on a thread of its own with its own Redis connection (ctx->work_store, made
      * before setup), so that it never delays a request nor waits behind one: a consumer that must
-     * keep up with a stream while requests keep the loop busy (the monitor's correlator). Returns
-     * what it did and sets *more when it stopped with work left (its budget for a turn ran out):
-     * then it is called again at once, else after RL_WORK_WAIT_MS. Once the service stops it is
-     * called at once until it returns 0 (its consumers finished what they held, or gave up:
-     * rl_group_give_up) and the process waits for that. It must share nothing mutable with the
-     * loop's hooks (the log and the clock may be shared). May be NULL. */
-    size_t (*work)(void *app, int *more);
+     * keep up with a stream while requests keep the loop busy (the monitor's correlator). Called
+     * again at once while it returns > 0 (work done, more may wait), else after RL_TICK_MS. Once
+     * the service stops it is called until it returns 0 (its consumers finished what they held,
+     * or gave up: rl_group_give_up) and the process waits for that. It must share nothing mutable
+     * with the loop's hooks (the log and the clock may be shared). May be NULL. */
+    size_t (*work)(void *app);
     /* Requests its gather handlers answer later (RL_BUS_LATER), once their store replies are in
      * (ctx->answer_store, made before setup): the loop, which meanwhile reads and checks the next
      * requests, calls answer(wait 0) after every poll to answer those whose replies came, and

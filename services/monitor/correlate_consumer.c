@@ -458,7 +458,7 @@ static rl_err_t handle_entry(correlator_t *self, const char *tenant, const rl_st
     return rc;
 }
 
-size_t correlator_tick(correlator_t *self, int *more_left)
+size_t correlator_tick(correlator_t *self)
 {
     rl_error_t err;
     rl_error_clear(&err);
@@ -512,16 +512,13 @@ size_t correlator_tick(correlator_t *self, int *more_left)
             if (ndone && rl_store_ack_many(self->store, self->arena, stream, self->reader.group, done, ndone, &err) ==
                              RL_OK)
                 total += ndone;
-            /* a short read ends the turn: the rest waits for the next one (own pending entries
-             * come back alone, before new ones: those are read then) */
             more = more && (n == want || rl_group_stopping(&self->reader));
         }
         if (spent)
             self->next_tenant = ti;
     }
-    /* the budget ran out with entries left: called again at once; else all was read (0 also ends
-     * a stopping service's run) */
-    *more_left = spent;
+    /* total > 0: more may wait (the budget ran out, or a read stopped short of the count: own
+     * pending entries come back alone, before new ones); 0 ends the run */
     free(names);
     return total;
 }

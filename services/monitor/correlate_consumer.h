@@ -26,8 +26,7 @@ void correlator_destroy(correlator_t **self_p);
  * so (the register then pulls the risk's review forward), and acknowledges. Once the service is
  * stopping it only finishes the entries it holds, turn after turn of TICK_EVENTS events (the
  * service answers no request any more), until none is left or rl_group_give_up.
- * Returns entries handled; *more is set when the turn's budget ran out with entries left (then
- * the caller calls again at once). */
-size_t correlator_tick(correlator_t *self, int *more);
+ * Returns entries handled. */
+size_t correlator_tick(correlator_t *self);
 
 #endif

@@ -34,10 +34,10 @@ static void tick(void *p, const rl_service_ctx_t *ctx)
 
 /* Correlation runs beside the requests: ingestion is acknowledged without waiting for it, and it
  * keeps up on the other core while the loop is busy. */
-static size_t work(void *p, int *more)
+static size_t work(void *p)
 {
     server_t *srv = p;
-    return correlator_tick(srv->correlator, more);
+    return correlator_tick(srv->correlator);
 }
 
 /* Batches are answered once their appends come back, while the loop goes on (handlers_answer). */

@@ -1,4 +1,5 @@
 /* rl_service.c: the one main loop of every service (wiring, signals, shutdown). */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "rl_service.h"
 #include "rl_clock.h"
 #include "rl_limits.h"
@@ -6,6 +7,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -59,14 +61,32 @@ typedef struct {
     pthread_t thread;
 } worker_t;
 
+/* Background work yields the CPU: requests are answered first and the work takes what is left.
+ * SCHED_IDLE where the system allows it: a thread of the loop, of ZeroMQ or of Redis that wakes
+ * then runs at once instead of waiting out the work's time slice (the scheduler does not preempt
+ * a nice 10 thread for a waking one until their deadlines say so); refused, nice RL_WORK_NICE.
+ * Both are per thread on Linux and need no privilege. Under a load that leaves no CPU the work
+ * lags; its consumer lag then makes the service not ready (RISKLINE_READY_MAX_LAG), so an
+ * orchestrator sends the load elsewhere until it has caught up. */
+static void work_priority(rl_log_t *log)
+{
+#ifdef SCHED_IDLE
+    struct sched_param idle = {0};
+    int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &idle);
+    if (rc == 0) {
+        rl_log_debug(log, "background work runs when the CPU is idle", "policy", "SCHED_IDLE");
+        return;
+    }
+    rl_log_debug(log, "no SCHED_IDLE for background work", "reason", strerror(rc));
+#endif
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
+        rl_log_debug(log, "background work keeps the loop's priority", "reason", strerror(errno));
+}
+
 static void *worker_main(void *p)
 {
     worker_t *w = p;
-    /* Background work yields the CPU to the loop: on a busy machine requests are answered first
-     * and the work takes what is left (Linux: the nice value is per thread; raising it needs no
-     * privilege). */
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
-        rl_log_debug(w->log, "background work keeps the loop's priority", "reason", strerror(errno));
+    work_priority(w->log);
     while (!atomic_load(&w->quit)) {
         size_t done = w->svc->work(w->svc->app);
         if (stop_flag && !done)

@@ -18,7 +18,8 @@
  * idle, at least every RL_IDLE_TICK_MS (the poll timeout), or the service's own tick_ms. */
 #define RL_TICK_MS 10
 #define RL_IDLE_TICK_MS 200
-/* The nice value of the work thread (rl_service_t.work): below the loop's, which answers requests. */
+/* The work thread (rl_service_t.work) runs SCHED_IDLE, or where that is refused at this nice value:
+ * below the loop's, which answers requests. */
 #define RL_WORK_NICE 10
 
 /* What the service's hooks get: everything wired, owned by rl_service_main. */

@@ -1,12 +1,16 @@
 /* test_integ_monitor.c: risk-event ingestion against the real monitor and Redis: exact acks for
  * 10,000 events with duplicates and malformed ones, and nothing acknowledged lost across a SIGKILL. */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -946,6 +950,83 @@ static void xinfo(harness_t *h, char *buf, size_t size)
 
 /* `monitor status` reports how far correlation is behind on the ingestion log, in stream entries
  * (a batch of events is one entry), as Redis's XINFO GROUPS says: unread entries and pending ones. */
+/* Of thread tid of process pid (/proc/<pid>/task/<tid>/stat): its name, nice value (field 19) and
+ * scheduling policy (field 41). 0, or -1 when it cannot be read. */
+static int thread_sched(int pid, const char *tid, char *name, size_t size, int *nice, int *policy)
+{
+    char path[320], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%s/stat", pid, tid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    char *open = strchr(buf, '('), *close = strrchr(buf, ')');
+    if (!open || !close || close < open)
+        return -1;
+    snprintf(name, size, "%.*s", (int)(close - open - 1), open + 1);
+    char *tok = strtok(close + 1, " ");
+    for (int field = 3; tok && field < 41; field++) {
+        if (field == 19)
+            *nice = atoi(tok);
+        tok = strtok(NULL, " ");
+    }
+    if (!tok)
+        return -1;
+    *policy = atoi(tok);
+    return 0;
+}
+
+static void *try_idle(void *p)
+{
+    struct sched_param sp = {0};
+    *(int *)p = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) == 0;
+    return NULL;
+}
+
+/* Correlation runs on the work thread, which yields the CPU to every thread that answers senders:
+ * SCHED_IDLE where this system allows it (else nice 10); the loop and ZeroMQ's threads keep the
+ * normal policy and priority. */
+static void test_work_thread_yields(void **state)
+{
+    harness_t *h = *state;
+    int idle_allowed = 0;
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, try_idle, &idle_allowed), 0);
+    pthread_join(t, NULL);
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", (int)h->monitor_pid);
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    int yielding = 0, normal = 0, main_seen = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char name[64];
+        int nice = 0, policy = -1;
+        assert_int_equal(thread_sched((int)h->monitor_pid, de->d_name, name, sizeof name, &nice, &policy), 0);
+        int is_main = atoi(de->d_name) == (int)h->monitor_pid;
+        main_seen += is_main;
+        int yields = idle_allowed ? policy == SCHED_IDLE : policy == SCHED_OTHER && nice == 10;
+        if (yields) {
+            /* the work thread: not the loop, not one of ZeroMQ's */
+            assert_false(is_main);
+            assert_null(strstr(name, "ZMQ"));
+            yielding++;
+        } else {
+            if (policy != SCHED_OTHER || nice != 0)
+                fail_msg("thread %s (%s) of the monitor: policy %d nice %d", de->d_name, name, policy, nice);
+            normal++;
+        }
+    }
+    closedir(d);
+    assert_int_equal(main_seen, 1);
+    assert_int_equal(yielding, 1);
+    assert_true(normal >= 2);  /* the loop and ZeroMQ's I/O thread at least */
+}
+
 static void test_status_stream_lag(void **state)
 {
     harness_t *h = *state;
@@ -1457,6 +1538,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_metrics_and_effectiveness, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schedule_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_stream_lag, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_work_thread_yields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_test_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_stalled, setup, teardown),
     };

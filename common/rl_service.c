@@ -52,11 +52,13 @@ void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_
     rl_group_reader_init(out, group, ctx->consumer, ctx->cfg->claim_idle_ms, ctx->stopping);
 }
 
-/* The work hook's thread (rl_service_t.work). */
-typedef struct {
+/* The work hook's thread (rl_service_t.work), or its backstop's (rl_service_t.backstop). */
+typedef struct worker {
     const rl_service_t *svc;
     rl_log_t *log;
     atomic_int quit;       /* the loop failed: end now, whatever is held */
+    atomic_llong caught_up_ms;  /* work: when a call last found nothing to do (monotonic ms) */
+    const struct worker *watched;  /* backstop: the work thread it stands in for; NULL: work */
     int started;
     pthread_t thread;
 } worker_t;
@@ -83,27 +85,61 @@ static void work_priority(rl_log_t *log)
         rl_log_debug(log, "background work keeps the loop's priority", "reason", strerror(errno));
 }
 
+static void sleep_ms(long ms) { nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL); }
+
+/* 1 when the work thread has not caught up for RL_WORK_STARVED_MS: it waits for a CPU, or gets
+ * too little of one to keep up (a SCHED_IDLE thread waits out the others' slices at every Redis
+ * round trip). Both threads then work, which the hooks allow. */
+static int starved(const worker_t *work)
+{
+    return rl_mono_ms() - atomic_load(&work->caught_up_ms) > RL_WORK_STARVED_MS;
+}
+
 static void *worker_main(void *p)
 {
     worker_t *w = p;
-    work_priority(w->log);
+    if (w->watched) {
+        if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
+            rl_log_debug(w->log, "the backstop keeps the loop's priority", "reason", strerror(errno));
+    } else {
+        work_priority(w->log);
+    }
+    int standing_in = 0;
     while (!atomic_load(&w->quit)) {
-        size_t done = w->svc->work(w->svc->app);
+        if (w->watched && !stop_flag && !starved(w->watched)) {
+            if (standing_in)
+                rl_log_info(w->log, "background work caught up: the backstop thread rests");
+            standing_in = 0;
+            sleep_ms(RL_WORK_BACKSTOP_CHECK_MS);
+            continue;
+        }
+        if (w->watched && !standing_in && !stop_flag) {
+            char ms[24];
+            snprintf(ms, sizeof ms, "%d", RL_WORK_STARVED_MS);
+            rl_log_warn(w->log, "background work behind: the backstop thread helps until it has caught up",
+                        "behind_ms", ms);
+            standing_in = 1;
+        }
+        size_t done = w->watched ? w->svc->backstop(w->svc->app) : w->svc->work(w->svc->app);
+        if (!done && !w->watched)
+            atomic_store(&w->caught_up_ms, rl_mono_ms());
         if (stop_flag && !done)
             break;  /* stopping, and nothing more was held: finished */
         if (!done)  /* nothing to do: look again in RL_TICK_MS */
-            nanosleep(&(struct timespec){0, RL_TICK_MS * 1000000L}, NULL);
+            sleep_ms(RL_TICK_MS);
     }
     return NULL;
 }
 
 /* Starts the thread with SIGINT and SIGTERM blocked in it: the signal goes to the loop, whose
  * poll it interrupts. 0 ok. */
-static int worker_start(worker_t *w, const rl_service_t *svc, rl_log_t *log)
+static int worker_start(worker_t *w, const rl_service_t *svc, rl_log_t *log, const worker_t *watched)
 {
     w->svc = svc;
     w->log = log;
+    w->watched = watched;
     atomic_init(&w->quit, 0);
+    atomic_init(&w->caught_up_ms, rl_mono_ms());
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
@@ -133,7 +169,7 @@ static void worker_join(worker_t *w, int quit)
  * nothing new (one last tick: no interval); requests that came meanwhile are refused too. Bounds:
  * rl_limits.h RL_STOP_*. */
 static void stop_gracefully(const rl_service_t *svc, const rl_service_ctx_t *ctx, rl_bus_server_t *rpc,
-                            worker_t *worker)
+                            worker_t *worker, worker_t *backstop)
 {
     int64_t t0 = rl_mono_ms();
     if (svc->answer)  /* requests taken are answered, whatever comes next */
@@ -142,6 +178,7 @@ static void stop_gracefully(const rl_service_t *svc, const rl_service_ctx_t *ctx
     if (svc->tick)
         svc->tick(svc->app, ctx);
     worker_join(worker, 0);  /* its consumers finished meanwhile, or give up */
+    worker_join(backstop, 0);
     refused += rl_bus_server_drain(rpc, 0, 0);
     char n[24], ms[24];
     snprintf(n, sizeof n, "%d", refused);
@@ -182,8 +219,8 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_error_t err;
     rl_error_clear(&err);
     char consumer[RL_MAX_CONSUMER + 1];
-    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system(), consumer, &stop_flag, NULL, NULL};
-    worker_t worker = {0};
+    rl_service_ctx_t ctx = {&cfg, NULL, NULL, NULL, NULL, rl_clock_system(), consumer, &stop_flag, NULL, NULL, NULL};
+    worker_t worker = {0}, backstop = {0};
     int64_t clock_offset_ms = 0;  /* read by ctx.clock while the service runs */
     rl_bus_server_t *rpc = NULL;
     rl_probe_t *probe = NULL;
@@ -213,12 +250,15 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     ctx.store = rl_store_new(&so, ctx.log);
     if (svc->work)
         ctx.work_store = rl_store_new(&so, ctx.log);
+    if (svc->work && svc->backstop)
+        ctx.backstop_store = rl_store_new(&so, ctx.log);
     if (svc->answer)
         ctx.answer_store = rl_store_new(&so, ctx.log);
     memset(cfg.redis_password, 0, sizeof cfg.redis_password);
     memset(cfg.redis_sentinel_password, 0, sizeof cfg.redis_sentinel_password);
     ctx.bus = rl_bus_new(ctx.log);
-    if (!ctx.log || !ctx.store || !ctx.bus || (svc->work && !ctx.work_store) || (svc->answer && !ctx.answer_store)) {
+    if (!ctx.log || !ctx.store || !ctx.bus || (svc->work && !ctx.work_store) ||
+        (svc->work && svc->backstop && !ctx.backstop_store) || (svc->answer && !ctx.answer_store)) {
         fprintf(stderr, "riskline-%s: out of memory\n", svc->name);
         status = 1;
         goto cleanup;
@@ -236,6 +276,8 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_store_set_signer(ctx.store, svc->name, sign_secret, &err);
     if (ctx.work_store)
         rl_store_set_signer(ctx.work_store, svc->name, sign_secret, &err);
+    if (ctx.backstop_store)
+        rl_store_set_signer(ctx.backstop_store, svc->name, sign_secret, &err);
     if (cfg.clock_offset_s) {
         char off[24];
         snprintf(off, sizeof off, "%d", cfg.clock_offset_s);
@@ -273,7 +315,8 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     snprintf(redis, sizeof redis, "%s:%d", cfg.redis_host, cfg.redis_port);
     rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "consumer",
                 consumer, "version", RL_VERSION);
-    if (svc->work && worker_start(&worker, svc, ctx.log) != 0) {
+    if (svc->work && (worker_start(&worker, svc, ctx.log, NULL) != 0 ||
+                      (svc->backstop && worker_start(&backstop, svc, ctx.log, &worker) != 0))) {
         rl_log_error(ctx.log, "cannot start", "reason", "no thread for the background work");
         status = 1;
         goto cleanup;
@@ -302,7 +345,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
         rl_probe_run(probe);
     }
     if (stop_flag)
-        stop_gracefully(svc, &ctx, rpc, &worker);
+        stop_gracefully(svc, &ctx, rpc, &worker, &backstop);
     rl_bus_stats_t st;
     rl_bus_server_stats(rpc, &st);
     char reqs[32], errs[32];
@@ -310,6 +353,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     snprintf(errs, sizeof errs, "%llu", (unsigned long long)st.errors);
     rl_log_info(ctx.log, "stopped", "requests", reqs, "errors", errs);
 cleanup:
+    worker_join(&backstop, 1);
     worker_join(&worker, 1);
     rl_probe_destroy(&probe);
     rl_bus_server_destroy(&rpc);
@@ -318,6 +362,7 @@ cleanup:
     rl_secure_destroy(&ctx.sec);
     rl_bus_destroy(&ctx.bus);
     rl_store_destroy(&ctx.work_store);
+    rl_store_destroy(&ctx.backstop_store);
     rl_store_destroy(&ctx.answer_store);
     rl_store_destroy(&ctx.store);
     rl_log_destroy(&ctx.log);

@@ -19,8 +19,12 @@
 #define RL_TICK_MS 10
 #define RL_IDLE_TICK_MS 200
 /* The work thread (rl_service_t.work) runs SCHED_IDLE, or where that is refused at this nice value:
- * below the loop's, which answers requests. */
+ * below the loop's, which answers requests. The backstop thread (rl_service_t.backstop) runs at it. */
 #define RL_WORK_NICE 10
+/* The work thread is starved when it has not caught up (a call found nothing to do) for this long
+ * (ms): the backstop then works too, until it has. Checked every RL_WORK_BACKSTOP_CHECK_MS. */
+#define RL_WORK_STARVED_MS 2000
+#define RL_WORK_BACKSTOP_CHECK_MS 100
 
 /* What the service's hooks get: everything wired, owned by rl_service_main. */
 typedef struct {
@@ -45,6 +49,8 @@ typedef struct {
     /* The connection for requests answered later (rl_service_t.answer; NULL without): commands
      * are sent on it without waiting (rl_store_append_send), so nothing else may use it. */
     rl_store_t *answer_store;
+    /* The backstop hook's own connection (rl_service_t.backstop; NULL without). */
+    rl_store_t *backstop_store;
 } rl_service_ctx_t;
 
 /* The reader of `group` for this process (its consumer name, RISKLINE_CLAIM_IDLE_MS, the stop flag). */
@@ -91,6 +97,14 @@ typedef struct {
      * answer_fd: what the poll also waits on for them (-1: nothing in flight). May be NULL. */
     void (*answer)(void *app, rl_bus_server_t *rpc, int wait);
     int (*answer_fd)(void *app);
+    /* The work's backstop, for a service with work: the work thread yields to every other thread
+     * of the process (SCHED_IDLE), so a process that keeps the CPU busy would starve it for good.
+     * While the work thread is starved (behind for RL_WORK_STARVED_MS), this hook is called as work
+     * is, on a thread of its own at nice RL_WORK_NICE with its own connection (ctx->backstop_store),
+     * until the work thread has caught up; once the service stops, until it returns 0. It
+     * must do what work does without sharing its state (the monitor: a second correlator, under a
+     * consumer name of its own in the same group). May be NULL. */
+    size_t (*backstop)(void *app);
 } rl_service_t;
 
 /* Runs the service until SIGINT/SIGTERM. Exit status: 0 stopped, 1 bad configuration or setup,

@@ -21,6 +21,7 @@ typedef struct {
     int64_t last_sweep_ms;
     rl_arena_t *sweep_arena;
     void *correlator;      /* correlator_t (correlate_consumer.h), owned by main */
+    void *backstop;        /* the second one, of the backstop thread (rl_service_t.backstop) */
     /* Ingestion appends in flight on a connection of their own (ctx->answer_store), each with the
      * requests it answers, oldest first: the loop reads and checks the next batches meanwhile. */
     rl_store_t *answer_store;

@@ -3,6 +3,8 @@
 #include "handlers.h"
 #include "rl_service.h"
 
+#include <stdio.h>
+
 static const char *endpoint(const rl_config_t *cfg) { return cfg->monitor_endpoint; }
 
 static int setup(void *p, const rl_service_ctx_t *ctx)
@@ -15,10 +17,18 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     srv->sweep_arena = rl_arena_new(0);
     rl_group_reader_t reader;
     rl_service_group_reader(ctx, CORRELATOR_GROUP, &reader);
-    /* the correlator runs on the work thread, with that thread's connection */
+    /* the correlator runs on the work thread, with that thread's connection; its backstop, which
+     * stands in while that thread is starved, is a second one under a consumer name of its own */
     srv->correlator = correlator_new(ctx->work_store, ctx->log, &srv->clock, &reader);
+    char name[sizeof reader.consumer];
+    snprintf(name, sizeof name, "%.*s/backstop", (int)(sizeof name - 10), ctx->consumer);
+    rl_group_reader_t backstop_reader;
+    /* it runs only while the work thread is starved, so what that thread holds is claimed soon */
+    int claim_ms = ctx->cfg->claim_idle_ms < RL_WORK_STARVED_MS ? ctx->cfg->claim_idle_ms : RL_WORK_STARVED_MS;
+    rl_group_reader_init(&backstop_reader, CORRELATOR_GROUP, name, claim_ms, ctx->stopping);
+    srv->backstop = correlator_new(ctx->backstop_store, ctx->log, &srv->clock, &backstop_reader);
     srv->answer_store = ctx->answer_store;
-    return srv->sweep_arena && srv->correlator ? 0 : -1;
+    return srv->sweep_arena && srv->correlator && srv->backstop ? 0 : -1;
 }
 
 /* Schedules are swept every SWEEP_INTERVAL_MS (and on demand: sweep_run). */
@@ -40,6 +50,12 @@ static size_t work(void *p)
     return correlator_tick(srv->correlator);
 }
 
+static size_t backstop(void *p)
+{
+    server_t *srv = p;
+    return correlator_tick(srv->backstop);
+}
+
 /* Batches are answered once their appends come back, while the loop goes on (handlers_answer). */
 static void answer(void *p, rl_bus_server_t *rpc, int wait) { handlers_answer(p, rpc, wait); }
 static int answer_fd(void *p) { return handlers_answer_fd(p); }
@@ -47,8 +63,9 @@ static int answer_fd(void *p) { return handlers_answer_fd(p); }
 static void teardown(void *p)
 {
     server_t *srv = p;
-    correlator_t *c = srv->correlator;
+    correlator_t *c = srv->correlator, *b = srv->backstop;
     correlator_destroy(&c);
+    correlator_destroy(&b);
     rl_arena_destroy(&srv->sweep_arena);
 }
 
@@ -69,7 +86,7 @@ int main(int argc, char **argv)
         "Takes risk events from other systems (acknowledged after they are persisted, stored once per\n"
         "source and event id) on RISKLINE_MONITOR_ENDPOINT (default tcp://127.0.0.1:7103).",
         endpoint, setup, handlers_route, tick, teardown, &srv, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], metrics, work, answer, answer_fd,
+        groups, sizeof groups / sizeof groups[0], metrics, work, answer, answer_fd, backstop,
     };
     return rl_service_main(argc, argv, &svc);
 }

@@ -77,7 +77,7 @@ int main(int argc, char **argv)
     const rl_service_t svc = {
         "register", "Serves the risk register on RISKLINE_REGISTER_ENDPOINT (default tcp://127.0.0.1:7101).",
         endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], NULL, NULL, NULL, NULL,
+        groups, sizeof groups / sizeof groups[0], NULL, NULL, NULL, NULL, NULL,
     };
     return rl_service_main(argc, argv, &svc);
 }

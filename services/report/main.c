@@ -62,7 +62,7 @@ int main(int argc, char **argv)
         endpoint, setup, handlers_route, tick, teardown, &srv,
         /* updates reach subscribers within about one tick even when no request wakes the loop */
         REPORT_TICK_MS,
-        NULL, 0, NULL, NULL, NULL, NULL, /* no consumer group: it reads every stream from its own position */
+        NULL, 0, NULL, NULL, NULL, NULL, NULL, /* no consumer group: it reads every stream from its own position */
     };
     return rl_service_main(argc, argv, &svc);
 }

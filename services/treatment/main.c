@@ -51,7 +51,7 @@ int main(int argc, char **argv)
         "Serves treatment plans, controls, milestones, approvals, acceptances and the SoA on\n"
         "RISKLINE_TREATMENT_ENDPOINT (default tcp://127.0.0.1:7102).",
         endpoint, setup, handlers_route, tick, teardown, &app, 0 /* default idle tick */,
-        groups, sizeof groups / sizeof groups[0], NULL, NULL, NULL, NULL,
+        groups, sizeof groups / sizeof groups[0], NULL, NULL, NULL, NULL, NULL,
     };
     return rl_service_main(argc, argv, &svc);
 }

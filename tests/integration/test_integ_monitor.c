@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <zmq.h>
 
@@ -986,8 +987,8 @@ static void *try_idle(void *p)
 }
 
 /* Correlation runs on the work thread, which yields the CPU to every thread that answers senders:
- * SCHED_IDLE where this system allows it (else nice 10); the loop and ZeroMQ's threads keep the
- * normal policy and priority. */
+ * SCHED_IDLE where this system allows it (else nice 10); its backstop thread runs at nice 10; the
+ * loop and ZeroMQ's threads keep the normal policy and priority. */
 static void test_work_thread_yields(void **state)
 {
     harness_t *h = *state;
@@ -999,7 +1000,7 @@ static void test_work_thread_yields(void **state)
     snprintf(dir, sizeof dir, "/proc/%d/task", (int)h->monitor_pid);
     DIR *d = opendir(dir);
     assert_non_null(d);
-    int yielding = 0, normal = 0, main_seen = 0;
+    int yielding = 0, backstop = 0, normal = 0, main_seen = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
         if (de->d_name[0] == '.')
@@ -1009,12 +1010,13 @@ static void test_work_thread_yields(void **state)
         assert_int_equal(thread_sched((int)h->monitor_pid, de->d_name, name, sizeof name, &nice, &policy), 0);
         int is_main = atoi(de->d_name) == (int)h->monitor_pid;
         main_seen += is_main;
-        int yields = idle_allowed ? policy == SCHED_IDLE : policy == SCHED_OTHER && nice == 10;
-        if (yields) {
-            /* the work thread: not the loop, not one of ZeroMQ's */
+        int nice10 = policy == SCHED_OTHER && nice == 10;
+        if ((idle_allowed && policy == SCHED_IDLE) || nice10) {
+            /* the work thread or its backstop: not the loop, not one of ZeroMQ's */
             assert_false(is_main);
             assert_null(strstr(name, "ZMQ"));
-            yielding++;
+            yielding += policy == SCHED_IDLE;
+            backstop += nice10;
         } else {
             if (policy != SCHED_OTHER || nice != 0)
                 fail_msg("thread %s (%s) of the monitor: policy %d nice %d", de->d_name, name, policy, nice);
@@ -1023,8 +1025,84 @@ static void test_work_thread_yields(void **state)
     }
     closedir(d);
     assert_int_equal(main_seen, 1);
-    assert_int_equal(yielding, 1);
+    assert_int_equal(yielding, idle_allowed ? 1 : 0);
+    assert_int_equal(backstop, idle_allowed ? 1 : 2);
     assert_true(normal >= 2);  /* the loop and ZeroMQ's I/O thread at least */
+}
+
+/* Pins every thread of process pid to cpu. 0 ok, -1 when one could not be. */
+static int pin_process(int pid, int cpu)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    int rc = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (de->d_name[0] != '.' && sched_setaffinity(atoi(de->d_name), sizeof set, &set) != 0)
+            rc = -1;
+    closedir(d);
+    return rc;
+}
+
+/* Processes that keep the monitor's CPU busy leave its SCHED_IDLE work thread a slice now and then
+ * (it waits out theirs at every Redis round trip): once it has been behind for RL_WORK_STARVED_MS
+ * the backstop thread (nice 10) correlates too, the log says so, and the group drains. */
+static void test_correlation_when_work_starved(void **state)
+{
+    harness_t *h = *state;
+    void *s = sender(h);
+    gen_t g[10];
+    for (unsigned i = 0; i < 10; i++)
+        gen(&g[i], 700000 + i, 0);
+    send_accepted(h, s, g, 10);
+    assert_int_equal(harness_settle(h, "default", 10000), 0);
+    assert_int_equal(pin_process((int)h->monitor_pid, 0), 0);
+    /* several: beside one, a SCHED_IDLE thread still gets a slice every few ms */
+    enum { NBUSY = 3 };
+    pid_t busy[NBUSY];
+    for (int k = 0; k < NBUSY; k++) {
+        busy[k] = fork();
+        if (busy[k] == 0) {
+            cpu_set_t set;
+            CPU_ZERO(&set);
+            CPU_SET(0, &set);
+            sched_setaffinity(0, sizeof set, &set);
+            for (volatile unsigned long spin = 0;; spin++)
+                ;
+        }
+        assert_true(busy[k] > 0);
+    }
+    harness_sleep_ms(300);
+    /* 30 entries: the work thread, given a slice now and then, would take minutes over them (each
+     * Redis round trip costs it its slice) */
+    for (unsigned b = 0; b < 30; b++) {
+        for (unsigned i = 0; i < 10; i++)
+            gen(&g[i], 700100 + b * 10 + i, 0);
+        send_accepted(h, s, g, 10);
+    }
+    int64_t t0 = harness_mono_ms();
+    int settled = harness_settle(h, "default", 60000);  /* ~3 s here; ~11 s without the backstop */
+    printf("backstop: 300 events correlated %lld ms after their acks, %d busy processes on the monitor's CPU\n",
+           (long long)(harness_mono_ms() - t0), NBUSY);
+    for (int k = 0; k < NBUSY; k++) {
+        kill(busy[k], SIGKILL);
+        waitpid(busy[k], NULL, 0);
+    }
+    zmq_close(s);
+    size_t len = 0;
+    char *log = harness_read_file(h->monitor_log, &len);
+    assert_non_null(log);
+    int stood_in = strstr(log, "background work behind") != NULL;
+    if (settled != 0 || !stood_in)
+        fail_msg("settled %d, stood in %d; the monitor's log ends: %s", settled, stood_in,
+                 len > 1500 ? log + len - 1500 : log);
+    free(log);
 }
 
 static void test_status_stream_lag(void **state)
@@ -1539,6 +1617,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schedule_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_status_stream_lag, setup, teardown),
         cmocka_unit_test_setup_teardown(test_work_thread_yields, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_correlation_when_work_starved, setup, teardown),
         cmocka_unit_test_setup_teardown(test_control_test_results, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plan_stalled, setup, teardown),
     };

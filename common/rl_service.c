@@ -52,6 +52,16 @@ void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_
     rl_group_reader_init(out, group, ctx->consumer, ctx->cfg->claim_idle_ms, ctx->stopping);
 }
 
+void rl_service_backstop_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out)
+{
+    static const char suffix[] = "/backstop";
+    char name[RL_MAX_CONSUMER + 1];
+    snprintf(name, sizeof name, "%.*s%s", (int)(sizeof name - sizeof suffix), ctx->consumer, suffix);
+    /* it runs only while the work thread is starved: what that thread holds is claimed soon */
+    int claim_ms = ctx->cfg->claim_idle_ms < RL_WORK_STARVED_MS ? ctx->cfg->claim_idle_ms : RL_WORK_STARVED_MS;
+    rl_group_reader_init(out, group, name, claim_ms, ctx->stopping);
+}
+
 /* The work hook's thread (rl_service_t.work), or its backstop's (rl_service_t.backstop). */
 typedef struct worker {
     const rl_service_t *svc;
@@ -70,6 +80,12 @@ typedef struct worker {
  * Both are per thread on Linux and need no privilege. Under a load that leaves no CPU the work
  * lags; its consumer lag then makes the service not ready (RISKLINE_READY_MAX_LAG), so an
  * orchestrator sends the load elsewhere until it has caught up. */
+static void work_nice(rl_log_t *log)
+{
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
+        rl_log_debug(log, "background work keeps the loop's priority", "reason", strerror(errno));
+}
+
 static void work_priority(rl_log_t *log)
 {
 #ifdef SCHED_IDLE
@@ -81,8 +97,7 @@ static void work_priority(rl_log_t *log)
     }
     rl_log_debug(log, "no SCHED_IDLE for background work", "reason", strerror(rc));
 #endif
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
-        rl_log_debug(log, "background work keeps the loop's priority", "reason", strerror(errno));
+    work_nice(log);
 }
 
 static void sleep_ms(long ms) { nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL); }
@@ -98,15 +113,17 @@ static int starved(const worker_t *work)
 static void *worker_main(void *p)
 {
     worker_t *w = p;
-    if (w->watched) {
-        if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), RL_WORK_NICE) != 0)
-            rl_log_debug(w->log, "the backstop keeps the loop's priority", "reason", strerror(errno));
-    } else {
+    if (w->watched)
+        work_nice(w->log);  /* the backstop: a share of the CPU however busy it is */
+    else
         work_priority(w->log);
-    }
     int standing_in = 0;
+    size_t done = 0;
     while (!atomic_load(&w->quit)) {
-        if (w->watched && !stop_flag && !starved(w->watched)) {
+        /* the backstop rests only once its own last call found nothing: what it claimed and did not
+         * finish is pending under its name, and the work thread would claim it back only after
+         * RISKLINE_CLAIM_IDLE_MS */
+        if (w->watched && !stop_flag && !done && !starved(w->watched)) {
             if (standing_in)
                 rl_log_info(w->log, "background work caught up: the backstop thread rests");
             standing_in = 0;
@@ -120,7 +137,7 @@ static void *worker_main(void *p)
                         "behind_ms", ms);
             standing_in = 1;
         }
-        size_t done = w->watched ? w->svc->backstop(w->svc->app) : w->svc->work(w->svc->app);
+        done = w->watched ? w->svc->backstop(w->svc->app) : w->svc->work(w->svc->app);
         if (!done && !w->watched)
             atomic_store(&w->caught_up_ms, rl_mono_ms());
         if (stop_flag && !done)

@@ -55,6 +55,9 @@ typedef struct {
 
 /* The reader of `group` for this process (its consumer name, RISKLINE_CLAIM_IDLE_MS, the stop flag). */
 void rl_service_group_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out);
+/* The same for the backstop hook (rl_service_t.backstop): consumer "<name>/backstop", claiming
+ * what has been pending RL_WORK_STARVED_MS (what the starved work thread holds), or less. */
+void rl_service_backstop_reader(const rl_service_ctx_t *ctx, const char *group, rl_group_reader_t *out);
 
 typedef struct {
     const char *name;        /* "treatment": log service, key file <keys_dir>/<name>.key, signer */

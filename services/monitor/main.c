@@ -3,8 +3,6 @@
 #include "handlers.h"
 #include "rl_service.h"
 
-#include <stdio.h>
-
 static const char *endpoint(const rl_config_t *cfg) { return cfg->monitor_endpoint; }
 
 static int setup(void *p, const rl_service_ctx_t *ctx)
@@ -20,13 +18,8 @@ static int setup(void *p, const rl_service_ctx_t *ctx)
     /* the correlator runs on the work thread, with that thread's connection; its backstop, which
      * stands in while that thread is starved, is a second one under a consumer name of its own */
     srv->correlator = correlator_new(ctx->work_store, ctx->log, &srv->clock, &reader);
-    char name[sizeof reader.consumer];
-    snprintf(name, sizeof name, "%.*s/backstop", (int)(sizeof name - 10), ctx->consumer);
-    rl_group_reader_t backstop_reader;
-    /* it runs only while the work thread is starved, so what that thread holds is claimed soon */
-    int claim_ms = ctx->cfg->claim_idle_ms < RL_WORK_STARVED_MS ? ctx->cfg->claim_idle_ms : RL_WORK_STARVED_MS;
-    rl_group_reader_init(&backstop_reader, CORRELATOR_GROUP, name, claim_ms, ctx->stopping);
-    srv->backstop = correlator_new(ctx->backstop_store, ctx->log, &srv->clock, &backstop_reader);
+    rl_service_backstop_reader(ctx, CORRELATOR_GROUP, &reader);
+    srv->backstop = correlator_new(ctx->backstop_store, ctx->log, &srv->clock, &reader);
     srv->answer_store = ctx->answer_store;
     return srv->sweep_arena && srv->correlator && srv->backstop ? 0 : -1;
 }

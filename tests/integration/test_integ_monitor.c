@@ -15,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "harness.h"
@@ -86,7 +88,6 @@ static void send_accepted(harness_t *h, void *sock, gen_t *g, size_t n)
 
 static void *sender(harness_t *h) { return harness_monitor_dealer(h, "siem"); }
 
-/* r (freed here) acks each event as `want` says: A accepted, D duplicate, R rejected. */
 /* The acks' statuses as letters into got: A accepted, D duplicate, R rejected, ? other. */
 static void ack_letters(const harness_env_t *r, char *got, size_t size)
 {
@@ -101,6 +102,7 @@ static void ack_letters(const harness_env_t *r, char *got, size_t size)
     }
 }
 
+/* r (freed here) acks each event as `want` says: A accepted, D duplicate, R rejected. */
 static void expect_acks(harness_env_t *r, const char *want)
 {
     assert_non_null(r);
@@ -110,6 +112,17 @@ static void expect_acks(harness_env_t *r, const char *want)
     ack_letters(r, got, sizeof got);
     assert_string_equal(got, want);
     riskline__v1__envelope__free_unpacked(r, NULL);
+}
+
+/* r acked with these statuses ("AA"), without asserting (a socket may still be open); frees r. */
+static int acked_as(harness_env_t *r, const char *want)
+{
+    char got[64] = "";
+    if (!r)
+        return 0;
+    ack_letters(r, got, sizeof got);
+    riskline__v1__envelope__free_unpacked(r, NULL);
+    return !strcmp(got, want);
 }
 
 static long long redis_int(harness_t *h, const char *cmd) { return harness_redis_int(h, NULL, cmd); }
@@ -949,14 +962,12 @@ static void xinfo(harness_t *h, char *buf, size_t size)
     redisFree(c);
 }
 
-/* `monitor status` reports how far correlation is behind on the ingestion log, in stream entries
- * (a batch of events is one entry), as Redis's XINFO GROUPS says: unread entries and pending ones. */
 /* Of thread tid of process pid (/proc/<pid>/task/<tid>/stat): its name, nice value (field 19) and
  * scheduling policy (field 41). 0, or -1 when it cannot be read. */
-static int thread_sched(int pid, const char *tid, char *name, size_t size, int *nice, int *policy)
+static int thread_sched(int pid, int tid, char *name, size_t size, int *nice, int *policy)
 {
-    char path[320], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/task/%s/stat", pid, tid);
+    char path[96], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
@@ -979,6 +990,23 @@ static int thread_sched(int pid, const char *tid, char *name, size_t size, int *
     return 0;
 }
 
+/* The thread ids of process pid (/proc/<pid>/task), at most max; how many, -1 when unreadable. */
+static int task_ids(int pid, int *ids, int max)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%d/task", pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < max)
+        if (de->d_name[0] != '.')
+            ids[n++] = atoi(de->d_name);
+    closedir(d);
+    return n;
+}
+
 static void *try_idle(void *p)
 {
     struct sched_param sp = {0};
@@ -996,19 +1024,15 @@ static void test_work_thread_yields(void **state)
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, try_idle, &idle_allowed), 0);
     pthread_join(t, NULL);
-    char dir[64];
-    snprintf(dir, sizeof dir, "/proc/%d/task", (int)h->monitor_pid);
-    DIR *d = opendir(dir);
-    assert_non_null(d);
+    int tids[64];
+    int n = task_ids((int)h->monitor_pid, tids, 64);
+    assert_true(n > 0);
     int yielding = 0, backstop = 0, normal = 0, main_seen = 0;
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        if (de->d_name[0] == '.')
-            continue;
+    for (int i = 0; i < n; i++) {
         char name[64];
         int nice = 0, policy = -1;
-        assert_int_equal(thread_sched((int)h->monitor_pid, de->d_name, name, sizeof name, &nice, &policy), 0);
-        int is_main = atoi(de->d_name) == (int)h->monitor_pid;
+        assert_int_equal(thread_sched((int)h->monitor_pid, tids[i], name, sizeof name, &nice, &policy), 0);
+        int is_main = tids[i] == (int)h->monitor_pid;
         main_seen += is_main;
         int nice10 = policy == SCHED_OTHER && nice == 10;
         if ((idle_allowed && policy == SCHED_IDLE) || nice10) {
@@ -1019,11 +1043,10 @@ static void test_work_thread_yields(void **state)
             backstop += nice10;
         } else {
             if (policy != SCHED_OTHER || nice != 0)
-                fail_msg("thread %s (%s) of the monitor: policy %d nice %d", de->d_name, name, policy, nice);
+                fail_msg("thread %d (%s) of the monitor: policy %d nice %d", tids[i], name, policy, nice);
             normal++;
         }
     }
-    closedir(d);
     assert_int_equal(main_seen, 1);
     assert_int_equal(yielding, idle_allowed ? 1 : 0);
     assert_int_equal(backstop, idle_allowed ? 1 : 2);
@@ -1033,20 +1056,14 @@ static void test_work_thread_yields(void **state)
 /* Pins every thread of process pid to cpu. 0 ok, -1 when one could not be. */
 static int pin_process(int pid, int cpu)
 {
-    char dir[64];
-    snprintf(dir, sizeof dir, "/proc/%d/task", pid);
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
-    int rc = 0;
-    struct dirent *de;
-    while ((de = readdir(d)))
-        if (de->d_name[0] != '.' && sched_setaffinity(atoi(de->d_name), sizeof set, &set) != 0)
+    int tids[64];
+    int n = task_ids(pid, tids, 64), rc = n > 0 ? 0 : -1;
+    for (int i = 0; i < n; i++)
+        if (sched_setaffinity(tids[i], sizeof set, &set) != 0)
             rc = -1;
-    closedir(d);
     return rc;
 }
 
@@ -1066,35 +1083,41 @@ static void test_correlation_when_work_starved(void **state)
     /* several: beside one, a SCHED_IDLE thread still gets a slice every few ms */
     enum { NBUSY = 3 };
     pid_t busy[NBUSY];
+    /* nothing asserts until they are killed; should this process die first, they end with it,
+     * and they end anyway after BUSY_MS */
+    enum { BUSY_MS = 120000 };
     for (int k = 0; k < NBUSY; k++) {
         busy[k] = fork();
         if (busy[k] == 0) {
-            cpu_set_t set;
-            CPU_ZERO(&set);
-            CPU_SET(0, &set);
-            sched_setaffinity(0, sizeof set, &set);
-            for (volatile unsigned long spin = 0;; spin++)
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            pin_process(getpid(), 0);
+            for (int64_t end = harness_mono_ms() + BUSY_MS; harness_mono_ms() < end;)
                 ;
+            _exit(0);
         }
-        assert_true(busy[k] > 0);
     }
     harness_sleep_ms(300);
     /* 30 entries: the work thread, given a slice now and then, would take minutes over them (each
      * Redis round trip costs it its slice) */
+    int acked = 0;
     for (unsigned b = 0; b < 30; b++) {
         for (unsigned i = 0; i < 10; i++)
             gen(&g[i], 700100 + b * 10 + i, 0);
-        send_accepted(h, s, g, 10);
+        acked += acked_as(send_batch(h, s, g, 10, 5000), "AAAAAAAAAA");
     }
     int64_t t0 = harness_mono_ms();
     int settled = harness_settle(h, "default", 60000);  /* ~3 s here; ~11 s without the backstop */
     printf("backstop: 300 events correlated %lld ms after their acks, %d busy processes on the monitor's CPU\n",
            (long long)(harness_mono_ms() - t0), NBUSY);
-    for (int k = 0; k < NBUSY; k++) {
-        kill(busy[k], SIGKILL);
-        waitpid(busy[k], NULL, 0);
-    }
+    for (int k = 0; k < NBUSY; k++)
+        if (busy[k] > 0) {
+            kill(busy[k], SIGKILL);
+            waitpid(busy[k], NULL, 0);
+        }
     zmq_close(s);
+    for (int k = 0; k < NBUSY; k++)
+        assert_true(busy[k] > 0);
+    assert_int_equal(acked, 30);
     size_t len = 0;
     char *log = harness_read_file(h->monitor_log, &len);
     assert_non_null(log);
@@ -1105,6 +1128,8 @@ static void test_correlation_when_work_starved(void **state)
     free(log);
 }
 
+/* `monitor status` reports how far correlation is behind on the ingestion log, in stream entries
+ * (a batch of events is one entry), as Redis's XINFO GROUPS says: unread entries and pending ones. */
 static void test_status_stream_lag(void **state)
 {
     harness_t *h = *state;
@@ -1388,17 +1413,6 @@ static void *sender_listed(harness_t *h, gen_t *g, unsigned k, harness_env_t **r
     r[0] = harness_recv_env(s, 5000);
     r[1] = harness_recv_env(s, 5000);
     return s;
-}
-
-/* r acked with these statuses ("AA"), without asserting (a socket may still be open); frees r. */
-static int acked_as(harness_env_t *r, const char *want)
-{
-    char got[64] = "";
-    if (!r)
-        return 0;
-    ack_letters(r, got, sizeof got);
-    riskline__v1__envelope__free_unpacked(r, NULL);
-    return !strcmp(got, want);
 }
 
 /* Two more overlapping batches (events *k..*k+3), acked (*bad counts acks not "AA"): 1 when both

@@ -1,5 +1,6 @@
 /* rl_codec.c: the only place that packs/unpacks protobuf; every unpack is size-checked first. */
 #include "rl_codec.h"
+#include "rl_evwire.h"
 #include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
@@ -13,8 +14,13 @@ rl_err_t rl_codec_decode_envelope(const void *data, size_t len, rl_arena_t *aren
     if (len > RL_MAX_FRAME_BYTES)
         return rl_error_set(err, RL_ERR_TOO_LARGE, "frame", "frame of %zu bytes is over the %d byte limit",
                             len, RL_MAX_FRAME_BYTES);
-    rl_envelope_t *env = rl_codec_unpack(&riskline__v1__envelope__descriptor, data, len,
-                                         RL_MAX_FRAME_BYTES, arena);
+    /* an EventBatch, ingestion's hot path, is read straight from the wire where it can be */
+    rl_envelope_t *env = NULL;
+    int fast = rl_evwire_decode_envelope(data, len, arena, &env);
+    if (fast < 0)
+        return rl_error_set(err, RL_ERR_INTERNAL, "frame", "out of memory decoding the frame");
+    if (!fast)
+        env = rl_codec_unpack(&riskline__v1__envelope__descriptor, data, len, RL_MAX_FRAME_BYTES, arena);
     if (!env)
         return rl_error_set(err, RL_ERR_MALFORMED, "frame", "frame is not a riskline.v1.Envelope");
     *out = env;

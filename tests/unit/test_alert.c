@@ -13,6 +13,7 @@
 
 #include "../../services/monitor/alert.h"
 #include "rl_time.h"
+#include "unit_arena.h"
 
 #define AS(x) RISKLINE__V1__ALERT_STATE__ALERT_STATE_##x
 #define SEV(x) RISKLINE__V1__SEVERITY__SEVERITY_##x
@@ -24,19 +25,6 @@
 #define MAXF 8
 
 /* --- fixtures ---------------------------------------------------------------------------------- */
-
-static int setup_arena(void **state)
-{
-    *state = rl_arena_new(0);
-    return *state ? 0 : -1;
-}
-
-static int teardown_arena(void **state)
-{
-    rl_arena_t *a = *state;
-    rl_arena_destroy(&a);
-    return 0;
-}
 
 static int64_t day(const char *s)
 {

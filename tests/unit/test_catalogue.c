@@ -12,6 +12,7 @@
 
 #include "catalogue.h"
 #include "rl_limits.h"
+#include "unit_arena.h"
 
 #define TH_ORG RISKLINE__V1__CONTROL_THEME__CONTROL_THEME_ORGANIZATIONAL
 #define TH_PPL RISKLINE__V1__CONTROL_THEME__CONTROL_THEME_PEOPLE
@@ -41,19 +42,6 @@ typedef Riskline__V1__Control control_t;
 typedef Riskline__V1__SoaEntry entry_t;
 
 /* --- fixtures ---------------------------------------------------------------------------------- */
-
-static int setup_arena(void **state)
-{
-    *state = rl_arena_new(0);
-    return *state ? 0 : -1;
-}
-
-static int teardown_arena(void **state)
-{
-    rl_arena_t *a = *state;
-    rl_arena_destroy(&a);
-    return 0;
-}
 
 /* A plan in the arena with room for MAX_PLAN_CONTROLS controls; verification only when `effective`
  * is 0 or 1 (-1: none). */

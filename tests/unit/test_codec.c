@@ -16,19 +16,7 @@
 #include "rl_ids.h"
 #include "rl_json.h"
 #include "rl_limits.h"
-
-static int setup_arena(void **state)
-{
-    *state = rl_arena_new(0);
-    return *state ? 0 : -1;
-}
-
-static int teardown_arena(void **state)
-{
-    rl_arena_t *a = *state;
-    rl_arena_destroy(&a);
-    return 0;
-}
+#include "unit_arena.h"
 
 static rl_envelope_t *header(rl_arena_t *a, uint32_t schema, const char *request_id, const char *tenant)
 {

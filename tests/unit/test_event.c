@@ -14,6 +14,7 @@
 #include "event.h"
 #include "rl_limits.h"
 #include "rl_time.h"
+#include "unit_arena.h"
 
 #define KIND(x) RISKLINE__V1__EVENT_KIND__EVENT_KIND_##x
 #define SEV(x) RISKLINE__V1__SEVERITY__SEVERITY_##x
@@ -90,19 +91,6 @@ static void fx_kri(fx_t *f)
     f->e.value = 42.5;
     snprintf(f->key_buf[1], sizeof f->key_buf[1], "metric");
     f->attr[1].value = "K-3";
-}
-
-static int setup_arena(void **state)
-{
-    *state = rl_arena_new(0);
-    return *state ? 0 : -1;
-}
-
-static int teardown_arena(void **state)
-{
-    rl_arena_t *a = *state;
-    rl_arena_destroy(&a);
-    return 0;
 }
 
 static void expect_ok(const fx_t *f, const char *what)

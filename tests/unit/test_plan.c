@@ -13,6 +13,7 @@
 #include "plan.h"
 #include "rl_limits.h"
 #include "rl_time.h"
+#include "unit_arena.h"
 
 #define ST(x) RISKLINE__V1__PLAN_STATE__PLAN_STATE_##x
 #define AC(x) RISKLINE__V1__PLAN_ACTION__PLAN_ACTION_##x
@@ -169,19 +170,6 @@ static rl_principal_t principal(const char *name, uint32_t roles)
 #define APPROVER() principal("adam", RL_ROLE_APPROVER | RL_ROLE_VIEWER)
 #define ADMIN() principal("root", RL_ROLE_ADMIN)
 #define OTHER() principal("eve", RL_ROLE_TREATMENT_OWNER | RL_ROLE_APPROVER | RL_ROLE_VIEWER)
-
-static int setup_arena(void **state)
-{
-    *state = rl_arena_new(0);
-    return *state ? 0 : -1;
-}
-
-static int teardown_arena(void **state)
-{
-    rl_arena_t *a = *state;
-    rl_arena_destroy(&a);
-    return 0;
-}
 
 static int64_t day(const char *s)
 {

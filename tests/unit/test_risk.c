@@ -13,6 +13,7 @@
 #include "risk.h"
 #include "rl_limits.h"
 #include "rl_time.h"
+#include "unit_arena.h"
 
 #define L_UNSPEC RISKLINE__V1__LEVEL__LEVEL_UNSPECIFIED
 #define L_LOW RISKLINE__V1__LEVEL__LEVEL_LOW
@@ -79,19 +80,6 @@ static risk_criteria_t custom4(void)
     c.review_days_high = 60;
     c.review_days_critical = 14;
     return c;
-}
-
-static int setup_arena(void **state)
-{
-    *state = rl_arena_new(0);
-    return *state ? 0 : -1;
-}
-
-static int teardown_arena(void **state)
-{
-    rl_arena_t *a = *state;
-    rl_arena_destroy(&a);
-    return 0;
 }
 
 static int64_t day(const char *s)

@@ -15,22 +15,10 @@
 #include "rl_riskevent_json.h"
 #include "rl_riskevent_names.h"
 #include "rl_time.h"
+#include "unit_arena.h"
 
 #define KIND(x) RISKLINE__V1__EVENT_KIND__EVENT_KIND_##x
 #define SEV(x) RISKLINE__V1__SEVERITY__SEVERITY_##x
-
-static int setup_arena(void **state)
-{
-    *state = rl_arena_new(0);
-    return *state ? 0 : -1;
-}
-
-static int teardown_arena(void **state)
-{
-    rl_arena_t *a = *state;
-    rl_arena_destroy(&a);
-    return 0;
-}
 
 static Riskline__V1__RiskEvent *parse_ok(rl_arena_t *a, const char *json)
 {

@@ -1,4 +1,4 @@
-/* rl_codec.c: the only place that packs/unpacks protobuf; every unpack is size-checked first. */
+/* rl_codec.c: with rl_evwire.c, the only place that packs/unpacks protobuf; every unpack is size-checked first. */
 #include "rl_codec.h"
 #include "rl_evwire.h"
 #include "rl_ids.h"

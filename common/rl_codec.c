@@ -167,12 +167,13 @@ cleanup:
 
 /* --- the wire format --- */
 
-static int varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
+/* A varint of at most max bytes at *pos: 0 (and *pos past it), -1 when longer or cut short. */
+static int varint(const uint8_t *buf, size_t len, size_t *pos, unsigned max, uint64_t *out)
 {
     uint64_t v = 0;
-    for (int shift = 0; shift < 70 && *pos < len; shift += 7) {
+    for (unsigned i = 0; i < max && *pos < len; i++) {
         uint8_t b = buf[(*pos)++];
-        v |= (uint64_t)(b & 0x7f) << shift;
+        v |= (uint64_t)(b & 0x7f) << (7 * i);
         if (!(b & 0x80)) {
             *out = v;
             return 0;
@@ -181,27 +182,34 @@ static int varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
     return -1;
 }
 
+/* Read as protobuf-c reads a record (parse_tag_and_wiretype, scan_length_prefixed_data,
+ * scan_varint), so that what is well-formed here is what it decodes. */
+#define TAG_MAX_BYTES 5
+#define LENGTH_MAX_BYTES 5
+#define VARINT_MAX_BYTES 10
+
 int rl_codec_wire_next(const uint8_t *buf, size_t len, size_t *pos, rl_wire_record_t *out)
 {
     if (*pos >= len)
         return 0;
     size_t p = *pos;
     uint64_t tag, n = 0;
-    if (varint(buf, len, &p, &tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff)
+    if (varint(buf, len, &p, TAG_MAX_BYTES, &tag) || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff)
         return -1;
     out->field = (uint32_t)(tag >> 3);
     out->wire_type = (int)(tag & 7);
+    out->value = 0;
     size_t body = p;
     switch (out->wire_type) {
     case 0:
-        if (varint(buf, len, &p, &n))
+        if (varint(buf, len, &p, VARINT_MAX_BYTES, &out->value))
             return -1;
         n = p - body;
         break;
     case 1: n = 8; break;
     case 5: n = 4; break;
     case 2:
-        if (varint(buf, len, &p, &n))
+        if (varint(buf, len, &p, LENGTH_MAX_BYTES, &n))
             return -1;
         body = p;
         break;
@@ -209,6 +217,9 @@ int rl_codec_wire_next(const uint8_t *buf, size_t len, size_t *pos, rl_wire_reco
     }
     if (n > len - body)
         return -1;
+    if (out->wire_type == 1 || out->wire_type == 5)  /* little-endian */
+        for (size_t i = (size_t)n; i-- > 0;)
+            out->value = out->value << 8 | buf[body + i];
     out->start = buf + *pos;
     out->body = buf + body;
     out->body_len = (size_t)n;

@@ -55,10 +55,12 @@ typedef struct {
     size_t len;
     const uint8_t *body;    /* a length-delimited record's body (else the value's bytes) */
     size_t body_len;
+    uint64_t value;         /* a varint's value; a 64- or 32-bit value's bits; 0 for wire type 2 */
 } rl_wire_record_t;
 
 /* The record at *pos of buf (len bytes), and *pos past it: 1, or 0 at the end, -1 when the bytes
- * are not well-formed (a truncated record, a group, a varint over 10 bytes). */
+ * are not well-formed as protobuf-c reads them (a truncated record, a group, field number 0, a tag
+ * or a length over 5 bytes, a varint over 10). */
 int rl_codec_wire_next(const uint8_t *buf, size_t len, size_t *pos, rl_wire_record_t *out);
 
 /* Each record of field `inner` inside the length-delimited records of field `outer` of a packed

@@ -5,8 +5,9 @@
 
 #include "riskline/v1/monitor.pb-c.h"
 
-/* RiskEvent's and Attribute's field numbers (proto/riskline/v1/monitor.proto; test_evwire checks
- * them against the generated descriptors). */
+/* RiskEvent's and Attribute's field numbers (proto/riskline/v1/monitor.proto; test_evwire decodes
+ * events with every field set both ways, so a number that drifts from the proto shows there). Records
+ * are read by rl_codec_wire_next, as protobuf-c reads them. */
 enum {
     F_SOURCE = 1, F_EVENT_ID = 2, F_KIND = 3, F_SEVERITY = 4, F_OCCURRED_AT = 5, F_SUMMARY = 6,
     F_RISK_IDS = 7, F_ASSETS = 8, F_CONTROLS = 9, F_ATTRIBUTES = 10, F_VALUE = 11, F_RECEIVED_AT = 12,
@@ -14,82 +15,12 @@ enum {
 };
 enum { A_KEY = 1, A_VALUE = 2 };
 enum { EVENTS = 1 };                 /* EventBatch.events */
-enum { WT_VARINT = 0, WT_64 = 1, WT_LEN = 2, WT_32 = 5 };
+enum { WT_VARINT = 0, WT_64 = 1, WT_LEN = 2 };
 
 /* The wire type each RiskEvent field must have (protobuf-c refuses any other). */
 static const int8_t event_wt[F_MAX + 1] = {
     -1, WT_LEN, WT_LEN, WT_VARINT, WT_VARINT, WT_VARINT, WT_LEN, WT_LEN, WT_LEN, WT_LEN, WT_LEN, WT_64,
     WT_VARINT, WT_LEN, WT_LEN};
-
-/* One record as protobuf-c reads it. */
-typedef struct {
-    uint32_t field;
-    int wt;
-    uint64_t v;          /* a varint's value; a 64-bit field's bytes */
-    const uint8_t *p;    /* a length-delimited record's body */
-    size_t n;
-} rec_t;
-
-/* A varint of at most max bytes at *pos: 0 (and *pos past it), -1 when longer or cut short. */
-static int varint(const uint8_t *b, size_t len, size_t *pos, unsigned max, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t p = *pos;
-    for (unsigned i = 0; i < max && p < len; i++) {
-        uint8_t c = b[p++];
-        v |= (uint64_t)(c & 0x7f) << (7 * i);
-        if (!(c & 0x80)) {
-            *pos = p;
-            *out = v;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* The record at *pos, read as protobuf-c reads one (parse_tag_and_wiretype: a tag of at most 5 bytes;
- * scan_length_prefixed_data: a length of at most 5; scan_varint: at most 10): 0, or -1 where this
- * decoder declines (cut short, longer than protobuf-c reads, a group or an unknown wire type). */
-static inline int rec_next(const uint8_t *b, size_t len, size_t *pos, rec_t *r)
-{
-    uint64_t tag;
-    if (*pos < len && b[*pos] < 0x80)  /* fields 1..15: a one-byte tag */
-        tag = b[(*pos)++];
-    else if (varint(b, len, pos, 5, &tag))
-        return -1;
-    r->field = (uint32_t)(tag >> 3);
-    r->wt = (int)(tag & 7);
-    switch (r->wt) {
-    case WT_VARINT:
-        return varint(b, len, pos, 10, &r->v);
-    case WT_64:
-        if (len - *pos < 8)
-            return -1;
-        r->v = 0;
-        for (int i = 7; i >= 0; i--)
-            r->v = r->v << 8 | b[*pos + (size_t)i];
-        *pos += 8;
-        return 0;
-    case WT_32:
-        if (len - *pos < 4)
-            return -1;
-        *pos += 4;
-        return 0;
-    case WT_LEN:
-        if (*pos < len && b[*pos] < 0x80)  /* under 128 bytes: a one-byte length */
-            r->v = b[(*pos)++];
-        else if (varint(b, len, pos, 5, &r->v))
-            return -1;
-        if (r->v > len - *pos)
-            return -1;
-        r->p = b + *pos;
-        r->n = (size_t)r->v;
-        *pos += r->n;
-        return 0;
-    default:
-        return -1;
-    }
-}
 
 /* Room for one event, counted by the first pass: its lists and every string with its NUL. */
 typedef struct {
@@ -103,9 +34,9 @@ static int event_shape(const uint8_t *b, size_t len, shape_t *s)
     *s = (shape_t){0, 0, 0, 0, 0, 0};
     uint32_t once = 0;  /* singular fields seen */
     size_t pos = 0;
-    rec_t r;
+    rl_wire_record_t r;
     while (pos < len) {
-        if (rec_next(b, len, &pos, &r) || r.field == 0 || r.field > F_MAX || r.wt != event_wt[r.field])
+        if (rl_codec_wire_next(b, len, &pos, &r) != 1 || r.field > F_MAX || r.wire_type != event_wt[r.field])
             return -1;
         switch (r.field) {
         case F_RISK_IDS: s->risk_ids++; break;
@@ -119,8 +50,8 @@ static int event_shape(const uint8_t *b, size_t len, shape_t *s)
             once |= 1u << r.field;
             break;
         }
-        if (r.wt == WT_LEN)
-            s->strings += r.n + 1;
+        if (r.wire_type == WT_LEN)
+            s->strings += r.body_len + 1;
     }
     return 0;
 }
@@ -141,16 +72,16 @@ static int attribute(const uint8_t *b, size_t len, Riskline__V1__Attribute *a, c
     riskline__v1__attribute__init(a);
     size_t pos = 0;
     int seen = 0;
-    rec_t r;
+    rl_wire_record_t r;
     while (pos < len) {
-        if (rec_next(b, len, &pos, &r) || (r.field != A_KEY && r.field != A_VALUE) || r.wt != WT_LEN ||
-            (seen & (1 << r.field)))
+        if (rl_codec_wire_next(b, len, &pos, &r) != 1 || (r.field != A_KEY && r.field != A_VALUE) ||
+            r.wire_type != WT_LEN || (seen & (1 << r.field)))
             return -1;
         seen |= 1 << r.field;
         if (r.field == A_KEY)
-            a->key = text(at, r.p, r.n);
+            a->key = text(at, r.body, r.body_len);
         else
-            a->value = text(at, r.p, r.n);
+            a->value = text(at, r.body, r.body_len);
     }
     return 0;
 }
@@ -183,29 +114,29 @@ static int event_decode(const uint8_t *b, size_t len, Riskline__V1__RiskEvent *e
     ptr += s.linked_risks;
     e->attributes = s.attributes ? (Riskline__V1__Attribute **)ptr : NULL;
     size_t pos = 0;
-    rec_t r;
+    rl_wire_record_t r;
     while (pos < len) {
-        (void)rec_next(b, len, &pos, &r);  /* the first pass read the same records */
+        (void)rl_codec_wire_next(b, len, &pos, &r);  /* the first pass read the same records */
         switch (r.field) {
-        case F_SOURCE: e->source = text(&at, r.p, r.n); break;
-        case F_EVENT_ID: e->event_id = text(&at, r.p, r.n); break;
-        case F_KIND: e->kind = (Riskline__V1__EventKind)(int32_t)(uint32_t)r.v; break;
-        case F_SEVERITY: e->severity = (Riskline__V1__Severity)(int32_t)(uint32_t)r.v; break;
-        case F_OCCURRED_AT: e->occurred_at_ms = (int64_t)r.v; break;
-        case F_SUMMARY: e->summary = text(&at, r.p, r.n); break;
-        case F_RECEIVED_AT: e->received_at_ms = (int64_t)r.v; break;
-        case F_RECEIVED_BY: e->received_by = text(&at, r.p, r.n); break;
+        case F_SOURCE: e->source = text(&at, r.body, r.body_len); break;
+        case F_EVENT_ID: e->event_id = text(&at, r.body, r.body_len); break;
+        case F_KIND: e->kind = (Riskline__V1__EventKind)(int32_t)(uint32_t)r.value; break;
+        case F_SEVERITY: e->severity = (Riskline__V1__Severity)(int32_t)(uint32_t)r.value; break;
+        case F_OCCURRED_AT: e->occurred_at_ms = (int64_t)r.value; break;
+        case F_SUMMARY: e->summary = text(&at, r.body, r.body_len); break;
+        case F_RECEIVED_AT: e->received_at_ms = (int64_t)r.value; break;
+        case F_RECEIVED_BY: e->received_by = text(&at, r.body, r.body_len); break;
         case F_VALUE:
-            memcpy(&e->value, &r.v, sizeof e->value);
+            memcpy(&e->value, &r.value, sizeof e->value);
             e->measurement_case = RISKLINE__V1__RISK_EVENT__MEASUREMENT_VALUE;
             break;
-        case F_RISK_IDS: e->risk_ids[e->n_risk_ids++] = text(&at, r.p, r.n); break;
-        case F_ASSETS: e->assets[e->n_assets++] = text(&at, r.p, r.n); break;
-        case F_CONTROLS: e->controls[e->n_controls++] = text(&at, r.p, r.n); break;
-        case F_LINKED_RISKS: e->linked_risks[e->n_linked_risks++] = text(&at, r.p, r.n); break;
+        case F_RISK_IDS: e->risk_ids[e->n_risk_ids++] = text(&at, r.body, r.body_len); break;
+        case F_ASSETS: e->assets[e->n_assets++] = text(&at, r.body, r.body_len); break;
+        case F_CONTROLS: e->controls[e->n_controls++] = text(&at, r.body, r.body_len); break;
+        case F_LINKED_RISKS: e->linked_risks[e->n_linked_risks++] = text(&at, r.body, r.body_len); break;
         default: { /* F_ATTRIBUTES: the first pass let no other field through */
             Riskline__V1__Attribute *a = &attrs[e->n_attributes];
-            if (attribute(r.p, r.n, a, &at))
+            if (attribute(r.body, r.body_len, a, &at))
                 return 0;
             e->attributes[e->n_attributes++] = a;
             break;
@@ -219,9 +150,9 @@ static int event_decode(const uint8_t *b, size_t len, Riskline__V1__RiskEvent *e
 static int batch_decode(const uint8_t *b, size_t len, rl_arena_t *arena, Riskline__V1__EventBatch **out)
 {
     size_t n = 0, pos = 0;
-    rec_t r;
+    rl_wire_record_t r;
     while (pos < len) {
-        if (rec_next(b, len, &pos, &r) || r.field != EVENTS || r.wt != WT_LEN)
+        if (rl_codec_wire_next(b, len, &pos, &r) != 1 || r.field != EVENTS || r.wire_type != WT_LEN)
             return 0;
         n++;
     }
@@ -234,8 +165,8 @@ static int batch_decode(const uint8_t *b, size_t len, rl_arena_t *arena, Risklin
     batch->events = evp;
     pos = 0;
     for (size_t i = 0; i < n; i++) {
-        (void)rec_next(b, len, &pos, &r);
-        int rc = event_decode(r.p, r.n, &ev[i], arena);
+        (void)rl_codec_wire_next(b, len, &pos, &r);
+        int rc = event_decode(r.body, r.body_len, &ev[i], arena);
         if (rc != 1)
             return rc;
         evp[i] = &ev[i];
@@ -251,17 +182,17 @@ int rl_evwire_decode_envelope(const uint8_t *data, size_t len, rl_arena_t *arena
     size_t pos = 0, from = 0, to = 0;
     const uint8_t *body = NULL;
     size_t body_len = 0;
-    rec_t r;
+    rl_wire_record_t r;
     while (pos < len) {
         size_t at = pos;
-        if (rec_next(data, len, &pos, &r))
+        if (rl_codec_wire_next(data, len, &pos, &r) != 1)
             return 0;
         if (r.field != RISKLINE__V1__ENVELOPE__BODY_EVENT_BATCH)
             continue;
-        if (body || r.wt != WT_LEN)
+        if (body || r.wire_type != WT_LEN)
             return 0;
-        body = r.p;
-        body_len = r.n;
+        body = r.body;
+        body_len = r.body_len;
         from = at;
         to = pos;
     }

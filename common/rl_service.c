@@ -264,10 +264,11 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
                           cfg.redis_password,       cfg.redis_timeout_ms,    cfg.redis_sentinels,
                           cfg.redis_master_name,    cfg.redis_sentinel_user, cfg.redis_sentinel_password,
                           cfg.redis_wait_replicas,  cfg.redis_wait_timeout_ms, cfg.redis_cluster};
+    int with_backstop = svc->work && svc->backstop;  /* a backstop stands in for work only */
     ctx.store = rl_store_new(&so, ctx.log);
     if (svc->work)
         ctx.work_store = rl_store_new(&so, ctx.log);
-    if (svc->work && svc->backstop)
+    if (with_backstop)
         ctx.backstop_store = rl_store_new(&so, ctx.log);
     if (svc->answer)
         ctx.answer_store = rl_store_new(&so, ctx.log);
@@ -275,7 +276,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     memset(cfg.redis_sentinel_password, 0, sizeof cfg.redis_sentinel_password);
     ctx.bus = rl_bus_new(ctx.log);
     if (!ctx.log || !ctx.store || !ctx.bus || (svc->work && !ctx.work_store) ||
-        (svc->work && svc->backstop && !ctx.backstop_store) || (svc->answer && !ctx.answer_store)) {
+        (with_backstop && !ctx.backstop_store) || (svc->answer && !ctx.answer_store)) {
         fprintf(stderr, "riskline-%s: out of memory\n", svc->name);
         status = 1;
         goto cleanup;
@@ -290,11 +291,10 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     /* Audit chain heads are signed with the service's key; without one (insecure) they are not. */
     const rl_keyfile_t *kf = rl_secure_keyfile(ctx.sec);
     const uint8_t *sign_secret = kf && kf->has_sign_secret ? kf->sign_secret : NULL;
-    rl_store_set_signer(ctx.store, svc->name, sign_secret, &err);
-    if (ctx.work_store)
-        rl_store_set_signer(ctx.work_store, svc->name, sign_secret, &err);
-    if (ctx.backstop_store)
-        rl_store_set_signer(ctx.backstop_store, svc->name, sign_secret, &err);
+    rl_store_t *writers[] = {ctx.store, ctx.work_store, ctx.backstop_store};  /* those that write entities */
+    for (size_t i = 0; i < sizeof writers / sizeof writers[0]; i++)
+        if (writers[i])
+            rl_store_set_signer(writers[i], svc->name, sign_secret, &err);
     if (cfg.clock_offset_s) {
         char off[24];
         snprintf(off, sizeof off, "%d", cfg.clock_offset_s);
@@ -333,7 +333,7 @@ int rl_service_main(int argc, char **argv, const rl_service_t *svc)
     rl_log_info(ctx.log, "listening", "endpoint", endpoint, "redis", redis, "principal", cfg.principal, "consumer",
                 consumer, "version", RL_VERSION);
     if (svc->work && (worker_start(&worker, svc, ctx.log, NULL) != 0 ||
-                      (svc->backstop && worker_start(&backstop, svc, ctx.log, &worker) != 0))) {
+                      (with_backstop && worker_start(&backstop, svc, ctx.log, &worker) != 0))) {
         rl_log_error(ctx.log, "cannot start", "reason", "no thread for the background work");
         status = 1;
         goto cleanup;

@@ -711,6 +711,26 @@ static void test_wire_malformed(void **state)
     assert_int_equal(rl_codec_wire_next(too_long, sizeof too_long, &pos, &r), -1);
     pos = 0;
     assert_int_equal(rl_codec_wire_next(too_long, 0, &pos, &r), 0);  /* the end */
+    /* tags and lengths over 5 bytes: protobuf-c refuses them, so they are not well-formed here */
+    const uint8_t tag6[] = {0x8a, 0x80, 0x80, 0x80, 0x80, 0x00, 0x01, 'a'};
+    const uint8_t tag5[] = {0x8a, 0x80, 0x80, 0x80, 0x00, 0x01, 'a'};
+    const uint8_t len6[] = {0x0a, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00, 'a'};
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(tag6, sizeof tag6, &pos, &r), -1);
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(len6, sizeof len6, &pos, &r), -1);
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(tag5, sizeof tag5, &pos, &r), 1);
+    assert_int_equal(r.field, 1);
+    assert_int_equal(r.body_len, 1);
+    /* a scalar's value: a varint, a 64-bit one (little-endian) */
+    const uint8_t scalars[] = {0x18, 0xac, 0x02, 0x59, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+    pos = 0;
+    assert_int_equal(rl_codec_wire_next(scalars, sizeof scalars, &pos, &r), 1);
+    assert_int_equal(r.value, 300);
+    assert_int_equal(rl_codec_wire_next(scalars, sizeof scalars, &pos, &r), 1);
+    assert_int_equal(r.field, 11);
+    assert_true(r.value == 0x0807060504030201ULL);
 }
 
 /* --- ingestion log entries (rl_ingest.h) ---------------------------------------------------- */
